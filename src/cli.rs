@@ -132,11 +132,14 @@ fn config(args: ConfigArgs) -> ExitCode {
     if let Some(code) = warnings_exit(&loaded.warnings, args.input.strict) {
         return code;
     }
-    let text = match args.format {
-        Format::Json => serde_json::to_string_pretty(&loaded.project).map(|s| s + "\n"),
-        Format::Yaml => serde_json::to_value(&loaded.project)
-            .map(|v| serde_yaml::to_string(&v).unwrap_or_default()),
-    };
+    let text = serde_json::to_value(&loaded.project).map(|mut v| {
+        // Like `docker compose config`, print `$` as `$$` so the output reads back unchanged.
+        escape_dollars(&mut v);
+        match args.format {
+            Format::Json => serde_json::to_string_pretty(&v).unwrap_or_default() + "\n",
+            Format::Yaml => serde_yaml::to_string(&v).unwrap_or_default(),
+        }
+    });
     match text {
         Ok(t) => {
             let _ = std::io::stdout().lock().write_all(t.as_bytes());
@@ -146,5 +149,14 @@ fn config(args: ConfigArgs) -> ExitCode {
             eprintln!("error: cannot render the project: {e}");
             ExitCode::from(1)
         }
+    }
+}
+
+fn escape_dollars(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::String(s) if s.contains('$') => *s = s.replace('$', "$$"),
+        serde_json::Value::Array(a) => a.iter_mut().for_each(escape_dollars),
+        serde_json::Value::Object(o) => o.values_mut().for_each(escape_dollars),
+        _ => {}
     }
 }

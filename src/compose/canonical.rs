@@ -348,18 +348,23 @@ fn build(n: &mut Node, ctx: &Ctx<'_>, path: &str, base: &str) -> Result<(), Load
         m.insert("context".into(), Node::str(s, n.at));
         n.value = Value::Map(m);
     }
+    let at = n.at;
+    let kind = n.kind_name();
     let Some(m) = n.as_map_mut() else {
         return Err(ctx.error(
             "C011",
-            n.at,
+            at,
             path,
-            format!("must be a string or a mapping, not {}", n.kind_name()),
+            format!("must be a string or a mapping, not {kind}"),
         ));
     };
     for key in ["args", "labels", "additional_contexts", "ssh"] {
         if let Some(a) = m.get_mut(key) {
             to_dict(a, ctx, &format!("{path}.{key}"), key == "args")?;
         }
+    }
+    if !m.contains_key("context") {
+        m.insert("context".into(), Node::str(".", at));
     }
     if let Some(c) = m.get_mut("context")
         && let Some(s) = c.as_str()
@@ -542,12 +547,18 @@ pub fn absolute(base: &str, p: &str, ctx: &Ctx<'_>) -> String {
         } else {
             format!("{base}/{p}")
         }
-    } else if p.starts_with('/') {
-        p.to_string()
+    } else if p.starts_with('/') || is_windows_absolute(p) {
+        // Docker Compose keeps absolute paths as written.
+        return p.to_string();
     } else {
         format!("{base}/{p}")
     };
     clean_path(&joined)
+}
+
+fn is_windows_absolute(p: &str) -> bool {
+    let b = p.as_bytes();
+    b.len() > 2 && b[0].is_ascii_alphabetic() && b[1] == b':' && matches!(b[2], b'\\' | b'/')
 }
 
 /// Lexical path cleaning as Go's `path.Clean` does.

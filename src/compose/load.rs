@@ -359,27 +359,25 @@ impl Loader<'_> {
     /// Interpolate every string value (never keys), recording the key path for errors.
     fn interpolate(&mut self, n: &mut Node, env: &Env, path: &mut String) -> Result<(), LoadError> {
         match &mut n.value {
-            Value::Str(s) => {
-                if interpolate::needs_interpolation(s) {
-                    let mut unset = Vec::new();
-                    let lookup = |k: &str| env.get(k).cloned();
-                    let out = interpolate::interpolate(s, &lookup, &mut unset)
-                        .map_err(|e| self.ctx().error("C030", n.at, path, e.to_string()))?;
-                    for var in unset {
-                        if self.unset_seen.insert(var.clone()) {
-                            let w = self.ctx().warning(
-                                "C031",
-                                n.at,
-                                path,
-                                format!(
-                                    "the variable `{var}` is not set; defaulting to a blank string"
-                                ),
-                            );
-                            self.warnings.push(w);
-                        }
+            Value::Str(s) if interpolate::needs_interpolation(s) => {
+                let mut unset = Vec::new();
+                let lookup = |k: &str| env.get(k).cloned();
+                let out = interpolate::interpolate(s, &lookup, &mut unset)
+                    .map_err(|e| self.ctx().error("C030", n.at, path, e.to_string()))?;
+                for var in unset {
+                    if self.unset_seen.insert(var.clone()) {
+                        let w = self.ctx().warning(
+                            "C031",
+                            n.at,
+                            path,
+                            format!(
+                                "the variable `{var}` is not set; defaulting to a blank string"
+                            ),
+                        );
+                        self.warnings.push(w);
                     }
-                    *s = out;
                 }
+                *s = out;
             }
             Value::Seq(items) => {
                 for (i, item) in items.iter_mut().enumerate() {

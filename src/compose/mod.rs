@@ -23,6 +23,7 @@ pub mod typed;
 pub mod units;
 pub mod validate;
 pub mod volumes;
+mod yaml_events;
 
 use crate::diag::{Diagnostic, Location};
 pub use files::{FileSystem, MemoryFs, RealFs};

@@ -153,7 +153,8 @@ pub struct Service {
     pub depends_on: IndexMap<String, Dependency>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deploy: Option<Deploy>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The development loop (`develop`, or the older `x-develop`); never reaches manifests.
+    #[serde(skip)]
     pub develop: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub device_cgroup_rules: Vec<String>,
@@ -219,8 +220,8 @@ pub struct Service {
     /// Networks the service joins; `None` = joined with no options.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub networks: IndexMap<String, Option<ServiceNetwork>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub oom_kill_disable: Option<bool>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub oom_kill_disable: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub oom_score_adj: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -235,16 +236,16 @@ pub struct Service {
     pub post_start: Vec<Hook>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub pre_stop: Vec<Hook>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub privileged: Option<bool>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub privileged: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub profiles: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pull_policy: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub read_only: Option<bool>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub read_only: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub restart: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -257,8 +258,8 @@ pub struct Service {
     pub security_opt: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shm_size: Option<Bytes>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub stdin_open: Option<bool>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub stdin_open: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stop_grace_period: Option<Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -269,12 +270,12 @@ pub struct Service {
     pub sysctls: Dict<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tmpfs: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tty: Option<bool>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub tty: bool,
     #[serde(skip_serializing_if = "Dict::is_empty")]
     pub ulimits: Dict<Ulimit>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub use_api_socket: Option<bool>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub use_api_socket: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -531,8 +532,8 @@ pub struct Hook {
     pub command: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub privileged: Option<bool>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub privileged: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub working_dir: Option<String>,
     #[serde(skip_serializing_if = "Dict::is_empty")]
@@ -548,8 +549,16 @@ pub struct FileReference {
     pub uid: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gid: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "octal")]
     pub mode: Option<u32>,
+}
+
+/// File modes print in octal with a leading zero, as Docker Compose prints them.
+fn octal<S: serde::Serializer>(mode: &Option<u32>, s: S) -> Result<S::Ok, S::Error> {
+    match mode {
+        Some(m) => s.serialize_str(&format!("0{m:o}")),
+        None => s.serialize_none(),
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

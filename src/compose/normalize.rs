@@ -14,6 +14,9 @@ pub fn apply_profiles(
     ctx: &Ctx<'_>,
 ) -> Result<Vec<String>, LoadError> {
     let all = active.iter().any(|p| p == "*");
+    // With no profile active, a service listing the empty profile `""` is enabled.
+    let none: [String; 1] = [String::new()];
+    let active = if active.is_empty() { &none[..] } else { active };
     let Some(services) = root
         .as_map_mut()
         .and_then(|m| m.get_mut("services"))
@@ -44,7 +47,7 @@ pub fn apply_profiles(
         else {
             continue;
         };
-        let mut drop = Vec::new();
+        let drop: Vec<String> = Vec::new();
         for (dep, spec) in deps.iter() {
             if disabled.contains(dep) {
                 let required = !spec
@@ -59,7 +62,8 @@ pub fn apply_profiles(
                         format!("service `{name}` depends on `{dep}`, which no active profile enables (add --profile for it, or set `required: false`)"),
                     ));
                 }
-                drop.push(dep.clone());
+                // Docker Compose keeps an optional dependency on a disabled service in the
+                // model; later stages skip it.
             }
         }
         for d in drop {
@@ -69,11 +73,14 @@ pub fn apply_profiles(
     Ok(disabled)
 }
 
-/// Defaults: the implicit `default` network, resource names, implied dependencies.
+/// Defaults: the implicit `default` network, resource names, implied dependencies; top-level
+/// networks, volumes, secrets and configs that no enabled service uses are dropped, as
+/// Docker Compose drops them.
 pub fn normalize(root: &mut Node, project: &str, _ctx: &Ctx<'_>) -> Result<(), LoadError> {
     let Some(top) = root.as_map_mut() else {
         return Ok(());
     };
+    drop_unused(top);
     let at = Pos::default();
     let mut uses_default = false;
     if let Some(services) = top.get_mut("services").and_then(Node::as_map_mut) {
@@ -109,23 +116,30 @@ pub fn normalize(root: &mut Node, project: &str, _ctx: &Ctx<'_>) -> Result<(), L
                     implied.push(svc.to_string());
                 }
             }
+            let mut from_volumes: Vec<String> = Vec::new();
             if let Some(vf) = m.get("volumes_from").and_then(Node::as_seq) {
                 for v in vf.iter().filter_map(Node::scalar_string) {
                     if !v.starts_with("container:") {
-                        implied.push(v.split(':').next().unwrap_or_default().to_string());
+                        from_volumes.push(v.split(':').next().unwrap_or_default().to_string());
                     }
                 }
             }
-            if !implied.is_empty() {
+            if !implied.is_empty() || !from_volumes.is_empty() {
                 let deps = m
                     .entry("depends_on".to_string())
                     .or_insert_with(|| Node::map(Map::new(), at));
                 if let Some(d) = deps.as_map_mut() {
-                    for s in implied {
+                    // links and shared namespaces restart with their target; volumes_from does not.
+                    let restarts = implied.into_iter().map(|s| (s, true));
+                    for (s, restart) in restarts.chain(from_volumes.into_iter().map(|s| (s, false)))
+                    {
                         d.entry(s).or_insert_with(|| {
                             let mut e = Map::new();
                             e.insert("condition".into(), Node::str("service_started", at));
                             e.insert("required".into(), Node::new(Value::Bool(true), at));
+                            if restart {
+                                e.insert("restart".into(), Node::new(Value::Bool(true), at));
+                            }
                             Node::map(e, at)
                         });
                     }
@@ -185,13 +199,16 @@ pub fn normalize(root: &mut Node, project: &str, _ctx: &Ctx<'_>) -> Result<(), L
     Ok(())
 }
 
+/// Reads a file named by a key (`None` when it does not exist).
+pub type ReadFile<'a> = dyn FnMut(&str, Pos, &str) -> Result<Option<Vec<u8>>, LoadError> + 'a;
+
 /// Read `env_file`s and `label_file`s into `environment` and `labels` (explicit entries win),
 /// and resolve bare `environment` keys from the project environment.
 pub fn resolve_environment(
     root: &mut Node,
     env: &Env,
     ctx: &Ctx<'_>,
-    read: &mut dyn FnMut(&str, Pos, &str) -> Result<Option<Vec<u8>>, LoadError>,
+    read: &mut ReadFile<'_>,
     warnings: &mut Vec<Diagnostic>,
 ) -> Result<(), LoadError> {
     let Some(services) = root
@@ -217,6 +234,20 @@ pub fn resolve_environment(
                 && let Some(val) = env.get(&k)
             {
                 v.value = Value::Str(val.clone());
+            }
+        }
+        if let Some(args) = m
+            .get_mut("build")
+            .and_then(Node::as_map_mut)
+            .and_then(|b| b.get_mut("args"))
+            .and_then(Node::as_map_mut)
+        {
+            for (k, v) in args.iter_mut() {
+                if v.is_null()
+                    && let Some(val) = env.get(k)
+                {
+                    v.value = Value::Str(val.clone());
+                }
             }
         }
         let mut from_files = Map::new();
@@ -320,4 +351,45 @@ pub fn resolve_environment(
     }
     let _ = warnings;
     Ok(())
+}
+
+fn drop_unused(top: &mut Map) {
+    let mut used: [Vec<String>; 4] = Default::default();
+    if let Some(services) = top.get("services").and_then(Node::as_map) {
+        for svc in services.values() {
+            match svc.get("networks").map(|n| &n.value) {
+                Some(Value::Map(m)) => used[0].extend(m.keys().cloned()),
+                _ => {
+                    let has_mode = svc.get("network_mode").is_some_and(|n| !n.is_null());
+                    if !has_mode {
+                        used[0].push("default".into());
+                    }
+                }
+            }
+            for v in svc
+                .get("volumes")
+                .and_then(Node::as_seq)
+                .unwrap_or_default()
+            {
+                if let Some(src) = v.get("source").and_then(Node::scalar_string) {
+                    used[1].push(src);
+                }
+            }
+            for (i, key) in [(2, "secrets"), (3, "configs")] {
+                for r in svc.get(key).and_then(Node::as_seq).unwrap_or_default() {
+                    if let Some(src) = r.get("source").and_then(Node::scalar_string) {
+                        used[i].push(src);
+                    }
+                }
+            }
+        }
+    }
+    for (i, section) in ["networks", "volumes", "secrets", "configs"]
+        .iter()
+        .enumerate()
+    {
+        if let Some(m) = top.get_mut(*section).and_then(Node::as_map_mut) {
+            m.retain(|k, _| used[i].contains(k));
+        }
+    }
 }

@@ -1,4 +1,5 @@
-//! YAML text to [`Node`] trees. The only place that reads YAML (saphyr-parser's event stream).
+//! YAML text to [`Node`] trees. The only place that reads YAML (libyaml's event stream, see
+//! [`super::yaml_events`]).
 //!
 //! Takes one file's bytes; returns one tree per YAML document, with anchors and aliases
 //! expanded, `<<` merge keys applied, plain scalars resolved by the YAML 1.2 core schema (as
@@ -7,8 +8,8 @@
 //! and huge files.
 
 use super::node::{Map, Node, Pos, Tag, Value};
+use super::yaml_events::{Event, Events, Style};
 use crate::diag::{Diagnostic, Location};
-use saphyr_parser::{Event, Parser, ScalarStyle};
 use std::collections::HashMap;
 
 /// Input limits. The defaults admit every real Compose file seen (the largest real files are a
@@ -75,22 +76,21 @@ pub fn parse(
         alias_nodes: 0,
         name,
     };
-    for item in Parser::new_from_str(text) {
-        let (ev, span) = match item {
+    for item in Events::new(text.as_bytes()) {
+        let (ev, mark) = match item {
             Ok(x) => x,
             Err(e) => {
-                let m = e.marker();
                 return Err(err(
-                    m.line() as u32,
-                    m.col() as u32 + 1,
-                    format!("invalid YAML: {}", e.info()),
+                    e.mark.line,
+                    e.mark.col,
+                    format!("invalid YAML: {}", e.message),
                 ));
             }
         };
         let at = Pos {
             file,
-            line: span.start.line() as u32,
-            col: span.start.col() as u32 + 1,
+            line: mark.line,
+            col: mark.col,
         };
         b.event(ev, at)?;
     }
@@ -107,7 +107,7 @@ enum Frame {
     Seq {
         items: Vec<Node>,
         at: Pos,
-        anchor: usize,
+        anchor: Option<String>,
         tag: Tag,
     },
     Map {
@@ -116,7 +116,7 @@ enum Frame {
         merges: Vec<Node>,
         pending_key: Option<(String, Pos)>,
         at: Pos,
-        anchor: usize,
+        anchor: Option<String>,
         tag: Tag,
     },
 }
@@ -124,7 +124,7 @@ enum Frame {
 struct Builder<'a> {
     file: u32,
     limits: &'a Limits,
-    anchors: HashMap<usize, Node>,
+    anchors: HashMap<String, Node>,
     stack: Vec<Frame>,
     docs: Vec<Node>,
     alias_nodes: usize,
@@ -136,13 +136,11 @@ impl Builder<'_> {
         Diagnostic::error("C001", Location::new(self.name, at.line, at.col, ""), msg)
     }
 
-    fn event(&mut self, ev: Event<'_>, at: Pos) -> Result<(), Diagnostic> {
+    fn event(&mut self, ev: Event, at: Pos) -> Result<(), Diagnostic> {
         match ev {
-            Event::StreamStart
-            | Event::StreamEnd
-            | Event::DocumentStart(_)
-            | Event::DocumentEnd
-            | Event::Nothing => Ok(()),
+            Event::StreamStart | Event::StreamEnd | Event::DocumentStart | Event::DocumentEnd => {
+                Ok(())
+            }
             Event::Alias(id) => {
                 let Some(node) = self.anchors.get(&id) else {
                     return Err(self.error(at, "alias to an unknown anchor".into()));
@@ -162,19 +160,23 @@ impl Builder<'_> {
                 node.key_at = at;
                 self.push(node, true)
             }
-            Event::Scalar(text, style, anchor, tag) => {
-                let tag_name = tag.as_ref().map(|t| (t.handle.as_str(), t.suffix.as_str()));
-                let (value, ctag) = scalar(&text, style, tag_name);
+            Event::Scalar {
+                value,
+                style,
+                anchor,
+                tag,
+            } => {
+                let (value, ctag) = scalar(&value, style, tag.as_deref());
                 let mut node = Node::new(value, at);
                 node.tag = ctag;
-                if anchor > 0 {
-                    self.anchors.insert(anchor, node.clone());
+                if let Some(a) = anchor {
+                    self.anchors.insert(a, node.clone());
                 }
                 self.push(node, false)
             }
-            Event::SequenceStart(anchor, tag) => {
+            Event::SequenceStart { anchor, tag } => {
                 self.check_depth(at)?;
-                let tag = compose_tag(tag.as_ref().map(|t| (t.handle.as_str(), t.suffix.as_str())));
+                let tag = compose_tag(tag.as_deref());
                 self.stack.push(Frame::Seq {
                     items: Vec::new(),
                     at,
@@ -183,9 +185,9 @@ impl Builder<'_> {
                 });
                 Ok(())
             }
-            Event::MappingStart(anchor, tag) => {
+            Event::MappingStart { anchor, tag } => {
                 self.check_depth(at)?;
-                let tag = compose_tag(tag.as_ref().map(|t| (t.handle.as_str(), t.suffix.as_str())));
+                let tag = compose_tag(tag.as_deref());
                 self.stack.push(Frame::Map {
                     entries: Map::new(),
                     merges: Vec::new(),
@@ -205,8 +207,8 @@ impl Builder<'_> {
                 }) => {
                     let mut node = Node::seq(items, at);
                     node.tag = tag;
-                    if anchor > 0 {
-                        self.anchors.insert(anchor, node.clone());
+                    if let Some(a) = anchor {
+                        self.anchors.insert(a, node.clone());
                     }
                     self.push(node, false)
                 }
@@ -231,8 +233,8 @@ impl Builder<'_> {
                     }
                     let mut node = Node::map(entries, at);
                     node.tag = tag;
-                    if anchor > 0 {
-                        self.anchors.insert(anchor, node.clone());
+                    if let Some(a) = anchor {
+                        self.anchors.insert(a, node.clone());
                     }
                     self.push(node, false)
                 }
@@ -340,19 +342,19 @@ fn key_string(node: &Node) -> Option<String> {
     }
 }
 
-fn compose_tag(tag: Option<(&str, &str)>) -> Tag {
+fn compose_tag(tag: Option<&str>) -> Tag {
     match tag {
-        Some(("!", "reset")) => Tag::Reset,
-        Some(("!", "override")) => Tag::Override,
+        Some("!reset") => Tag::Reset,
+        Some("!override") => Tag::Override,
         _ => Tag::None,
     }
 }
 
 /// Resolve a scalar: quoted and block scalars are strings; plain ones follow the YAML 1.2 core
 /// schema as go-yaml v3 applies it; core tags (`!!str`, `!!int`, ...) force a type.
-fn scalar(text: &str, style: ScalarStyle, tag: Option<(&str, &str)>) -> (Value, Tag) {
+fn scalar(text: &str, style: Style, tag: Option<&str>) -> (Value, Tag) {
     let ctag = compose_tag(tag);
-    if let Some(("tag:yaml.org,2002:", suffix)) | Some(("!!", suffix)) = tag {
+    if let Some(suffix) = tag.and_then(|t| t.strip_prefix("tag:yaml.org,2002:")) {
         let v = match suffix {
             "str" => Value::Str(text.to_string()),
             "null" => Value::Null,
@@ -361,7 +363,7 @@ fn scalar(text: &str, style: ScalarStyle, tag: Option<(&str, &str)>) -> (Value, 
         return (v, ctag);
     }
     match style {
-        ScalarStyle::Plain => (plain(text), ctag),
+        Style::Plain => (plain(text), ctag),
         _ => (Value::Str(text.to_string()), ctag),
     }
 }

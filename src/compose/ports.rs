@@ -40,6 +40,13 @@ pub fn canonicalize(n: &mut Node, ctx: &Ctx<'_>, path: &str) -> Result<(), LoadE
             }
         }
     }
+    // Identical mappings collapse to the first, as Docker Compose's unicity rule does.
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|p| {
+        let key = ["host_ip", "target", "published", "protocol"]
+            .map(|k| p.get(k).and_then(Node::scalar_string).unwrap_or_default());
+        seen.insert(key)
+    });
     n.value = Value::Seq(out);
     Ok(())
 }

@@ -299,7 +299,7 @@ impl Typer<'_, '_> {
                         Some(self.strings(v, p)?)
                     }
                 }
-                "configs" => s.configs = self.file_refs(v, p)?,
+                "configs" => s.configs = self.file_refs(v, p, None)?,
                 "container_name" => s.container_name = self.opt_string(v, p)?,
                 "cpu_count" => s.cpu_count = Some(self.int(v, p)?),
                 "cpu_percent" => s.cpu_percent = Some(self.float(v, p)?),
@@ -352,7 +352,8 @@ impl Typer<'_, '_> {
                         Some(self.deploy(v, p)?)
                     }
                 }
-                "develop" => s.develop = Some(to_json(v)),
+                // `x-develop` is the older spelling Docker Compose still reads.
+                "develop" | "x-develop" => s.develop = Some(to_json(v)),
                 "device_cgroup_rules" => s.device_cgroup_rules = self.strings(v, p)?,
                 "devices" => {
                     for (i, d) in v.as_seq().unwrap_or_default().iter().enumerate() {
@@ -439,7 +440,7 @@ impl Typer<'_, '_> {
                         s.networks.insert(nk.clone(), sn);
                     }
                 }
-                "oom_kill_disable" => s.oom_kill_disable = Some(self.boolean(v, p)?),
+                "oom_kill_disable" => s.oom_kill_disable = self.boolean(v, p)?,
                 "oom_score_adj" => {
                     let x = self.int(v, p)?;
                     if !(-1000..=1000).contains(&x) {
@@ -461,25 +462,25 @@ impl Typer<'_, '_> {
                 }
                 "post_start" => s.post_start = self.hooks(v, p)?,
                 "pre_stop" => s.pre_stop = self.hooks(v, p)?,
-                "privileged" => s.privileged = Some(self.boolean(v, p)?),
+                "privileged" => s.privileged = self.boolean(v, p)?,
                 "profiles" => s.profiles = self.strings(v, p)?,
                 "provider" => s.provider = Some(to_json(v)),
                 "pull_policy" => s.pull_policy = self.opt_string(v, p)?,
                 "pull_refresh_after" => {}
-                "read_only" => s.read_only = Some(self.boolean(v, p)?),
+                "read_only" => s.read_only = self.boolean(v, p)?,
                 "restart" => s.restart = self.opt_string(v, p)?,
                 "runtime" => s.runtime = self.opt_string(v, p)?,
                 "scale" => s.scale = Some(self.int(v, p)?),
-                "secrets" => s.secrets = self.file_refs(v, p)?,
+                "secrets" => s.secrets = self.file_refs(v, p, Some("/run/secrets/"))?,
                 "security_opt" => s.security_opt = self.strings(v, p)?,
                 "shm_size" => s.shm_size = Some(self.bytes(v, p)?),
-                "stdin_open" => s.stdin_open = Some(self.boolean(v, p)?),
+                "stdin_open" => s.stdin_open = self.boolean(v, p)?,
                 "stop_grace_period" => s.stop_grace_period = Some(self.duration(v, p)?),
                 "stop_signal" => s.stop_signal = self.opt_string(v, p)?,
                 "storage_opt" => s.storage_opt = self.dict(v, p)?,
                 "sysctls" => s.sysctls = self.dict(v, p)?,
                 "tmpfs" => s.tmpfs = self.strings(v, p)?,
-                "tty" => s.tty = Some(self.boolean(v, p)?),
+                "tty" => s.tty = self.boolean(v, p)?,
                 "ulimits" => {
                     for (uk, uv) in self.map(v, p)? {
                         let up = format!("{p}.{uk}");
@@ -514,7 +515,7 @@ impl Typer<'_, '_> {
                         s.ulimits.insert(uk.clone(), u);
                     }
                 }
-                "use_api_socket" => s.use_api_socket = Some(self.boolean(v, p)?),
+                "use_api_socket" => s.use_api_socket = self.boolean(v, p)?,
                 "user" => s.user = self.opt_string(v, p)?,
                 "userns_mode" => s.userns_mode = self.opt_string(v, p)?,
                 "uts" => s.uts = self.opt_string(v, p)?,
@@ -554,7 +555,14 @@ impl Typer<'_, '_> {
                 "context" => b.context = self.string(v, &p)?,
                 "dockerfile" => b.dockerfile = self.opt_string(v, &p)?,
                 "dockerfile_inline" => b.dockerfile_inline = self.opt_string(v, &p)?,
-                "args" => b.args = self.dict_opt(v, &p)?,
+                // A bare build arg with no value in the environment is left out.
+                "args" => {
+                    b.args = self
+                        .dict_opt(v, &p)?
+                        .into_iter()
+                        .filter(|(_, v)| v.is_some())
+                        .collect()
+                }
                 "labels" => b.labels = self.dict(v, &p)?,
                 "cache_from" => b.cache_from = self.strings(v, &p)?,
                 "cache_to" => b.cache_to = self.strings(v, &p)?,
@@ -856,7 +864,7 @@ impl Typer<'_, '_> {
                 match k.as_str() {
                     "command" => hook.command = self.strings(v, &p)?,
                     "user" => hook.user = self.opt_string(v, &p)?,
-                    "privileged" => hook.privileged = Some(self.boolean(v, &p)?),
+                    "privileged" => hook.privileged = self.boolean(v, &p)?,
                     "working_dir" => hook.working_dir = self.opt_string(v, &p)?,
                     "environment" => hook.environment = self.dict_opt(v, &p)?,
                     _ => self.unknown(v, k, &hp),
@@ -867,7 +875,13 @@ impl Typer<'_, '_> {
         Ok(out)
     }
 
-    fn file_refs(&mut self, n: &Node, path: &str) -> R<Vec<FileReference>> {
+    /// Service `secrets`/`configs`; `default_dir` gives a missing target its default.
+    fn file_refs(
+        &mut self,
+        n: &Node,
+        path: &str,
+        default_dir: Option<&str>,
+    ) -> R<Vec<FileReference>> {
         let mut out = Vec::new();
         for (i, item) in n.as_seq().unwrap_or_default().iter().enumerate() {
             let ip = format!("{path}[{i}]");
@@ -876,7 +890,7 @@ impl Typer<'_, '_> {
                 let p = join(&ip, k);
                 match k.as_str() {
                     "source" => r.source = self.string(v, &p)?,
-                    "target" => r.target = self.opt_string(v, &p)?,
+                    "target" => r.target = self.opt_string(v, &p)?.filter(|t| !t.is_empty()),
                     "uid" => r.uid = self.opt_string(v, &p)?,
                     "gid" => r.gid = self.opt_string(v, &p)?,
                     "mode" => r.mode = Some(self.mode(v, &p)?),
@@ -885,6 +899,11 @@ impl Typer<'_, '_> {
             }
             if r.source.is_empty() {
                 return Err(self.err(item, &ip, "needs a `source`"));
+            }
+            if r.target.is_none()
+                && let Some(dir) = default_dir
+            {
+                r.target = Some(format!("{dir}{}", r.source));
             }
             out.push(r);
         }

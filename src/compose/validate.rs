@@ -71,8 +71,9 @@ pub fn validate(
                 }
             }
         }
-        for dep in s.depends_on.keys() {
-            if !p.services.contains_key(dep) {
+        for (dep, d) in &s.depends_on {
+            let optional_disabled = !d.required && p.disabled_services.contains(dep);
+            if !p.services.contains_key(dep) && !optional_disabled {
                 return Err(ctx.error(
                     "C074",
                     at(name, &["depends_on", dep]),

@@ -72,7 +72,7 @@ fn is_path(s: &str) -> bool {
 }
 
 fn short(spec: &str, at: Pos, base: &str, ctx: &Ctx<'_>) -> Result<Map, String> {
-    let parts: Vec<&str> = spec.split(':').collect();
+    let parts = split_colons(spec);
     let (source, target, opts) = match parts.as_slice() {
         [t] => (None, *t, None),
         [s, t] => (Some(*s), *t, None),
@@ -135,4 +135,25 @@ fn short(spec: &str, at: Pos, base: &str, ctx: &Ctx<'_>) -> Result<Map, String> 
         m.insert("volume".into(), Node::map(volume, at));
     }
     Ok(m)
+}
+
+/// Split on `:` but keep Windows drive letters (`C:\\x`, `D:/y`) whole.
+fn split_colons(spec: &str) -> Vec<&str> {
+    let b = spec.as_bytes();
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for i in 0..b.len() {
+        if b[i] != b':' {
+            continue;
+        }
+        let drive = i == start + 1
+            && b[start].is_ascii_alphabetic()
+            && matches!(b.get(i + 1), Some(b'\\') | Some(b'/'));
+        if !drive {
+            parts.push(&spec[start..i]);
+            start = i + 1;
+        }
+    }
+    parts.push(&spec[start..]);
+    parts
 }
