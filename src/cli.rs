@@ -3,6 +3,9 @@
 
 use crate::compose::{self, LoadOptions, RealFs};
 use crate::diag::{Diagnostic, Failure, Severity};
+use crate::emit;
+use crate::harden::{self, HardenOptions, Level};
+use crate::lower::{self, BindStrategy, Controller, DependencyWait, GpuApi, LowerOptions};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{Read, Write};
 use std::process::ExitCode;
@@ -19,8 +22,15 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once per process; the size difference between the arguments does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Convert a Compose project into Kubernetes manifests
+    #[command(
+        after_help = "Examples:\n  kubeferry convert -f compose.yaml\n  kubeferry convert -f compose.yaml -f compose.gpu.yaml -o k8s/\n  kubeferry convert --profile gpu --harden restricted --namespace agents -o manifests.yaml"
+    )]
+    Convert(ConvertArgs),
     /// Print the loaded, resolved Compose model (as `docker compose config` does)
     #[command(
         after_help = "Examples:\n  kubeferry config -f compose.yaml --format json\n  kubeferry config --profile gpu"
@@ -60,6 +70,99 @@ pub struct ConfigArgs {
     pub format: Format,
 }
 
+#[derive(Args, Debug)]
+pub struct ConvertArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Write here: a folder (one file per object) or a .yaml/.json file; default standard output
+    #[arg(short = 'o', long = "out", value_name = "PATH")]
+    pub out: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Yaml)]
+    pub format: Format,
+    /// Replace an output folder that kubeferry did not write
+    #[arg(long)]
+    pub force: bool,
+    /// Hardening level
+    #[arg(long, value_enum, default_value_t = HardenArg::Baseline)]
+    pub harden: HardenArg,
+    /// Workload kind for every long-running service
+    #[arg(long, value_enum)]
+    pub controller: Option<ControllerArg>,
+    /// What bind-mounted host folders become
+    #[arg(long = "volumes", value_enum, default_value_t = VolumesArg::EmptyDir)]
+    pub volumes: VolumesArg,
+    /// Size of PersistentVolumeClaims when the Compose file gives none
+    #[arg(long, value_name = "SIZE", default_value = "1Gi")]
+    pub pvc_request_size: String,
+    /// storageClassName of PersistentVolumeClaims
+    #[arg(long, value_name = "CLASS")]
+    pub storage_class: Option<String>,
+    /// Registry prefix for images of services that are built from source
+    #[arg(long, value_name = "REGISTRY")]
+    pub image_registry: Option<String>,
+    /// Do not add init containers that wait for depends_on targets
+    #[arg(long)]
+    pub no_wait: bool,
+    /// Image of the init container that waits for dependencies
+    #[arg(long, value_name = "IMAGE", default_value = "busybox:1.36")]
+    pub wait_image: String,
+    /// How GPUs are requested
+    #[arg(long, value_enum, default_value_t = GpuApiArg::DevicePlugin)]
+    pub gpu_api: GpuApiArg,
+    /// DRA device class for GPU claims
+    #[arg(long, value_name = "CLASS", default_value = "gpu.nvidia.com")]
+    pub gpu_device_class: String,
+    /// GPUs given to a service that asks for all of them (device plugin)
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub gpus_all: u32,
+    /// Do not add a toleration for the GPU taint
+    #[arg(long)]
+    pub no_gpu_toleration: bool,
+    /// Node selector for GPU pods
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub gpu_node_selector: Option<String>,
+    /// runtimeClassName for GPU pods
+    #[arg(long, value_name = "NAME")]
+    pub runtime_class: Option<String>,
+    /// Namespace of every object
+    #[arg(long, value_name = "NAME")]
+    pub namespace: Option<String>,
+    /// Print only errors
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HardenArg {
+    None,
+    Baseline,
+    Restricted,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ControllerArg {
+    Deployment,
+    Statefulset,
+    Daemonset,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VolumesArg {
+    #[value(name = "emptyDir")]
+    EmptyDir,
+    #[value(name = "persistentVolumeClaim")]
+    PersistentVolumeClaim,
+    #[value(name = "hostPath")]
+    HostPath,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GpuApiArg {
+    DevicePlugin,
+    Dra,
+}
+
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Yaml,
@@ -70,6 +173,7 @@ pub enum Format {
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Config(args) => config(args),
+        Command::Convert(args) => convert(args),
     }
 }
 
@@ -159,4 +263,143 @@ fn escape_dollars(v: &mut serde_json::Value) {
         serde_json::Value::Object(o) => o.values_mut().for_each(escape_dollars),
         _ => {}
     }
+}
+
+/// Resolve the command line into the library's options (once, here).
+fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), String> {
+    let gpu_node_selector = match &a.gpu_node_selector {
+        Some(s) => Some(
+            s.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .ok_or_else(|| format!("--gpu-node-selector `{s}` must be KEY=VALUE"))?,
+        ),
+        None => None,
+    };
+    let lower = LowerOptions {
+        controller: a.controller.map(|c| match c {
+            ControllerArg::Deployment => Controller::Deployment,
+            ControllerArg::Statefulset => Controller::StatefulSet,
+            ControllerArg::Daemonset => Controller::DaemonSet,
+        }),
+        binds: match a.volumes {
+            VolumesArg::EmptyDir => BindStrategy::EmptyDir,
+            VolumesArg::PersistentVolumeClaim => BindStrategy::PersistentVolumeClaim,
+            VolumesArg::HostPath => BindStrategy::HostPath,
+        },
+        pvc_size: a.pvc_request_size.clone(),
+        storage_class: a.storage_class.clone(),
+        image_registry: a.image_registry.clone(),
+        dependencies: if a.no_wait {
+            DependencyWait::Off
+        } else {
+            DependencyWait::InitContainer {
+                image: a.wait_image.clone(),
+            }
+        },
+        gpu_api: match a.gpu_api {
+            GpuApiArg::DevicePlugin => GpuApi::DevicePlugin,
+            GpuApiArg::Dra => GpuApi::Dra {
+                device_class: a.gpu_device_class.clone(),
+            },
+        },
+        gpus_all: a.gpus_all,
+        gpu_toleration: !a.no_gpu_toleration,
+        gpu_node_selector,
+        runtime_class: a.runtime_class.clone(),
+        namespace: a.namespace.clone(),
+    };
+    let harden = HardenOptions {
+        level: match a.harden {
+            HardenArg::None => Level::None,
+            HardenArg::Baseline => Level::Baseline,
+            HardenArg::Restricted => Level::Restricted,
+        },
+        ..HardenOptions::default()
+    };
+    Ok((lower, harden))
+}
+
+fn convert(args: ConvertArgs) -> ExitCode {
+    let (lopts, hopts) = match lower_options(&args) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let (opts, fs) = match load_options(&args.input) {
+        Ok(x) => x,
+        Err(f) => return fail(f),
+    };
+    let loaded = match compose::load(&opts, &fs) {
+        Ok(l) => l,
+        Err(f) => return fail(f),
+    };
+    let mut warnings = loaded.warnings;
+    let lowered = match lower::lower(&loaded.project, &lopts, &fs) {
+        Ok(l) => l,
+        Err(f) => {
+            report(&warnings);
+            return fail(f);
+        }
+    };
+    warnings.extend(lowered.warnings);
+    let mut objects = lowered.objects;
+    match harden::apply(&mut objects, &loaded.project, &hopts) {
+        Ok(w) => warnings.extend(w),
+        Err(f) => {
+            report(&warnings);
+            return fail(f);
+        }
+    }
+    if !args.quiet {
+        report(&warnings);
+    }
+    if args.input.strict && !warnings.is_empty() {
+        eprintln!(
+            "error: {} warning(s) and --strict: nothing written",
+            warnings.len()
+        );
+        return ExitCode::from(1);
+    }
+    let format = match args.format {
+        Format::Yaml => emit::Format::Yaml,
+        Format::Json => emit::Format::Json,
+    };
+    let written = match &args.out {
+        None => {
+            let text = emit::render(&objects, format);
+            std::io::stdout()
+                .lock()
+                .write_all(text.as_bytes())
+                .map_err(|e| e.to_string())
+        }
+        Some(path)
+            if path.ends_with(".yaml") || path.ends_with(".yml") || path.ends_with(".json") =>
+        {
+            let text = emit::render(&objects, format);
+            let tmp = format!("{path}.kubeferry-tmp");
+            std::fs::write(&tmp, text)
+                .and_then(|_| std::fs::rename(&tmp, path))
+                .map_err(|e| format!("{path}: {e}"))
+        }
+        Some(dir) => {
+            let files = emit::render_files(&objects, format);
+            emit::write_dir(std::path::Path::new(dir), &files, args.force)
+                .map_err(|e| e.to_string())
+        }
+    };
+    if let Err(e) = written {
+        eprintln!("error[E001]: cannot write the output: {e}");
+        return ExitCode::from(1);
+    }
+    if !args.quiet {
+        eprintln!(
+            "kubeferry: {} services read, {} objects written, {} warnings",
+            loaded.project.services.len(),
+            objects.len(),
+            warnings.len()
+        );
+    }
+    ExitCode::SUCCESS
 }

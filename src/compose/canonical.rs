@@ -363,6 +363,15 @@ fn build(n: &mut Node, ctx: &Ctx<'_>, path: &str, base: &str) -> Result<(), Load
             to_dict(a, ctx, &format!("{path}.{key}"), key == "args")?;
         }
     }
+    if let Some(Value::Seq(items)) = m.get_mut("secrets").map(|n| &mut n.value) {
+        for item in items.iter_mut() {
+            if let Some(s) = item.as_str() {
+                let mut obj = Map::new();
+                obj.insert("source".into(), Node::str(s, item.at));
+                item.value = Value::Map(obj);
+            }
+        }
+    }
     if !m.contains_key("context") {
         m.insert("context".into(), Node::str(".", at));
     }

@@ -203,6 +203,8 @@ impl Loader<'_> {
             )));
         };
         merge::strip_resets(&mut root);
+        merge::enforce_unicity(&mut root);
+        super::validate::file_objects(&root, &self.ctx())?;
         // 5. Project name.
         let name = self.project_name(&root, &env, &project_dir)?;
         env.insert("COMPOSE_PROJECT_NAME".into(), name.clone());
@@ -252,13 +254,14 @@ impl Loader<'_> {
         project.name = name;
         project.working_dir = project_dir;
         project.disabled_services = disabled;
+        project.environment = env.clone();
         project.origins.files = self.files.clone();
         if let Some(services) = root.get("services").and_then(Node::as_map) {
             for (k, v) in services {
                 project.origins.services.insert(k.clone(), v.clone());
             }
         }
-        super::validate::validate(&project, &root, &ctx, &mut warnings)?;
+        super::validate::validate(&mut project, &root, &ctx, &mut warnings)?;
         Ok(Loaded { project, warnings })
     }
 

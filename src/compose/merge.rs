@@ -196,6 +196,79 @@ pub fn strip_resets(n: &mut Node) {
     }
 }
 
+/// Drop repeated entries inside one service's sequences, as Docker Compose's unicity rule does
+/// after loading each file: an entry whose key was seen replaces the earlier one in place.
+/// The keys are Docker Compose's (`override/uncity.go`); ports are handled in `ports.rs`.
+pub fn enforce_unicity(root: &mut Node) {
+    fn before_eq(n: &Node) -> String {
+        let s = n.scalar_string().unwrap_or_default();
+        s.split_once('=').map(|(k, _)| k.to_string()).unwrap_or(s)
+    }
+    fn mount(prefix: &'static str) -> impl Fn(&Node) -> String {
+        move |n| match n.get("target").and_then(Node::scalar_string) {
+            Some(t) => t,
+            None => format!("{prefix}/{}", field(n, "source")),
+        }
+    }
+    fn dedup(parent: &mut Map, key: &str, key_of: &dyn Fn(&Node) -> String) {
+        let Some(Value::Seq(items)) = parent.get_mut(key).map(|n| &mut n.value) else {
+            return;
+        };
+        let mut out: Vec<Node> = Vec::with_capacity(items.len());
+        let mut seen: std::collections::HashMap<String, usize> = Default::default();
+        for item in items.drain(..) {
+            let k = key_of(&item);
+            match seen.get(&k) {
+                Some(&i) => out[i] = item,
+                None => {
+                    seen.insert(k, out.len());
+                    out.push(item);
+                }
+            }
+        }
+        *items = out;
+    }
+    let Some(services) = root
+        .as_map_mut()
+        .and_then(|m| m.get_mut("services"))
+        .and_then(Node::as_map_mut)
+    else {
+        return;
+    };
+    for svc in services.values_mut() {
+        let Some(m) = svc.as_map_mut() else { continue };
+        for key in [
+            "cap_add",
+            "cap_drop",
+            "dns",
+            "dns_opt",
+            "dns_search",
+            "links",
+            "profiles",
+            "tmpfs",
+        ] {
+            dedup(m, key, &before_eq);
+        }
+        dedup(m, "expose", &|n| n.scalar_string().unwrap_or_default());
+        dedup(m, "volumes", &|n| field(n, "target"));
+        dedup(m, "devices", &|n| field(n, "target"));
+        dedup(m, "env_file", &|n| field(n, "path"));
+        dedup(m, "secrets", &mount("/run/secrets"));
+        dedup(m, "configs", &mount(""));
+        if let Some(b) = m.get_mut("build").and_then(Node::as_map_mut) {
+            dedup(b, "tags", &before_eq);
+        }
+        if let Some(nets) = m.get_mut("networks").and_then(Node::as_map_mut) {
+            for net in nets.values_mut() {
+                if let Some(n) = net.as_map_mut() {
+                    dedup(n, "aliases", &before_eq);
+                    dedup(n, "link_local_ips", &before_eq);
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

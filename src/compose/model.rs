@@ -37,6 +37,10 @@ pub struct Project {
     /// The project directory, absolute as given (used to resolve relative paths).
     #[serde(skip)]
     pub working_dir: String,
+    /// The project environment the files were interpolated with (for `environment:`-sourced
+    /// secrets and configs). Never printed.
+    #[serde(skip)]
+    pub environment: Dict<String>,
     /// Services dropped because none of their profiles is active.
     #[serde(skip)]
     pub disabled_services: Vec<String>,

@@ -382,6 +382,13 @@ fn drop_unused(top: &mut Map) {
                     }
                 }
             }
+            // Secrets used only by the build are kept too.
+            let build_secrets = svc.get("build").and_then(|b| b.get("secrets"));
+            for r in build_secrets.and_then(Node::as_seq).unwrap_or_default() {
+                if let Some(src) = r.get("source").unwrap_or(r).scalar_string() {
+                    used[2].push(src);
+                }
+            }
         }
     }
     for (i, section) in ["networks", "volumes", "secrets", "configs"]

@@ -97,7 +97,14 @@ impl<'a> Events<'a> {
             let context = if p.context.is_null() {
                 String::new()
             } else {
-                format!(" {}", CStr::from_ptr(p.context).to_string_lossy())
+                let (at, start) = (mark(p.problem_mark), mark(p.context_mark));
+                // Where the construct began (an unterminated quote) when that is elsewhere.
+                let began = if (start.line, start.col) != (at.line, at.col) {
+                    format!(" started at line {}, column {}", start.line, start.col)
+                } else {
+                    String::new()
+                };
+                format!(" {}{began}", CStr::from_ptr(p.context).to_string_lossy())
             };
             YamlError {
                 mark: mark(p.problem_mark),

@@ -1,0 +1,297 @@
+//! The middle: a typed Compose [`Project`] to Kubernetes objects.
+//!
+//! [`lower`] takes the project, [`LowerOptions`] and a [`FileSystem`] (to read the files behind
+//! `secrets:` and `configs:`), and returns the objects in their fixed order plus the warnings
+//! for everything that could not be expressed faithfully. Each object family has its module;
+//! this one only dispatches per service.
+
+pub mod names;
+pub mod object;
+mod pod;
+mod probes;
+mod quantity;
+pub use resources::parse_quantity as quantity_value;
+mod resources;
+mod service;
+pub mod support;
+mod volumes;
+mod workload;
+
+use crate::compose::FileSystem;
+use crate::compose::model::{Project, Service};
+use crate::diag::{Diagnostic, Failure, Location};
+pub use object::Object;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Which workload kind a service becomes when the Compose file does not decide.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Controller {
+    #[default]
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+}
+
+/// What bind-mounted host directories become.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BindStrategy {
+    /// An empty directory (the data of the host folder is not carried over).
+    #[default]
+    EmptyDir,
+    /// A PersistentVolumeClaim per bind mount.
+    PersistentVolumeClaim,
+    /// The node's path (hostPath): only for single-node clusters.
+    HostPath,
+}
+
+/// How `depends_on` is expressed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DependencyWait {
+    /// An init container that waits until each dependency's Service accepts TCP connections.
+    InitContainer {
+        image: String,
+    },
+    Off,
+}
+
+/// How GPUs are requested.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GpuApi {
+    /// Extended resources of the device plugins (`nvidia.com/gpu`).
+    DevicePlugin,
+    /// Dynamic resource allocation: a ResourceClaimTemplate per GPU service.
+    Dra { device_class: String },
+}
+
+/// Options of the lowering pass, resolved once from the command line or by an embedder.
+#[derive(Clone, Debug)]
+pub struct LowerOptions {
+    pub controller: Option<Controller>,
+    pub binds: BindStrategy,
+    /// Size of PersistentVolumeClaims when the Compose file gives none.
+    pub pvc_size: String,
+    pub storage_class: Option<String>,
+    /// Prefix for images of services that only have `build`.
+    pub image_registry: Option<String>,
+    pub dependencies: DependencyWait,
+    pub gpu_api: GpuApi,
+    /// How many GPUs `count: all` becomes with the device plugin.
+    pub gpus_all: u32,
+    pub gpu_toleration: bool,
+    pub gpu_node_selector: Option<(String, String)>,
+    pub runtime_class: Option<String>,
+    pub namespace: Option<String>,
+}
+
+impl Default for LowerOptions {
+    fn default() -> Self {
+        LowerOptions {
+            controller: None,
+            binds: BindStrategy::default(),
+            pvc_size: "1Gi".into(),
+            storage_class: None,
+            image_registry: None,
+            dependencies: DependencyWait::InitContainer {
+                image: "busybox:1.36".into(),
+            },
+            gpu_api: GpuApi::DevicePlugin,
+            gpus_all: 1,
+            gpu_toleration: true,
+            gpu_node_selector: None,
+            runtime_class: None,
+            namespace: None,
+        }
+    }
+}
+
+/// The objects of a conversion and what the pass had to say.
+#[derive(Debug, Default)]
+pub struct Lowered {
+    pub objects: Vec<Object>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// State shared by the per-service lowering functions.
+pub(crate) struct Ctx<'a> {
+    pub project: &'a Project,
+    pub opts: &'a LowerOptions,
+    pub fs: &'a dyn FileSystem,
+    pub warnings: Vec<Diagnostic>,
+    pub errors: Vec<Diagnostic>,
+    /// Kubernetes name of each Compose service.
+    pub names: BTreeMap<String, String>,
+    /// Services that are run to completion (targets of `service_completed_successfully`).
+    pub completed_targets: BTreeSet<String>,
+    pub objects: Vec<Object>,
+}
+
+impl Ctx<'_> {
+    /// The location of `services.<svc>.<path>` in the user's files.
+    pub fn at(&self, svc: &str, path: &[&str]) -> Location {
+        let mut key = format!("services.{svc}");
+        for p in path {
+            key.push('.');
+            key.push_str(p);
+        }
+        match self.project.origins.at(svc, path) {
+            Some(pos) => Location::new(self.project.origins.file_name(pos), pos.line, pos.col, key),
+            None => Location::new("", 0, 0, key),
+        }
+    }
+
+    pub fn warn(&mut self, code: &'static str, svc: &str, path: &[&str], msg: impl Into<String>) {
+        let at = self.at(svc, path);
+        self.warnings.push(Diagnostic::warning(code, at, msg));
+    }
+
+    pub fn error(&mut self, code: &'static str, svc: &str, path: &[&str], msg: impl Into<String>) {
+        let at = self.at(svc, path);
+        self.errors.push(Diagnostic::error(code, at, msg));
+    }
+
+    pub fn labels(&self, svc: &str) -> BTreeMap<String, String> {
+        names::labels(&self.names[svc], &self.project.name)
+    }
+}
+
+/// Lower a project to Kubernetes objects.
+pub fn lower(
+    project: &Project,
+    opts: &LowerOptions,
+    fs: &dyn FileSystem,
+) -> Result<Lowered, Failure> {
+    let mut cx = Ctx {
+        project,
+        opts,
+        fs,
+        warnings: Vec::new(),
+        errors: Vec::new(),
+        names: BTreeMap::new(),
+        completed_targets: BTreeSet::new(),
+        objects: Vec::new(),
+    };
+    assign_names(&mut cx);
+    for svc in project.services.values() {
+        for (dep, d) in &svc.depends_on {
+            if d.condition == "service_completed_successfully" {
+                cx.completed_targets.insert(dep.clone());
+            }
+        }
+    }
+    volumes::top_level(&mut cx);
+    for (name, svc) in &project.services {
+        if is_sidecar_of(svc).is_some() {
+            continue;
+        }
+        lower_service(&mut cx, name, svc);
+    }
+    if !cx.errors.is_empty() {
+        return Err(Failure(cx.errors));
+    }
+    let mut objects = cx.objects;
+    object::sort(&mut objects);
+    check_unique(&objects)?;
+    Ok(Lowered {
+        objects,
+        warnings: cx.warnings,
+    })
+}
+
+/// `network_mode: service:X` puts the service's container into X's pod.
+pub(crate) fn is_sidecar_of(svc: &Service) -> Option<&str> {
+    svc.network_mode
+        .as_deref()
+        .and_then(|m| m.strip_prefix("service:"))
+}
+
+fn lower_service(cx: &mut Ctx<'_>, name: &str, svc: &Service) {
+    support::warn_unsupported(cx, name, svc);
+    let Some(pod) = pod::pod_spec(cx, name, svc) else {
+        return;
+    };
+    service::service(cx, name, svc);
+    workload::workload(cx, name, svc, pod);
+}
+
+/// Give every service a Kubernetes name; two services whose names sanitise to the same one
+/// are an error, not a silent overwrite.
+fn assign_names(cx: &mut Ctx<'_>) {
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    let project = cx.project;
+    for name in project.services.keys() {
+        let k = names::service_name(name);
+        if let Some(other) = seen.get(&k) {
+            let msg = format!(
+                "services `{other}` and `{name}` both become the Kubernetes name `{k}`; rename one of them"
+            );
+            cx.error("L001", name, &[], msg);
+            continue;
+        }
+        if k != *name {
+            let users: Vec<&String> = project
+                .services
+                .iter()
+                .filter(|(n, s)| {
+                    *n != name
+                        && (s.depends_on.contains_key(name)
+                            || s.environment
+                                .values()
+                                .flatten()
+                                .any(|v| mentions_host(v, name)))
+                })
+                .map(|(n, _)| n)
+                .collect();
+            let mut msg = format!("service `{name}` is named `{k}` in Kubernetes");
+            if !users.is_empty() {
+                let list: Vec<String> = users.iter().map(|u| format!("`{u}`")).collect();
+                msg.push_str(&format!(
+                    "; {} reach it by its Compose name, which will not resolve: point them at `{k}`",
+                    list.join(", ")
+                ));
+            }
+            cx.warn("L002", name, &[], msg);
+        }
+        seen.insert(k.clone(), name.clone());
+        cx.names.insert(name.clone(), k);
+    }
+}
+
+/// Whether `value` names `host` as a host (`host:5432`, `//host/`, `@host`, or the whole value).
+pub(crate) fn mentions_host(value: &str, host: &str) -> bool {
+    let bytes = value.as_bytes();
+    let mut start = 0;
+    while let Some(i) = value[start..].find(host) {
+        let s = start + i;
+        let e = s + host.len();
+        let before_ok = s == 0
+            || matches!(
+                bytes[s - 1],
+                b'/' | b'@' | b'=' | b' ' | b',' | b'"' | b'\''
+            );
+        let after_ok =
+            e == bytes.len() || matches!(bytes[e], b':' | b'/' | b' ' | b',' | b'"' | b'\'' | b'?');
+        if before_ok && after_ok {
+            return true;
+        }
+        start = e;
+    }
+    false
+}
+
+fn check_unique(objects: &[Object]) -> Result<(), Failure> {
+    let mut seen = BTreeSet::new();
+    for o in objects {
+        if !seen.insert((o.kind(), o.name())) {
+            return Err(Failure(vec![Diagnostic::error(
+                "L003",
+                Location::default(),
+                format!(
+                    "two {} objects are both named `{}`; rename one of the Compose resources",
+                    o.kind(),
+                    o.name()
+                ),
+            )]));
+        }
+    }
+    Ok(())
+}

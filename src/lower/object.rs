@@ -1,0 +1,145 @@
+//! The Kubernetes objects a conversion produces, in their fixed output order.
+
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::batch::v1::{CronJob, Job};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Endpoints, Namespace, PersistentVolumeClaim, PodSpec, PodTemplateSpec, Secret,
+    Service,
+};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
+use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use k8s_openapi::api::resource::v1::ResourceClaimTemplate;
+use serde::Serialize;
+
+/// One emitted object. The variant order is the output order (then by name).
+// Objects are built once and moved a few times; boxing every variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, Serialize)]
+#[serde(untagged)]
+pub enum Object {
+    Namespace(Namespace),
+    ConfigMap(ConfigMap),
+    Secret(Secret),
+    PersistentVolumeClaim(PersistentVolumeClaim),
+    ResourceClaimTemplate(ResourceClaimTemplate),
+    Service(Service),
+    Endpoints(Endpoints),
+    EndpointSlice(EndpointSlice),
+    Deployment(Deployment),
+    StatefulSet(StatefulSet),
+    DaemonSet(DaemonSet),
+    Job(Job),
+    CronJob(CronJob),
+    Ingress(Ingress),
+    HorizontalPodAutoscaler(HorizontalPodAutoscaler),
+    PodDisruptionBudget(PodDisruptionBudget),
+    NetworkPolicy(NetworkPolicy),
+}
+
+impl Object {
+    /// Position of the kind in the output order.
+    pub fn rank(&self) -> u8 {
+        match self {
+            Object::Namespace(_) => 0,
+            Object::ConfigMap(_) => 1,
+            Object::Secret(_) => 2,
+            Object::PersistentVolumeClaim(_) => 3,
+            Object::ResourceClaimTemplate(_) => 4,
+            Object::Service(_) => 5,
+            Object::Endpoints(_) => 6,
+            Object::EndpointSlice(_) => 7,
+            Object::Deployment(_) => 8,
+            Object::StatefulSet(_) => 9,
+            Object::DaemonSet(_) => 10,
+            Object::Job(_) => 11,
+            Object::CronJob(_) => 12,
+            Object::Ingress(_) => 13,
+            Object::HorizontalPodAutoscaler(_) => 14,
+            Object::PodDisruptionBudget(_) => 15,
+            Object::NetworkPolicy(_) => 16,
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Object::Namespace(_) => "Namespace",
+            Object::ConfigMap(_) => "ConfigMap",
+            Object::Secret(_) => "Secret",
+            Object::PersistentVolumeClaim(_) => "PersistentVolumeClaim",
+            Object::ResourceClaimTemplate(_) => "ResourceClaimTemplate",
+            Object::Service(_) => "Service",
+            Object::Endpoints(_) => "Endpoints",
+            Object::EndpointSlice(_) => "EndpointSlice",
+            Object::Deployment(_) => "Deployment",
+            Object::StatefulSet(_) => "StatefulSet",
+            Object::DaemonSet(_) => "DaemonSet",
+            Object::Job(_) => "Job",
+            Object::CronJob(_) => "CronJob",
+            Object::Ingress(_) => "Ingress",
+            Object::HorizontalPodAutoscaler(_) => "HorizontalPodAutoscaler",
+            Object::PodDisruptionBudget(_) => "PodDisruptionBudget",
+            Object::NetworkPolicy(_) => "NetworkPolicy",
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        let meta = match self {
+            Object::Namespace(o) => &o.metadata,
+            Object::ConfigMap(o) => &o.metadata,
+            Object::Secret(o) => &o.metadata,
+            Object::PersistentVolumeClaim(o) => &o.metadata,
+            Object::ResourceClaimTemplate(o) => &o.metadata,
+            Object::Service(o) => &o.metadata,
+            Object::Endpoints(o) => &o.metadata,
+            Object::EndpointSlice(o) => &o.metadata,
+            Object::Deployment(o) => &o.metadata,
+            Object::StatefulSet(o) => &o.metadata,
+            Object::DaemonSet(o) => &o.metadata,
+            Object::Job(o) => &o.metadata,
+            Object::CronJob(o) => &o.metadata,
+            Object::Ingress(o) => &o.metadata,
+            Object::HorizontalPodAutoscaler(o) => &o.metadata,
+            Object::PodDisruptionBudget(o) => &o.metadata,
+            Object::NetworkPolicy(o) => &o.metadata,
+        };
+        meta.name.as_deref().unwrap_or("")
+    }
+
+    /// The pod template of a workload, for the hardening pass.
+    pub fn pod_template_mut(&mut self) -> Option<&mut PodTemplateSpec> {
+        match self {
+            Object::Deployment(d) => d.spec.as_mut().map(|s| &mut s.template),
+            Object::StatefulSet(d) => d.spec.as_mut().map(|s| &mut s.template),
+            Object::DaemonSet(d) => d.spec.as_mut().map(|s| &mut s.template),
+            Object::Job(j) => j.spec.as_mut().map(|s| &mut s.template),
+            Object::CronJob(c) => c
+                .spec
+                .as_mut()
+                .and_then(|s| s.job_template.spec.as_mut())
+                .map(|s| &mut s.template),
+            _ => None,
+        }
+    }
+
+    pub fn pod_spec(&self) -> Option<&PodSpec> {
+        match self {
+            Object::Deployment(d) => d.spec.as_ref().and_then(|s| s.template.spec.as_ref()),
+            Object::StatefulSet(d) => d.spec.as_ref().and_then(|s| s.template.spec.as_ref()),
+            Object::DaemonSet(d) => d.spec.as_ref().and_then(|s| s.template.spec.as_ref()),
+            Object::Job(j) => j.spec.as_ref().and_then(|s| s.template.spec.as_ref()),
+            Object::CronJob(c) => c
+                .spec
+                .as_ref()
+                .and_then(|s| s.job_template.spec.as_ref())
+                .and_then(|s| s.template.spec.as_ref()),
+            _ => None,
+        }
+    }
+}
+
+/// Sort into the fixed output order: by kind rank, then by name.
+pub fn sort(objects: &mut [Object]) {
+    objects.sort_by(|a, b| (a.rank(), a.name()).cmp(&(b.rank(), b.name())));
+}

@@ -1,0 +1,552 @@
+//! Storage and files: named volumes to PersistentVolumeClaims, bind mounts by strategy (files
+//! to ConfigMaps), tmpfs and `shm_size` to memory emptyDirs, `secrets:` and `configs:` to
+//! Secrets and ConfigMaps mounted where Compose mounts them.
+
+use super::names::{self, dns_label};
+use super::object::Object;
+use super::quantity;
+use super::{BindStrategy, Ctx};
+use crate::compose::model::{FileObject, Service, VolumeType};
+use k8s_openapi::ByteString;
+use k8s_openapi::api::core::v1::{
+    ConfigMap, ConfigMapVolumeSource, EmptyDirVolumeSource, HostPathVolumeSource, KeyToPath,
+    PersistentVolumeClaim, PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource, Secret,
+    SecretVolumeSource, Volume, VolumeMount, VolumeResourceRequirements,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use std::collections::{BTreeMap, BTreeSet};
+
+const DOCKER_SOCKET: [&str; 2] = ["/var/run/docker.sock", "/run/docker.sock"];
+
+fn meta(cx: &Ctx<'_>, name: String) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name),
+        namespace: cx.opts.namespace.clone(),
+        labels: Some(names::project_labels(&cx.project.name)),
+        ..Default::default()
+    }
+}
+
+/// The x-kubeferry setting `key` of a top-level volume, or its kompose label.
+fn volume_setting(cx: &Ctx<'_>, volume: &str, key: &str, label: &str) -> Option<String> {
+    let v = cx.project.volumes.get(volume)?;
+    v.extensions
+        .get("x-kubeferry")
+        .and_then(|x| x.get(key))
+        .and_then(|s| s.as_str().map(str::to_string))
+        .or_else(|| v.labels.get(label).cloned())
+}
+
+/// PVCs, Secrets and ConfigMaps of the project.
+pub fn top_level(cx: &mut Ctx<'_>) {
+    let project = cx.project;
+    let mut users: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (sname, s) in &project.services {
+        for v in &s.volumes {
+            if v.kind == VolumeType::Volume
+                && let Some(src) = &v.source
+            {
+                users.entry(src.as_str()).or_default().push(sname);
+            }
+        }
+    }
+    for (vol, svcs) in &users {
+        let Some(def) = project.volumes.get(*vol) else {
+            continue;
+        };
+        if def.external {
+            continue;
+        }
+        if svcs.len() > 1 {
+            let list: Vec<String> = svcs.iter().map(|s| format!("`{s}`")).collect();
+            let msg = format!(
+                "volume `{vol}` is shared by {}: one PersistentVolumeClaim serves them all, which needs a ReadWriteMany storage class if their pods land on different nodes",
+                list.join(", ")
+            );
+            cx.warn("L030", svcs[0], &["volumes"], msg);
+        }
+        let size = volume_setting(cx, vol, "size", "kompose.volume.size")
+            .unwrap_or_else(|| cx.opts.pvc_size.clone());
+        let class = volume_setting(
+            cx,
+            vol,
+            "storage_class",
+            "kompose.volume.storage-class-name",
+        )
+        .or_else(|| cx.opts.storage_class.clone());
+        let pvc = pvc(cx, dns_label(vol), size, class);
+        cx.objects.push(pvc);
+    }
+    let mut used_secrets = BTreeSet::new();
+    let mut used_configs = BTreeSet::new();
+    for s in project.services.values() {
+        used_secrets.extend(s.secrets.iter().map(|r| r.source.clone()));
+        used_configs.extend(s.configs.iter().map(|r| r.source.clone()));
+    }
+    for name in used_secrets {
+        let Some(def) = project.secrets.get(&name) else {
+            continue;
+        };
+        if let Some(data) = content(cx, def, &name, "secret") {
+            let obj = Secret {
+                metadata: meta(cx, secret_name(&name)),
+                data: Some(BTreeMap::from([(key_name(&name), ByteString(data))])),
+                type_: Some("Opaque".into()),
+                ..Default::default()
+            };
+            cx.objects.push(Object::Secret(obj));
+        }
+    }
+    for name in used_configs {
+        let Some(def) = project.configs.get(&name) else {
+            continue;
+        };
+        if let Some(data) = content(cx, def, &name, "config") {
+            let mut cm = ConfigMap {
+                metadata: meta(cx, config_name(&name)),
+                ..Default::default()
+            };
+            match String::from_utf8(data) {
+                Ok(text) => cm.data = Some(BTreeMap::from([(key_name(&name), text)])),
+                Err(e) => {
+                    cm.binary_data = Some(BTreeMap::from([(
+                        key_name(&name),
+                        ByteString(e.into_bytes()),
+                    )]))
+                }
+            }
+            cx.objects.push(Object::ConfigMap(cm));
+        }
+    }
+}
+
+fn pvc(cx: &Ctx<'_>, name: String, size: String, class: Option<String>) -> Object {
+    Object::PersistentVolumeClaim(PersistentVolumeClaim {
+        metadata: meta(cx, name),
+        spec: Some(PersistentVolumeClaimSpec {
+            access_modes: Some(vec!["ReadWriteOnce".into()]),
+            resources: Some(VolumeResourceRequirements {
+                requests: Some(BTreeMap::from([("storage".to_string(), Quantity(size))])),
+                ..Default::default()
+            }),
+            storage_class_name: class,
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+}
+
+pub fn secret_name(compose: &str) -> String {
+    dns_label(compose)
+}
+
+pub fn config_name(compose: &str) -> String {
+    dns_label(compose)
+}
+
+/// The key inside a Secret or ConfigMap: `[-._a-zA-Z0-9]+`.
+fn key_name(compose: &str) -> String {
+    let k: String = compose
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if k.is_empty() || k == "." || k == ".." {
+        "value".into()
+    } else {
+        k
+    }
+}
+
+/// The bytes of a secret or config, or `None` (with a warning) when they live outside the
+/// Compose project.
+fn content(cx: &mut Ctx<'_>, def: &FileObject, name: &str, what: &str) -> Option<Vec<u8>> {
+    let first = cx
+        .project
+        .services
+        .iter()
+        .find(|(_, s)| s.secrets.iter().chain(&s.configs).any(|r| r.source == name))
+        .map(|(n, _)| n.clone())
+        .unwrap_or_default();
+    if def.external {
+        let msg = format!(
+            "{what} `{name}` is external: create the {} `{}` in the cluster before applying",
+            if what == "secret" {
+                "Secret"
+            } else {
+                "ConfigMap"
+            },
+            dns_label(def.name.as_deref().unwrap_or(name))
+        );
+        cx.warn("L020", &first, &[&format!("{what}s")], msg);
+        return None;
+    }
+    if let Some(c) = &def.content {
+        return Some(c.clone().into_bytes());
+    }
+    if let Some(var) = &def.environment {
+        return match cx.project.environment.get(var) {
+            Some(v) => Some(v.clone().into_bytes()),
+            None => {
+                let msg = format!(
+                    "{what} `{name}` comes from the variable `{var}`, which is not set; create it in the cluster"
+                );
+                cx.warn("L021", &first, &[&format!("{what}s")], msg);
+                None
+            }
+        };
+    }
+    if let Some(path) = &def.file {
+        return match cx.fs.read(path) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                let msg = format!(
+                    "{what} `{name}`: cannot read its file ({e}); create it in the cluster"
+                );
+                cx.warn("L022", &first, &[&format!("{what}s")], msg);
+                None
+            }
+        };
+    }
+    None
+}
+
+/// The pod volumes and the container's mounts for a service.
+pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<Volume>, Vec<VolumeMount>) {
+    let mut vols: Vec<Volume> = Vec::new();
+    let mut mnts: Vec<VolumeMount> = Vec::new();
+    let mut paths: BTreeSet<String> = BTreeSet::new();
+    let k8s = cx.names[name].clone();
+    let mut add =
+        |vols: &mut Vec<Volume>, mnts: &mut Vec<VolumeMount>, v: Volume, m: VolumeMount| {
+            if !paths.insert(m.mount_path.clone()) {
+                return false;
+            }
+            if !vols.iter().any(|x| x.name == v.name) {
+                vols.push(v);
+            }
+            mnts.push(m);
+            true
+        };
+    let mut volumes = svc.volumes.clone();
+    for from in &svc.volumes_from {
+        let (src, ro) = match from.rsplit_once(':') {
+            Some((s, "ro")) => (s, true),
+            Some((s, "rw")) => (s, false),
+            _ => (from.as_str(), false),
+        };
+        if let Some(other) = cx.project.services.get(src) {
+            for v in &other.volumes {
+                if v.kind == VolumeType::Volume && v.source.is_some() {
+                    let mut v = v.clone();
+                    v.read_only |= ro;
+                    volumes.push(v);
+                }
+            }
+            cx.warn("L031", name, &["volumes_from"], format!("volumes_from `{src}`: its named volumes are mounted here too (the pods share their PersistentVolumeClaims)"));
+        } else {
+            cx.warn(
+                "L031",
+                name,
+                &["volumes_from"],
+                format!("volumes_from `{from}` names no service of the project; ignored"),
+            );
+        }
+    }
+    for (i, v) in volumes.iter().enumerate() {
+        let mount = |vname: &str, sub: Option<String>| VolumeMount {
+            name: vname.to_string(),
+            mount_path: v.target.clone(),
+            read_only: v.read_only.then_some(true),
+            sub_path: sub.or_else(|| v.volume.as_ref().and_then(|o| o.subpath.clone())),
+            ..Default::default()
+        };
+        match v.kind {
+            VolumeType::Volume => match &v.source {
+                Some(src) => {
+                    let def = cx.project.volumes.get(src);
+                    let claim = match def {
+                        Some(d) if d.external => dns_label(d.name.as_deref().unwrap_or(src)),
+                        _ => dns_label(src),
+                    };
+                    let vname = dns_label(src);
+                    let vol = Volume {
+                        name: vname.clone(),
+                        persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
+                            claim_name: claim,
+                            read_only: None,
+                        }),
+                        ..Default::default()
+                    };
+                    add(&mut vols, &mut mnts, vol, mount(&vname, None));
+                }
+                None => {
+                    let vname = format!("anon-{i}");
+                    cx.warn("L032", name, &["volumes"], format!("anonymous volume at `{}` becomes an emptyDir: its data does not survive the pod", v.target));
+                    add(
+                        &mut vols,
+                        &mut mnts,
+                        empty_dir(&vname, None, None),
+                        mount(&vname, None),
+                    );
+                }
+            },
+            VolumeType::Tmpfs => {
+                let vname = format!("tmpfs-{i}");
+                let size = v
+                    .tmpfs
+                    .as_ref()
+                    .and_then(|t| t.size)
+                    .map(|b| quantity::bytes(b.0));
+                add(
+                    &mut vols,
+                    &mut mnts,
+                    empty_dir(&vname, Some("Memory"), size),
+                    mount(&vname, None),
+                );
+            }
+            VolumeType::Bind => {
+                let src = v.source.clone().unwrap_or_default();
+                if DOCKER_SOCKET.contains(&src.as_str()) {
+                    cx.warn("L033", name, &["volumes"], format!(
+                        "the Docker socket `{src}` is not mounted: a cluster has no Docker engine to hand to a pod, and mounting the node's container runtime gives root on the node"
+                    ));
+                    continue;
+                }
+                if cx.fs.exists(&src) {
+                    // A file: carry its content as a ConfigMap.
+                    if let Ok(bytes) = cx.fs.read(&src) {
+                        let base = src.rsplit('/').next().unwrap_or("file");
+                        let cm_name = dns_label(&format!("{k8s}-{base}"));
+                        let key = key_name(base);
+                        let mut cm = ConfigMap {
+                            metadata: meta(cx, cm_name.clone()),
+                            ..Default::default()
+                        };
+                        match String::from_utf8(bytes) {
+                            Ok(t) => cm.data = Some(BTreeMap::from([(key.clone(), t)])),
+                            Err(e) => {
+                                cm.binary_data = Some(BTreeMap::from([(
+                                    key.clone(),
+                                    ByteString(e.into_bytes()),
+                                )]))
+                            }
+                        }
+                        if !cx.objects.iter().any(|o| matches!(o, Object::ConfigMap(c) if c.metadata.name.as_deref() == Some(cm_name.as_str()))) {
+                            cx.objects.push(Object::ConfigMap(cm));
+                        }
+                        let vname = dns_label(&format!("bind-{i}"));
+                        let vol = Volume {
+                            name: vname.clone(),
+                            config_map: Some(ConfigMapVolumeSource {
+                                name: cm_name,
+                                ..Default::default()
+                            }),
+                            ..Default::default()
+                        };
+                        let mut m = mount(&vname, Some(key));
+                        m.read_only = Some(true);
+                        add(&mut vols, &mut mnts, vol, m);
+                        continue;
+                    }
+                }
+                let vname = format!("bind-{i}");
+                let rel = relative(&src, &cx.project.working_dir);
+                match cx.opts.binds {
+                    BindStrategy::EmptyDir => {
+                        cx.warn("L034", name, &["volumes"], format!(
+                            "bind mount `{rel}` → `{}` becomes an emptyDir: the host folder's content is not carried over (use --volumes persistentVolumeClaim or hostPath)",
+                            v.target
+                        ));
+                        add(
+                            &mut vols,
+                            &mut mnts,
+                            empty_dir(&vname, None, None),
+                            mount(&vname, None),
+                        );
+                    }
+                    BindStrategy::HostPath => {
+                        cx.warn("L035", name, &["volumes"], format!(
+                            "bind mount `{rel}` becomes a hostPath: the path must exist on every node the pod can run on"
+                        ));
+                        let vol = Volume {
+                            name: vname.clone(),
+                            host_path: Some(HostPathVolumeSource {
+                                path: src.clone(),
+                                type_: None,
+                            }),
+                            ..Default::default()
+                        };
+                        add(&mut vols, &mut mnts, vol, mount(&vname, None));
+                    }
+                    BindStrategy::PersistentVolumeClaim => {
+                        let claim = dns_label(&format!("{k8s}-bind-{i}"));
+                        cx.warn("L036", name, &["volumes"], format!(
+                            "bind mount `{rel}` becomes the PersistentVolumeClaim `{claim}`: copy the folder's content into it"
+                        ));
+                        let size = cx.opts.pvc_size.clone();
+                        let class = cx.opts.storage_class.clone();
+                        let p = pvc(cx, claim.clone(), size, class);
+                        cx.objects.push(p);
+                        let vol = Volume {
+                            name: vname.clone(),
+                            persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
+                                claim_name: claim,
+                                read_only: None,
+                            }),
+                            ..Default::default()
+                        };
+                        add(&mut vols, &mut mnts, vol, mount(&vname, None));
+                    }
+                }
+            }
+            VolumeType::Image | VolumeType::Npipe | VolumeType::Cluster => {
+                cx.warn(
+                    "L037",
+                    name,
+                    &["volumes"],
+                    format!(
+                        "a volume of type {:?} at `{}` is not converted",
+                        v.kind, v.target
+                    ),
+                );
+            }
+        }
+    }
+    for (i, t) in svc.tmpfs.iter().enumerate() {
+        let (path, opts) = t.split_once(':').unwrap_or((t.as_str(), ""));
+        let size = opts
+            .split(',')
+            .find_map(|o| o.strip_prefix("size="))
+            .and_then(crate::compose::units::parse_bytes)
+            .map(quantity::bytes);
+        let vname = format!("tmpfs-s{i}");
+        let m = VolumeMount {
+            name: vname.clone(),
+            mount_path: path.to_string(),
+            ..Default::default()
+        };
+        add(
+            &mut vols,
+            &mut mnts,
+            empty_dir(&vname, Some("Memory"), size),
+            m,
+        );
+    }
+    if let Some(shm) = svc.shm_size {
+        let m = VolumeMount {
+            name: "dshm".into(),
+            mount_path: "/dev/shm".into(),
+            ..Default::default()
+        };
+        add(
+            &mut vols,
+            &mut mnts,
+            empty_dir("dshm", Some("Memory"), Some(quantity::bytes(shm.0))),
+            m,
+        );
+    }
+    for (kind, refs) in [("secret", &svc.secrets), ("config", &svc.configs)] {
+        for r in refs.iter() {
+            let def = if kind == "secret" {
+                cx.project.secrets.get(&r.source)
+            } else {
+                cx.project.configs.get(&r.source)
+            };
+            let Some(def) = def else { continue };
+            let obj_name = if def.external {
+                dns_label(def.name.as_deref().unwrap_or(&r.source))
+            } else {
+                dns_label(&r.source)
+            };
+            let emitted = cx.objects.iter().any(|o| {
+                o.name() == obj_name
+                    && matches!(
+                        (kind, o),
+                        ("secret", Object::Secret(_)) | ("config", Object::ConfigMap(_))
+                    )
+            });
+            let key = if def.external {
+                r.source.clone()
+            } else {
+                key_name(&r.source)
+            };
+            let target = match &r.target {
+                Some(t) if t.starts_with('/') => t.clone(),
+                Some(t) if kind == "secret" => format!("/run/secrets/{t}"),
+                Some(t) => format!("/{t}"),
+                None if kind == "secret" => format!("/run/secrets/{}", r.source),
+                None => format!("/{}", r.source),
+            };
+            let vname = dns_label(&format!("{kind}-{}", r.source));
+            let mode = r.mode.map(|m| m as i32);
+            let items = Some(vec![KeyToPath {
+                key: key.clone(),
+                path: key.clone(),
+                mode,
+            }]);
+            let optional = (!emitted).then_some(true);
+            let vol = if kind == "secret" {
+                Volume {
+                    name: vname.clone(),
+                    secret: Some(SecretVolumeSource {
+                        secret_name: Some(obj_name),
+                        items,
+                        optional,
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }
+            } else {
+                Volume {
+                    name: vname.clone(),
+                    config_map: Some(ConfigMapVolumeSource {
+                        name: obj_name,
+                        items,
+                        optional,
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }
+            };
+            if r.uid.is_some() || r.gid.is_some() {
+                cx.warn("L038", name, &[&format!("{kind}s")], format!("the uid/gid of {kind} `{}` cannot be set per file in Kubernetes (fsGroup sets the group of all volumes)", r.source));
+            }
+            let m = VolumeMount {
+                name: vname,
+                mount_path: target,
+                sub_path: Some(key),
+                read_only: Some(true),
+                ..Default::default()
+            };
+            add(&mut vols, &mut mnts, vol, m);
+        }
+    }
+    (vols, mnts)
+}
+
+fn empty_dir(name: &str, medium: Option<&str>, size: Option<Quantity>) -> Volume {
+    Volume {
+        name: name.to_string(),
+        empty_dir: Some(EmptyDirVolumeSource {
+            medium: medium.map(str::to_string),
+            size_limit: size,
+        }),
+        ..Default::default()
+    }
+}
+
+/// A host path shown relative to the project folder, so messages do not carry host paths.
+fn relative(path: &str, base: &str) -> String {
+    match path.strip_prefix(base) {
+        Some("") => ".".into(),
+        Some(rest) if rest.starts_with('/') => format!(".{rest}"),
+        _ => path.to_string(),
+    }
+}

@@ -1,0 +1,349 @@
+//! The workload kind of a service and its object: Deployment, StatefulSet, DaemonSet, Job or
+//! CronJob. The choice is made here only.
+
+use super::names;
+use super::object::Object;
+use super::{Controller, Ctx};
+use crate::compose::model::Service;
+use k8s_openapi::api::apps::v1::{
+    DaemonSet, DaemonSetSpec, Deployment, DeploymentSpec, DeploymentStrategy,
+    RollingUpdateDeployment, StatefulSet, StatefulSetSpec,
+};
+use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplateSpec};
+use k8s_openapi::api::core::v1::{
+    Affinity, NodeAffinity, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, PodSpec,
+    PodTemplateSpec, TopologySpreadConstraint,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+    Job,
+    CronJob,
+}
+
+/// What a service becomes, and why (for messages).
+pub fn kind(cx: &Ctx<'_>, name: &str, svc: &Service) -> Kind {
+    let ext = svc
+        .extensions
+        .get("x-kubeferry")
+        .and_then(|x| x.get("controller"))
+        .and_then(|c| c.as_str())
+        .or_else(|| {
+            svc.labels
+                .get("kompose.controller.type")
+                .map(String::as_str)
+        });
+    if let Some(k) = ext {
+        match k.to_ascii_lowercase().as_str() {
+            "deployment" => return Kind::Deployment,
+            "statefulset" => return Kind::StatefulSet,
+            "daemonset" => return Kind::DaemonSet,
+            "job" => return Kind::Job,
+            "cronjob" => return Kind::CronJob,
+            _ => {}
+        }
+    }
+    if schedule(svc).is_some() {
+        return Kind::CronJob;
+    }
+    if let Some(c) = cx.opts.controller {
+        return match c {
+            Controller::Deployment => Kind::Deployment,
+            Controller::StatefulSet => Kind::StatefulSet,
+            Controller::DaemonSet => Kind::DaemonSet,
+        };
+    }
+    if svc.deploy.as_ref().and_then(|d| d.mode.as_deref()) == Some("global") {
+        return Kind::DaemonSet;
+    }
+    let condition = svc
+        .deploy
+        .as_ref()
+        .and_then(|d| d.restart_policy.as_ref())
+        .and_then(|r| r.condition.clone());
+    let run_once = match condition.as_deref() {
+        Some("none") | Some("on-failure") => true,
+        Some(_) => false,
+        None => {
+            matches!(svc.restart.as_deref(), Some("no") | Some("on-failure"))
+                || svc
+                    .restart
+                    .as_deref()
+                    .is_some_and(|r| r.starts_with("on-failure:"))
+        }
+    };
+    if run_once || cx.completed_targets.contains(name) {
+        return Kind::Job;
+    }
+    Kind::Deployment
+}
+
+fn schedule(svc: &Service) -> Option<String> {
+    svc.extensions
+        .get("x-kubeferry")
+        .and_then(|x| x.get("schedule"))
+        .and_then(|s| s.as_str().map(str::to_string))
+        .or_else(|| svc.labels.get("kompose.cronjob.schedule").cloned())
+}
+
+pub fn workload(cx: &mut Ctx<'_>, name: &str, svc: &Service, mut pod: PodSpec) {
+    let k8s = cx.names[name].clone();
+    let labels = cx.labels(name);
+    let selector = LabelSelector {
+        match_labels: Some(names::selector(&k8s, &cx.project.name)),
+        ..Default::default()
+    };
+    let mut annotations: BTreeMap<String, String> = BTreeMap::new();
+    for (k, v) in svc.labels.iter().chain(&svc.annotations) {
+        if names::is_qualified_key(k) {
+            annotations.insert(k.clone(), v.clone());
+        } else {
+            cx.warn(
+                "L080",
+                name,
+                &["labels"],
+                format!("label `{k}` is not a valid Kubernetes annotation key; dropped"),
+            );
+        }
+    }
+    let meta = ObjectMeta {
+        name: Some(k8s.clone()),
+        namespace: cx.opts.namespace.clone(),
+        labels: Some(labels.clone()),
+        annotations: (!annotations.is_empty()).then(|| annotations.clone()),
+        ..Default::default()
+    };
+    placement(cx, name, svc, &mut pod);
+    let kind = kind(cx, name, svc);
+    let restart_on_failure = svc
+        .restart
+        .as_deref()
+        .is_some_and(|r| r.starts_with("on-failure"))
+        || svc
+            .deploy
+            .as_ref()
+            .and_then(|d| d.restart_policy.as_ref())
+            .and_then(|r| r.condition.as_deref())
+            == Some("on-failure");
+    if matches!(kind, Kind::Job | Kind::CronJob) {
+        pod.restart_policy = Some(
+            if restart_on_failure {
+                "OnFailure"
+            } else {
+                "Never"
+            }
+            .into(),
+        );
+    }
+    let template = PodTemplateSpec {
+        metadata: Some(ObjectMeta {
+            labels: Some(labels),
+            annotations: (!annotations.is_empty()).then_some(annotations),
+            ..Default::default()
+        }),
+        spec: Some(pod),
+    };
+    let replicas = svc
+        .deploy
+        .as_ref()
+        .and_then(|d| d.replicas)
+        .or(svc.scale)
+        .map(|r| r.clamp(0, i32::MAX as i64) as i32);
+    let object = match kind {
+        Kind::Deployment => Object::Deployment(Deployment {
+            metadata: meta,
+            spec: Some(DeploymentSpec {
+                replicas,
+                selector,
+                template,
+                strategy: strategy(svc),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        Kind::StatefulSet => Object::StatefulSet(StatefulSet {
+            metadata: meta,
+            spec: Some(StatefulSetSpec {
+                replicas,
+                selector,
+                service_name: Some(k8s.clone()),
+                template,
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        Kind::DaemonSet => Object::DaemonSet(DaemonSet {
+            metadata: meta,
+            spec: Some(DaemonSetSpec {
+                selector,
+                template,
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        Kind::Job => Object::Job(Job {
+            metadata: meta,
+            spec: Some(JobSpec {
+                template,
+                backoff_limit: backoff(svc),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        Kind::CronJob => {
+            let sched = schedule(svc).unwrap_or_else(|| "@daily".into());
+            Object::CronJob(CronJob {
+                metadata: meta,
+                spec: Some(CronJobSpec {
+                    schedule: sched,
+                    concurrency_policy: svc
+                        .labels
+                        .get("kompose.cronjob.concurrency_policy")
+                        .cloned(),
+                    job_template: JobTemplateSpec {
+                        metadata: None,
+                        spec: Some(JobSpec {
+                            template,
+                            backoff_limit: backoff(svc),
+                            ..Default::default()
+                        }),
+                    },
+                    ..Default::default()
+                }),
+                ..Default::default()
+            })
+        }
+    };
+    cx.objects.push(object);
+}
+
+fn backoff(svc: &Service) -> Option<i32> {
+    let from_restart = svc
+        .restart
+        .as_deref()
+        .and_then(|r| r.strip_prefix("on-failure:"))
+        .and_then(|n| n.parse::<i32>().ok());
+    svc.deploy
+        .as_ref()
+        .and_then(|d| d.restart_policy.as_ref())
+        .and_then(|r| r.max_attempts)
+        .map(|n| n.clamp(0, i32::MAX as i64) as i32)
+        .or(from_restart)
+}
+
+fn strategy(svc: &Service) -> Option<DeploymentStrategy> {
+    let order = svc
+        .deploy
+        .as_ref()
+        .and_then(|d| d.update_config.as_ref())
+        .and_then(|u| u.order.as_deref())?;
+    Some(match order {
+        "start-first" => DeploymentStrategy {
+            type_: Some("RollingUpdate".into()),
+            rolling_update: Some(RollingUpdateDeployment {
+                max_surge: Some(IntOrString::Int(1)),
+                max_unavailable: Some(IntOrString::Int(0)),
+            }),
+        },
+        _ => DeploymentStrategy {
+            type_: Some("Recreate".into()),
+            rolling_update: None,
+        },
+    })
+}
+
+/// `deploy.placement` to node affinity and topology spread.
+fn placement(cx: &mut Ctx<'_>, name: &str, svc: &Service, pod: &mut PodSpec) {
+    let Some(p) = svc.deploy.as_ref().map(|d| &d.placement) else {
+        return;
+    };
+    let mut reqs = Vec::new();
+    for c in &p.constraints {
+        let (k, op, v) = if let Some((k, v)) = c.split_once("==") {
+            (k.trim(), "In", v.trim())
+        } else if let Some((k, v)) = c.split_once("!=") {
+            (k.trim(), "NotIn", v.trim())
+        } else if let Some((k, v)) = c.split_once('=') {
+            (k.trim(), "In", v.trim())
+        } else {
+            cx.warn(
+                "L090",
+                name,
+                &["deploy", "placement", "constraints"],
+                format!("placement constraint `{c}` is not understood; dropped"),
+            );
+            continue;
+        };
+        let key = match k {
+            "node.hostname" => "kubernetes.io/hostname".to_string(),
+            "node.platform.os" => "kubernetes.io/os".to_string(),
+            "node.platform.arch" => "kubernetes.io/arch".to_string(),
+            _ if k.starts_with("node.labels.") => k.trim_start_matches("node.labels.").to_string(),
+            _ if !k.contains(' ') && !k.starts_with("node.") && !k.starts_with("engine.") => {
+                k.to_string()
+            }
+            _ => {
+                cx.warn(
+                    "L090",
+                    name,
+                    &["deploy", "placement", "constraints"],
+                    format!("placement constraint `{c}` has no Kubernetes equivalent; dropped"),
+                );
+                continue;
+            }
+        };
+        if !names::is_qualified_key(&key) || !names::is_label_value(v) {
+            cx.warn(
+                "L090",
+                name,
+                &["deploy", "placement", "constraints"],
+                format!("placement constraint `{c}` is not a valid node label selector; dropped"),
+            );
+            continue;
+        }
+        reqs.push(NodeSelectorRequirement {
+            key,
+            operator: op.into(),
+            values: Some(vec![v.to_string()]),
+        });
+    }
+    if !reqs.is_empty() {
+        pod.affinity = Some(Affinity {
+            node_affinity: Some(NodeAffinity {
+                required_during_scheduling_ignored_during_execution: Some(NodeSelector {
+                    node_selector_terms: vec![NodeSelectorTerm {
+                        match_expressions: Some(reqs),
+                        ..Default::default()
+                    }],
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+    }
+    let mut spreads = Vec::new();
+    for pref in &p.preferences {
+        let key = pref.spread.trim_start_matches("node.labels.").to_string();
+        if names::is_qualified_key(&key) {
+            spreads.push(TopologySpreadConstraint {
+                max_skew: 1,
+                topology_key: key,
+                when_unsatisfiable: "ScheduleAnyway".into(),
+                label_selector: Some(LabelSelector {
+                    match_labels: Some(names::selector(&cx.names[name], &cx.project.name)),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            });
+        }
+    }
+    if !spreads.is_empty() {
+        pod.topology_spread_constraints = Some(spreads);
+    }
+}
