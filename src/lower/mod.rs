@@ -5,6 +5,7 @@
 //! for everything that could not be expressed faithfully. Each object family has its module;
 //! this one only dispatches per service.
 
+mod known_ports;
 pub mod names;
 pub mod object;
 mod pod;
@@ -160,6 +161,8 @@ pub fn lower(
     opts: &LowerOptions,
     fs: &dyn FileSystem,
 ) -> Result<Lowered, Failure> {
+    let (implied, project) = with_implied_ports(project);
+    let project = &project;
     let mut cx = Ctx {
         project,
         opts,
@@ -171,6 +174,11 @@ pub fn lower(
         objects: Vec::new(),
     };
     assign_names(&mut cx);
+    for (svc, port) in implied {
+        cx.warn("L071", &svc, &[], format!(
+            "no port declared; the image is a known server listening on {port}, so the Service exposes {port} (declare `expose` to change it)"
+        ));
+    }
     for svc in project.services.values() {
         for (dep, d) in &svc.depends_on {
             if d.condition == "service_completed_successfully" {
@@ -294,4 +302,35 @@ fn check_unique(objects: &[Object]) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// A copy of the project where services others reach, that declare no port and run a known
+/// server image, expose that image's port.
+fn with_implied_ports(project: &Project) -> (Vec<(String, u32)>, Project) {
+    let mut p = project.clone();
+    let mut implied = Vec::new();
+    let reached: BTreeSet<&String> = project
+        .services
+        .values()
+        .flat_map(|s| s.depends_on.keys())
+        .collect();
+    for (name, svc) in p.services.iter_mut() {
+        if !svc.ports.is_empty() || !svc.expose.is_empty() || is_sidecar_of(svc).is_some() {
+            continue;
+        }
+        let used = reached.contains(name)
+            || project.services.values().any(|o| {
+                o.environment
+                    .values()
+                    .flatten()
+                    .any(|v| mentions_host(v, name))
+            });
+        if let Some(port) = svc.image.as_deref().and_then(known_ports::port_of)
+            && used
+        {
+            svc.expose.push(port.to_string());
+            implied.push((name.clone(), port));
+        }
+    }
+    (implied, p)
 }
