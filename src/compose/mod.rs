@@ -18,6 +18,7 @@ pub mod node;
 pub mod normalize;
 pub mod parse;
 pub mod ports;
+pub mod settings;
 pub mod shell;
 pub mod typed;
 pub mod units;

@@ -47,6 +47,9 @@ pub struct Project {
     /// Where each service was declared (for diagnostics from later stages).
     #[serde(skip)]
     pub origins: Origins,
+    /// Project-level kubeferry settings (top-level `x-kubeferry`).
+    #[serde(skip)]
+    pub settings: super::settings::ProjectSettings,
 }
 
 /// Source positions of the declarations, to locate findings of later stages.
@@ -295,6 +298,9 @@ pub struct Service {
     /// `x-*` extensions, including `x-kubeferry`.
     #[serde(flatten)]
     pub extensions: IndexMap<String, serde_json::Value>,
+    /// kubeferry's settings from `x-kubeferry` and `kompose.*` labels, read once.
+    #[serde(skip)]
+    pub settings: super::settings::ServiceSettings,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -694,6 +700,8 @@ pub struct Volume {
     /// `x-*` extensions (`x-kubeferry` sizes and classes).
     #[serde(flatten)]
     pub extensions: IndexMap<String, serde_json::Value>,
+    #[serde(skip)]
+    pub settings: super::settings::VolumeSettings,
 }
 
 /// A top-level secret or config.

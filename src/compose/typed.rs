@@ -36,7 +36,21 @@ pub fn project(root: &Node, ctx: &Ctx<'_>, warnings: &mut Vec<Diagnostic>) -> R<
                         ));
                     }
                     check_name(name, svc, ctx, &path)?;
-                    let s = t.service(svc, &path)?;
+                    let mut s = t.service(svc, &path)?;
+                    let deploy_labels = s
+                        .deploy
+                        .as_ref()
+                        .map(|d| d.labels.clone())
+                        .unwrap_or_default();
+                    s.settings = super::settings::service(
+                        &s.labels,
+                        &deploy_labels,
+                        s.extensions.get("x-kubeferry"),
+                    )
+                    .map_err(|(key, msg)| t.setting_error(svc, &path, &key, msg))?;
+                    for k in s.settings.unknown.clone() {
+                        t.setting_warning(svc, &path, &k);
+                    }
                     p.services.insert(name.clone(), s);
                 }
             }
@@ -48,8 +62,15 @@ pub fn project(root: &Node, ctx: &Ctx<'_>, warnings: &mut Vec<Diagnostic>) -> R<
             }
             "volumes" => {
                 for (name, n) in t.map(v, "volumes")? {
-                    p.volumes
-                        .insert(name.clone(), t.volume(n, &format!("volumes.{name}"))?);
+                    let path = format!("volumes.{name}");
+                    let mut vol = t.volume(n, &path)?;
+                    vol.settings =
+                        super::settings::volume(&vol.labels, vol.extensions.get("x-kubeferry"))
+                            .map_err(|(key, msg)| t.setting_error(n, &path, &key, msg))?;
+                    for k in vol.settings.unknown.clone() {
+                        t.setting_warning(n, &path, &k);
+                    }
+                    p.volumes.insert(name.clone(), vol);
                 }
             }
             "secrets" => {
@@ -75,6 +96,11 @@ pub fn project(root: &Node, ctx: &Ctx<'_>, warnings: &mut Vec<Diagnostic>) -> R<
             }
             _ => t.unknown(v, k, ""),
         }
+    }
+    p.settings = super::settings::project(p.extensions.get("x-kubeferry"))
+        .map_err(|(key, msg)| t.setting_error(root, "", &key, msg))?;
+    for k in p.settings.unknown.clone() {
+        t.setting_warning(root, "", &k);
     }
     Ok(p)
 }
@@ -121,6 +147,35 @@ fn join(path: &str, key: &str) -> String {
 }
 
 impl Typer<'_, '_> {
+    /// An invalid kubeferry setting: located at the label or `x-kubeferry` key.
+    fn setting_error(&self, n: &Node, path: &str, key: &str, msg: String) -> LoadError {
+        let (node, full) = if let Some(rest) = key.strip_prefix("x-kubeferry") {
+            let ext = n.get("x-kubeferry");
+            let sub = rest.trim_start_matches('.');
+            let at = ext.and_then(|e| e.get(sub)).or(ext).unwrap_or(n);
+            (at, join(path, key))
+        } else {
+            let at = n
+                .get("labels")
+                .and_then(|l| l.get(key))
+                .or_else(|| n.get("labels"))
+                .unwrap_or(n);
+            (at, join(path, &format!("labels.{key}")))
+        };
+        self.ctx.error("C016", node.key_at, &full, msg)
+    }
+
+    fn setting_warning(&mut self, n: &Node, path: &str, key: &str) {
+        let at = n.get("x-kubeferry").and_then(|e| e.get(key)).unwrap_or(n);
+        let w = self.ctx.warning(
+            "C102",
+            at.key_at,
+            &join(path, &format!("x-kubeferry.{key}")),
+            format!("unknown kubeferry setting `{key}` is ignored"),
+        );
+        self.warnings.push(w);
+    }
+
     fn err(&self, n: &Node, path: &str, msg: impl Into<String>) -> LoadError {
         self.ctx.error("C011", n.at, path, msg)
     }

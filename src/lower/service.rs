@@ -5,6 +5,7 @@ use super::Ctx;
 use super::names::{self};
 use super::object::Object;
 use crate::compose::model::Service as ComposeService;
+use crate::compose::settings::ServiceType;
 use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -65,14 +66,10 @@ pub fn service(cx: &mut Ctx<'_>, name: &str, svc: &ComposeService) {
         }
         return;
     }
-    let kind = svc
-        .labels
-        .get("kompose.service.type")
-        .map(|t| t.to_ascii_lowercase());
-    let (type_, cluster_ip) = match kind.as_deref() {
-        Some("nodeport") => (Some("NodePort".to_string()), None),
-        Some("loadbalancer") => (Some("LoadBalancer".to_string()), None),
-        Some("headless") => (None, Some("None".to_string())),
+    let (type_, cluster_ip) = match svc.settings.service_type {
+        Some(ServiceType::NodePort) => (Some("NodePort".to_string()), None),
+        Some(ServiceType::LoadBalancer) => (Some("LoadBalancer".to_string()), None),
+        Some(ServiceType::Headless) => (None, Some("None".to_string())),
         _ => (None, None),
     };
     let object = Service {

@@ -28,16 +28,6 @@ fn meta(cx: &Ctx<'_>, name: String) -> ObjectMeta {
     }
 }
 
-/// The x-kubeferry setting `key` of a top-level volume, or its kompose label.
-fn volume_setting(cx: &Ctx<'_>, volume: &str, key: &str, label: &str) -> Option<String> {
-    let v = cx.project.volumes.get(volume)?;
-    v.extensions
-        .get("x-kubeferry")
-        .and_then(|x| x.get(key))
-        .and_then(|s| s.as_str().map(str::to_string))
-        .or_else(|| v.labels.get(label).cloned())
-}
-
 /// PVCs, Secrets and ConfigMaps of the project.
 pub fn top_level(cx: &mut Ctx<'_>) {
     let project = cx.project;
@@ -66,15 +56,20 @@ pub fn top_level(cx: &mut Ctx<'_>) {
             );
             cx.warn("L030", svcs[0], &["volumes"], msg);
         }
-        let size = volume_setting(cx, vol, "size", "kompose.volume.size")
+        // The volume's own setting, then the first user's service setting, then the option.
+        let user = project.services.get(svcs[0]).map(|s| &s.settings);
+        let size = def
+            .settings
+            .size
+            .clone()
+            .or_else(|| user.and_then(|u| u.pvc_size.clone()))
             .unwrap_or_else(|| cx.opts.pvc_size.clone());
-        let class = volume_setting(
-            cx,
-            vol,
-            "storage_class",
-            "kompose.volume.storage-class-name",
-        )
-        .or_else(|| cx.opts.storage_class.clone());
+        let class = def
+            .settings
+            .storage_class
+            .clone()
+            .or_else(|| user.and_then(|u| u.storage_class.clone()))
+            .or_else(|| cx.opts.storage_class.clone());
         let pvc = pvc(cx, dns_label(vol), size, class);
         cx.objects.push(pvc);
     }

@@ -5,6 +5,7 @@ use super::names;
 use super::object::Object;
 use super::{Controller, Ctx};
 use crate::compose::model::Service;
+use crate::compose::settings::ControllerKind;
 use k8s_openapi::api::apps::v1::{
     DaemonSet, DaemonSetSpec, Deployment, DeploymentSpec, DeploymentStrategy,
     RollingUpdateDeployment, StatefulSet, StatefulSetSpec,
@@ -29,25 +30,14 @@ pub enum Kind {
 
 /// What a service becomes, and why (for messages).
 pub fn kind(cx: &Ctx<'_>, name: &str, svc: &Service) -> Kind {
-    let ext = svc
-        .extensions
-        .get("x-kubeferry")
-        .and_then(|x| x.get("controller"))
-        .and_then(|c| c.as_str())
-        .or_else(|| {
-            svc.labels
-                .get("kompose.controller.type")
-                .map(String::as_str)
-        });
-    if let Some(k) = ext {
-        match k.to_ascii_lowercase().as_str() {
-            "deployment" => return Kind::Deployment,
-            "statefulset" => return Kind::StatefulSet,
-            "daemonset" => return Kind::DaemonSet,
-            "job" => return Kind::Job,
-            "cronjob" => return Kind::CronJob,
-            _ => {}
-        }
+    if let Some(k) = svc.settings.controller {
+        return match k {
+            ControllerKind::Deployment => Kind::Deployment,
+            ControllerKind::StatefulSet => Kind::StatefulSet,
+            ControllerKind::DaemonSet => Kind::DaemonSet,
+            ControllerKind::Job => Kind::Job,
+            ControllerKind::CronJob => Kind::CronJob,
+        };
     }
     if schedule(svc).is_some() {
         return Kind::CronJob;
@@ -85,11 +75,7 @@ pub fn kind(cx: &Ctx<'_>, name: &str, svc: &Service) -> Kind {
 }
 
 fn schedule(svc: &Service) -> Option<String> {
-    svc.extensions
-        .get("x-kubeferry")
-        .and_then(|x| x.get("schedule"))
-        .and_then(|s| s.as_str().map(str::to_string))
-        .or_else(|| svc.labels.get("kompose.cronjob.schedule").cloned())
+    svc.settings.schedule.clone()
 }
 
 pub fn workload(cx: &mut Ctx<'_>, name: &str, svc: &Service, mut pod: PodSpec) {
@@ -202,10 +188,7 @@ pub fn workload(cx: &mut Ctx<'_>, name: &str, svc: &Service, mut pod: PodSpec) {
                 metadata: meta,
                 spec: Some(CronJobSpec {
                     schedule: sched,
-                    concurrency_policy: svc
-                        .labels
-                        .get("kompose.cronjob.concurrency_policy")
-                        .cloned(),
+                    concurrency_policy: svc.settings.concurrency_policy.clone(),
                     job_template: JobTemplateSpec {
                         metadata: None,
                         spec: Some(JobSpec {
