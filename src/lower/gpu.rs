@@ -464,3 +464,53 @@ fn claim(c: &mut Container) {
         request: None,
     }]);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drivers_name_vendors() {
+        assert_eq!(Vendor::from_driver(""), Some(Vendor::Nvidia));
+        assert_eq!(Vendor::from_driver("nvidia.com/gpu"), Some(Vendor::Nvidia));
+        assert_eq!(Vendor::from_driver("AMD"), Some(Vendor::Amd));
+        assert_eq!(Vendor::from_driver("rocm"), Some(Vendor::Amd));
+        assert_eq!(Vendor::from_driver("i915"), Some(Vendor::Intel));
+        assert_eq!(Vendor::from_driver("habana"), None);
+    }
+
+    #[test]
+    fn cdi_names() {
+        assert_eq!(
+            cdi("nvidia.com/gpu=all"),
+            Some((Vendor::Nvidia, Count::All))
+        );
+        assert_eq!(
+            cdi("nvidia.com/gpu=GPU-1234"),
+            Some((Vendor::Nvidia, Count::Exact(1)))
+        );
+        assert_eq!(cdi("amd.com/gpu=0"), Some((Vendor::Amd, Count::Exact(1))));
+        assert_eq!(cdi("vendor.com/fpga=0"), None);
+        assert_eq!(cdi("nvidia.com/gpu"), None);
+    }
+
+    #[test]
+    fn counts_add_up_and_all_wins() {
+        let mut g = Gpus::default();
+        g.add(Vendor::Nvidia, Count::Exact(1));
+        g.add(Vendor::Nvidia, Count::Exact(2));
+        g.add(Vendor::Amd, Count::Exact(0));
+        assert_eq!(g.asks.get(&Vendor::Nvidia), Some(&Count::Exact(3)));
+        assert!(!g.asks.contains_key(&Vendor::Amd));
+        g.add(Vendor::Nvidia, Count::All);
+        assert_eq!(g.asks.get(&Vendor::Nvidia), Some(&Count::All));
+    }
+
+    #[test]
+    fn generic_kinds() {
+        assert_eq!(generic_kind("NVIDIA-GPU"), Some(Vendor::Nvidia));
+        assert_eq!(generic_kind("gpu"), Some(Vendor::Nvidia));
+        assert_eq!(generic_kind("AMD-GPU"), Some(Vendor::Amd));
+        assert_eq!(generic_kind("SSD"), None);
+    }
+}

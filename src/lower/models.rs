@@ -210,3 +210,48 @@ pub fn cache_kind(svc: &Service, target: &str) -> Option<&'static str> {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compose::model::ServiceModel;
+
+    #[test]
+    fn default_and_custom_variables() {
+        let mut svc = Service::default();
+        assert_eq!(
+            variables(&svc, "embedding-model"),
+            ("EMBEDDING_MODEL_URL".into(), "EMBEDDING_MODEL_MODEL".into())
+        );
+        svc.models.insert(
+            "llm".into(),
+            ServiceModel {
+                endpoint_var: Some("AI_URL".into()),
+                model_var: None,
+            },
+        );
+        assert_eq!(
+            variables(&svc, "llm"),
+            ("AI_URL".into(), "LLM_MODEL".into())
+        );
+    }
+
+    #[test]
+    fn model_caches() {
+        let mut svc = Service::default();
+        assert_eq!(
+            cache_kind(&svc, "/root/.cache/huggingface/"),
+            Some("Hugging Face")
+        );
+        assert_eq!(
+            cache_kind(&svc, "/home/app/.cache/huggingface/hub"),
+            Some("Hugging Face")
+        );
+        assert_eq!(cache_kind(&svc, "/root/.ollama"), Some("Ollama"));
+        assert_eq!(cache_kind(&svc, "/data"), None);
+        svc.environment
+            .insert("HF_HOME".into(), Some("/data/hf".into()));
+        assert_eq!(cache_kind(&svc, "/data"), Some("Hugging Face"));
+        assert_eq!(cache_kind(&svc, "/dat"), None);
+    }
+}
