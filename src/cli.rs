@@ -5,7 +5,7 @@ use crate::compose::{self, LoadOptions, RealFs};
 use crate::diag::{Diagnostic, Failure, Severity};
 use crate::emit;
 use crate::harden::{self, HardenOptions, Level};
-use crate::lower::{self, BindStrategy, Controller, DependencyWait, GpuApi, LowerOptions};
+use crate::lower::{self, BindStrategy, Controller, DependencyWait, GpuApi, IpcHost, LowerOptions};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{Read, Write};
 use std::process::ExitCode;
@@ -110,9 +110,9 @@ pub struct ConvertArgs {
     /// How GPUs are requested
     #[arg(long, value_enum, default_value_t = GpuApiArg::DevicePlugin)]
     pub gpu_api: GpuApiArg,
-    /// DRA device class for GPU claims
-    #[arg(long, value_name = "CLASS", default_value = "gpu.nvidia.com")]
-    pub gpu_device_class: String,
+    /// DRA device class for GPU claims (default: the vendor's, gpu.nvidia.com for NVIDIA)
+    #[arg(long, value_name = "CLASS")]
+    pub gpu_device_class: Option<String>,
     /// GPUs given to a service that asks for all of them (device plugin)
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub gpus_all: u32,
@@ -125,6 +125,9 @@ pub struct ConvertArgs {
     /// runtimeClassName for GPU pods
     #[arg(long, value_name = "NAME")]
     pub runtime_class: Option<String>,
+    /// Model-server image each top-level `models:` entry runs as (Deployment + Service)
+    #[arg(long, value_name = "IMAGE")]
+    pub model_runner_image: Option<String>,
     /// Namespace of every object
     #[arg(long, value_name = "NAME")]
     pub namespace: Option<String>,
@@ -266,7 +269,7 @@ fn escape_dollars(v: &mut serde_json::Value) {
 }
 
 /// Resolve the command line into the library's options (once, here).
-fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), String> {
+pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), String> {
     let gpu_node_selector = match &a.gpu_node_selector {
         Some(s) => Some(
             s.split_once('=')
@@ -306,6 +309,12 @@ fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), Strin
         gpu_toleration: !a.no_gpu_toleration,
         gpu_node_selector,
         runtime_class: a.runtime_class.clone(),
+        // Hardening forbids hostIPC; the shared memory it was for becomes a /dev/shm emptyDir.
+        ipc_host: match a.harden {
+            HardenArg::None => IpcHost::Keep,
+            HardenArg::Baseline | HardenArg::Restricted => IpcHost::SharedMemory,
+        },
+        model_runner_image: a.model_runner_image.clone(),
         namespace: a.namespace.clone(),
     };
     let harden = HardenOptions {

@@ -522,7 +522,9 @@ fn device(s: &str, at: Pos) -> Map {
     let mut m = Map::new();
     let parts: Vec<&str> = s.split(':').collect();
     let (src, dst, perm) = if s.contains('=') && !s.starts_with('/') {
-        (s, "", "")
+        // As Docker Compose prints it: the name is also the target (so two CDI GPUs of one
+        // service stay two entries when devices merge by target).
+        (s, s, "rwm")
     } else {
         match parts.as_slice() {
             [a] => (*a, *a, "rwm"),

@@ -5,7 +5,9 @@
 //! for everything that could not be expressed faithfully. Each object family has its module;
 //! this one only dispatches per service.
 
+mod gpu;
 mod known_ports;
+mod models;
 pub mod names;
 pub mod object;
 mod pod;
@@ -60,8 +62,20 @@ pub enum DependencyWait {
 pub enum GpuApi {
     /// Extended resources of the device plugins (`nvidia.com/gpu`).
     DevicePlugin,
-    /// Dynamic resource allocation: a ResourceClaimTemplate per GPU service.
-    Dra { device_class: String },
+    /// Dynamic resource allocation: a ResourceClaimTemplate per GPU service, claiming from
+    /// this DeviceClass (default: the vendor's, `gpu.nvidia.com`, `gpu.amd.com`, `gpu.intel.com`).
+    Dra { device_class: Option<String> },
+}
+
+/// What `ipc: host` becomes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum IpcHost {
+    /// `hostIPC: true`, as asked.
+    #[default]
+    Keep,
+    /// A memory emptyDir at `/dev/shm`: the shared memory model servers use `ipc: host`
+    /// for, without the node's IPC namespace (which Pod Security forbids).
+    SharedMemory,
 }
 
 /// Options of the lowering pass, resolved once from the command line or by an embedder.
@@ -81,6 +95,10 @@ pub struct LowerOptions {
     pub gpu_toleration: bool,
     pub gpu_node_selector: Option<(String, String)>,
     pub runtime_class: Option<String>,
+    pub ipc_host: IpcHost,
+    /// Image of the model server each top-level `models:` entry runs as; `None` = no
+    /// Deployment, only a warning naming the variables the services expect.
+    pub model_runner_image: Option<String>,
     pub namespace: Option<String>,
 }
 
@@ -100,6 +118,8 @@ impl Default for LowerOptions {
             gpu_toleration: true,
             gpu_node_selector: None,
             runtime_class: None,
+            ipc_host: IpcHost::Keep,
+            model_runner_image: None,
             namespace: None,
         }
     }
@@ -187,6 +207,7 @@ pub fn lower(
         }
     }
     volumes::top_level(&mut cx);
+    models::top_level(&mut cx);
     for (name, svc) in &project.services {
         if is_sidecar_of(svc).is_some() {
             continue;

@@ -1,23 +1,19 @@
 //! A Compose service to a pod spec: the container (image, command, environment, ports,
 //! probes, resources, security settings), its volumes, and the pod-level settings.
 
+use super::gpu::{self, Gpus};
+use super::models;
 use super::names::{self, dns_label};
-use super::object::Object;
 use super::probes;
-use super::resources::{self, Gpu};
+use super::resources;
 use super::volumes;
-use super::{Ctx, DependencyWait, GpuApi, is_sidecar_of};
+use super::{Ctx, DependencyWait, IpcHost, is_sidecar_of};
 use crate::compose::model::Service;
 use k8s_openapi::api::core::v1::{
     Capabilities, Container, ContainerPort, EnvVar, ExecAction, HostAlias, Lifecycle,
-    LifecycleHandler, PodDNSConfig, PodDNSConfigOption, PodResourceClaim, PodSecurityContext,
-    PodSpec, ResourceClaim, SecurityContext, Sysctl, Toleration,
+    LifecycleHandler, PodDNSConfig, PodDNSConfigOption, PodSecurityContext, PodSpec,
+    SecurityContext, Sysctl,
 };
-use k8s_openapi::api::resource::v1::{
-    DeviceClaim, DeviceRequest, ExactDeviceRequest, ResourceClaimSpec, ResourceClaimTemplate,
-    ResourceClaimTemplateSpec,
-};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use std::collections::BTreeMap;
 
 /// Kubernetes expands `$(VAR)` in env values, command and args; Compose does not. Doubling
@@ -63,8 +59,9 @@ fn env_name_ok(k: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
-pub fn container(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Container, Option<Gpu>) {
+pub fn container(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Container, Option<Gpus>) {
     let image = image(cx, name, svc);
+    let gpu = gpu::detect(cx, name, svc);
     let mut env = Vec::new();
     for (k, v) in &svc.environment {
         if !env_name_ok(k) {
@@ -127,7 +124,11 @@ pub fn container(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Container, Opt
             "`mode: host` ports are published through the Service, not as hostPort",
         );
     }
-    let (resources, gpu) = resources::requirements(cx, name, svc);
+    if let Some(g) = &gpu {
+        gpu::environment(cx, name, g, &mut env);
+    }
+    models::environment(cx, svc, &mut env);
+    let resources = resources::requirements(cx, name, svc, gpu.as_ref());
     let (liveness, startup) = match svc.healthcheck.as_ref().and_then(probes::from_healthcheck) {
         Some((p, s)) => (Some(p), s),
         None => (None, None),
@@ -323,13 +324,13 @@ pub fn pod_spec(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> Option<PodSpec> 
         spec.share_process_namespace = Some(true);
     }
     if svc.ipc.as_deref() == Some("host") {
-        spec.host_ipc = Some(true);
-        cx.warn(
-            "L019",
-            name,
-            &["ipc"],
-            "ipc: host becomes hostIPC (with hardening, a memory emptyDir at /dev/shm replaces it)",
-        );
+        match cx.opts.ipc_host {
+            IpcHost::Keep => {
+                spec.host_ipc = Some(true);
+                cx.warn("L019", name, &["ipc"], "ipc: host becomes hostIPC: the pod shares the node's IPC namespace (with --harden baseline or restricted, a memory emptyDir at /dev/shm replaces it)");
+            }
+            IpcHost::SharedMemory => cx.warn("L019", name, &["ipc"], "ipc: host is not given (Pod Security forbids hostIPC): the shared memory it is used for becomes a memory emptyDir at /dev/shm; processes that talk to the node's IPC namespace will not see it"),
+        }
     }
     if let Some(h) = svc.hostname.as_deref().map(dns_label) {
         spec.hostname = Some(h);
@@ -447,7 +448,7 @@ pub fn pod_spec(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> Option<PodSpec> 
         spec.runtime_class_name = Some(dns_label(rt));
     }
     if let Some(g) = &gpu {
-        gpu_pod(cx, name, g, &mut spec);
+        gpu::pod(cx, name, g, &mut spec);
     }
     if let DependencyWait::InitContainer { image } = &cx.opts.dependencies {
         let image = image.clone();
@@ -456,75 +457,6 @@ pub fn pod_spec(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> Option<PodSpec> 
         }
     }
     Some(spec)
-}
-
-/// Toleration, node selector, runtime class or DRA claim for a GPU pod.
-fn gpu_pod(cx: &mut Ctx<'_>, name: &str, g: &Gpu, spec: &mut PodSpec) {
-    if cx.opts.gpu_toleration {
-        spec.tolerations = Some(vec![Toleration {
-            key: Some(g.resource.to_string()),
-            operator: Some("Exists".into()),
-            effect: Some("NoSchedule".into()),
-            ..Default::default()
-        }]);
-    }
-    if let Some((k, v)) = &cx.opts.gpu_node_selector {
-        spec.node_selector
-            .get_or_insert_with(BTreeMap::new)
-            .insert(k.clone(), v.clone());
-    }
-    if let Some(rc) = &cx.opts.runtime_class {
-        spec.runtime_class_name = Some(rc.clone());
-    }
-    if let GpuApi::Dra { device_class } = &cx.opts.gpu_api {
-        let tname = dns_label(&format!("{}-gpu", cx.names[name]));
-        let exactly = match g.count {
-            Some(n) => ExactDeviceRequest {
-                device_class_name: device_class.clone(),
-                allocation_mode: Some("ExactCount".into()),
-                count: Some(n as i64),
-                ..Default::default()
-            },
-            None => ExactDeviceRequest {
-                device_class_name: device_class.clone(),
-                allocation_mode: Some("All".into()),
-                ..Default::default()
-            },
-        };
-        let template = ResourceClaimTemplate {
-            metadata: ObjectMeta {
-                name: Some(tname.clone()),
-                namespace: cx.opts.namespace.clone(),
-                labels: Some(cx.labels(name)),
-                ..Default::default()
-            },
-            spec: ResourceClaimTemplateSpec {
-                metadata: None,
-                spec: ResourceClaimSpec {
-                    devices: Some(DeviceClaim {
-                        requests: Some(vec![DeviceRequest {
-                            name: "gpu".into(),
-                            exactly: Some(exactly),
-                            first_available: None,
-                        }]),
-                        ..Default::default()
-                    }),
-                },
-            },
-        };
-        cx.objects.push(Object::ResourceClaimTemplate(template));
-        spec.resource_claims = Some(vec![PodResourceClaim {
-            name: "gpu".into(),
-            resource_claim_template_name: Some(tname),
-            ..Default::default()
-        }]);
-        if let Some(c) = spec.containers.first_mut() {
-            c.resources.get_or_insert_with(Default::default).claims = Some(vec![ResourceClaim {
-                name: "gpu".into(),
-                request: None,
-            }]);
-        }
-    }
 }
 
 /// An init container that waits until every dependency's Service accepts connections.

@@ -5,7 +5,7 @@
 use super::names::{self, dns_label};
 use super::object::Object;
 use super::quantity;
-use super::{BindStrategy, Ctx};
+use super::{BindStrategy, Ctx, IpcHost, models};
 use crate::compose::model::{FileObject, Service, VolumeType};
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::{
@@ -283,6 +283,12 @@ pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<Volume>, Vec<
                 }
                 None => {
                     let vname = format!("anon-{i}");
+                    if let Some(vol) =
+                        model_cache(cx, name, svc, &vname, &v.target, i, "anonymous volume")
+                    {
+                        add(&mut vols, &mut mnts, vol, mount(&vname, None));
+                        continue;
+                    }
                     cx.warn("L032", name, &["volumes"], format!("anonymous volume at `{}` becomes an emptyDir: its data does not survive the pod", v.target));
                     add(
                         &mut vols,
@@ -355,6 +361,11 @@ pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<Volume>, Vec<
                 let rel = relative(&src, &cx.project.working_dir);
                 match cx.opts.binds {
                     BindStrategy::EmptyDir => {
+                        let what = format!("bind mount `{rel}`");
+                        if let Some(vol) = model_cache(cx, name, svc, &vname, &v.target, i, &what) {
+                            add(&mut vols, &mut mnts, vol, mount(&vname, None));
+                            continue;
+                        }
                         cx.warn("L034", name, &["volumes"], format!(
                             "bind mount `{rel}` → `{}` becomes an emptyDir: the host folder's content is not carried over (use --volumes persistentVolumeClaim or hostPath)",
                             v.target
@@ -434,7 +445,10 @@ pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<Volume>, Vec<
             m,
         );
     }
-    if let Some(shm) = svc.shm_size {
+    // `ipc: host` in model servers is there for shared memory: without hostIPC, /dev/shm.
+    let ipc_shm = svc.ipc.as_deref() == Some("host") && cx.opts.ipc_host == IpcHost::SharedMemory;
+    if svc.shm_size.is_some() || ipc_shm {
+        let size = svc.shm_size.map(|b| quantity::bytes(b.0));
         let m = VolumeMount {
             name: "dshm".into(),
             mount_path: "/dev/shm".into(),
@@ -443,7 +457,7 @@ pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<Volume>, Vec<
         add(
             &mut vols,
             &mut mnts,
-            empty_dir("dshm", Some("Memory"), Some(quantity::bytes(shm.0))),
+            empty_dir("dshm", Some("Memory"), size),
             m,
         );
     }
@@ -524,6 +538,45 @@ pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<Volume>, Vec<
         }
     }
     (vols, mnts)
+}
+
+/// A PersistentVolumeClaim for a volume mounted where model servers keep downloaded models
+/// (which would otherwise be an emptyDir, downloading gigabytes again on every restart).
+#[allow(clippy::too_many_arguments)]
+fn model_cache(
+    cx: &mut Ctx<'_>,
+    name: &str,
+    svc: &Service,
+    vname: &str,
+    target: &str,
+    i: usize,
+    what: &str,
+) -> Option<Volume> {
+    let cache = models::cache_kind(svc, target)?;
+    let claim = dns_label(&format!("{}-model-cache-{i}", cx.names[name]));
+    let size = svc
+        .settings
+        .pvc_size
+        .clone()
+        .unwrap_or_else(|| cx.opts.pvc_size.clone());
+    let class = svc
+        .settings
+        .storage_class
+        .clone()
+        .or_else(|| cx.opts.storage_class.clone());
+    cx.warn("L039", name, &["volumes"], format!(
+        "{what} at `{target}` holds downloaded models ({cache} cache): it becomes the PersistentVolumeClaim `{claim}` of {size}, so models are not downloaded again on every restart; models are often tens of GB, so set the size (x-kubeferry pvc_size or --pvc-request-size)"
+    ));
+    let p = pvc(cx, claim.clone(), size, class);
+    cx.objects.push(p);
+    Some(Volume {
+        name: vname.to_string(),
+        persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
+            claim_name: claim,
+            read_only: None,
+        }),
+        ..Default::default()
+    })
 }
 
 fn empty_dir(name: &str, medium: Option<&str>, size: Option<Quantity>) -> Volume {
