@@ -5,6 +5,7 @@
 //! for everything that could not be expressed faithfully. Each object family has its module;
 //! this one only dispatches per service.
 
+mod env;
 mod known_ports;
 pub mod names;
 pub mod object;
@@ -45,6 +46,16 @@ pub enum BindStrategy {
     HostPath,
 }
 
+/// Where the values of `env_file`s go.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EnvFiles {
+    /// Into the container's `env`, merged with `environment`.
+    #[default]
+    Inline,
+    /// Into a ConfigMap per env file, read through `envFrom`; `environment` stays in `env`.
+    ConfigMap,
+}
+
 /// How `depends_on` is expressed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DependencyWait {
@@ -69,6 +80,7 @@ pub enum GpuApi {
 pub struct LowerOptions {
     pub controller: Option<Controller>,
     pub binds: BindStrategy,
+    pub env_files: EnvFiles,
     /// Size of PersistentVolumeClaims when the Compose file gives none.
     pub pvc_size: String,
     pub storage_class: Option<String>,
@@ -89,6 +101,7 @@ impl Default for LowerOptions {
         LowerOptions {
             controller: None,
             binds: BindStrategy::default(),
+            env_files: EnvFiles::default(),
             pvc_size: "1Gi".into(),
             storage_class: None,
             image_registry: None,

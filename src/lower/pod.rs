@@ -9,9 +9,9 @@ use super::volumes;
 use super::{Ctx, DependencyWait, GpuApi, is_sidecar_of};
 use crate::compose::model::Service;
 use k8s_openapi::api::core::v1::{
-    Capabilities, Container, ContainerPort, EnvVar, ExecAction, HostAlias, Lifecycle,
-    LifecycleHandler, PodDNSConfig, PodDNSConfigOption, PodResourceClaim, PodSecurityContext,
-    PodSpec, ResourceClaim, SecurityContext, Sysctl, Toleration,
+    Capabilities, Container, ContainerPort, ExecAction, HostAlias, Lifecycle, LifecycleHandler,
+    PodDNSConfig, PodDNSConfigOption, PodResourceClaim, PodSecurityContext, PodSpec, ResourceClaim,
+    SecurityContext, Sysctl, Toleration,
 };
 use k8s_openapi::api::resource::v1::{
     DeviceClaim, DeviceRequest, ExactDeviceRequest, ResourceClaimSpec, ResourceClaimTemplate,
@@ -55,41 +55,9 @@ pub fn image(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> String {
     full
 }
 
-/// Valid environment variable names for every Kubernetes version we target.
-fn env_name_ok(k: &str) -> bool {
-    !k.is_empty()
-        && !k.starts_with(|c: char| c.is_ascii_digit())
-        && k.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-}
-
 pub fn container(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Container, Option<Gpu>) {
     let image = image(cx, name, svc);
-    let mut env = Vec::new();
-    for (k, v) in &svc.environment {
-        if !env_name_ok(k) {
-            cx.warn(
-                "L011",
-                name,
-                &["environment"],
-                format!("environment variable `{k}` has a name Kubernetes rejects; it is dropped"),
-            );
-            continue;
-        }
-        match v {
-            Some(v) => env.push(EnvVar {
-                name: k.clone(),
-                value: Some(escape(v)),
-                value_from: None,
-            }),
-            None => cx.warn(
-                "L012",
-                name,
-                &["environment", k],
-                format!("`{k}` has no value (it is unset in the environment); it is left out"),
-            ),
-        }
-    }
+    let (env, env_from) = super::env::env(cx, name, svc);
     let mut ports: Vec<ContainerPort> = Vec::new();
     let mut add_port = |port: u32, proto: &str| {
         let protocol = proto.to_ascii_uppercase();
@@ -234,6 +202,7 @@ pub fn container(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Container, Opt
             .map(|e| escape_all(e)),
         working_dir: svc.working_dir.clone(),
         env: (!env.is_empty()).then_some(env),
+        env_from: (!env_from.is_empty()).then_some(env_from),
         ports: (!ports.is_empty()).then_some(ports),
         readiness_probe: liveness.clone(),
         liveness_probe: liveness,
