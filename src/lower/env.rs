@@ -65,7 +65,7 @@ pub fn env(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<EnvVar>, Vec<Env
                 .iter()
                 .any(|o| matches!(o, Object::ConfigMap(_)) && o.name() == cm_name);
             if exists {
-                cx.error("L040", name, &["env_file"], format!(
+                cx.error("L045", name, &["env_file"], format!(
                     "two env files of this service both become the ConfigMap `{cm_name}`; rename one of them"
                 ));
                 continue;

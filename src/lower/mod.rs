@@ -6,6 +6,8 @@
 //! this one only dispatches per service.
 
 mod env;
+mod hpa;
+mod ingress;
 mod known_ports;
 pub mod names;
 pub mod object;
@@ -15,6 +17,7 @@ mod quantity;
 pub use resources::parse_quantity as quantity_value;
 mod resources;
 mod service;
+mod settings;
 pub mod support;
 mod volumes;
 mod workload;
@@ -199,6 +202,7 @@ pub fn lower(
             }
         }
     }
+    support::warn_top_level(&mut cx);
     volumes::top_level(&mut cx);
     for (name, svc) in &project.services {
         if is_sidecar_of(svc).is_some() {
@@ -232,6 +236,8 @@ fn lower_service(cx: &mut Ctx<'_>, name: &str, svc: &Service) {
     };
     service::service(cx, name, svc);
     workload::workload(cx, name, svc, pod);
+    ingress::ingress(cx, name, svc);
+    hpa::hpa(cx, name, svc);
 }
 
 /// Give every service a Kubernetes name; two services whose names sanitise to the same one
@@ -239,8 +245,8 @@ fn lower_service(cx: &mut Ctx<'_>, name: &str, svc: &Service) {
 fn assign_names(cx: &mut Ctx<'_>) {
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     let project = cx.project;
-    for name in project.services.keys() {
-        let k = names::service_name(name);
+    for (name, svc) in &project.services {
+        let k = names::service_name(svc.settings.name_override.as_deref().unwrap_or(name));
         if let Some(other) = seen.get(&k) {
             let msg = format!(
                 "services `{other}` and `{name}` both become the Kubernetes name `{k}`; rename one of them"

@@ -424,6 +424,7 @@ pub fn pod_spec(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> Option<PodSpec> 
             spec.init_containers = Some(vec![init]);
         }
     }
+    super::settings::apply(cx, name, svc, &mut spec);
     Some(spec)
 }
 
