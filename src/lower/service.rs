@@ -99,12 +99,14 @@ pub fn service(cx: &mut Ctx<'_>, name: &str, svc: &ComposeService) {
                 "a node port is set, but the Service has {} ports and it is unclear which one it belongs to; ignored",
                 ports.len()
             ));
-        } else if !(1..=65535).contains(&np) {
+        } else if !(30000..=32767).contains(&np) {
             cx.warn(
                 "L073",
                 name,
                 &["labels"],
-                format!("node port {np} is not a port number; ignored"),
+                format!(
+                    "node port {np} is outside the default node port range 30000-32767, so the API server would reject it; the cluster picks one instead"
+                ),
             );
         } else {
             ports[0].node_port = Some(np);
