@@ -279,7 +279,7 @@ fn escape_dollars(v: &mut serde_json::Value) {
 }
 
 /// Resolve the command line into the library's options (once, here).
-fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), String> {
+pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), String> {
     let gpu_node_selector = match &a.gpu_node_selector {
         Some(s) => Some(
             s.split_once('=')

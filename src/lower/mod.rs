@@ -190,6 +190,10 @@ pub fn lower(
         objects: Vec::new(),
     };
     assign_names(&mut cx);
+    if !cx.errors.is_empty() {
+        // Without a name for every service nothing below can refer to them.
+        return Err(Failure(cx.errors));
+    }
     for (svc, port) in implied {
         cx.warn("L071", &svc, &[], format!(
             "no port declared; the image is a known server listening on {port}, so the Service exposes {port} (declare `expose` to change it)"

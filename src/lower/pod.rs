@@ -151,18 +151,27 @@ pub fn container(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Container, Opt
     }
     let lifecycle = {
         let hook = |hooks: &[crate::compose::model::Hook]| -> Option<LifecycleHandler> {
-            let cmds: Vec<String> = hooks
+            let run: Vec<&Vec<String>> = hooks
                 .iter()
-                .filter(|h| !h.command.is_empty())
-                .map(|h| shell_join(&h.command))
+                .map(|h| &h.command)
+                .filter(|c| !c.is_empty())
                 .collect();
-            (!cmds.is_empty()).then(|| LifecycleHandler {
+            // One hook runs as given; several run one after the other through a shell.
+            let argv = match run.as_slice() {
+                [] => return None,
+                [one] => (*one).clone(),
+                many => vec![
+                    "/bin/sh".into(),
+                    "-c".into(),
+                    many.iter()
+                        .map(|c| shell_join(c))
+                        .collect::<Vec<_>>()
+                        .join(" && "),
+                ],
+            };
+            Some(LifecycleHandler {
                 exec: Some(ExecAction {
-                    command: Some(escape_all(&[
-                        "/bin/sh".into(),
-                        "-c".into(),
-                        cmds.join(" && "),
-                    ])),
+                    command: Some(escape_all(&argv)),
                 }),
                 ..Default::default()
             })
@@ -504,6 +513,10 @@ fn wait_container(cx: &mut Ctx<'_>, name: &str, svc: &Service, image: &str) -> O
         let Some(dsvc) = cx.project.services.get(dep) else {
             continue;
         };
+        if !d.required {
+            // Compose starts the service even when an optional dependency is absent.
+            continue;
+        }
         if d.condition == "service_completed_successfully" {
             cx.warn("L060", name, &["depends_on", dep], format!("waiting for `{dep}` to complete cannot be expressed in plain manifests; `{dep}` becomes a Job and this service starts without waiting"));
             continue;

@@ -61,7 +61,11 @@ pub fn service(cx: &mut Ctx<'_>, name: &str, svc: &ComposeService) {
             .project
             .services
             .iter()
-            .filter(|(_, s)| s.depends_on.contains_key(name))
+            .filter(|(_, s)| {
+                s.depends_on
+                    .get(name)
+                    .is_some_and(|d| d.condition != "service_completed_successfully")
+            })
             .map(|(n, _)| format!("`{n}`"))
             .collect();
         if !dependents.is_empty() && super::is_sidecar_of(svc).is_none() {

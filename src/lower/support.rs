@@ -63,7 +63,7 @@ pub const SERVICE_KEYS: &[(&str, Support, &str)] = &[
     (
         "container_name",
         Support::Partial,
-        "not kept: the Kubernetes name comes from the service name (clients of the container name must use it)",
+        "the Kubernetes name comes from the service name; clients that use the container name must use the service name",
     ),
     ("cpu_count", Support::Unsupported, "Windows-only"),
     ("cpu_percent", Support::Unsupported, "Windows-only"),
@@ -699,6 +699,18 @@ pub(crate) fn warn_unsupported(cx: &mut Ctx<'_>, name: &str, s: &Service) {
     }
 }
 
+/// A top-level key of the project, located by its first file.
+fn top_location(cx: &Ctx<'_>, key: &str) -> crate::diag::Location {
+    let file = cx
+        .project
+        .origins
+        .files
+        .first()
+        .map(String::as_str)
+        .unwrap_or("");
+    crate::diag::Location::new(file, 0, 0, key)
+}
+
 /// Warnings about top-level elements that are not converted in full.
 pub(crate) fn warn_top_level(cx: &mut Ctx<'_>) {
     let project = cx.project;
@@ -712,7 +724,7 @@ pub(crate) fn warn_top_level(cx: &mut Ctx<'_>) {
         let list: Vec<String> = own.iter().map(|n| format!("`{n}`")).collect();
         cx.warnings.push(crate::diag::Diagnostic::warning(
             "L107",
-            crate::diag::Location::new("", 0, 0, "networks"),
+            top_location(cx, "networks"),
             format!(
                 "networks {} are not converted: every pod can reach every Service in the namespace (write NetworkPolicies to isolate them)",
                 list.join(", ")
@@ -722,7 +734,7 @@ pub(crate) fn warn_top_level(cx: &mut Ctx<'_>) {
     if !project.models.is_empty() {
         cx.warnings.push(crate::diag::Diagnostic::warning(
             "L107",
-            crate::diag::Location::new("", 0, 0, "models"),
+            top_location(cx, "models"),
             format!("`models` is not converted: {}", why("models")),
         ));
     }

@@ -88,6 +88,10 @@ pub fn workload(cx: &mut Ctx<'_>, name: &str, svc: &Service, mut pod: PodSpec) {
     };
     let mut annotations: BTreeMap<String, String> = BTreeMap::new();
     for (k, v) in svc.labels.iter().chain(&svc.annotations) {
+        if k.starts_with("kompose.") {
+            // Kompose's settings, read by the loader and applied (or warned about).
+            continue;
+        }
         if names::is_qualified_key(k) {
             annotations.insert(k.clone(), v.clone());
         } else {
