@@ -156,6 +156,19 @@ impl Ctx<'_> {
         }
     }
 
+    /// A warning about a top-level key (`networks`, `volumes.<name>`), located by file.
+    pub fn warn_top(&mut self, code: &'static str, key: String, msg: impl Into<String>) {
+        let file = self
+            .project
+            .origins
+            .files
+            .first()
+            .cloned()
+            .unwrap_or_default();
+        let at = Location::new(file, 0, 0, key);
+        self.warnings.push(Diagnostic::warning(code, at, msg));
+    }
+
     pub fn warn(&mut self, code: &'static str, svc: &str, path: &[&str], msg: impl Into<String>) {
         let at = self.at(svc, path);
         self.warnings.push(Diagnostic::warning(code, at, msg));

@@ -699,18 +699,6 @@ pub(crate) fn warn_unsupported(cx: &mut Ctx<'_>, name: &str, s: &Service) {
     }
 }
 
-/// A top-level key of the project, located by its first file.
-fn top_location(cx: &Ctx<'_>, key: &str) -> crate::diag::Location {
-    let file = cx
-        .project
-        .origins
-        .files
-        .first()
-        .map(String::as_str)
-        .unwrap_or("");
-    crate::diag::Location::new(file, 0, 0, key)
-}
-
 /// Warnings about top-level elements that are not converted in full.
 pub(crate) fn warn_top_level(cx: &mut Ctx<'_>) {
     let project = cx.project;
@@ -722,21 +710,17 @@ pub(crate) fn warn_top_level(cx: &mut Ctx<'_>) {
         .collect();
     if own.len() > 1 {
         let list: Vec<String> = own.iter().map(|n| format!("`{n}`")).collect();
-        cx.warnings.push(crate::diag::Diagnostic::warning(
-            "L107",
-            top_location(cx, "networks"),
-            format!(
+        cx.warn_top("L107", "networks".into(), format!(
                 "networks {} are not converted: every pod can reach every Service in the namespace (write NetworkPolicies to isolate them)",
                 list.join(", ")
-            ),
-        ));
+            ));
     }
     if !project.models.is_empty() {
-        cx.warnings.push(crate::diag::Diagnostic::warning(
+        cx.warn_top(
             "L107",
-            top_location(cx, "models"),
+            "models".into(),
             format!("`models` is not converted: {}", why("models")),
-        ));
+        );
     }
 }
 

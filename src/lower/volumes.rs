@@ -17,6 +17,13 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use std::collections::{BTreeMap, BTreeSet};
 
+const ACCESS_MODES: [&str; 4] = [
+    "ReadWriteOnce",
+    "ReadOnlyMany",
+    "ReadWriteMany",
+    "ReadWriteOncePod",
+];
+
 const DOCKER_SOCKET: [&str; 2] = ["/var/run/docker.sock", "/run/docker.sock"];
 
 fn meta(cx: &Ctx<'_>, name: String) -> ObjectMeta {
@@ -84,10 +91,13 @@ pub fn named_claim(cx: &Ctx<'_>, vol: &str, first_user: &str) -> PersistentVolum
     let project = cx.project;
     let def = project.volumes.get(vol);
     let user = project.services.get(first_user).map(|s| &s.settings);
+    // Sizes that are not quantities were warned about (`warn_bad_sizes`) and are skipped.
+    let ok = |s: &String| super::settings::is_quantity(s);
     let size = def
         .and_then(|d| d.settings.size.clone())
-        .or_else(|| user.and_then(|u| u.pvc_size.clone()))
-        .or_else(|| project.settings.pvc_size.clone())
+        .filter(ok)
+        .or_else(|| user.and_then(|u| u.pvc_size.clone()).filter(ok))
+        .or_else(|| project.settings.pvc_size.clone().filter(ok))
         .unwrap_or_else(|| cx.opts.pvc_size.clone());
     let class = def
         .and_then(|d| d.settings.storage_class.clone())
@@ -96,12 +106,51 @@ pub fn named_claim(cx: &Ctx<'_>, vol: &str, first_user: &str) -> PersistentVolum
         .or_else(|| cx.opts.storage_class.clone());
     let mode = def
         .and_then(|d| d.settings.access_mode.clone())
+        .filter(|m| ACCESS_MODES.contains(&m.as_str()))
         .unwrap_or_else(|| "ReadWriteOnce".into());
     pvc_with(cx, dns_label(vol), size, class, mode)
 }
 
+/// Warn about claim sizes that are not Kubernetes quantities (`10GB`, `lots`).
+fn warn_bad_sizes(cx: &mut Ctx<'_>) {
+    let project = cx.project;
+    let bad = |s: &Option<String>| {
+        s.as_ref()
+            .filter(|s| !super::settings::is_quantity(s))
+            .cloned()
+    };
+    for (name, svc) in &project.services {
+        if let Some(s) = bad(&svc.settings.pvc_size) {
+            cx.warn("L046", name, &["labels"], format!(
+                "volume size `{s}` is not a Kubernetes quantity (like 10Gi); the default size applies"
+            ));
+        }
+    }
+    for (vol, def) in &project.volumes {
+        if let Some(m) = def
+            .settings
+            .access_mode
+            .as_ref()
+            .filter(|m| !ACCESS_MODES.contains(&m.as_str()))
+        {
+            cx.warn_top(
+                "L046",
+                format!("volumes.{vol}.x-kubeferry.access_mode"),
+                format!(
+                    "access mode `{m}` is not one of {}; ReadWriteOnce applies",
+                    ACCESS_MODES.join(", ")
+                ),
+            );
+        }
+        if let Some(s) = bad(&def.settings.size) {
+            cx.warn_top("L046", format!("volumes.{vol}"), format!("volume size `{s}` is not a Kubernetes quantity (like 10Gi); the default size applies"));
+        }
+    }
+}
+
 /// PVCs, Secrets and ConfigMaps of the project.
 pub fn top_level(cx: &mut Ctx<'_>) {
+    warn_bad_sizes(cx);
     let project = cx.project;
     let users = volume_users(project);
     for (vol, svcs) in &users {
