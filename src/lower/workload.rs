@@ -190,7 +190,10 @@ pub fn workload(cx: &mut Ctx<'_>, name: &str, svc: &Service, mut pod: PodSpec) {
             ..Default::default()
         }),
         Kind::CronJob => {
-            let sched = schedule(svc).unwrap_or_else(|| "@daily".into());
+            let sched = schedule(svc).unwrap_or_else(|| {
+                cx.warn("L091", name, &["labels"], "a CronJob without a schedule (kompose.cronjob.schedule or x-kubeferry.schedule) runs daily");
+                "@daily".into()
+            });
             Object::CronJob(CronJob {
                 metadata: meta,
                 spec: Some(CronJobSpec {
