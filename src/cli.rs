@@ -5,7 +5,9 @@ use crate::compose::{self, LoadOptions, RealFs};
 use crate::diag::{Diagnostic, Failure, Severity};
 use crate::emit;
 use crate::harden::{self, HardenOptions, Level};
-use crate::lower::{self, BindStrategy, Controller, DependencyWait, GpuApi, IpcHost, LowerOptions};
+use crate::lower::{
+    self, BindStrategy, Controller, DependencyWait, EnvFiles, GpuApi, IpcHost, LowerOptions,
+};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{Read, Write};
 use std::process::ExitCode;
@@ -92,6 +94,10 @@ pub struct ConvertArgs {
     /// What bind-mounted host folders become
     #[arg(long = "volumes", value_enum, default_value_t = VolumesArg::EmptyDir)]
     pub volumes: VolumesArg,
+    /// Where env_file values go: the container's env, or a ConfigMap per file read through
+    /// envFrom (values set in `environment` stay in env and win either way)
+    #[arg(long = "env-files-to", value_enum, default_value_t = EnvFilesArg::Env)]
+    pub env_files_to: EnvFilesArg,
     /// Size of PersistentVolumeClaims when the Compose file gives none
     #[arg(long, value_name = "SIZE", default_value = "1Gi")]
     pub pvc_request_size: String,
@@ -158,6 +164,13 @@ pub enum VolumesArg {
     PersistentVolumeClaim,
     #[value(name = "hostPath")]
     HostPath,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnvFilesArg {
+    Env,
+    #[value(name = "configmap")]
+    ConfigMap,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -288,6 +301,10 @@ pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), S
             VolumesArg::EmptyDir => BindStrategy::EmptyDir,
             VolumesArg::PersistentVolumeClaim => BindStrategy::PersistentVolumeClaim,
             VolumesArg::HostPath => BindStrategy::HostPath,
+        },
+        env_files: match a.env_files_to {
+            EnvFilesArg::Env => EnvFiles::Inline,
+            EnvFilesArg::ConfigMap => EnvFiles::ConfigMap,
         },
         pvc_size: a.pvc_request_size.clone(),
         storage_class: a.storage_class.clone(),

@@ -301,6 +301,17 @@ pub struct Service {
     /// kubeferry's settings from `x-kubeferry` and `kompose.*` labels, read once.
     #[serde(skip)]
     pub settings: super::settings::ServiceSettings,
+    /// The `env_file`s as read, in order (their entries are already merged into
+    /// `environment`); kept so lowering can carry them as ConfigMaps.
+    #[serde(skip)]
+    pub env_files: Vec<EnvFile>,
+}
+
+/// One env file of a service and the entries it set.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EnvFile {
+    pub path: String,
+    pub values: Dict<Option<String>>,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]

@@ -251,6 +251,8 @@ pub fn resolve_environment(
             }
         }
         let mut from_files = Map::new();
+        // Each file's own entries, kept for lowering (`--env-files configmap`).
+        let mut per_file: Vec<Node> = Vec::new();
         if let Some(files) = m
             .get("env_file")
             .and_then(Node::as_seq)
@@ -294,13 +296,19 @@ pub fn resolve_environment(
                         format!("in env file `{path}` line {}: {}", e.line, e.message),
                     )
                 })?;
+                let mut own = Map::new();
                 for e in entries {
                     let v = match e.value {
                         Some(v) => Node::str(v, f.at),
                         None => Node::new(Value::Null, f.at),
                     };
+                    own.insert(e.key.clone(), v.clone());
                     from_files.insert(e.key, v);
                 }
+                let mut rec = Map::new();
+                rec.insert("path".into(), Node::str(path.clone(), f.at));
+                rec.insert("values".into(), Node::map(own, f.at));
+                per_file.push(Node::map(rec, f.at));
             }
         }
         if !from_files.is_empty() || m.contains_key("environment") {
@@ -310,6 +318,9 @@ pub fn resolve_environment(
             m.insert("environment".into(), Node::map(from_files, at));
         }
         m.shift_remove("env_file");
+        if !per_file.is_empty() {
+            m.insert("env_file".into(), Node::seq(per_file, at));
+        }
         if let Some(files) = m.shift_remove("label_file")
             && let Some(list) = files.as_seq()
         {

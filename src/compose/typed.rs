@@ -582,7 +582,20 @@ impl Typer<'_, '_> {
                 }
                 "volumes_from" => s.volumes_from = self.strings(v, p)?,
                 "working_dir" => s.working_dir = self.opt_string(v, p)?,
-                "extends" | "env_file" | "label_file" => {}
+                "env_file" => {
+                    for f in v.as_seq().unwrap_or_default() {
+                        let path = f
+                            .get("path")
+                            .and_then(Node::scalar_string)
+                            .unwrap_or_default();
+                        let values = match f.get("values") {
+                            Some(n) => self.dict_opt(n, p)?,
+                            None => Default::default(),
+                        };
+                        s.env_files.push(super::model::EnvFile { path, values });
+                    }
+                }
+                "extends" | "label_file" => {}
                 _ if k.starts_with("x-") => {
                     s.extensions.insert(k.clone(), to_json(v));
                 }

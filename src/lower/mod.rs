@@ -5,7 +5,10 @@
 //! for everything that could not be expressed faithfully. Each object family has its module;
 //! this one only dispatches per service.
 
+mod env;
 mod gpu;
+mod hpa;
+mod ingress;
 mod known_ports;
 mod models;
 pub mod names;
@@ -16,6 +19,7 @@ mod quantity;
 pub use resources::parse_quantity as quantity_value;
 mod resources;
 mod service;
+mod settings;
 pub mod support;
 mod volumes;
 mod workload;
@@ -45,6 +49,16 @@ pub enum BindStrategy {
     PersistentVolumeClaim,
     /// The node's path (hostPath): only for single-node clusters.
     HostPath,
+}
+
+/// Where the values of `env_file`s go.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EnvFiles {
+    /// Into the container's `env`, merged with `environment`.
+    #[default]
+    Inline,
+    /// Into a ConfigMap per env file, read through `envFrom`; `environment` stays in `env`.
+    ConfigMap,
 }
 
 /// How `depends_on` is expressed.
@@ -83,6 +97,7 @@ pub enum IpcHost {
 pub struct LowerOptions {
     pub controller: Option<Controller>,
     pub binds: BindStrategy,
+    pub env_files: EnvFiles,
     /// Size of PersistentVolumeClaims when the Compose file gives none.
     pub pvc_size: String,
     pub storage_class: Option<String>,
@@ -107,6 +122,7 @@ impl Default for LowerOptions {
         LowerOptions {
             controller: None,
             binds: BindStrategy::default(),
+            env_files: EnvFiles::default(),
             pvc_size: "1Gi".into(),
             storage_class: None,
             image_registry: None,
@@ -160,6 +176,19 @@ impl Ctx<'_> {
         }
     }
 
+    /// A warning about a top-level key (`networks`, `volumes.<name>`), located by file.
+    pub fn warn_top(&mut self, code: &'static str, key: String, msg: impl Into<String>) {
+        let file = self
+            .project
+            .origins
+            .files
+            .first()
+            .cloned()
+            .unwrap_or_default();
+        let at = Location::new(file, 0, 0, key);
+        self.warnings.push(Diagnostic::warning(code, at, msg));
+    }
+
     pub fn warn(&mut self, code: &'static str, svc: &str, path: &[&str], msg: impl Into<String>) {
         let at = self.at(svc, path);
         self.warnings.push(Diagnostic::warning(code, at, msg));
@@ -194,6 +223,10 @@ pub fn lower(
         objects: Vec::new(),
     };
     assign_names(&mut cx);
+    if !cx.errors.is_empty() {
+        // Without a name for every service nothing below can refer to them.
+        return Err(Failure(cx.errors));
+    }
     for (svc, port) in implied {
         cx.warn("L071", &svc, &[], format!(
             "no port declared; the image is a known server listening on {port}, so the Service exposes {port} (declare `expose` to change it)"
@@ -206,6 +239,7 @@ pub fn lower(
             }
         }
     }
+    support::warn_top_level(&mut cx);
     volumes::top_level(&mut cx);
     models::top_level(&mut cx);
     for (name, svc) in &project.services {
@@ -240,6 +274,8 @@ fn lower_service(cx: &mut Ctx<'_>, name: &str, svc: &Service) {
     };
     service::service(cx, name, svc);
     workload::workload(cx, name, svc, pod);
+    ingress::ingress(cx, name, svc);
+    hpa::hpa(cx, name, svc);
 }
 
 /// Give every service a Kubernetes name; two services whose names sanitise to the same one
@@ -247,8 +283,8 @@ fn lower_service(cx: &mut Ctx<'_>, name: &str, svc: &Service) {
 fn assign_names(cx: &mut Ctx<'_>) {
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     let project = cx.project;
-    for name in project.services.keys() {
-        let k = names::service_name(name);
+    for (name, svc) in &project.services {
+        let k = names::service_name(svc.settings.name_override.as_deref().unwrap_or(name));
         if let Some(other) = seen.get(&k) {
             let msg = format!(
                 "services `{other}` and `{name}` both become the Kubernetes name `{k}`; rename one of them"

@@ -10,9 +10,8 @@ use super::volumes;
 use super::{Ctx, DependencyWait, IpcHost, is_sidecar_of};
 use crate::compose::model::Service;
 use k8s_openapi::api::core::v1::{
-    Capabilities, Container, ContainerPort, EnvVar, ExecAction, HostAlias, Lifecycle,
-    LifecycleHandler, PodDNSConfig, PodDNSConfigOption, PodSecurityContext, PodSpec,
-    SecurityContext, Sysctl,
+    Capabilities, Container, ContainerPort, ExecAction, HostAlias, Lifecycle, LifecycleHandler,
+    PodDNSConfig, PodDNSConfigOption, PodSecurityContext, PodSpec, SecurityContext, Sysctl,
 };
 use std::collections::BTreeMap;
 
@@ -51,42 +50,10 @@ pub fn image(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> String {
     full
 }
 
-/// Valid environment variable names for every Kubernetes version we target.
-fn env_name_ok(k: &str) -> bool {
-    !k.is_empty()
-        && !k.starts_with(|c: char| c.is_ascii_digit())
-        && k.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-}
-
 pub fn container(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Container, Option<Gpus>) {
     let image = image(cx, name, svc);
     let gpu = gpu::detect(cx, name, svc);
-    let mut env = Vec::new();
-    for (k, v) in &svc.environment {
-        if !env_name_ok(k) {
-            cx.warn(
-                "L011",
-                name,
-                &["environment"],
-                format!("environment variable `{k}` has a name Kubernetes rejects; it is dropped"),
-            );
-            continue;
-        }
-        match v {
-            Some(v) => env.push(EnvVar {
-                name: k.clone(),
-                value: Some(escape(v)),
-                value_from: None,
-            }),
-            None => cx.warn(
-                "L012",
-                name,
-                &["environment", k],
-                format!("`{k}` has no value (it is unset in the environment); it is left out"),
-            ),
-        }
-    }
+    let (mut env, env_from) = super::env::env(cx, name, svc);
     let mut ports: Vec<ContainerPort> = Vec::new();
     let mut add_port = |port: u32, proto: &str| {
         let protocol = proto.to_ascii_uppercase();
@@ -184,18 +151,27 @@ pub fn container(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Container, Opt
     }
     let lifecycle = {
         let hook = |hooks: &[crate::compose::model::Hook]| -> Option<LifecycleHandler> {
-            let cmds: Vec<String> = hooks
+            let run: Vec<&Vec<String>> = hooks
                 .iter()
-                .filter(|h| !h.command.is_empty())
-                .map(|h| shell_join(&h.command))
+                .map(|h| &h.command)
+                .filter(|c| !c.is_empty())
                 .collect();
-            (!cmds.is_empty()).then(|| LifecycleHandler {
+            // One hook runs as given; several run one after the other through a shell.
+            let argv = match run.as_slice() {
+                [] => return None,
+                [one] => (*one).clone(),
+                many => vec![
+                    "/bin/sh".into(),
+                    "-c".into(),
+                    many.iter()
+                        .map(|c| shell_join(c))
+                        .collect::<Vec<_>>()
+                        .join(" && "),
+                ],
+            };
+            Some(LifecycleHandler {
                 exec: Some(ExecAction {
-                    command: Some(escape_all(&[
-                        "/bin/sh".into(),
-                        "-c".into(),
-                        cmds.join(" && "),
-                    ])),
+                    command: Some(escape_all(&argv)),
                 }),
                 ..Default::default()
             })
@@ -235,6 +211,7 @@ pub fn container(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Container, Opt
             .map(|e| escape_all(e)),
         working_dir: svc.working_dir.clone(),
         env: (!env.is_empty()).then_some(env),
+        env_from: (!env_from.is_empty()).then_some(env_from),
         ports: (!ports.is_empty()).then_some(ports),
         readiness_probe: liveness.clone(),
         liveness_probe: liveness,
@@ -456,6 +433,7 @@ pub fn pod_spec(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> Option<PodSpec> 
             spec.init_containers = Some(vec![init]);
         }
     }
+    super::settings::apply(cx, name, svc, &mut spec);
     Some(spec)
 }
 
@@ -466,6 +444,10 @@ fn wait_container(cx: &mut Ctx<'_>, name: &str, svc: &Service, image: &str) -> O
         let Some(dsvc) = cx.project.services.get(dep) else {
             continue;
         };
+        if !d.required {
+            // Compose starts the service even when an optional dependency is absent.
+            continue;
+        }
         if d.condition == "service_completed_successfully" {
             cx.warn("L060", name, &["depends_on", dep], format!("waiting for `{dep}` to complete cannot be expressed in plain manifests; `{dep}` becomes a Job and this service starts without waiting"));
             continue;

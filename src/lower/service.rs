@@ -50,12 +50,22 @@ pub fn service(cx: &mut Ctx<'_>, name: &str, svc: &ComposeService) {
             }
         }
     }
+    let stateful = super::workload::kind(cx, name, svc) == super::workload::Kind::StatefulSet;
     if ports.is_empty() {
+        if stateful || svc.settings.service_type == Some(ServiceType::Headless) {
+            // A headless Service needs no port: it gives the pods DNS names.
+            push_service(cx, name, svc, cx.names[name].clone(), Vec::new(), true);
+            return;
+        }
         let dependents: Vec<String> = cx
             .project
             .services
             .iter()
-            .filter(|(_, s)| s.depends_on.contains_key(name))
+            .filter(|(_, s)| {
+                s.depends_on
+                    .get(name)
+                    .is_some_and(|d| d.condition != "service_completed_successfully")
+            })
             .map(|(n, _)| format!("`{n}`"))
             .collect();
         if !dependents.is_empty() && super::is_sidecar_of(svc).is_none() {
@@ -64,26 +74,119 @@ pub fn service(cx: &mut Ctx<'_>, name: &str, svc: &ComposeService) {
                 dependents.join(", ")
             ));
         }
+        for key in ["kompose.service.type", "kompose.service.expose"] {
+            if svc.labels.contains_key(key) {
+                cx.warn("L072", name, &["labels", key], format!(
+                    "`{key}` needs a port, and the service declares none (ports or expose); ignored"
+                ));
+            }
+        }
         return;
     }
-    let (type_, cluster_ip) = match svc.settings.service_type {
+    let headless = svc.settings.service_type == Some(ServiceType::Headless);
+    if stateful && !headless {
+        // The StatefulSet's governing Service must be headless; the ClusterIP one stays for
+        // clients that reach the service by name.
+        push_service(
+            cx,
+            name,
+            svc,
+            governing_name(cx, name, svc),
+            ports.clone(),
+            true,
+        );
+    }
+    let node_port_type = matches!(svc.settings.service_type, Some(ServiceType::NodePort));
+    if let Some(np) = svc.settings.node_port {
+        if !node_port_type {
+            cx.warn(
+                "L073",
+                name,
+                &["labels"],
+                "a node port is set, but the service type is not NodePort; ignored",
+            );
+        } else if ports.len() != 1 {
+            cx.warn("L073", name, &["labels"], format!(
+                "a node port is set, but the Service has {} ports and it is unclear which one it belongs to; ignored",
+                ports.len()
+            ));
+        } else if !(30000..=32767).contains(&np) {
+            cx.warn(
+                "L073",
+                name,
+                &["labels"],
+                format!(
+                    "node port {np} is outside the default node port range 30000-32767, so the API server would reject it; the cluster picks one instead"
+                ),
+            );
+        } else {
+            ports[0].node_port = Some(np);
+        }
+    }
+    let name_k8s = cx.names[name].clone();
+    push_service(cx, name, svc, name_k8s, ports, headless);
+}
+
+/// The name of the headless Service that governs a StatefulSet.
+pub fn governing_name(cx: &Ctx<'_>, name: &str, svc: &ComposeService) -> String {
+    let k8s = &cx.names[name];
+    let has_ports = !svc.ports.is_empty() || !svc.expose.is_empty();
+    if has_ports && svc.settings.service_type != Some(ServiceType::Headless) {
+        let base: String = k8s.chars().take(63 - "-headless".len()).collect();
+        format!("{}-headless", base.trim_end_matches('-'))
+    } else {
+        k8s.clone()
+    }
+}
+
+fn push_service(
+    cx: &mut Ctx<'_>,
+    name: &str,
+    svc: &ComposeService,
+    object_name: String,
+    ports: Vec<ServicePort>,
+    headless: bool,
+) {
+    let (mut type_, cluster_ip) = match svc.settings.service_type {
+        _ if headless => (None, Some("None".to_string())),
         Some(ServiceType::NodePort) => (Some("NodePort".to_string()), None),
         Some(ServiceType::LoadBalancer) => (Some("LoadBalancer".to_string()), None),
-        Some(ServiceType::Headless) => (None, Some("None".to_string())),
         _ => (None, None),
     };
+    let mut policy = None;
+    if let Some(p) = &svc.settings.external_traffic_policy {
+        let value = match p.to_ascii_lowercase().as_str() {
+            "cluster" => Some("Cluster"),
+            "local" => Some("Local"),
+            _ => None,
+        };
+        match (value, type_.is_some()) {
+            (Some(v), true) => policy = Some(v.to_string()),
+            (None, _) => cx.warn("L074", name, &["labels"], format!(
+                "external traffic policy `{p}` is neither cluster nor local; ignored"
+            )),
+            (Some(_), false) if !headless => cx.warn("L074", name, &["labels"], 
+                "an external traffic policy applies only to NodePort and LoadBalancer Services; ignored"
+            ),
+            _ => {}
+        }
+    }
+    if headless {
+        type_ = None;
+    }
     let object = Service {
         metadata: ObjectMeta {
-            name: Some(cx.names[name].clone()),
+            name: Some(object_name),
             namespace: cx.opts.namespace.clone(),
             labels: Some(cx.labels(name)),
             ..Default::default()
         },
         spec: Some(ServiceSpec {
             selector: Some(names::selector(&cx.names[name], &cx.project.name)),
-            ports: Some(ports),
+            ports: (!ports.is_empty()).then_some(ports),
             type_,
             cluster_ip,
+            external_traffic_policy: policy,
             ..Default::default()
         }),
         ..Default::default()

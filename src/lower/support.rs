@@ -32,7 +32,7 @@ pub const SERVICE_KEYS: &[(&str, Support, &str)] = &[
     (
         "build",
         Support::Partial,
-        "never in manifests; the image is named `<project>-<service>` and must be pushed",
+        "never in manifests; without `image` the image is named `<project>-<service>` and must be pushed",
     ),
     (
         "cap_add",
@@ -63,12 +63,20 @@ pub const SERVICE_KEYS: &[(&str, Support, &str)] = &[
     (
         "container_name",
         Support::Partial,
-        "the Kubernetes name comes from the service name",
+        "the Kubernetes name comes from the service name; clients that use the container name must use the service name",
     ),
     ("cpu_count", Support::Unsupported, "Windows-only"),
     ("cpu_percent", Support::Unsupported, "Windows-only"),
-    ("cpu_period", Support::Unsupported, "use cpus"),
-    ("cpu_quota", Support::Unsupported, "use cpus"),
+    (
+        "cpu_period",
+        Support::Unsupported,
+        "a CFS period has no Kubernetes setting; use cpus",
+    ),
+    (
+        "cpu_quota",
+        Support::Unsupported,
+        "a raw CFS quota has no Kubernetes setting; use cpus",
+    ),
     (
         "cpu_rt_period",
         Support::Unsupported,
@@ -98,8 +106,8 @@ pub const SERVICE_KEYS: &[(&str, Support, &str)] = &[
     ),
     (
         "deploy",
-        Support::Handled,
-        "replicas, resources, restart policy, placement, update order",
+        Support::Partial,
+        "replicas, mode, resources, restart policy, placement, update order; rollback_config, endpoint_mode and update timings are not converted",
     ),
     ("develop", Support::Unsupported, "development loop only"),
     (
@@ -124,7 +132,7 @@ pub const SERVICE_KEYS: &[(&str, Support, &str)] = &[
     (
         "env_file",
         Support::Handled,
-        "merged into env, environment wins",
+        "merged into env (environment wins), or ConfigMaps read through envFrom with --env-files-to configmap",
     ),
     ("environment", Support::Handled, "container env"),
     (
@@ -157,7 +165,11 @@ pub const SERVICE_KEYS: &[(&str, Support, &str)] = &[
     ("hostname", Support::Handled, "pod hostname"),
     ("image", Support::Handled, "container image"),
     ("init", Support::Unsupported, "no init process injection"),
-    ("ipc", Support::Partial, "host to hostIPC"),
+    (
+        "ipc",
+        Support::Partial,
+        "host to hostIPC; containers of one pod share IPC; other modes are not converted",
+    ),
     ("isolation", Support::Unsupported, "Windows-only"),
     ("label_file", Support::Handled, "merged into labels"),
     ("labels", Support::Handled, "annotations"),
@@ -183,7 +195,7 @@ pub const SERVICE_KEYS: &[(&str, Support, &str)] = &[
     (
         "models",
         Support::Partial,
-        "model variables; a model server with --model-runner-image",
+        "`<NAME>_URL`/`<NAME>_MODEL` variables; a runner Deployment and Service with --model-runner-image, else a warning naming the variables",
     ),
     (
         "network_mode",
@@ -218,7 +230,11 @@ pub const SERVICE_KEYS: &[(&str, Support, &str)] = &[
     ("platform", Support::Handled, "node selector on os and arch"),
     ("ports", Support::Handled, "container ports and a Service"),
     ("post_start", Support::Handled, "lifecycle.postStart"),
-    ("pre_start", Support::Unsupported, "not converted yet"),
+    (
+        "pre_start",
+        Support::Unsupported,
+        "Docker Compose 2.40.3 does not accept it, so neither does the loader",
+    ),
     ("pre_stop", Support::Handled, "lifecycle.preStop"),
     ("privileged", Support::Handled, "securityContext.privileged"),
     (
@@ -232,6 +248,11 @@ pub const SERVICE_KEYS: &[(&str, Support, &str)] = &[
         "an external component manages the service",
     ),
     ("pull_policy", Support::Handled, "imagePullPolicy"),
+    (
+        "pull_refresh_after",
+        Support::Unsupported,
+        "the kubelet has no refresh interval; pull_policy always pulls on every start",
+    ),
     ("read_only", Support::Handled, "readOnlyRootFilesystem"),
     (
         "restart",
@@ -304,21 +325,259 @@ pub const SERVICE_KEYS: &[(&str, Support, &str)] = &[
     ("working_dir", Support::Handled, "container workingDir"),
 ];
 
+/// Every top-level element, its support level and what it becomes (or why not).
+pub const TOP_LEVEL_KEYS: &[(&str, Support, &str)] = &[
+    (
+        "version",
+        Support::Handled,
+        "obsolete; ignored as Docker Compose does",
+    ),
+    (
+        "name",
+        Support::Handled,
+        "`app.kubernetes.io/part-of` and built image names",
+    ),
+    ("include", Support::Handled, "resolved when loading"),
+    (
+        "services",
+        Support::Handled,
+        "a workload each, with Service, ConfigMaps and Secrets",
+    ),
+    (
+        "networks",
+        Support::Partial,
+        "every pod shares the cluster network; isolation between Compose networks is not converted",
+    ),
+    (
+        "volumes",
+        Support::Handled,
+        "PersistentVolumeClaims or volumeClaimTemplates",
+    ),
+    (
+        "configs",
+        Support::Handled,
+        "ConfigMaps (external: referenced by name)",
+    ),
+    (
+        "secrets",
+        Support::Handled,
+        "Secrets (external: referenced by name)",
+    ),
+    (
+        "models",
+        Support::Partial,
+        "a runner Deployment and Service per model with --model-runner-image, else a warning naming the variables services expect",
+    ),
+    ("x-kubeferry", Support::Handled, "kubeferry's own settings"),
+    (
+        "x-*",
+        Support::Handled,
+        "extension fields; ignored as Docker Compose does",
+    ),
+];
+
+/// Kompose's labels, read by the loader into typed settings.
+pub const KOMPOSE_LABELS: &[(&str, Support, &str)] = &[
+    (
+        "kompose.controller.port.expose",
+        Support::Unsupported,
+        "hostPort ties a pod to a node port; use kompose.service.type nodeport",
+    ),
+    (
+        "kompose.controller.type",
+        Support::Handled,
+        "workload kind (deployment, statefulset, daemonset, job, cronjob)",
+    ),
+    (
+        "kompose.cronjob.backoff_limit",
+        Support::Handled,
+        "Job backoffLimit",
+    ),
+    (
+        "kompose.cronjob.concurrency_policy",
+        Support::Handled,
+        "CronJob concurrencyPolicy",
+    ),
+    (
+        "kompose.cronjob.schedule",
+        Support::Handled,
+        "CronJob schedule",
+    ),
+    (
+        "kompose.ephemeral-storage.limit",
+        Support::Handled,
+        "ephemeral-storage limit (deploy.labels)",
+    ),
+    (
+        "kompose.ephemeral-storage.request",
+        Support::Handled,
+        "ephemeral-storage request (deploy.labels)",
+    ),
+    (
+        "kompose.hpa.cpu",
+        Support::Handled,
+        "HorizontalPodAutoscaler cpu utilization",
+    ),
+    (
+        "kompose.hpa.memory",
+        Support::Handled,
+        "HorizontalPodAutoscaler memory utilization",
+    ),
+    (
+        "kompose.hpa.replicas.max",
+        Support::Handled,
+        "HorizontalPodAutoscaler maxReplicas",
+    ),
+    (
+        "kompose.hpa.replicas.min",
+        Support::Handled,
+        "HorizontalPodAutoscaler minReplicas",
+    ),
+    (
+        "kompose.image-pull-policy",
+        Support::Handled,
+        "imagePullPolicy",
+    ),
+    (
+        "kompose.image-pull-secret",
+        Support::Handled,
+        "imagePullSecrets",
+    ),
+    (
+        "kompose.init.containers.command",
+        Support::Handled,
+        "its command",
+    ),
+    (
+        "kompose.init.containers.image",
+        Support::Handled,
+        "an extra init container",
+    ),
+    ("kompose.init.containers.name", Support::Handled, "its name"),
+    (
+        "kompose.security-context.fsgroup",
+        Support::Handled,
+        "pod securityContext.fsGroup",
+    ),
+    (
+        "kompose.service.expose",
+        Support::Handled,
+        "Ingress (pathType Prefix) to the first Service port",
+    ),
+    (
+        "kompose.service.expose.ingress-class-name",
+        Support::Handled,
+        "ingressClassName",
+    ),
+    (
+        "kompose.service.expose.tls-secret",
+        Support::Handled,
+        "Ingress tls",
+    ),
+    (
+        "kompose.service.external-traffic-policy",
+        Support::Handled,
+        "externalTrafficPolicy (NodePort and LoadBalancer)",
+    ),
+    (
+        "kompose.service.group",
+        Support::Unsupported,
+        "use network_mode: service:X to put containers in one pod",
+    ),
+    (
+        "kompose.service.healthcheck.liveness.*",
+        Support::Handled,
+        "livenessProbe: exec, httpGet or tcpSocket, timings",
+    ),
+    (
+        "kompose.service.healthcheck.readiness.*",
+        Support::Handled,
+        "readinessProbe: exec, httpGet or tcpSocket, timings",
+    ),
+    (
+        "kompose.service.name_override",
+        Support::Handled,
+        "the Kubernetes name of the service's objects",
+    ),
+    (
+        "kompose.service.nodeport.port",
+        Support::Handled,
+        "nodePort of the single Service port",
+    ),
+    (
+        "kompose.service.type",
+        Support::Handled,
+        "Service type: clusterip, nodeport, loadbalancer, headless",
+    ),
+    (
+        "kompose.serviceaccount-name",
+        Support::Handled,
+        "serviceAccountName",
+    ),
+    (
+        "kompose.volume.selector",
+        Support::Unsupported,
+        "claims bind by storage class; a selector on Kompose's own labels matches nothing here",
+    ),
+    (
+        "kompose.volume.size",
+        Support::Handled,
+        "PersistentVolumeClaim size (service or top-level volume label)",
+    ),
+    (
+        "kompose.volume.storage-class-name",
+        Support::Handled,
+        "storageClassName",
+    ),
+    (
+        "kompose.volume.subpath",
+        Support::Handled,
+        "subPath of the service's volume mounts",
+    ),
+    (
+        "kompose.volume.type",
+        Support::Handled,
+        "per-service --volumes strategy for bind-mounted folders",
+    ),
+];
+
+/// Whether a `kompose.*` label is one of [`KOMPOSE_LABELS`] that kubeferry applies.
+fn kompose_label_handled(key: &str) -> bool {
+    KOMPOSE_LABELS.iter().any(|(k, support, _)| {
+        *support != Support::Unsupported
+            && (*k == key || k.strip_suffix('*').is_some_and(|p| key.starts_with(p)))
+    })
+}
+
+fn why(key: &str) -> &'static str {
+    SERVICE_KEYS
+        .iter()
+        .find(|(k, _, _)| *k == key)
+        .map(|(_, _, w)| *w)
+        .unwrap_or("")
+}
+
 /// Warn for each attribute the service sets that Kubernetes cannot express.
 pub(crate) fn warn_unsupported(cx: &mut Ctx<'_>, name: &str, s: &Service) {
-    let set: [(&str, bool); 24] = [
-        ("attach", false),
+    let set: [(&str, bool); 31] = [
+        ("attach", s.attach.is_some()),
         ("blkio_config", s.blkio_config.is_some()),
         ("cgroup", s.cgroup.is_some()),
         ("cgroup_parent", s.cgroup_parent.is_some()),
+        ("container_name", s.container_name.is_some()),
         ("cpu_count", s.cpu_count.is_some()),
         ("cpu_percent", s.cpu_percent.is_some()),
         ("cpu_period", s.cpu_period.is_some()),
         ("cpu_quota", s.cpu_quota.is_some()),
+        ("cpu_rt_period", s.cpu_rt_period.is_some()),
+        ("cpu_rt_runtime", s.cpu_rt_runtime.is_some()),
         ("cpuset", s.cpuset.is_some()),
+        ("credential_spec", s.credential_spec.is_some()),
+        ("develop", s.develop.is_some()),
         ("device_cgroup_rules", !s.device_cgroup_rules.is_empty()),
         ("external_links", !s.external_links.is_empty()),
         ("init", s.init == Some(true)),
+        ("isolation", s.isolation.is_some()),
         (
             "logging",
             s.logging
@@ -331,6 +590,7 @@ pub(crate) fn warn_unsupported(cx: &mut Ctx<'_>, name: &str, s: &Service) {
         ("oom_kill_disable", s.oom_kill_disable),
         ("oom_score_adj", s.oom_score_adj.is_some()),
         ("pids_limit", s.pids_limit.is_some()),
+        ("provider", s.provider.is_some()),
         ("stop_signal", s.stop_signal.is_some()),
         ("storage_opt", !s.storage_opt.is_empty()),
         ("ulimits", !s.ulimits.is_empty()),
@@ -339,17 +599,54 @@ pub(crate) fn warn_unsupported(cx: &mut Ctx<'_>, name: &str, s: &Service) {
     ];
     for (key, present) in set {
         if present {
-            let why = SERVICE_KEYS
-                .iter()
-                .find(|(k, _, _)| *k == key)
-                .map(|(_, _, w)| *w)
-                .unwrap_or("");
             cx.warn(
                 "L100",
                 name,
                 &[key],
-                format!("`{key}` is not converted: {why}"),
+                format!("`{key}` is not converted: {}", why(key)),
             );
+        }
+    }
+    if s.build.is_some() && s.image.is_some() {
+        cx.warn(
+            "L104",
+            name,
+            &["build"],
+            "`build` is not run: the cluster pulls `image`, which must be built and pushed first",
+        );
+    }
+    if let Some(ipc) = s
+        .ipc
+        .as_deref()
+        .filter(|i| !matches!(*i, "host" | "private"))
+    {
+        cx.warn(
+            "L100",
+            name,
+            &["ipc"],
+            format!("ipc `{ipc}` is not converted: {}", why("ipc")),
+        );
+    }
+    if let Some(d) = &s.deploy {
+        if d.rollback_config.is_some() {
+            cx.warn(
+                "L105",
+                name,
+                &["deploy", "rollback_config"],
+                "rollback_config is not converted: roll back with `kubectl rollout undo`",
+            );
+        }
+        if d.endpoint_mode.as_deref().is_some_and(|m| m != "vip") {
+            cx.warn("L105", name, &["deploy", "endpoint_mode"], "endpoint_mode dnsrr is not converted: the Service has a cluster IP (kompose.service.type headless gives DNS round robin)");
+        }
+        if let Some(u) = &d.update_config
+            && (u.parallelism.is_some()
+                || u.delay.is_some()
+                || u.failure_action.is_some()
+                || u.monitor.is_some()
+                || u.max_failure_ratio.is_some())
+        {
+            cx.warn("L105", name, &["deploy", "update_config"], "update_config parallelism, delay, failure_action, monitor and max_failure_ratio are not converted; only order is");
         }
     }
     for d in &s.devices {
@@ -361,13 +658,11 @@ pub(crate) fn warn_unsupported(cx: &mut Ctx<'_>, name: &str, s: &Service) {
             cx.warn("L101", name, &["devices"], format!("host device `{}` is not passed to the pod (it would need privileged mode and a hostPath)", d.source));
         }
     }
-    if let Some(net) = s
-        .networks
+    if s.networks
         .values()
         .flatten()
-        .find(|n| n.ipv4_address.is_some() || n.ipv6_address.is_some() || !n.aliases.is_empty())
+        .any(|n| n.ipv4_address.is_some() || n.ipv6_address.is_some() || !n.aliases.is_empty())
     {
-        let _ = net;
         cx.warn("L102", name, &["networks"], "network aliases and static addresses are not converted; the service is reachable by its Service name");
     }
     if s.uts.is_some() {
@@ -386,14 +681,46 @@ pub(crate) fn warn_unsupported(cx: &mut Ctx<'_>, name: &str, s: &Service) {
             "link aliases are not converted; reach the service by its name",
         );
     }
+    for key in s.labels.keys().filter(|k| k.starts_with("kompose.")) {
+        if !kompose_label_handled(key) {
+            let reason = KOMPOSE_LABELS
+                .iter()
+                .find(|(k, _, _)| k == key)
+                .map(|(_, _, w)| *w)
+                .unwrap_or("kubeferry does not know this label");
+            cx.warn(
+                "L106",
+                name,
+                &["labels", key],
+                format!("label `{key}` is not applied: {reason}"),
+            );
+        }
+    }
 }
 
-/// `docs/conversion.md`, generated from [`SERVICE_KEYS`].
-pub fn conversion_table() -> String {
-    let mut out = String::from(
-        "# Conversion table\n\nGenerated from `src/lower/support.rs` (`cargo test` fails when this file is stale; regenerate with `kubeferry docs conversion > docs/conversion.md`).\n\nWhat each Compose service attribute becomes in Kubernetes. Every attribute that is set and not handled produces a warning; none is dropped silently.\n\n| Compose key | Support | Kubernetes |\n| --- | --- | --- |\n",
-    );
-    for (k, s, what) in SERVICE_KEYS {
+/// Warnings about top-level elements that are not converted in full.
+pub(crate) fn warn_top_level(cx: &mut Ctx<'_>) {
+    let project = cx.project;
+    let own: Vec<&String> = project
+        .networks
+        .iter()
+        .filter(|(n, net)| *n != "default" && !net.external)
+        .map(|(n, _)| n)
+        .collect();
+    if own.len() > 1 {
+        let list: Vec<String> = own.iter().map(|n| format!("`{n}`")).collect();
+        cx.warn_top("L107", "networks".into(), format!(
+                "networks {} are not converted: every pod can reach every Service in the namespace (write NetworkPolicies to isolate them)",
+                list.join(", ")
+            ));
+    }
+}
+
+fn section(out: &mut String, title: &str, intro: &str, rows: &[(&str, Support, &str)]) {
+    out.push_str(&format!(
+        "## {title}\n\n{intro}\n\n| Key | Support | Kubernetes |\n| --- | --- | --- |\n"
+    ));
+    for (k, s, what) in rows {
         let s = match s {
             Support::Handled => "handled",
             Support::Partial => "partial",
@@ -401,5 +728,120 @@ pub fn conversion_table() -> String {
         };
         out.push_str(&format!("| `{k}` | {s} | {what} |\n"));
     }
-    out
+    out.push('\n');
+}
+
+/// `docs/conversion.md`, generated from [`TOP_LEVEL_KEYS`], [`SERVICE_KEYS`] and
+/// [`KOMPOSE_LABELS`].
+pub fn conversion_table() -> String {
+    let mut out = String::from(
+        "# Conversion table\n\nGenerated from `src/lower/support.rs`; `cargo test` fails when this file is stale (regenerate with `KUBEFERRY_BLESS=1 cargo test --test conversion_doc`).\n\nWhat each Compose key becomes in Kubernetes. Every key that is set and not handled in full produces a warning; none is dropped silently.\n\n",
+    );
+    section(
+        &mut out,
+        "Top-level elements",
+        "The elements of a Compose file.",
+        TOP_LEVEL_KEYS,
+    );
+    section(
+        &mut out,
+        "Service attributes",
+        "The attributes of a service (`services.<name>.<key>`).",
+        SERVICE_KEYS,
+    );
+    section(
+        &mut out,
+        "Kompose labels",
+        "Kompose's `kompose.*` service labels, so Kompose users' files work unchanged (the `x-kubeferry` extension sets the same things).",
+        KOMPOSE_LABELS,
+    );
+    out.trim_end().to_string() + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The field names of `compose::model::Service`, read from its source.
+    fn model_fields() -> Vec<String> {
+        let src = include_str!("../compose/model.rs");
+        let body = src
+            .split("pub struct Service {")
+            .nth(1)
+            .and_then(|b| b.split("\n}").next())
+            .expect("model.rs has pub struct Service");
+        body.lines()
+            .filter_map(|l| l.trim().strip_prefix("pub "))
+            .filter_map(|l| l.split(':').next())
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn every_model_attribute_is_in_the_table() {
+        let fields = model_fields();
+        assert!(fields.len() > 80, "read {} fields", fields.len());
+        for f in fields {
+            let key = match f.as_str() {
+                // Not Compose keys: kubeferry's own typed views of what the loader read.
+                "extensions" | "settings" => continue,
+                "env_files" => "env_file".to_string(),
+                other => other.to_string(),
+            };
+            assert!(
+                SERVICE_KEYS.iter().any(|(k, _, _)| *k == key),
+                "`{key}` of the Service model is missing from SERVICE_KEYS"
+            );
+        }
+    }
+
+    #[test]
+    fn every_spec_attribute_is_in_the_table() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/docs/compose-and-peers.md"
+        );
+        let Ok(doc) = std::fs::read_to_string(path) else {
+            eprintln!("note: ../shared is absent; the spec attribute list is not checked");
+            return;
+        };
+        let a3 = doc
+            .split("## A3.")
+            .nth(1)
+            .and_then(|s| s.split("## A4.").next())
+            .unwrap();
+        let mut n = 0;
+        for line in a3.lines().filter(|l| l.starts_with("| `")) {
+            let cell = line.split('|').nth(1).unwrap();
+            let keys = cell.split('`').skip(1).step_by(2);
+            for key in keys.filter(|k| k.chars().all(|c| c.is_ascii_lowercase() || c == '_')) {
+                n += 1;
+                assert!(
+                    SERVICE_KEYS.iter().any(|(k, _, _)| *k == key),
+                    "spec attribute `{key}` is missing from SERVICE_KEYS"
+                );
+            }
+        }
+        assert!(n >= 90, "read {n} attributes");
+    }
+
+    #[test]
+    fn tables_are_sorted_and_unique() {
+        for table in [SERVICE_KEYS, KOMPOSE_LABELS] {
+            for w in table.windows(2) {
+                assert!(w[0].0 < w[1].0, "`{}` before `{}`", w[0].0, w[1].0);
+            }
+            assert!(table.iter().all(|(_, _, why)| !why.is_empty()));
+        }
+    }
+
+    #[test]
+    fn unsupported_kompose_labels_are_not_handled() {
+        assert!(kompose_label_handled(
+            "kompose.service.healthcheck.readiness.test"
+        ));
+        assert!(kompose_label_handled("kompose.hpa.cpu"));
+        assert!(!kompose_label_handled("kompose.service.group"));
+        assert!(!kompose_label_handled("kompose.something.else"));
+    }
 }

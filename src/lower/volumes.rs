@@ -6,7 +6,7 @@ use super::names::{self, dns_label};
 use super::object::Object;
 use super::quantity;
 use super::{BindStrategy, Ctx, IpcHost, models};
-use crate::compose::model::{FileObject, Service, VolumeType};
+use crate::compose::model::{FileObject, Project, Service, VolumeType};
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::{
     ConfigMap, ConfigMapVolumeSource, EmptyDirVolumeSource, HostPathVolumeSource, KeyToPath,
@@ -16,6 +16,13 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use std::collections::{BTreeMap, BTreeSet};
+
+const ACCESS_MODES: [&str; 4] = [
+    "ReadWriteOnce",
+    "ReadOnlyMany",
+    "ReadWriteMany",
+    "ReadWriteOncePod",
+];
 
 const DOCKER_SOCKET: [&str; 2] = ["/var/run/docker.sock", "/run/docker.sock"];
 
@@ -28,24 +35,129 @@ fn meta(cx: &Ctx<'_>, name: String) -> ObjectMeta {
     }
 }
 
-/// PVCs, Secrets and ConfigMaps of the project.
-pub fn top_level(cx: &mut Ctx<'_>) {
-    let project = cx.project;
-    let mut users: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+/// The services that mount each named volume (directly or through `volumes_from`), in
+/// service order.
+pub fn volume_users(project: &Project) -> BTreeMap<String, Vec<String>> {
+    let mut users: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (sname, s) in &project.services {
-        for v in &s.volumes {
-            if v.kind == VolumeType::Volume
-                && let Some(src) = &v.source
-            {
-                users.entry(src.as_str()).or_default().push(sname);
+        let mut mounted: Vec<&str> = s
+            .volumes
+            .iter()
+            .filter(|v| v.kind == VolumeType::Volume)
+            .filter_map(|v| v.source.as_deref())
+            .collect();
+        for from in &s.volumes_from {
+            let src = from.split(':').next().unwrap_or(from);
+            if let Some(o) = project.services.get(src) {
+                mounted.extend(
+                    o.volumes
+                        .iter()
+                        .filter(|v| v.kind == VolumeType::Volume)
+                        .filter_map(|v| v.source.as_deref()),
+                );
+            }
+        }
+        for m in mounted {
+            let list = users.entry(m.to_string()).or_default();
+            if !list.contains(sname) {
+                list.push(sname.clone());
             }
         }
     }
+    users
+}
+
+/// Whether a named volume becomes a volumeClaimTemplate of its only user, a StatefulSet,
+/// instead of a standalone PersistentVolumeClaim.
+pub fn is_claim_template(cx: &Ctx<'_>, vol: &str) -> bool {
+    let Some(def) = cx.project.volumes.get(vol) else {
+        return false;
+    };
+    if def.external {
+        return false;
+    }
+    match volume_users(cx.project).get(vol).map(Vec::as_slice) {
+        Some([only]) => {
+            let svc = &cx.project.services[only];
+            super::workload::kind(cx, only, svc) == super::workload::Kind::StatefulSet
+        }
+        _ => false,
+    }
+}
+
+/// The claim of a named volume: the volume's own size and class, then its first user's
+/// service setting, then the project's, then the options.
+pub fn named_claim(cx: &Ctx<'_>, vol: &str, first_user: &str) -> PersistentVolumeClaim {
+    let project = cx.project;
+    let def = project.volumes.get(vol);
+    let user = project.services.get(first_user).map(|s| &s.settings);
+    // Sizes that are not quantities were warned about (`warn_bad_sizes`) and are skipped.
+    let ok = |s: &String| super::settings::is_quantity(s);
+    let size = def
+        .and_then(|d| d.settings.size.clone())
+        .filter(ok)
+        .or_else(|| user.and_then(|u| u.pvc_size.clone()).filter(ok))
+        .or_else(|| project.settings.pvc_size.clone().filter(ok))
+        .unwrap_or_else(|| cx.opts.pvc_size.clone());
+    let class = def
+        .and_then(|d| d.settings.storage_class.clone())
+        .or_else(|| user.and_then(|u| u.storage_class.clone()))
+        .or_else(|| project.settings.storage_class.clone())
+        .or_else(|| cx.opts.storage_class.clone());
+    let mode = def
+        .and_then(|d| d.settings.access_mode.clone())
+        .filter(|m| ACCESS_MODES.contains(&m.as_str()))
+        .unwrap_or_else(|| "ReadWriteOnce".into());
+    pvc_with(cx, dns_label(vol), size, class, mode)
+}
+
+/// Warn about claim sizes that are not Kubernetes quantities (`10GB`, `lots`).
+fn warn_bad_sizes(cx: &mut Ctx<'_>) {
+    let project = cx.project;
+    let bad = |s: &Option<String>| {
+        s.as_ref()
+            .filter(|s| !super::settings::is_quantity(s))
+            .cloned()
+    };
+    for (name, svc) in &project.services {
+        if let Some(s) = bad(&svc.settings.pvc_size) {
+            cx.warn("L046", name, &["labels"], format!(
+                "volume size `{s}` is not a Kubernetes quantity (like 10Gi); the default size applies"
+            ));
+        }
+    }
+    for (vol, def) in &project.volumes {
+        if let Some(m) = def
+            .settings
+            .access_mode
+            .as_ref()
+            .filter(|m| !ACCESS_MODES.contains(&m.as_str()))
+        {
+            cx.warn_top(
+                "L046",
+                format!("volumes.{vol}.x-kubeferry.access_mode"),
+                format!(
+                    "access mode `{m}` is not one of {}; ReadWriteOnce applies",
+                    ACCESS_MODES.join(", ")
+                ),
+            );
+        }
+        if let Some(s) = bad(&def.settings.size) {
+            cx.warn_top("L046", format!("volumes.{vol}"), format!("volume size `{s}` is not a Kubernetes quantity (like 10Gi); the default size applies"));
+        }
+    }
+}
+
+/// PVCs, Secrets and ConfigMaps of the project.
+pub fn top_level(cx: &mut Ctx<'_>) {
+    warn_bad_sizes(cx);
+    let project = cx.project;
+    let users = volume_users(project);
     for (vol, svcs) in &users {
-        let Some(def) = project.volumes.get(*vol) else {
+        let Some(def) = project.volumes.get(vol) else {
             continue;
         };
-        if def.external {
+        if def.external || is_claim_template(cx, vol) {
             continue;
         }
         if svcs.len() > 1 {
@@ -54,24 +166,10 @@ pub fn top_level(cx: &mut Ctx<'_>) {
                 "volume `{vol}` is shared by {}: one PersistentVolumeClaim serves them all, which needs a ReadWriteMany storage class if their pods land on different nodes",
                 list.join(", ")
             );
-            cx.warn("L030", svcs[0], &["volumes"], msg);
+            cx.warn("L030", &svcs[0], &["volumes"], msg);
         }
-        // The volume's own setting, then the first user's service setting, then the option.
-        let user = project.services.get(svcs[0]).map(|s| &s.settings);
-        let size = def
-            .settings
-            .size
-            .clone()
-            .or_else(|| user.and_then(|u| u.pvc_size.clone()))
-            .unwrap_or_else(|| cx.opts.pvc_size.clone());
-        let class = def
-            .settings
-            .storage_class
-            .clone()
-            .or_else(|| user.and_then(|u| u.storage_class.clone()))
-            .or_else(|| cx.opts.storage_class.clone());
-        let pvc = pvc(cx, dns_label(vol), size, class);
-        cx.objects.push(pvc);
+        let pvc = named_claim(cx, vol, &svcs[0]);
+        cx.objects.push(Object::PersistentVolumeClaim(pvc));
     }
     let mut used_secrets = BTreeSet::new();
     let mut used_configs = BTreeSet::new();
@@ -117,10 +215,20 @@ pub fn top_level(cx: &mut Ctx<'_>) {
 }
 
 fn pvc(cx: &Ctx<'_>, name: String, size: String, class: Option<String>) -> Object {
-    Object::PersistentVolumeClaim(PersistentVolumeClaim {
+    Object::PersistentVolumeClaim(pvc_with(cx, name, size, class, "ReadWriteOnce".into()))
+}
+
+fn pvc_with(
+    cx: &Ctx<'_>,
+    name: String,
+    size: String,
+    class: Option<String>,
+    mode: String,
+) -> PersistentVolumeClaim {
+    PersistentVolumeClaim {
         metadata: meta(cx, name),
         spec: Some(PersistentVolumeClaimSpec {
-            access_modes: Some(vec!["ReadWriteOnce".into()]),
+            access_modes: Some(vec![mode]),
             resources: Some(VolumeResourceRequirements {
                 requests: Some(BTreeMap::from([("storage".to_string(), Quantity(size))])),
                 ..Default::default()
@@ -129,7 +237,7 @@ fn pvc(cx: &Ctx<'_>, name: String, size: String, class: Option<String>) -> Objec
             ..Default::default()
         }),
         ..Default::default()
-    })
+    }
 }
 
 pub fn secret_name(compose: &str) -> String {
@@ -229,6 +337,8 @@ pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<Volume>, Vec<
             mnts.push(m);
             true
         };
+    let binds = bind_strategy(cx, name, svc);
+    let subpath = svc.settings.volume_subpath.clone();
     let mut volumes = svc.volumes.clone();
     for from in &svc.volumes_from {
         let (src, ro) = match from.rsplit_once(':') {
@@ -259,7 +369,9 @@ pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<Volume>, Vec<
             name: vname.to_string(),
             mount_path: v.target.clone(),
             read_only: v.read_only.then_some(true),
-            sub_path: sub.or_else(|| v.volume.as_ref().and_then(|o| o.subpath.clone())),
+            sub_path: sub
+                .or_else(|| v.volume.as_ref().and_then(|o| o.subpath.clone()))
+                .or_else(|| subpath.clone()),
             ..Default::default()
         };
         match v.kind {
@@ -359,7 +471,7 @@ pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<Volume>, Vec<
                 }
                 let vname = format!("bind-{i}");
                 let rel = relative(&src, &cx.project.working_dir);
-                match cx.opts.binds {
+                match binds {
                     BindStrategy::EmptyDir => {
                         let what = format!("bind mount `{rel}`");
                         if let Some(vol) = model_cache(cx, name, svc, &vname, &v.target, i, &what) {
@@ -577,6 +689,33 @@ fn model_cache(
         }),
         ..Default::default()
     })
+}
+
+/// The strategy for this service's bind-mounted folders: its own volume type, else the option.
+fn bind_strategy(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> BindStrategy {
+    let Some(t) = svc.settings.volume_type.as_deref() else {
+        return cx.opts.binds;
+    };
+    match t.to_ascii_lowercase().as_str() {
+        "persistentvolumeclaim" => BindStrategy::PersistentVolumeClaim,
+        "emptydir" => BindStrategy::EmptyDir,
+        "hostpath" => BindStrategy::HostPath,
+        "configmap" => {
+            // Files already become ConfigMaps; a folder's listing is not available here.
+            if svc.volumes.iter().any(|v| {
+                v.kind == VolumeType::Bind && !cx.fs.exists(v.source.as_deref().unwrap_or(""))
+            }) {
+                cx.warn("L039", name, &["labels"], "volume type configMap: bind-mounted files become ConfigMaps; bind-mounted folders become emptyDirs (create a ConfigMap from the folder with kubectl)");
+            }
+            BindStrategy::EmptyDir
+        }
+        other => {
+            cx.warn("L039", name, &["labels"], format!(
+                "volume type `{other}` is not persistentVolumeClaim, emptyDir, hostPath or configMap; --volumes applies"
+            ));
+            cx.opts.binds
+        }
+    }
 }
 
 fn empty_dir(name: &str, medium: Option<&str>, size: Option<Quantity>) -> Volume {

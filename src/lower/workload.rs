@@ -3,8 +3,9 @@
 
 use super::names;
 use super::object::Object;
+use super::volumes;
 use super::{Controller, Ctx};
-use crate::compose::model::Service;
+use crate::compose::model::{Service, VolumeType};
 use crate::compose::settings::ControllerKind;
 use k8s_openapi::api::apps::v1::{
     DaemonSet, DaemonSetSpec, Deployment, DeploymentSpec, DeploymentStrategy,
@@ -12,8 +13,8 @@ use k8s_openapi::api::apps::v1::{
 };
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplateSpec};
 use k8s_openapi::api::core::v1::{
-    Affinity, NodeAffinity, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, PodSpec,
-    PodTemplateSpec, TopologySpreadConstraint,
+    Affinity, NodeAffinity, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm,
+    PersistentVolumeClaim, PodSpec, PodTemplateSpec, TopologySpreadConstraint,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -87,6 +88,10 @@ pub fn workload(cx: &mut Ctx<'_>, name: &str, svc: &Service, mut pod: PodSpec) {
     };
     let mut annotations: BTreeMap<String, String> = BTreeMap::new();
     for (k, v) in svc.labels.iter().chain(&svc.annotations) {
+        if k.starts_with("kompose.") {
+            // Kompose's settings, read by the loader and applied (or warned about).
+            continue;
+        }
         if names::is_qualified_key(k) {
             annotations.insert(k.clone(), v.clone());
         } else {
@@ -127,7 +132,7 @@ pub fn workload(cx: &mut Ctx<'_>, name: &str, svc: &Service, mut pod: PodSpec) {
             .into(),
         );
     }
-    let template = PodTemplateSpec {
+    let mut template = PodTemplateSpec {
         metadata: Some(ObjectMeta {
             labels: Some(labels),
             annotations: (!annotations.is_empty()).then_some(annotations),
@@ -136,9 +141,10 @@ pub fn workload(cx: &mut Ctx<'_>, name: &str, svc: &Service, mut pod: PodSpec) {
         spec: Some(pod),
     };
     let replicas = svc
-        .deploy
-        .as_ref()
-        .and_then(|d| d.replicas)
+        .settings
+        .replicas
+        .map(i64::from)
+        .or_else(|| svc.deploy.as_ref().and_then(|d| d.replicas))
         .or(svc.scale)
         .map(|r| r.clamp(0, i32::MAX as i64) as i32);
     let object = match kind {
@@ -158,7 +164,8 @@ pub fn workload(cx: &mut Ctx<'_>, name: &str, svc: &Service, mut pod: PodSpec) {
             spec: Some(StatefulSetSpec {
                 replicas,
                 selector,
-                service_name: Some(k8s.clone()),
+                service_name: Some(super::service::governing_name(cx, name, svc)),
+                volume_claim_templates: claim_templates(cx, name, &mut template),
                 template,
                 ..Default::default()
             }),
@@ -183,7 +190,10 @@ pub fn workload(cx: &mut Ctx<'_>, name: &str, svc: &Service, mut pod: PodSpec) {
             ..Default::default()
         }),
         Kind::CronJob => {
-            let sched = schedule(svc).unwrap_or_else(|| "@daily".into());
+            let sched = schedule(svc).unwrap_or_else(|| {
+                cx.warn("L091", name, &["labels"], "a CronJob without a schedule (kompose.cronjob.schedule or x-kubeferry.schedule) runs daily");
+                "@daily".into()
+            });
             Object::CronJob(CronJob {
                 metadata: meta,
                 spec: Some(CronJobSpec {
@@ -206,7 +216,52 @@ pub fn workload(cx: &mut Ctx<'_>, name: &str, svc: &Service, mut pod: PodSpec) {
     cx.objects.push(object);
 }
 
+/// The service's own named volumes as volumeClaimTemplates (each pod of the StatefulSet gets
+/// its own claim), taken out of the pod's volumes.
+fn claim_templates(
+    cx: &Ctx<'_>,
+    name: &str,
+    template: &mut PodTemplateSpec,
+) -> Option<Vec<PersistentVolumeClaim>> {
+    let svc = cx.project.services.get(name)?;
+    let spec = template.spec.as_mut()?;
+    let mut claims = Vec::new();
+    for v in &svc.volumes {
+        let Some(src) = v.source.as_deref() else {
+            continue;
+        };
+        if v.kind != VolumeType::Volume || !volumes::is_claim_template(cx, src) {
+            continue;
+        }
+        let claim = volumes::named_claim(cx, src, name);
+        let vname = claim.metadata.name.clone().unwrap_or_default();
+        if claims
+            .iter()
+            .any(|c: &PersistentVolumeClaim| c.metadata.name == claim.metadata.name)
+        {
+            continue;
+        }
+        if let Some(vols) = spec.volumes.as_mut() {
+            vols.retain(|pv| pv.name != vname);
+        }
+        let mut claim = claim;
+        // A template's claims are named by the StatefulSet; labels and namespace come from it.
+        claim.metadata = ObjectMeta {
+            name: Some(vname),
+            ..Default::default()
+        };
+        claims.push(claim);
+    }
+    if spec.volumes.as_ref().is_some_and(Vec::is_empty) {
+        spec.volumes = None;
+    }
+    (!claims.is_empty()).then_some(claims)
+}
+
 fn backoff(svc: &Service) -> Option<i32> {
+    if let Some(b) = svc.settings.backoff_limit {
+        return Some(b.max(0));
+    }
     let from_restart = svc
         .restart
         .as_deref()
