@@ -2,10 +2,11 @@
 //! (high level), then the library called. Diagnostics are rendered here.
 
 use crate::compose::{self, LoadOptions, RealFs};
+use crate::convert::Options;
 use crate::diag::{Diagnostic, Failure, Severity};
 use crate::emit;
-use crate::harden::{self, HardenOptions, Level};
-use crate::lower::{self, BindStrategy, Controller, DependencyWait, GpuApi, LowerOptions};
+use crate::harden::{HardenOptions, Level};
+use crate::lower::{BindStrategy, Controller, DependencyWait, GpuApi, LowerOptions};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{Read, Write};
 use std::process::ExitCode;
@@ -80,6 +81,10 @@ pub struct ConvertArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Yaml)]
     pub format: Format,
+    /// How the output is laid out (default: `single` for standard output or a .yaml/.json
+    /// file, `files` for a folder)
+    #[arg(long, value_enum)]
+    pub layout: Option<LayoutArg>,
     /// Replace an output folder that kubeferry did not write
     #[arg(long)]
     pub force: bool,
@@ -161,6 +166,29 @@ pub enum VolumesArg {
 pub enum GpuApiArg {
     DevicePlugin,
     Dra,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LayoutArg {
+    /// One file per object
+    Files,
+    /// One stream
+    Single,
+    /// A Kustomize base (`base/kustomization.yaml`)
+    Kustomize,
+    /// A Helm chart (`Chart.yaml`, `values.yaml`, `templates/`)
+    Helm,
+}
+
+impl From<LayoutArg> for emit::Layout {
+    fn from(l: LayoutArg) -> Self {
+        match l {
+            LayoutArg::Files => emit::Layout::Files,
+            LayoutArg::Single => emit::Layout::Single,
+            LayoutArg::Kustomize => emit::Layout::Kustomize,
+            LayoutArg::Helm => emit::Layout::Helm,
+        }
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -320,40 +348,50 @@ fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), Strin
 }
 
 fn convert(args: ConvertArgs) -> ExitCode {
-    let (lopts, hopts) = match lower_options(&args) {
+    let (lower, harden) = match lower_options(&args) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
+    let format = match args.format {
+        Format::Yaml => emit::Format::Yaml,
+        Format::Json => emit::Format::Json,
+    };
+    let is_file = |p: &str| p.ends_with(".yaml") || p.ends_with(".yml") || p.ends_with(".json");
+    let layout = match (args.layout, args.out.as_deref()) {
+        (Some(l), _) => l.into(),
+        (None, Some(p)) if !is_file(p) => emit::Layout::Files,
+        (None, _) => emit::Layout::Single,
+    };
+    if layout != emit::Layout::Single && args.out.is_none() {
+        eprintln!(
+            "error: --layout {} writes a folder: give it with -o DIR",
+            layout_name(layout)
+        );
+        return ExitCode::from(2);
+    }
+    if layout == emit::Layout::Helm && format == emit::Format::Json {
+        eprintln!("error: a Helm chart is YAML: --format json does not apply to --layout helm");
+        return ExitCode::from(2);
+    }
     let (opts, fs) = match load_options(&args.input) {
         Ok(x) => x,
         Err(f) => return fail(f),
     };
-    let loaded = match compose::load(&opts, &fs) {
-        Ok(l) => l,
+    let options = Options {
+        lower,
+        harden,
+        ..Options::default()
+    };
+    let conversion = match crate::convert::convert_with(&opts, &fs, &options) {
+        Ok(c) => c,
         Err(f) => return fail(f),
     };
-    let mut warnings = loaded.warnings;
-    let lowered = match lower::lower(&loaded.project, &lopts, &fs) {
-        Ok(l) => l,
-        Err(f) => {
-            report(&warnings);
-            return fail(f);
-        }
-    };
-    warnings.extend(lowered.warnings);
-    let mut objects = lowered.objects;
-    match harden::apply(&mut objects, &loaded.project, &hopts) {
-        Ok(w) => warnings.extend(w),
-        Err(f) => {
-            report(&warnings);
-            return fail(f);
-        }
-    }
+    let warnings = &conversion.diagnostics;
     if !args.quiet {
-        report(&warnings);
+        report(warnings);
     }
     if args.input.strict && !warnings.is_empty() {
         eprintln!(
@@ -362,29 +400,23 @@ fn convert(args: ConvertArgs) -> ExitCode {
         );
         return ExitCode::from(1);
     }
-    let format = match args.format {
-        Format::Yaml => emit::Format::Yaml,
-        Format::Json => emit::Format::Json,
-    };
-    let written = match &args.out {
-        None => {
-            let text = emit::render(&objects, format);
+    let written = match (&args.out, layout) {
+        (None, _) => {
+            let text = emit::render(&conversion.objects, format);
             std::io::stdout()
                 .lock()
                 .write_all(text.as_bytes())
                 .map_err(|e| e.to_string())
         }
-        Some(path)
-            if path.ends_with(".yaml") || path.ends_with(".yml") || path.ends_with(".json") =>
-        {
-            let text = emit::render(&objects, format);
+        (Some(path), emit::Layout::Single) => {
+            let text = emit::render(&conversion.objects, format);
             let tmp = format!("{path}.kubeferry-tmp");
             std::fs::write(&tmp, text)
                 .and_then(|_| std::fs::rename(&tmp, path))
                 .map_err(|e| format!("{path}: {e}"))
         }
-        Some(dir) => {
-            let files = emit::render_files(&objects, format);
+        (Some(dir), layout) => {
+            let files = conversion.files(layout, format);
             emit::write_dir(std::path::Path::new(dir), &files, args.force)
                 .map_err(|e| e.to_string())
         }
@@ -396,10 +428,19 @@ fn convert(args: ConvertArgs) -> ExitCode {
     if !args.quiet {
         eprintln!(
             "kubeferry: {} services read, {} objects written, {} warnings",
-            loaded.project.services.len(),
-            objects.len(),
+            conversion.project.services.len(),
+            conversion.objects.len(),
             warnings.len()
         );
     }
     ExitCode::SUCCESS
+}
+
+fn layout_name(l: emit::Layout) -> &'static str {
+    match l {
+        emit::Layout::Files => "files",
+        emit::Layout::Single => "single",
+        emit::Layout::Kustomize => "kustomize",
+        emit::Layout::Helm => "helm",
+    }
 }

@@ -6,7 +6,13 @@
 //! [`emit::render`] (objects to YAML or JSON).
 pub mod cli;
 pub mod compose;
+pub mod convert;
 pub mod diag;
 pub mod emit;
 pub mod harden;
 pub mod lower;
+
+pub use convert::{Conversion, Input, Options, ProjectOptions, convert, convert_with};
+pub use diag::{Diagnostic, Failure};
+pub use emit::{Format, Layout, OutputFile};
+pub use lower::Object;
