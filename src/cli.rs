@@ -29,14 +29,19 @@ pub struct Cli {
 pub enum Command {
     /// Convert a Compose project into Kubernetes manifests
     #[command(
-        after_help = "Examples:\n  kubeferry convert -f compose.yaml\n  kubeferry convert -f compose.yaml -f compose.gpu.yaml -o k8s/\n  kubeferry convert --profile gpu --harden restricted --namespace agents -o manifests.yaml"
+        after_help = "Examples:\n  kubeferry convert -f compose.yaml\n  kubeferry convert -f compose.yaml -f compose.gpu.yaml -o k8s/\n  kubeferry convert --profile gpu --harden restricted --namespace agents -o manifests.yaml\n  kubeferry convert --layout kustomize -o deploy/    # then: kubectl apply -k deploy/base\n  kubeferry convert --layout helm -o chart/          # then: helm install app chart/\n  kubeferry convert --gpu-api dra --volumes persistentVolumeClaim -o k8s/\n  cat compose.yaml | kubeferry convert -f - --format json"
     )]
     Convert(ConvertArgs),
     /// Print the loaded, resolved Compose model (as `docker compose config` does)
     #[command(
-        after_help = "Examples:\n  kubeferry config -f compose.yaml --format json\n  kubeferry config --profile gpu"
+        after_help = "Examples:\n  kubeferry config -f compose.yaml --format json\n  kubeferry config --profile gpu\n  kubeferry config -f compose.yaml -f compose.prod.yaml --env-file prod.env"
     )]
     Config(ConfigArgs),
+    /// Print a shell completion script
+    #[command(
+        after_help = "Examples:\n  kubeferry completions bash > /etc/bash_completion.d/kubeferry\n  kubeferry completions zsh > \"${fpath[1]}/_kubeferry\"\n  kubeferry completions fish > ~/.config/fish/completions/kubeferry.fish"
+    )]
+    Completions(CompletionsArgs),
 }
 
 /// Which Compose files and variables to load.
@@ -60,6 +65,16 @@ pub struct InputArgs {
     /// Treat warnings as errors (exit 1)
     #[arg(long)]
     pub strict: bool,
+    /// Print only errors
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Args, Debug)]
@@ -133,9 +148,6 @@ pub struct ConvertArgs {
     /// Namespace of every object
     #[arg(long, value_name = "NAME")]
     pub namespace: Option<String>,
-    /// Print only errors
-    #[arg(short, long)]
-    pub quiet: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -202,6 +214,11 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Config(args) => config(args),
         Command::Convert(args) => convert(args),
+        Command::Completions(args) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(args.shell, &mut cmd, "kubeferry", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
     }
 }
 
@@ -235,11 +252,16 @@ fn load_options(input: &InputArgs) -> Result<(LoadOptions, RealFs), Failure> {
     Ok((opts, fs))
 }
 
+/// Print diagnostics with their source lines; colour only on a terminal and without
+/// `NO_COLOR` (https://no-color.org: any non-empty value).
 fn report(diags: &[Diagnostic]) {
-    let mut err = std::io::stderr().lock();
-    for d in diags {
-        let _ = writeln!(err, "{d}");
-    }
+    use std::io::IsTerminal;
+    let err = std::io::stderr();
+    let color = err.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let read = |f: &str| std::fs::read_to_string(f).ok();
+    let _ = err
+        .lock()
+        .write_all(crate::report::render_all(diags, &read, color).as_bytes());
 }
 
 fn fail(f: Failure) -> ExitCode {
@@ -247,8 +269,10 @@ fn fail(f: Failure) -> ExitCode {
     ExitCode::from(1)
 }
 
-fn warnings_exit(warnings: &[Diagnostic], strict: bool) -> Option<ExitCode> {
-    report(warnings);
+fn warnings_exit(warnings: &[Diagnostic], strict: bool, quiet: bool) -> Option<ExitCode> {
+    if !quiet {
+        report(warnings);
+    }
     (strict && warnings.iter().any(|w| w.severity == Severity::Warning)).then(|| ExitCode::from(1))
 }
 
@@ -261,7 +285,7 @@ fn config(args: ConfigArgs) -> ExitCode {
         Ok(l) => l,
         Err(f) => return fail(f),
     };
-    if let Some(code) = warnings_exit(&loaded.warnings, args.input.strict) {
+    if let Some(code) = warnings_exit(&loaded.warnings, args.input.strict, args.input.quiet) {
         return code;
     }
     let text = serde_json::to_value(&loaded.project).map(|mut v| {
@@ -390,7 +414,7 @@ fn convert(args: ConvertArgs) -> ExitCode {
         Err(f) => return fail(f),
     };
     let warnings = &conversion.diagnostics;
-    if !args.quiet {
+    if !args.input.quiet {
         report(warnings);
     }
     if args.input.strict && !warnings.is_empty() {
@@ -425,7 +449,7 @@ fn convert(args: ConvertArgs) -> ExitCode {
         eprintln!("error[E001]: cannot write the output: {e}");
         return ExitCode::from(1);
     }
-    if !args.quiet {
+    if !args.input.quiet {
         eprintln!(
             "kubeferry: {} services read, {} objects written, {} warnings",
             conversion.project.services.len(),

@@ -33,6 +33,7 @@ pub mod diag;
 pub mod emit;
 pub mod harden;
 pub mod lower;
+pub mod report;
 
 pub use convert::{Conversion, Input, Options, ProjectOptions, convert, convert_with};
 pub use diag::{Diagnostic, Failure};
