@@ -2,11 +2,12 @@
 //! (high level), then the library called. Diagnostics are rendered here.
 
 use crate::compose::{self, LoadOptions, RealFs};
+use crate::convert::Options;
 use crate::diag::{Diagnostic, Failure, Severity};
 use crate::emit;
-use crate::harden::{self, HardenOptions, Level};
+use crate::harden::{HardenOptions, Level};
 use crate::lower::{
-    self, BindStrategy, Controller, DependencyWait, EnvFiles, GpuApi, IpcHost, LowerOptions,
+    BindStrategy, Controller, DependencyWait, EnvFiles, GpuApi, IpcHost, LowerOptions,
 };
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{Read, Write};
@@ -30,14 +31,19 @@ pub struct Cli {
 pub enum Command {
     /// Convert a Compose project into Kubernetes manifests
     #[command(
-        after_help = "Examples:\n  kubeferry convert -f compose.yaml\n  kubeferry convert -f compose.yaml -f compose.gpu.yaml -o k8s/\n  kubeferry convert --profile gpu --harden restricted --namespace agents -o manifests.yaml"
+        after_help = "Examples:\n  kubeferry convert -f compose.yaml\n  kubeferry convert -f compose.yaml -f compose.gpu.yaml -o k8s/\n  kubeferry convert --profile gpu --harden restricted --namespace agents -o manifests.yaml\n  kubeferry convert --layout kustomize -o deploy/    # then: kubectl apply -k deploy/base\n  kubeferry convert --layout helm -o chart/          # then: helm install app chart/\n  kubeferry convert --gpu-api dra --volumes persistentVolumeClaim -o k8s/\n  cat compose.yaml | kubeferry convert -f - --format json"
     )]
     Convert(ConvertArgs),
     /// Print the loaded, resolved Compose model (as `docker compose config` does)
     #[command(
-        after_help = "Examples:\n  kubeferry config -f compose.yaml --format json\n  kubeferry config --profile gpu"
+        after_help = "Examples:\n  kubeferry config -f compose.yaml --format json\n  kubeferry config --profile gpu\n  kubeferry config -f compose.yaml -f compose.prod.yaml --env-file prod.env"
     )]
     Config(ConfigArgs),
+    /// Print a shell completion script
+    #[command(
+        after_help = "Examples:\n  kubeferry completions bash > /etc/bash_completion.d/kubeferry\n  kubeferry completions zsh > \"${fpath[1]}/_kubeferry\"\n  kubeferry completions fish > ~/.config/fish/completions/kubeferry.fish"
+    )]
+    Completions(CompletionsArgs),
 }
 
 /// Which Compose files and variables to load.
@@ -61,6 +67,16 @@ pub struct InputArgs {
     /// Treat warnings as errors (exit 1)
     #[arg(long)]
     pub strict: bool,
+    /// Print only errors
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Args, Debug)]
@@ -82,6 +98,10 @@ pub struct ConvertArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Yaml)]
     pub format: Format,
+    /// How the output is laid out (default: `single` for standard output or a .yaml/.json
+    /// file, `files` for a folder)
+    #[arg(long, value_enum)]
+    pub layout: Option<LayoutArg>,
     /// Replace an output folder that kubeferry did not write
     #[arg(long)]
     pub force: bool,
@@ -137,9 +157,6 @@ pub struct ConvertArgs {
     /// Namespace of every object
     #[arg(long, value_name = "NAME")]
     pub namespace: Option<String>,
-    /// Print only errors
-    #[arg(short, long)]
-    pub quiet: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -180,6 +197,29 @@ pub enum GpuApiArg {
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LayoutArg {
+    /// One file per object
+    Files,
+    /// One stream
+    Single,
+    /// A Kustomize base (`base/kustomization.yaml`)
+    Kustomize,
+    /// A Helm chart (`Chart.yaml`, `values.yaml`, `templates/`)
+    Helm,
+}
+
+impl From<LayoutArg> for emit::Layout {
+    fn from(l: LayoutArg) -> Self {
+        match l {
+            LayoutArg::Files => emit::Layout::Files,
+            LayoutArg::Single => emit::Layout::Single,
+            LayoutArg::Kustomize => emit::Layout::Kustomize,
+            LayoutArg::Helm => emit::Layout::Helm,
+        }
+    }
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Yaml,
     Json,
@@ -190,6 +230,11 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Config(args) => config(args),
         Command::Convert(args) => convert(args),
+        Command::Completions(args) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(args.shell, &mut cmd, "kubeferry", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
     }
 }
 
@@ -223,11 +268,16 @@ fn load_options(input: &InputArgs) -> Result<(LoadOptions, RealFs), Failure> {
     Ok((opts, fs))
 }
 
+/// Print diagnostics with their source lines; colour only on a terminal and without
+/// `NO_COLOR` (https://no-color.org: any non-empty value).
 fn report(diags: &[Diagnostic]) {
-    let mut err = std::io::stderr().lock();
-    for d in diags {
-        let _ = writeln!(err, "{d}");
-    }
+    use std::io::IsTerminal;
+    let err = std::io::stderr();
+    let color = err.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let read = |f: &str| std::fs::read_to_string(f).ok();
+    let _ = err
+        .lock()
+        .write_all(crate::report::render_all(diags, &read, color).as_bytes());
 }
 
 fn fail(f: Failure) -> ExitCode {
@@ -235,8 +285,10 @@ fn fail(f: Failure) -> ExitCode {
     ExitCode::from(1)
 }
 
-fn warnings_exit(warnings: &[Diagnostic], strict: bool) -> Option<ExitCode> {
-    report(warnings);
+fn warnings_exit(warnings: &[Diagnostic], strict: bool, quiet: bool) -> Option<ExitCode> {
+    if !quiet {
+        report(warnings);
+    }
     (strict && warnings.iter().any(|w| w.severity == Severity::Warning)).then(|| ExitCode::from(1))
 }
 
@@ -249,7 +301,7 @@ fn config(args: ConfigArgs) -> ExitCode {
         Ok(l) => l,
         Err(f) => return fail(f),
     };
-    if let Some(code) = warnings_exit(&loaded.warnings, args.input.strict) {
+    if let Some(code) = warnings_exit(&loaded.warnings, args.input.strict, args.input.quiet) {
         return code;
     }
     let text = serde_json::to_value(&loaded.project).map(|mut v| {
@@ -346,40 +398,50 @@ pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), S
 }
 
 fn convert(args: ConvertArgs) -> ExitCode {
-    let (lopts, hopts) = match lower_options(&args) {
+    let (lower, harden) = match lower_options(&args) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
+    let format = match args.format {
+        Format::Yaml => emit::Format::Yaml,
+        Format::Json => emit::Format::Json,
+    };
+    let is_file = |p: &str| p.ends_with(".yaml") || p.ends_with(".yml") || p.ends_with(".json");
+    let layout = match (args.layout, args.out.as_deref()) {
+        (Some(l), _) => l.into(),
+        (None, Some(p)) if !is_file(p) => emit::Layout::Files,
+        (None, _) => emit::Layout::Single,
+    };
+    if layout != emit::Layout::Single && args.out.is_none() {
+        eprintln!(
+            "error: --layout {} writes a folder: give it with -o DIR",
+            layout_name(layout)
+        );
+        return ExitCode::from(2);
+    }
+    if layout == emit::Layout::Helm && format == emit::Format::Json {
+        eprintln!("error: a Helm chart is YAML: --format json does not apply to --layout helm");
+        return ExitCode::from(2);
+    }
     let (opts, fs) = match load_options(&args.input) {
         Ok(x) => x,
         Err(f) => return fail(f),
     };
-    let loaded = match compose::load(&opts, &fs) {
-        Ok(l) => l,
+    let options = Options {
+        lower,
+        harden,
+        ..Options::default()
+    };
+    let conversion = match crate::convert::convert_with(&opts, &fs, &options) {
+        Ok(c) => c,
         Err(f) => return fail(f),
     };
-    let mut warnings = loaded.warnings;
-    let lowered = match lower::lower(&loaded.project, &lopts, &fs) {
-        Ok(l) => l,
-        Err(f) => {
-            report(&warnings);
-            return fail(f);
-        }
-    };
-    warnings.extend(lowered.warnings);
-    let mut objects = lowered.objects;
-    match harden::apply(&mut objects, &loaded.project, &hopts) {
-        Ok(w) => warnings.extend(w),
-        Err(f) => {
-            report(&warnings);
-            return fail(f);
-        }
-    }
-    if !args.quiet {
-        report(&warnings);
+    let warnings = &conversion.diagnostics;
+    if !args.input.quiet {
+        report(warnings);
     }
     if args.input.strict && !warnings.is_empty() {
         eprintln!(
@@ -388,29 +450,23 @@ fn convert(args: ConvertArgs) -> ExitCode {
         );
         return ExitCode::from(1);
     }
-    let format = match args.format {
-        Format::Yaml => emit::Format::Yaml,
-        Format::Json => emit::Format::Json,
-    };
-    let written = match &args.out {
-        None => {
-            let text = emit::render(&objects, format);
+    let written = match (&args.out, layout) {
+        (None, _) => {
+            let text = emit::render(&conversion.objects, format);
             std::io::stdout()
                 .lock()
                 .write_all(text.as_bytes())
                 .map_err(|e| e.to_string())
         }
-        Some(path)
-            if path.ends_with(".yaml") || path.ends_with(".yml") || path.ends_with(".json") =>
-        {
-            let text = emit::render(&objects, format);
+        (Some(path), emit::Layout::Single) => {
+            let text = emit::render(&conversion.objects, format);
             let tmp = format!("{path}.kubeferry-tmp");
             std::fs::write(&tmp, text)
                 .and_then(|_| std::fs::rename(&tmp, path))
                 .map_err(|e| format!("{path}: {e}"))
         }
-        Some(dir) => {
-            let files = emit::render_files(&objects, format);
+        (Some(dir), layout) => {
+            let files = conversion.files(layout, format);
             emit::write_dir(std::path::Path::new(dir), &files, args.force)
                 .map_err(|e| e.to_string())
         }
@@ -419,13 +475,22 @@ fn convert(args: ConvertArgs) -> ExitCode {
         eprintln!("error[E001]: cannot write the output: {e}");
         return ExitCode::from(1);
     }
-    if !args.quiet {
+    if !args.input.quiet {
         eprintln!(
             "kubeferry: {} services read, {} objects written, {} warnings",
-            loaded.project.services.len(),
-            objects.len(),
+            conversion.project.services.len(),
+            conversion.objects.len(),
             warnings.len()
         );
     }
     ExitCode::SUCCESS
+}
+
+fn layout_name(l: emit::Layout) -> &'static str {
+    match l {
+        emit::Layout::Files => "files",
+        emit::Layout::Single => "single",
+        emit::Layout::Kustomize => "kustomize",
+        emit::Layout::Helm => "helm",
+    }
 }

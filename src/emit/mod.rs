@@ -1,11 +1,30 @@
-//! The back end: objects to output files. [`render`] is pure; [`write`] is the only place
-//! that touches the filesystem.
+//! The back end: objects to output files. [`render`] and [`layout`] are pure; [`write_dir`]
+//! is the only place that touches the filesystem. Each layout other than the plain ones has
+//! its module ([`kustomize`], [`helm`]).
 
+pub mod helm;
+pub mod kustomize;
 mod write;
 pub mod yaml;
 
+use crate::convert::Conversion;
 use crate::lower::Object;
 pub use write::{WriteError, write_dir};
+
+/// How the output is laid out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Layout {
+    /// One file per object, `<name>-<kind>.yaml`.
+    Files,
+    /// One stream (`manifests.yaml`), or a JSON `List`.
+    #[default]
+    Single,
+    /// A Kustomize base: `base/kustomization.yaml` and one file per object (after a staged
+    /// conversion, one such folder per stage).
+    Kustomize,
+    /// A Helm chart whose default values render the plain output.
+    Helm,
+}
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Format {
@@ -21,7 +40,7 @@ pub struct OutputFile {
     pub contents: String,
 }
 
-fn to_value(o: &Object) -> serde_json::Value {
+pub(crate) fn to_value(o: &Object) -> serde_json::Value {
     serde_json::to_value(o).unwrap_or(serde_json::Value::Null)
 }
 
@@ -73,4 +92,36 @@ pub fn render_files(objects: &[Object], format: Format) -> Vec<OutputFile> {
             }
         })
         .collect()
+}
+
+/// The files of a layout, paths relative to the output folder. Helm charts are always YAML.
+pub fn layout(c: &Conversion, layout: Layout, format: Format) -> Vec<OutputFile> {
+    match layout {
+        Layout::Files => render_files(&c.objects, format),
+        Layout::Single => vec![OutputFile {
+            path: match format {
+                Format::Yaml => "manifests.yaml".into(),
+                Format::Json => "manifests.json".into(),
+            },
+            contents: render(&c.objects, format),
+        }],
+        Layout::Kustomize => {
+            let groups: Vec<kustomize::Group<'_>> = match &c.plan {
+                Some(plan) => plan
+                    .stages
+                    .iter()
+                    .map(|s| kustomize::Group {
+                        folder: &s.name,
+                        objects: &s.objects,
+                    })
+                    .collect(),
+                None => vec![kustomize::Group {
+                    folder: "base",
+                    objects: &c.objects,
+                }],
+            };
+            kustomize::files(&groups, format)
+        }
+        Layout::Helm => helm::files(&c.objects, &c.project.name),
+    }
 }

@@ -1,0 +1,259 @@
+//! The library's entry point: Compose sources in, Kubernetes objects and diagnostics out.
+//!
+//! [`convert`] takes an [`Input`] (file texts by path and an explicit variable map, held in
+//! memory) and [`Options`] (typed; `Default` is what `kubeferry convert` does with no flags)
+//! and runs the whole pipeline. [`convert_with`] is the same over any [`FileSystem`]; the
+//! command line calls it with the real one. Neither prints, exits, keeps state between calls
+//! or reads the process environment: variables come only from [`Input::variables`]
+//! (or [`Input::with_process_environment`], when the embedder asks for it).
+
+use crate::compose::{self, FileSystem, LoadOptions, MemoryFs, Project};
+use crate::diag::{Diagnostic, Failure};
+use crate::emit::{self, Format, Layout, OutputFile};
+use crate::harden::{self, HardenOptions};
+use crate::lower::{self, LowerOptions, Object};
+use std::collections::BTreeMap;
+
+/// Compose sources held in memory.
+#[derive(Clone, Debug)]
+pub struct Input {
+    /// The folder the sources live in (absolute; relative paths are taken from it).
+    pub working_dir: String,
+    /// File contents by path (relative to `working_dir`, or absolute): Compose files, `.env`
+    /// files, and the files behind `secrets:`, `configs:` and `env_file:`.
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// The Compose files to load, in merge order (`-f`). Empty: look for `compose.yaml` and
+    /// its friends in `working_dir`, as Docker Compose does.
+    pub compose_files: Vec<String>,
+    /// The variables interpolation sees in place of the process environment.
+    pub variables: BTreeMap<String, String>,
+}
+
+impl Default for Input {
+    fn default() -> Self {
+        Input {
+            working_dir: "/project".into(),
+            files: BTreeMap::new(),
+            compose_files: Vec::new(),
+            variables: BTreeMap::new(),
+        }
+    }
+}
+
+impl Input {
+    /// No files, no variables, working folder `/project`.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Add a file (builder style).
+    pub fn file(mut self, path: impl Into<String>, contents: impl Into<Vec<u8>>) -> Self {
+        self.files.insert(path.into(), contents.into());
+        self
+    }
+
+    /// Add a Compose file: it is stored and loaded, in the order of the calls.
+    pub fn compose_file(mut self, path: impl Into<String>, contents: impl Into<Vec<u8>>) -> Self {
+        let path = path.into();
+        self.compose_files.push(path.clone());
+        self.files.insert(path, contents.into());
+        self
+    }
+
+    /// Set a variable for interpolation.
+    pub fn variable(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.variables.insert(name.into(), value.into());
+        self
+    }
+
+    /// Add every variable of the process environment (only when the embedder asks).
+    pub fn with_process_environment(mut self) -> Self {
+        self.variables.extend(std::env::vars());
+        self
+    }
+
+    fn absolute(&self, path: &str) -> String {
+        if path.starts_with('/') {
+            path.to_string()
+        } else {
+            format!("{}/{}", self.working_dir.trim_end_matches('/'), path)
+        }
+    }
+}
+
+/// Which project to load out of the sources: the loader's choices other than the files.
+#[derive(Clone, Debug, Default)]
+pub struct ProjectOptions {
+    /// Project name (default: `name:` in the file, else the folder name).
+    pub name: Option<String>,
+    /// Folder relative paths in the files are taken from (default: the first file's folder).
+    pub directory: Option<String>,
+    /// Variables files (default: `.env` in the project folder).
+    pub env_files: Vec<String>,
+    /// Profiles to enable (`*` for all).
+    pub profiles: Vec<String>,
+}
+
+/// Every choice of a conversion; `Default` is `kubeferry convert` without flags.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub project: ProjectOptions,
+    pub lower: LowerOptions,
+    pub harden: HardenOptions,
+}
+
+/// A staged migration plan. This is the hook the staged conversion fills in: until then
+/// [`Conversion::plan`] is always `None`.
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    /// The stages in the order they are applied.
+    pub stages: Vec<Stage>,
+}
+
+/// One stage of a [`Plan`]: a name (a folder name in the Kustomize layout) and its objects.
+#[derive(Clone, Debug)]
+pub struct Stage {
+    pub name: String,
+    pub objects: Vec<Object>,
+}
+
+/// The result of a conversion.
+#[derive(Debug)]
+pub struct Conversion {
+    /// The loaded Compose project (what `kubeferry config` prints).
+    pub project: Project,
+    /// The Kubernetes objects, in their fixed order (kind, then name).
+    pub objects: Vec<Object>,
+    /// Warnings from every stage, in pipeline order.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The staged plan, when a staged conversion was asked for.
+    pub plan: Option<Plan>,
+}
+
+impl Conversion {
+    /// All objects as one YAML stream (`---` between documents), as `kubeferry convert` prints.
+    pub fn to_yaml(&self) -> String {
+        emit::render(&self.objects, Format::Yaml)
+    }
+
+    /// All objects as a JSON `v1` List.
+    pub fn to_json(&self) -> String {
+        emit::render(&self.objects, Format::Json)
+    }
+
+    /// The files of an output layout (paths relative to the output folder).
+    pub fn files(&self, layout: Layout, format: Format) -> Vec<OutputFile> {
+        emit::layout(self, layout, format)
+    }
+}
+
+/// Convert in-memory Compose sources.
+pub fn convert(input: &Input, options: &Options) -> Result<Conversion, Failure> {
+    let mut fs = MemoryFs::new();
+    for (path, contents) in &input.files {
+        fs.insert(input.absolute(path), contents.clone());
+    }
+    let load = LoadOptions {
+        files: input.compose_files.clone(),
+        environment: input.variables.clone(),
+        working_dir: input.working_dir.clone(),
+        ..LoadOptions::default()
+    };
+    convert_with(&load, &fs, options)
+}
+
+/// Convert with explicit loader options over any [`FileSystem`]. The files, variables and
+/// working folder come from `load`; its project name, folder, env files and profiles are
+/// replaced by `options.project` when set there.
+///
+/// On failure the [`Failure`] holds the errors first, then the warnings found before them.
+pub fn convert_with(
+    load: &LoadOptions,
+    fs: &dyn FileSystem,
+    options: &Options,
+) -> Result<Conversion, Failure> {
+    let mut load = load.clone();
+    let p = &options.project;
+    if p.name.is_some() {
+        load.project_name = p.name.clone();
+    }
+    if p.directory.is_some() {
+        load.project_directory = p.directory.clone();
+    }
+    if !p.env_files.is_empty() {
+        load.env_files = p.env_files.clone();
+    }
+    if !p.profiles.is_empty() {
+        load.profiles = p.profiles.clone();
+    }
+    let loaded = compose::load(&load, fs)?;
+    let mut diagnostics = loaded.warnings;
+    let with_warnings =
+        |f: Failure, w: &[Diagnostic]| Failure(f.0.into_iter().chain(w.iter().cloned()).collect());
+    let lowered = match lower::lower(&loaded.project, &options.lower, fs) {
+        Ok(l) => l,
+        Err(f) => return Err(with_warnings(f, &diagnostics)),
+    };
+    diagnostics.extend(lowered.warnings);
+    let mut objects = lowered.objects;
+    match harden::apply(&mut objects, &loaded.project, &options.harden) {
+        Ok(w) => diagnostics.extend(w),
+        Err(f) => return Err(with_warnings(f, &diagnostics)),
+    }
+    Ok(Conversion {
+        project: loaded.project,
+        objects,
+        diagnostics,
+        plan: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COMPOSE: &str = "services:\n  web:\n    image: nginx:1.27\n    ports: [\"8080:80\"]\n    environment:\n      GREETING: ${GREETING:-hi}\n";
+
+    #[test]
+    fn converts_in_memory_sources_with_explicit_variables() {
+        let input = Input::new()
+            .compose_file("compose.yaml", COMPOSE)
+            .variable("GREETING", "hello");
+        let c = convert(&input, &Options::default()).unwrap();
+        let kinds: Vec<_> = c.objects.iter().map(|o| (o.kind(), o.name())).collect();
+        assert_eq!(kinds, [("Service", "web"), ("Deployment", "web")]);
+        assert!(c.to_yaml().contains("value: hello"));
+        assert_eq!(c.project.name, "project");
+        assert!(c.plan.is_none());
+    }
+
+    #[test]
+    fn does_not_read_the_process_environment() {
+        // HOME is set in any test process; it must not leak into interpolation.
+        let compose =
+            "services:\n  web:\n    image: nginx\n    environment:\n      H: ${HOME:-unset}\n";
+        let c = convert(
+            &Input::new().compose_file("compose.yaml", compose),
+            &Options::default(),
+        )
+        .unwrap();
+        assert!(c.to_yaml().contains("value: unset"), "{}", c.to_yaml());
+    }
+
+    #[test]
+    fn deterministic() {
+        let input = Input::new().compose_file("compose.yaml", COMPOSE);
+        let a = convert(&input, &Options::default()).unwrap();
+        let b = convert(&input, &Options::default()).unwrap();
+        assert_eq!(a.to_yaml(), b.to_yaml());
+        assert_eq!(a.to_json(), b.to_json());
+    }
+
+    #[test]
+    fn failure_is_data() {
+        let input = Input::new().compose_file("compose.yaml", "services: [");
+        let f = convert(&input, &Options::default()).unwrap_err();
+        assert_eq!(f.0[0].severity, crate::diag::Severity::Error);
+        assert_eq!(f.0[0].location.file, "compose.yaml");
+    }
+}

@@ -1,0 +1,161 @@
+//! Diagnostics for a terminal: the headline, where it is, the source line and a caret under
+//! the problem. Pure text: the caller supplies the source lines and says whether to colour
+//! (the command line decides, from whether standard error is a terminal and `NO_COLOR`).
+
+use crate::diag::{Diagnostic, Severity};
+use std::collections::BTreeMap;
+
+/// ANSI styles, or nothing when colour is off.
+struct Style {
+    on: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// Render one diagnostic. `source` is the text of the file it points into, when readable.
+pub fn render(d: &Diagnostic, source: Option<&str>, color: bool) -> String {
+    let st = Style { on: color };
+    let (word, code) = match d.severity {
+        Severity::Error => ("error", "1;31"),
+        Severity::Warning => ("warning", "1;33"),
+    };
+    let mut out = format!(
+        "{}{}",
+        st.paint(code, &format!("{word}[{}]", d.code)),
+        st.paint("1", &format!(": {}", d.message))
+    );
+    let loc = &d.location;
+    if loc.file.is_empty() && loc.path.is_empty() {
+        out.push('\n');
+        return out;
+    }
+    let mut at = loc.file.clone();
+    if loc.line > 0 {
+        at.push_str(&format!(":{}:{}", loc.line, loc.column));
+    }
+    if !loc.path.is_empty() {
+        if at.is_empty() {
+            at = loc.path.clone();
+        } else {
+            at.push_str(&format!(" ({})", loc.path));
+        }
+    }
+    out.push_str(&format!("\n  {} {at}\n", st.paint("1;34", "-->")));
+    let line = source
+        .filter(|_| loc.line > 0)
+        .and_then(|s| s.lines().nth(loc.line as usize - 1));
+    if let Some(line) = line {
+        let num = loc.line.to_string();
+        let pad = " ".repeat(num.len());
+        let bar = st.paint("1;34", "|");
+        let col = (loc.column.max(1) - 1) as usize;
+        // Keep tabs so the caret lines up under tab-indented text.
+        let lead: String = line
+            .chars()
+            .take(col)
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        let width = line
+            .chars()
+            .skip(col)
+            .take_while(|c| !c.is_whitespace())
+            .collect::<String>()
+            .trim_end_matches([':', ','])
+            .chars()
+            .count()
+            .max(1);
+        out.push_str(&format!(" {pad} {bar}\n"));
+        out.push_str(&format!(" {} {bar} {line}\n", st.paint("1;34", &num)));
+        out.push_str(&format!(
+            " {pad} {bar} {lead}{}\n",
+            st.paint(code, &"^".repeat(width))
+        ));
+    }
+    out
+}
+
+/// Render many diagnostics, warnings before errors, reading each file once via `read`.
+pub fn render_all(
+    diags: &[Diagnostic],
+    read: &dyn Fn(&str) -> Option<String>,
+    color: bool,
+) -> String {
+    let mut sources: BTreeMap<&str, Option<String>> = BTreeMap::new();
+    let mut ordered: Vec<&Diagnostic> = diags.iter().collect();
+    ordered.sort_by_key(|d| d.severity == Severity::Error);
+    let mut out = String::new();
+    for d in ordered {
+        let file = d.location.file.as_str();
+        let src = if d.location.line > 0 && !file.is_empty() && file != "-" {
+            sources.entry(file).or_insert_with(|| read(file)).as_deref()
+        } else {
+            None
+        };
+        out.push_str(&render(d, src, color));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Location;
+
+    fn warning() -> Diagnostic {
+        Diagnostic::warning(
+            "L002",
+            Location::new("compose.yaml", 2, 3, "services.my_svc"),
+            "service `my_svc` is named `my-svc` in Kubernetes",
+        )
+    }
+
+    #[test]
+    fn caret_under_the_key() {
+        let src = "services:\n  my_svc:\n    image: x\n";
+        assert_eq!(
+            render(&warning(), Some(src), false),
+            "warning[L002]: service `my_svc` is named `my-svc` in Kubernetes\n  --> compose.yaml:2:3 (services.my_svc)\n   |\n 2 |   my_svc:\n   |   ^^^^^^\n"
+        );
+    }
+
+    #[test]
+    fn without_source_only_the_location() {
+        assert_eq!(
+            render(&warning(), None, false),
+            "warning[L002]: service `my_svc` is named `my-svc` in Kubernetes\n  --> compose.yaml:2:3 (services.my_svc)\n"
+        );
+    }
+
+    #[test]
+    fn colour_only_when_asked() {
+        let plain = render(&warning(), Some("a\n  my_svc:\n"), false);
+        let coloured = render(&warning(), Some("a\n  my_svc:\n"), true);
+        assert!(!plain.contains('\x1b'));
+        assert!(coloured.contains("\x1b[1;33mwarning[L002]\x1b[0m"));
+    }
+
+    #[test]
+    fn warnings_first_and_each_file_read_once() {
+        let reads = std::cell::Cell::new(0);
+        let err = Diagnostic::error("C001", Location::new("compose.yaml", 1, 1, ""), "bad");
+        let read = |_: &str| {
+            reads.set(reads.get() + 1);
+            Some("services:\n  my_svc:\n".to_string())
+        };
+        let out = render_all(&[err, warning()], &read, false);
+        assert!(out.starts_with("warning[L002]"), "{out}");
+        assert!(
+            out.contains("error[C001]: bad\n  --> compose.yaml:1:1\n"),
+            "{out}"
+        );
+        assert_eq!(reads.get(), 1);
+    }
+}
