@@ -1,10 +1,12 @@
 //! The back end: objects to output files. [`render`] is pure; [`write`] is the only place
 //! that touches the filesystem.
 
+mod report;
 mod write;
 pub mod yaml;
 
 use crate::lower::Object;
+pub use report::{report_json, report_markdown};
 pub use write::{WriteError, write_dir};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
