@@ -180,3 +180,45 @@ fn fixture_output_passes_the_validator() {
         Err(e) => eprintln!("note: the validator did not run ({e}); skipped"),
     }
 }
+
+#[test]
+fn the_command_line_writes_the_report_and_checks_its_flags() {
+    let bin = env!("CARGO_BIN_EXE_kubeferry");
+    let fixture = root().join("fixtures/harden/resources/compose.yaml");
+    let tmp = std::env::temp_dir().join(format!("kubeferry-report-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let report = tmp.join("report.json");
+    let out = std::process::Command::new(bin)
+        .args(["convert", "-q", "-f"])
+        .arg(&fixture)
+        .args([
+            "--default-memory-limit",
+            "1Gi",
+            "--default-cpu-limit",
+            "1",
+            "--report",
+        ])
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let manifests = String::from_utf8_lossy(&out.stdout);
+    assert!(manifests.contains("memory: 1Gi") && manifests.contains("cpu: \"1\""));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(v["level"], "baseline");
+    assert!(v["workloads"].as_array().is_some_and(|w| w.len() == 5));
+    let bad = std::process::Command::new(bin)
+        .args(["convert", "-q", "-f"])
+        .arg(&fixture)
+        .args(["--default-cpu-request", "lots"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--default-cpu-request `lots`"));
+    let _ = std::fs::remove_dir_all(&tmp);
+}

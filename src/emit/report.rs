@@ -47,3 +47,43 @@ pub fn report_markdown(r: &Report) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::harden::WorkloadReport;
+
+    fn sample() -> Report {
+        Report {
+            level: "restricted",
+            workloads: vec![WorkloadReport {
+                kind: "Deployment",
+                name: "web".into(),
+                service: "web".into(),
+                level: "restricted",
+                disabled: vec!["network-policy".into()],
+                added: vec![Entry {
+                    rule: "probes",
+                    what: "a | b".into(),
+                }],
+                not_hardened: Vec::new(),
+            }],
+            project: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn json_reads_back() {
+        let v: serde_json::Value = serde_json::from_str(&report_json(&sample())).unwrap();
+        assert_eq!(v["workloads"][0]["added"][0]["rule"], "probes");
+        assert_eq!(v["workloads"][0]["disabled"][0], "network-policy");
+    }
+
+    #[test]
+    fn markdown_escapes_table_cells() {
+        let md = report_markdown(&sample());
+        assert!(md.contains("| `probes` | a \\| b |"), "{md}");
+        assert!(md.contains("Rules switched off: `network-policy`"));
+        assert!(md.contains("Not hardened:\n\nnothing\n"));
+    }
+}
