@@ -428,6 +428,23 @@ fn convert(args: ConvertArgs) -> ExitCode {
         Format::Yaml => emit::Format::Yaml,
         Format::Json => emit::Format::Json,
     };
+    // The report goes to a temporary file first, so a bad path fails before any output.
+    let report_tmp = match &args.report {
+        Some(path) => {
+            let text = if path.ends_with(".json") {
+                emit::report_json(&report_of_pass)
+            } else {
+                emit::report_markdown(&report_of_pass)
+            };
+            let tmp = format!("{path}.kubeferry-tmp");
+            if let Err(e) = std::fs::write(&tmp, text) {
+                eprintln!("error[E002]: cannot write the report {path}: {e}");
+                return ExitCode::from(1);
+            }
+            Some((tmp, path.clone()))
+        }
+        None => None,
+    };
     let written = match &args.out {
         None => {
             let text = emit::render(&objects, format);
@@ -452,19 +469,17 @@ fn convert(args: ConvertArgs) -> ExitCode {
         }
     };
     if let Err(e) = written {
+        if let Some((tmp, _)) = &report_tmp {
+            let _ = std::fs::remove_file(tmp);
+        }
         eprintln!("error[E001]: cannot write the output: {e}");
         return ExitCode::from(1);
     }
-    if let Some(path) = &args.report {
-        let text = if path.ends_with(".json") {
-            emit::report_json(&report_of_pass)
-        } else {
-            emit::report_markdown(&report_of_pass)
-        };
-        if let Err(e) = std::fs::write(path, text) {
-            eprintln!("error[E002]: cannot write the report {path}: {e}");
-            return ExitCode::from(1);
-        }
+    if let Some((tmp, path)) = &report_tmp
+        && let Err(e) = std::fs::rename(tmp, path)
+    {
+        eprintln!("error[E002]: cannot write the report {path}: {e}");
+        return ExitCode::from(1);
     }
     if !args.quiet {
         eprintln!(
