@@ -245,6 +245,21 @@ pub fn apply(
         ..Report::default()
     };
     let mut f = Findings::default();
+    for (name, svc) in &project.services {
+        for id in &svc.settings.disable_rules {
+            if !RULES.iter().any(|r| r.id == id) {
+                let known: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+                f.warn(
+                    "H030",
+                    locate(project, name, &["x-kubeferry", "disable_rules"]),
+                    format!(
+                        "`{id}` is not a hardening rule; known rules: {}",
+                        known.join(", ")
+                    ),
+                );
+            }
+        }
+    }
     let mut added = Vec::new();
     for o in objects.iter_mut() {
         if o.pod_spec().is_none() {
@@ -288,7 +303,11 @@ pub fn apply(
             name: o.name().to_string(),
             service: service.clone(),
             level: level.as_str(),
-            disabled: svc.settings.disable_rules.clone(),
+            disabled: RULES
+                .iter()
+                .filter(|r| svc.settings.disable_rules.iter().any(|d| d == r.id))
+                .map(|r| r.id.to_string())
+                .collect(),
             added: std::mem::take(&mut f.added),
             not_hardened: std::mem::take(&mut f.not_hardened),
         });

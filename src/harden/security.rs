@@ -121,11 +121,15 @@ fn apply(o: &mut Object, cx: &Cx<'_>, f: &mut Findings) {
     let mut writable: Vec<String> = Vec::new();
     let main = cx.service.to_string();
     let mut main_uid = None;
-    for c in spec
+    let regular = spec.containers.len();
+    for (i, c) in spec
         .containers
         .iter_mut()
         .chain(spec.init_containers.iter_mut().flatten())
+        .enumerate()
     {
+        // Init containers take the pod's uid rather than one of their own.
+        let is_init = i >= regular;
         let svc_name = cx.service_of(&c.name).to_string();
         let svc = cx.project.services.get(&svc_name).unwrap_or(cx.svc);
         let sc = c
@@ -211,7 +215,7 @@ fn apply(o: &mut Object, cx: &Cx<'_>, f: &mut Findings) {
                 what: format!("container `{}` runs as root (`user: 0`)", c.name),
             });
         }
-        if sc.run_as_user.is_none() && c.name != "wait-for-dependencies" {
+        if sc.run_as_user.is_none() && !is_init {
             let (uid, why) = match (svc.user.as_deref(), svc.settings.run_as_user) {
                 (_, Some(u)) => (u, "x-kubeferry.run_as_user".to_string()),
                 (Some(u), None) => (
@@ -232,7 +236,7 @@ fn apply(o: &mut Object, cx: &Cx<'_>, f: &mut Findings) {
                 f.not_hardened(format!("`{}`: the uid the image expects is unknown; if it needs its own user or root, set x-kubeferry.run_as_user or writable paths", c.name));
             }
         }
-        if svc_name == main && c.name != "wait-for-dependencies" {
+        if svc_name == main && !is_init {
             main_uid = sc.run_as_user;
         }
         if sc.run_as_non_root.is_none() {
