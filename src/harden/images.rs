@@ -26,6 +26,7 @@ fn apply(o: &mut Object, cx: &Cx<'_>, f: &mut Findings) {
         return;
     };
     let mut warn = Vec::new();
+    let mut bad_policy = Vec::new();
     for c in spec
         .containers
         .iter_mut()
@@ -34,6 +35,20 @@ fn apply(o: &mut Object, cx: &Cx<'_>, f: &mut Findings) {
         let Some(image) = c.image.as_deref() else {
             continue;
         };
+        let own = cx.project.services.get(cx.service_of(&c.name));
+        let asked = own.and_then(|s| s.settings.image_pull_policy.as_deref());
+        if let Some(policy) = asked.filter(|p| !matches!(*p, "Always" | "IfNotPresent" | "Never")) {
+            bad_policy.push((c.name.clone(), policy.to_string()));
+        } else if let Some(policy) = asked
+            && c.image_pull_policy.is_none()
+        {
+            c.image_pull_policy = Some(policy.to_string());
+            f.added(format!(
+                "imagePullPolicy: {policy} on `{}`, as the service's settings ask",
+                c.name
+            ));
+            continue;
+        }
         match tag(image) {
             (Some("latest") | None, false) => {
                 warn.push((c.name.clone(), image.to_string()));
@@ -51,6 +66,15 @@ fn apply(o: &mut Object, cx: &Cx<'_>, f: &mut Findings) {
             }
             _ => {}
         }
+    }
+    for (container, policy) in bad_policy {
+        let svc = cx.service_of(&container).to_string();
+        let at = cx.at(&svc, &["x-kubeferry", "image_pull_policy"]);
+        f.warn(
+            "H021",
+            at,
+            format!("`{policy}` is not a pull policy (Always, IfNotPresent or Never); ignored"),
+        );
     }
     for (container, image) in warn {
         let svc = cx.service_of(&container).to_string();
