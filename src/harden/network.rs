@@ -158,6 +158,12 @@ fn apply(objects: &[Object], cx: &ProjectCx<'_>, f: &mut Findings) -> Vec<Object
             .svc
             .ports
             .iter()
+            // A port Compose binds to the host's loopback is not open to other machines.
+            .filter(|p| {
+                !p.host_ip
+                    .as_deref()
+                    .is_some_and(|ip| ip.starts_with("127.") || ip == "::1" || ip == "localhost")
+            })
             .map(|p| (p.protocol.to_ascii_uppercase(), p.target as i32))
             .filter(|p| p.1 > 0)
             .collect();
