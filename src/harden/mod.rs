@@ -228,6 +228,25 @@ fn rule_on(rule: &Rule, svc: &Service, level: Level) -> bool {
         && !svc.settings.disable_rules.iter().any(|r| r == rule.id)
 }
 
+/// A rule id in `disable_rules` that names no rule is a typo, not a silent no-op.
+fn check_rule_ids(project: &Project, f: &mut Findings) {
+    let known: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+    for (name, svc) in &project.services {
+        for id in &svc.settings.disable_rules {
+            if !known.contains(&id.as_str()) {
+                f.warn(
+                    "H030",
+                    locate(project, name, &["x-kubeferry", "disable_rules"]),
+                    format!(
+                        "`{id}` is not a hardening rule; known rules: {}",
+                        known.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+}
+
 /// Harden every workload in place and add the objects the rules call for. A service whose
 /// Compose file demands what its level forbids is an error (nothing is written).
 pub fn apply(
@@ -245,21 +264,7 @@ pub fn apply(
         ..Report::default()
     };
     let mut f = Findings::default();
-    for (name, svc) in &project.services {
-        for id in &svc.settings.disable_rules {
-            if !RULES.iter().any(|r| r.id == id) {
-                let known: Vec<&str> = RULES.iter().map(|r| r.id).collect();
-                f.warn(
-                    "H030",
-                    locate(project, name, &["x-kubeferry", "disable_rules"]),
-                    format!(
-                        "`{id}` is not a hardening rule; known rules: {}",
-                        known.join(", ")
-                    ),
-                );
-            }
-        }
-    }
+    check_rule_ids(project, &mut f);
     let mut added = Vec::new();
     for o in objects.iter_mut() {
         if o.pod_spec().is_none() {
