@@ -10,6 +10,7 @@ use crate::lower::{
     BindStrategy, Controller, DependencyWait, EnvFiles, GpuApi, IpcHost, LowerOptions,
 };
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
@@ -154,9 +155,27 @@ pub struct ConvertArgs {
     /// Model-server image each top-level `models:` entry runs as (Deployment + Service)
     #[arg(long, value_name = "IMAGE")]
     pub model_runner_image: Option<String>,
-    /// Namespace of every object
+    /// Namespace of every object; hardening also emits it with its Pod Security label
     #[arg(long, value_name = "NAME")]
     pub namespace: Option<String>,
+    /// cpu request of containers whose Compose file gives none
+    #[arg(long, value_name = "QUANTITY", default_value = "100m")]
+    pub default_cpu_request: String,
+    /// memory request of containers whose Compose file gives none
+    #[arg(long, value_name = "QUANTITY", default_value = "128Mi")]
+    pub default_memory_request: String,
+    /// memory limit of containers whose Compose file gives none
+    #[arg(long, value_name = "QUANTITY", default_value = "512Mi")]
+    pub default_memory_limit: String,
+    /// cpu limit of containers whose Compose file gives none (default: no cpu limit)
+    #[arg(long, value_name = "QUANTITY")]
+    pub default_cpu_limit: Option<String>,
+    /// uid that restricted pods run as when the Compose file names no numeric user
+    #[arg(long, value_name = "UID", default_value_t = 65532)]
+    pub run_as_user: i64,
+    /// Write the hardening report here: markdown (.md) or JSON (.json)
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<String>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -386,15 +405,55 @@ pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), S
         model_runner_image: a.model_runner_image.clone(),
         namespace: a.namespace.clone(),
     };
+    let quantity = |flag: &str, v: &str| -> Result<Quantity, String> {
+        is_quantity(v)
+            .then(|| Quantity(v.to_string()))
+            .ok_or_else(|| {
+                format!("--{flag} `{v}` is not a Kubernetes quantity (e.g. 250m, 1, 256Mi)")
+            })
+    };
+    if a.run_as_user <= 0 {
+        return Err(format!(
+            "--run-as-user {} must be a non-root uid",
+            a.run_as_user
+        ));
+    }
+    if let Some(r) = &a.report
+        && !(r.ends_with(".md") || r.ends_with(".json"))
+    {
+        return Err(format!("--report `{r}` must end in .md or .json"));
+    }
     let harden = HardenOptions {
         level: match a.harden {
             HardenArg::None => Level::None,
             HardenArg::Baseline => Level::Baseline,
             HardenArg::Restricted => Level::Restricted,
         },
-        ..HardenOptions::default()
+        cpu_request: quantity("default-cpu-request", &a.default_cpu_request)?,
+        memory_request: quantity("default-memory-request", &a.default_memory_request)?,
+        memory_limit: quantity("default-memory-limit", &a.default_memory_limit)?,
+        cpu_limit: match &a.default_cpu_limit {
+            Some(c) => Some(quantity("default-cpu-limit", c)?),
+            None => None,
+        },
+        default_uid: a.run_as_user,
+        namespace: a.namespace.clone(),
     };
     Ok((lower, harden))
+}
+
+/// A decimal number with an optional SI or binary suffix, as Kubernetes quantities are.
+fn is_quantity(v: &str) -> bool {
+    let num = ["Ki", "Mi", "Gi", "Ti", "m", "k", "M", "G", "T"]
+        .iter()
+        .find_map(|s| v.strip_suffix(s))
+        .unwrap_or(v);
+    let mut parts = num.splitn(2, '.');
+    let int = parts.next().unwrap_or("");
+    let frac = parts.next();
+    !int.is_empty()
+        && int.chars().all(|c| c.is_ascii_digit())
+        && frac.is_none_or(|f| !f.is_empty() && f.chars().all(|c| c.is_ascii_digit()))
 }
 
 fn convert(args: ConvertArgs) -> ExitCode {
@@ -450,6 +509,23 @@ fn convert(args: ConvertArgs) -> ExitCode {
         );
         return ExitCode::from(1);
     }
+    // The report goes to a temporary file first, so a bad path fails before any output.
+    let report_tmp = match &args.report {
+        Some(path) => {
+            let text = if path.ends_with(".json") {
+                emit::report_json(&conversion.report)
+            } else {
+                emit::report_markdown(&conversion.report)
+            };
+            let tmp = format!("{path}.kubeferry-tmp");
+            if let Err(e) = std::fs::write(&tmp, text) {
+                eprintln!("error[E002]: cannot write the report {path}: {e}");
+                return ExitCode::from(1);
+            }
+            Some((tmp, path.clone()))
+        }
+        None => None,
+    };
     let written = match (&args.out, layout) {
         (None, _) => {
             let text = emit::render(&conversion.objects, format);
@@ -472,7 +548,16 @@ fn convert(args: ConvertArgs) -> ExitCode {
         }
     };
     if let Err(e) = written {
+        if let Some((tmp, _)) = &report_tmp {
+            let _ = std::fs::remove_file(tmp);
+        }
         eprintln!("error[E001]: cannot write the output: {e}");
+        return ExitCode::from(1);
+    }
+    if let Some((tmp, path)) = &report_tmp
+        && let Err(e) = std::fs::rename(tmp, path)
+    {
+        eprintln!("error[E002]: cannot write the report {path}: {e}");
         return ExitCode::from(1);
     }
     if !args.input.quiet {

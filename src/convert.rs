@@ -128,6 +128,8 @@ pub struct Conversion {
     pub diagnostics: Vec<Diagnostic>,
     /// The staged plan, when a staged conversion was asked for.
     pub plan: Option<Plan>,
+    /// What the hardening pass added to each workload, and what it could not harden.
+    pub report: harden::Report,
 }
 
 impl Conversion {
@@ -196,15 +198,19 @@ pub fn convert_with(
     };
     diagnostics.extend(lowered.warnings);
     let mut objects = lowered.objects;
-    match harden::apply(&mut objects, &loaded.project, &options.harden) {
-        Ok(w) => diagnostics.extend(w),
+    let report = match harden::apply(&mut objects, &loaded.project, &options.harden) {
+        Ok(h) => {
+            diagnostics.extend(h.warnings);
+            h.report
+        }
         Err(f) => return Err(with_warnings(f, &diagnostics)),
-    }
+    };
     Ok(Conversion {
         project: loaded.project,
         objects,
         diagnostics,
         plan: None,
+        report,
     })
 }
 
@@ -221,7 +227,16 @@ mod tests {
             .variable("GREETING", "hello");
         let c = convert(&input, &Options::default()).unwrap();
         let kinds: Vec<_> = c.objects.iter().map(|o| (o.kind(), o.name())).collect();
-        assert_eq!(kinds, [("Service", "web"), ("Deployment", "web")]);
+        assert_eq!(
+            kinds,
+            [
+                ("Service", "web"),
+                ("Deployment", "web"),
+                ("NetworkPolicy", "default-deny-ingress"),
+                ("NetworkPolicy", "network-default"),
+                ("NetworkPolicy", "web-published"),
+            ]
+        );
         assert!(c.to_yaml().contains("value: hello"));
         assert_eq!(c.project.name, "project");
         assert!(c.plan.is_none());

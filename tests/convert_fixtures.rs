@@ -84,7 +84,7 @@ fn convert(compose_file: &Path) -> Result<(Vec<Object>, Vec<String>), Vec<String
     warnings.extend(lowered.warnings.iter().map(ToString::to_string));
     let mut objects = lowered.objects;
     let hw = harden::apply(&mut objects, &loaded.project, &hopts).map_err(texts)?;
-    warnings.extend(hw.iter().map(ToString::to_string));
+    warnings.extend(hw.warnings.iter().map(ToString::to_string));
     Ok((objects, warnings))
 }
 

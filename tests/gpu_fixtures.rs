@@ -48,7 +48,7 @@ fn convert(compose_file: &Path) -> (String, Vec<String>, LowerOptions) {
         .warnings
         .iter()
         .chain(&lowered.warnings)
-        .chain(&hw)
+        .chain(&hw.warnings)
         .map(|d| d.to_string().replace(&dir_s, "<fixture>"))
         .collect();
     (emit::render(&objects, emit::Format::Yaml), warnings, lopts)

@@ -307,24 +307,23 @@ fn consistency(
     for (i, t) in s.tmpfs.iter().enumerate() {
         let path = t.split(':').next().unwrap_or_default();
         if let Some(prev) = mounts.get(path) {
-            return err(
+            return Err(ctx.error(
                 "C079",
-                &["tmpfs"],
-                format!("target `{path}` is already mounted by {prev}"),
-            );
+                at(name, &["tmpfs"]),
+                &format!("services.{name}.tmpfs[{i}]"),
+                format!("target `{path}` is already mounted by `{prev}`"),
+            ));
         }
         mounts.insert(path, format!("tmpfs[{i}]"));
     }
     for (i, v) in s.volumes.iter().enumerate() {
         if let Some(prev) = mounts.get(v.target.as_str()) {
-            return err(
+            return Err(ctx.error(
                 "C079",
-                &["volumes"],
-                format!(
-                    "volumes[{i}]: target `{}` is already mounted by {prev}",
-                    v.target
-                ),
-            );
+                at(name, &["volumes"]),
+                &format!("services.{name}.volumes[{i}]"),
+                format!("target `{}` is already mounted by `{prev}`", v.target),
+            ));
         }
         mounts.insert(&v.target, format!("volumes[{i}]"));
     }

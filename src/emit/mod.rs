@@ -4,11 +4,13 @@
 
 pub mod helm;
 pub mod kustomize;
+mod report;
 mod write;
 pub mod yaml;
 
 use crate::convert::Conversion;
 use crate::lower::Object;
+pub use report::{report_json, report_markdown};
 pub use write::{WriteError, write_dir};
 
 /// How the output is laid out.

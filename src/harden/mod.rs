@@ -1,17 +1,30 @@
-//! The hardening pass: objects in, the same objects made production-ready out, plus a
-//! diagnostic for everything it could not do without changing what the Compose file asked.
+//! The hardening pass: the lowered objects in, the same objects made production-ready out
+//! (probes, resources, security contexts, pod defaults, image pull policy, availability,
+//! network policies, the namespace), plus a [`Report`] of what each rule did per workload and
+//! a diagnostic for everything it could not do without changing what the Compose file asked.
 //!
-//! Each rule is a module with an id; [`RULES`] lists them in the order they run.
+//! Each rule is a module with an id, a line of documentation and a fixture under
+//! `fixtures/harden/<id>/`; [`RULES`] lists them in the order they run.
 
+mod availability;
+mod images;
+mod namespace;
+mod network;
 mod pod;
 mod probes;
+mod report;
 mod resources;
 mod security;
 
+pub use report::{Entry, Report, WorkloadReport};
+
 use crate::compose::Project;
+use crate::compose::model::Service;
 use crate::diag::{Diagnostic, Failure, Location};
 use crate::lower::Object;
+use crate::lower::names;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use std::collections::BTreeMap;
 
 /// How far the pass goes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
@@ -25,6 +38,25 @@ pub enum Level {
     Restricted,
 }
 
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::None => "none",
+            Level::Baseline => "baseline",
+            Level::Restricted => "restricted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Level> {
+        match s {
+            "none" => Some(Level::None),
+            "baseline" => Some(Level::Baseline),
+            "restricted" => Some(Level::Restricted),
+            _ => None,
+        }
+    }
+}
+
 /// Options of the hardening pass.
 #[derive(Clone, Debug)]
 pub struct HardenOptions {
@@ -32,7 +64,12 @@ pub struct HardenOptions {
     pub cpu_request: Quantity,
     pub memory_request: Quantity,
     pub memory_limit: Quantity,
+    /// A default CPU limit; none unless asked (CPU limits throttle).
     pub cpu_limit: Option<Quantity>,
+    /// The uid restricted pods run as when neither `user` nor `x-kubeferry.run_as_user` says.
+    pub default_uid: i64,
+    /// The namespace of the output; the pass emits it with its Pod Security label.
+    pub namespace: Option<String>,
 }
 
 impl Default for HardenOptions {
@@ -43,8 +80,19 @@ impl Default for HardenOptions {
             memory_request: Quantity("128Mi".into()),
             memory_limit: Quantity("512Mi".into()),
             cpu_limit: None,
+            default_uid: 65532,
+            namespace: None,
         }
     }
+}
+
+/// What a rule works on.
+#[derive(Clone, Copy)]
+pub enum Scope {
+    /// One workload at a time (its pod template, or objects that belong to it).
+    Workload(fn(&mut Object, &Cx<'_>, &mut Findings)),
+    /// The whole output at once; returns the objects it adds.
+    Project(fn(&[Object], &ProjectCx<'_>, &mut Findings) -> Vec<Object>),
 }
 
 /// A hardening rule: an id, a line of documentation, the level it starts at.
@@ -52,57 +100,275 @@ pub struct Rule {
     pub id: &'static str,
     pub doc: &'static str,
     pub level: Level,
-    pub apply: fn(&mut Object, &Project, &HardenOptions, &mut Findings),
+    pub scope: Scope,
 }
 
-/// What the rules report.
+/// What a workload rule knows about the workload it hardens.
+pub struct Cx<'a> {
+    pub project: &'a Project,
+    /// The Compose service the workload comes from.
+    pub service: &'a str,
+    pub svc: &'a Service,
+    /// The level for this service (the command line's, or its `x-kubeferry.harden`).
+    pub level: Level,
+    pub opts: &'a HardenOptions,
+    /// Kubernetes container name → Compose service (for `network_mode: service:` sidecars).
+    pub containers: &'a BTreeMap<String, String>,
+}
+
+impl Cx<'_> {
+    /// The location of `services.<svc>.<path>` in the user's files.
+    pub fn at(&self, svc: &str, path: &[&str]) -> Location {
+        locate(self.project, svc, path)
+    }
+
+    /// The Compose service of a container of this workload.
+    pub fn service_of<'b>(&'b self, container: &'b str) -> &'b str {
+        self.containers
+            .get(container)
+            .map(String::as_str)
+            .unwrap_or(self.service)
+    }
+}
+
+/// What a project rule knows: the project, the options, and each service's level.
+pub struct ProjectCx<'a> {
+    pub project: &'a Project,
+    pub opts: &'a HardenOptions,
+    /// Kubernetes workload name → (Compose service, level); services at level none and those
+    /// that switched the rule off are absent.
+    pub workloads: BTreeMap<String, (String, Level)>,
+}
+
+/// What the rules report: diagnostics, and the report entries of the current workload.
 #[derive(Default)]
 pub struct Findings {
     pub warnings: Vec<Diagnostic>,
     pub errors: Vec<Diagnostic>,
+    rule: &'static str,
+    added: Vec<Entry>,
+    not_hardened: Vec<Entry>,
+    /// Objects a workload rule adds (a PodDisruptionBudget).
+    new_objects: Vec<Object>,
 }
 
 impl Findings {
-    pub fn warn(&mut self, code: &'static str, object: &Object, msg: impl Into<String>) {
-        self.warnings
-            .push(Diagnostic::warning(code, object_location(object), msg));
+    pub fn warn(&mut self, code: &'static str, at: Location, msg: impl Into<String>) {
+        self.warnings.push(Diagnostic::warning(code, at, msg));
     }
 
-    pub fn error(&mut self, code: &'static str, object: &Object, msg: impl Into<String>) {
-        self.errors
-            .push(Diagnostic::error(code, object_location(object), msg));
+    pub fn error(&mut self, code: &'static str, at: Location, msg: impl Into<String>) {
+        self.errors.push(Diagnostic::error(code, at, msg));
+    }
+
+    /// Record what the current rule added, and why.
+    pub fn added(&mut self, what: impl Into<String>) {
+        self.added.push(Entry {
+            rule: self.rule,
+            what: what.into(),
+        });
+    }
+
+    /// Record what the current rule could not harden, and why.
+    pub fn not_hardened(&mut self, what: impl Into<String>) {
+        self.not_hardened.push(Entry {
+            rule: self.rule,
+            what: what.into(),
+        });
+    }
+
+    pub fn add_object(&mut self, o: Object) {
+        self.new_objects.push(o);
     }
 }
 
-fn object_location(o: &Object) -> Location {
-    Location::new(format!("{}/{}", o.kind(), o.name()), 0, 0, "")
+/// The location of `services.<svc>.<path>`, as lowering reports it.
+pub fn locate(project: &Project, svc: &str, path: &[&str]) -> Location {
+    let mut key = format!("services.{svc}");
+    for p in path {
+        key.push('.');
+        key.push_str(p);
+    }
+    match project.origins.at(svc, path) {
+        Some(pos) => Location::new(project.origins.file_name(pos), pos.line, pos.col, key),
+        None => Location::new("", 0, 0, key),
+    }
 }
 
-pub const RULES: &[Rule] = &[pod::RULE, security::RULE, resources::RULE, probes::RULE];
+pub const RULES: &[Rule] = &[
+    pod::RULE,
+    images::RULE,
+    security::RULE,
+    resources::RULE,
+    probes::RULE,
+    availability::RULE,
+    network::RULE,
+    namespace::RULE,
+];
 
-/// Harden every workload in place.
-pub fn apply(
-    objects: &mut [Object],
-    project: &Project,
-    opts: &HardenOptions,
-) -> Result<Vec<Diagnostic>, Failure> {
-    let mut f = Findings::default();
-    if opts.level == Level::None {
-        return Ok(Vec::new());
-    }
-    for o in objects.iter_mut() {
-        if o.pod_template_mut().is_none() {
-            continue;
-        }
-        for rule in RULES {
-            if opts.level >= rule.level {
-                (rule.apply)(o, project, opts, &mut f);
+/// The hardened output: warnings and the report.
+#[derive(Debug, Default)]
+pub struct Hardened {
+    pub warnings: Vec<Diagnostic>,
+    pub report: Report,
+}
+
+/// The level a service gets: its own `x-kubeferry.harden`, else the command line's.
+pub fn service_level(svc: &Service, opts: &HardenOptions) -> Level {
+    svc.settings
+        .harden
+        .as_deref()
+        .and_then(Level::parse)
+        .unwrap_or(opts.level)
+}
+
+fn rule_on(rule: &Rule, svc: &Service, level: Level) -> bool {
+    level != Level::None
+        && level >= rule.level
+        && !svc.settings.disable_rules.iter().any(|r| r == rule.id)
+}
+
+/// A rule id in `disable_rules` that names no rule is a typo, not a silent no-op.
+fn check_rule_ids(project: &Project, f: &mut Findings) {
+    let known: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+    for (name, svc) in &project.services {
+        for id in &svc.settings.disable_rules {
+            if !known.contains(&id.as_str()) {
+                f.warn(
+                    "H030",
+                    locate(project, name, &["x-kubeferry", "disable_rules"]),
+                    format!(
+                        "`{id}` is not a hardening rule; known rules: {}",
+                        known.join(", ")
+                    ),
+                );
             }
         }
     }
+}
+
+/// Harden every workload in place and add the objects the rules call for. A service whose
+/// Compose file demands what its level forbids is an error (nothing is written).
+pub fn apply(
+    objects: &mut Vec<Object>,
+    project: &Project,
+    opts: &HardenOptions,
+) -> Result<Hardened, Failure> {
+    // The Kubernetes name lowering gives each service (its name_override, else its own).
+    let by_name: BTreeMap<String, String> = project
+        .services
+        .iter()
+        .map(|(s, svc)| {
+            let k = svc.settings.name_override.as_deref().unwrap_or(s);
+            (names::service_name(k), s.clone())
+        })
+        .collect();
+    let mut report = Report {
+        level: opts.level.as_str(),
+        ..Report::default()
+    };
+    let mut f = Findings::default();
+    check_rule_ids(project, &mut f);
+    let mut added = Vec::new();
+    for o in objects.iter_mut() {
+        if o.pod_spec().is_none() {
+            continue;
+        }
+        let Some((service, svc)) = by_name
+            .get(o.name())
+            .and_then(|s| project.services.get_key_value(s))
+        else {
+            continue;
+        };
+        let level = service_level(svc, opts);
+        let containers: BTreeMap<String, String> = o
+            .pod_spec()
+            .map(|p| {
+                p.containers
+                    .iter()
+                    .filter_map(|c| by_name.get(&c.name).map(|s| (c.name.clone(), s.clone())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let cx = Cx {
+            project,
+            service,
+            svc,
+            level,
+            opts,
+            containers: &containers,
+        };
+        for rule in RULES {
+            if let Scope::Workload(run) = rule.scope
+                && rule_on(rule, svc, level)
+            {
+                f.rule = rule.id;
+                run(o, &cx, &mut f);
+            }
+        }
+        added.append(&mut f.new_objects);
+        report.workloads.push(WorkloadReport {
+            kind: o.kind(),
+            name: o.name().to_string(),
+            service: service.clone(),
+            level: level.as_str(),
+            disabled: RULES
+                .iter()
+                .filter(|r| svc.settings.disable_rules.iter().any(|d| d == r.id))
+                .map(|r| r.id.to_string())
+                .collect(),
+            added: std::mem::take(&mut f.added),
+            not_hardened: std::mem::take(&mut f.not_hardened),
+        });
+    }
+    objects.append(&mut added);
+    for rule in RULES {
+        let Scope::Project(run) = rule.scope else {
+            continue;
+        };
+        let pcx = ProjectCx {
+            project,
+            opts,
+            workloads: report
+                .workloads
+                .iter()
+                .filter_map(|w| {
+                    let svc = project.services.get(&w.service)?;
+                    let level = service_level(svc, opts);
+                    rule_on(rule, svc, level).then(|| (w.name.clone(), (w.service.clone(), level)))
+                })
+                .collect(),
+        };
+        if opts.level == Level::None && pcx.workloads.is_empty() {
+            continue;
+        }
+        f.rule = rule.id;
+        let mut new = run(objects, &pcx, &mut f);
+        report.project.append(&mut f.added);
+        report.project.append(&mut f.not_hardened);
+        objects.append(&mut new);
+    }
+    crate::lower::object::sort(objects);
     if f.errors.is_empty() {
-        Ok(f.warnings)
+        Ok(Hardened {
+            warnings: f.warnings,
+            report,
+        })
     } else {
         Err(Failure(f.errors))
     }
+}
+
+/// The rules as a markdown table (the generated part of `docs/hardening.md`).
+pub fn rules_markdown() -> String {
+    let mut s = String::from("| id | level | what it does |\n| --- | --- | --- |\n");
+    for r in RULES {
+        s.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            r.id,
+            r.level.as_str(),
+            r.doc
+        ));
+    }
+    s
 }

@@ -1,21 +1,25 @@
-//! `security-context`: seccomp RuntimeDefault, no privilege escalation; in restricted, also
-//! non-root, all capabilities dropped, a read-only root filesystem with memory-backed `/tmp`.
+//! `security-context`: seccomp RuntimeDefault, no privilege escalation, NET_RAW dropped; in
+//! restricted, also all capabilities dropped (NET_BIND_SERVICE kept when `cap_add` lists it),
+//! a non-root numeric user, a read-only root filesystem with memory-backed writable paths,
+//! and an fsGroup for mounted volumes. What the Compose file demands that the level forbids is
+//! a warning in baseline and an error, naming the Compose key, in restricted.
 
-use super::{Findings, HardenOptions, Level, Rule};
-use crate::compose::Project;
+use super::{Cx, Findings, Level, Rule, Scope};
 use crate::lower::Object;
+use crate::lower::names::dns_label;
 use k8s_openapi::api::core::v1::{
-    Capabilities, EmptyDirVolumeSource, PodSecurityContext, SeccompProfile, SecurityContext,
-    Volume, VolumeMount,
+    Capabilities, EmptyDirVolumeSource, PodSecurityContext, PodSpec, SeccompProfile,
+    SecurityContext, Volume, VolumeMount,
 };
 
 pub const RULE: Rule = Rule {
     id: "security-context",
-    doc: "seccomp RuntimeDefault and allowPrivilegeEscalation: false; restricted adds runAsNonRoot, drop ALL, readOnlyRootFilesystem",
+    doc: "seccomp RuntimeDefault, allowPrivilegeEscalation: false, NET_RAW dropped; restricted adds drop ALL, runAsNonRoot with a numeric uid, readOnlyRootFilesystem with memory emptyDirs for /tmp and writable paths, fsGroup",
     level: Level::Baseline,
-    apply,
+    scope: Scope::Workload(apply),
 };
 
+/// Capabilities the Pod Security "baseline" profile allows to be added.
 const BASELINE_CAPS: &[&str] = &[
     "AUDIT_WRITE",
     "CHOWN",
@@ -32,77 +36,126 @@ const BASELINE_CAPS: &[&str] = &[
     "SYS_CHROOT",
 ];
 
-fn apply(o: &mut Object, _: &Project, opts: &HardenOptions, f: &mut Findings) {
-    let restricted = opts.level >= Level::Restricted;
-    let mut findings: Vec<(bool, String)> = Vec::new();
+/// Sysctls Kubernetes deems safe (namespaced, isolated) on every version we target.
+const SAFE_SYSCTLS: &[&str] = &[
+    "kernel.shm_rmid_forced",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.tcp_syncookies",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+];
+
+/// Something the Compose file demands that Pod Security forbids: the service, its key, why.
+struct Demand {
+    service: String,
+    key: &'static str,
+    what: String,
+}
+
+fn runtime_default() -> SeccompProfile {
+    SeccompProfile {
+        type_: "RuntimeDefault".into(),
+        localhost_profile: None,
+    }
+}
+
+fn apply(o: &mut Object, cx: &Cx<'_>, f: &mut Findings) {
+    let restricted = cx.level >= Level::Restricted;
     let Some(spec) = o.pod_template_mut().and_then(|t| t.spec.as_mut()) else {
         return;
     };
-    for (flag, what) in [
-        (spec.host_network, "network_mode: host (hostNetwork)"),
-        (spec.host_pid, "pid: host (hostPID)"),
-        (spec.host_ipc, "ipc: host (hostIPC)"),
+    let mut demands = Vec::new();
+    for (flag, key, what) in [
+        (
+            spec.host_network,
+            "network_mode",
+            "`network_mode: host` (hostNetwork)",
+        ),
+        (spec.host_pid, "pid", "`pid: host` (hostPID)"),
+        (spec.host_ipc, "ipc", "`ipc: host` (hostIPC)"),
     ] {
         if flag == Some(true) {
-            findings.push((
-                restricted,
-                format!("the Compose file asks for {what}, which Pod Security forbids"),
-            ));
+            demands.push(Demand {
+                service: cx.service.to_string(),
+                key,
+                what: format!("{what} shares the node's namespace"),
+            });
         }
     }
     if spec.volumes.iter().flatten().any(|v| v.host_path.is_some()) {
-        findings.push((
-            restricted,
-            "hostPath volumes (from --volumes hostPath) break Pod Security".into(),
-        ));
+        demands.push(Demand {
+            service: cx.service.to_string(),
+            key: "volumes",
+            what: "bind mounts become hostPath volumes (--volumes hostPath), which expose the node's files".into(),
+        });
     }
     let psc = spec
         .security_context
         .get_or_insert_with(PodSecurityContext::default);
-    psc.seccomp_profile.get_or_insert(SeccompProfile {
-        type_: "RuntimeDefault".into(),
-        localhost_profile: None,
-    });
-    if restricted {
-        psc.run_as_non_root.get_or_insert(true);
-        if spec
-            .volumes
-            .iter()
-            .flatten()
-            .any(|v| v.persistent_volume_claim.is_some())
-        {
-            let psc = spec
-                .security_context
-                .get_or_insert_with(PodSecurityContext::default);
-            if psc.fs_group.is_none() {
-                psc.fs_group = spec
-                    .containers
-                    .first()
-                    .and_then(|c| c.security_context.as_ref())
-                    .and_then(|s| s.run_as_group.or(s.run_as_user));
-            }
-        }
+    let unsafe_sysctls: Vec<&str> = psc
+        .sysctls
+        .iter()
+        .flatten()
+        .map(|s| s.name.as_str())
+        .filter(|n| !SAFE_SYSCTLS.contains(n))
+        .collect();
+    if !unsafe_sysctls.is_empty() {
+        demands.push(Demand {
+            service: cx.service.to_string(),
+            key: "sysctls",
+            what: format!(
+                "sysctls {} are outside Kubernetes' safe set (the kubelet must allow them)",
+                unsafe_sysctls.join(", ")
+            ),
+        });
     }
-    let mut needs_tmp = false;
-    for c in spec
+    if psc.seccomp_profile.is_none() {
+        psc.seccomp_profile = Some(runtime_default());
+        f.added("seccompProfile RuntimeDefault: the container runtime's syscall filter, as Docker applies by default");
+    }
+    let mut writable: Vec<String> = Vec::new();
+    let main = cx.service.to_string();
+    let mut main_uid = None;
+    let regular = spec.containers.len();
+    for (i, c) in spec
         .containers
         .iter_mut()
         .chain(spec.init_containers.iter_mut().flatten())
+        .enumerate()
     {
+        // Init containers take the pod's uid rather than one of their own.
+        let is_init = i >= regular;
+        let svc_name = cx.service_of(&c.name).to_string();
+        let svc = cx.project.services.get(&svc_name).unwrap_or(cx.svc);
         let sc = c
             .security_context
             .get_or_insert_with(SecurityContext::default);
         if sc.privileged == Some(true) {
-            findings.push((true, format!("container `{}` is privileged (Compose `privileged: true`), which Pod Security forbids", c.name)));
+            demands.push(Demand {
+                service: svc_name,
+                key: "privileged",
+                what: format!(
+                    "container `{}` is privileged: full access to the node",
+                    c.name
+                ),
+            });
             continue;
         }
-        sc.allow_privilege_escalation.get_or_insert(false);
-        let added: Vec<String> = sc
-            .capabilities
-            .as_ref()
-            .and_then(|c| c.add.clone())
-            .unwrap_or_default();
-        let extra: Vec<&String> = added
+        if sc.allow_privilege_escalation.is_none() {
+            sc.allow_privilege_escalation = Some(false);
+            f.added(format!(
+                "allowPrivilegeEscalation: false on `{}`: no setuid gain of privileges",
+                c.name
+            ));
+        }
+        let caps = sc.capabilities.get_or_insert_with(Capabilities::default);
+        let added: Vec<String> = caps.add.clone().unwrap_or_default();
+        let beyond: Vec<&String> = added
             .iter()
             .filter(|c| {
                 if restricted {
@@ -112,61 +165,188 @@ fn apply(o: &mut Object, _: &Project, opts: &HardenOptions, f: &mut Findings) {
                 }
             })
             .collect();
-        if !extra.is_empty() {
-            findings.push((restricted, format!("container `{}` adds capabilities {:?} (Compose `cap_add`), beyond what Pod Security allows", c.name, extra)));
+        if !beyond.is_empty() {
+            demands.push(Demand {
+                service: svc_name.clone(),
+                key: "cap_add",
+                what: format!(
+                    "container `{}` adds the capabilities {}",
+                    c.name,
+                    beyond
+                        .iter()
+                        .map(|c| c.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+            });
         }
+        let drop = caps.drop.get_or_insert_with(Vec::new);
         if restricted {
-            if sc.run_as_user == Some(0) {
-                findings.push((
-                    true,
-                    format!("container `{}` runs as root (Compose `user: 0`)", c.name),
+            if !drop.iter().any(|d| d == "ALL") {
+                *drop = vec!["ALL".into()];
+                f.added(format!(
+                    "capabilities drop ALL on `{}`{}",
+                    c.name,
+                    if added.iter().any(|a| a == "NET_BIND_SERVICE") {
+                        ", NET_BIND_SERVICE added back as cap_add asks"
+                    } else {
+                        ""
+                    }
                 ));
             }
             let keep: Vec<String> = added
                 .into_iter()
                 .filter(|c| c == "NET_BIND_SERVICE")
                 .collect();
-            sc.capabilities = Some(Capabilities {
-                add: (!keep.is_empty()).then_some(keep),
-                drop: Some(vec!["ALL".into()]),
+            caps.add = (!keep.is_empty()).then_some(keep);
+        } else if !drop.iter().any(|d| d == "ALL" || d == "NET_RAW")
+            && !added.iter().any(|a| a == "NET_RAW")
+        {
+            drop.push("NET_RAW".into());
+            f.added(format!("capabilities drop NET_RAW on `{}`: raw sockets allow spoofing inside the cluster; the other Docker default capabilities stay, so the image runs as it does under Docker", c.name));
+        }
+        if !restricted {
+            continue;
+        }
+        if sc.run_as_user == Some(0) {
+            demands.push(Demand {
+                service: svc_name.clone(),
+                key: "user",
+                what: format!("container `{}` runs as root (`user: 0`)", c.name),
             });
-            sc.run_as_non_root.get_or_insert(true);
-            sc.seccomp_profile.get_or_insert(SeccompProfile {
-                type_: "RuntimeDefault".into(),
-                localhost_profile: None,
-            });
-            if sc.read_only_root_filesystem.is_none() {
-                sc.read_only_root_filesystem = Some(true);
-                let mounts = c.volume_mounts.get_or_insert_with(Vec::new);
-                if !mounts.iter().any(|m| m.mount_path == "/tmp") {
-                    mounts.push(VolumeMount {
-                        name: "tmp".into(),
-                        mount_path: "/tmp".into(),
-                        ..Default::default()
-                    });
-                    needs_tmp = true;
+        }
+        if sc.run_as_user.is_none() && !is_init {
+            let (uid, why) = match (svc.user.as_deref(), svc.settings.run_as_user) {
+                (_, Some(u)) => (u, "x-kubeferry.run_as_user".to_string()),
+                (Some(u), None) => (
+                    cx.opts.default_uid,
+                    format!("`user: {u}` is not numeric, so the default uid"),
+                ),
+                (None, None) => (
+                    cx.opts.default_uid,
+                    "the Compose file names no user, so the default uid".to_string(),
+                ),
+            };
+            sc.run_as_user = Some(uid);
+            f.added(format!(
+                "runAsUser {uid} on `{}` ({why}): restricted pods must not run as root",
+                c.name
+            ));
+            if svc.settings.run_as_user.is_none() {
+                f.not_hardened(format!("`{}`: the uid the image expects is unknown; if it needs its own user or root, set x-kubeferry.run_as_user or writable paths", c.name));
+            }
+        }
+        if svc_name == main && !is_init {
+            main_uid = sc.run_as_user;
+        }
+        if sc.run_as_non_root.is_none() {
+            sc.run_as_non_root = Some(true);
+            f.added(format!(
+                "runAsNonRoot on `{}`: the kubelet refuses to start it as root",
+                c.name
+            ));
+        }
+        if sc.seccomp_profile.is_none() {
+            sc.seccomp_profile = Some(runtime_default());
+        }
+        if sc.read_only_root_filesystem.is_none() {
+            sc.read_only_root_filesystem = Some(true);
+            let mounts = c.volume_mounts.get_or_insert_with(Vec::new);
+            let mut paths = vec!["/tmp".to_string()];
+            paths.extend(svc.settings.writable_paths.iter().cloned());
+            let mut made = Vec::new();
+            for p in paths {
+                let p = p.trim_end_matches('/').to_string();
+                if p.is_empty() || mounts.iter().any(|m| m.mount_path == p) {
+                    continue;
                 }
+                let name = writable_volume(&p);
+                mounts.push(VolumeMount {
+                    name: name.clone(),
+                    mount_path: p.clone(),
+                    ..Default::default()
+                });
+                if !writable.contains(&p) {
+                    writable.push(p.clone());
+                }
+                made.push(p);
+            }
+            f.added(format!(
+                "readOnlyRootFilesystem on `{}`, with memory emptyDirs at {}",
+                c.name,
+                made.iter()
+                    .map(|p| format!("`{p}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+    if restricted {
+        restricted_pod(spec, cx, main_uid, f);
+    }
+    if !writable.is_empty() {
+        let vols = spec.volumes.get_or_insert_with(Vec::new);
+        for p in &writable {
+            let name = writable_volume(p);
+            if !vols.iter().any(|v| v.name == name) {
+                vols.push(Volume {
+                    name,
+                    empty_dir: Some(EmptyDirVolumeSource {
+                        medium: Some("Memory".into()),
+                        size_limit: None,
+                    }),
+                    ..Default::default()
+                });
             }
         }
     }
-    if needs_tmp {
-        let vols = spec.volumes.get_or_insert_with(Vec::new);
-        if !vols.iter().any(|v| v.name == "tmp") {
-            vols.push(Volume {
-                name: "tmp".into(),
-                empty_dir: Some(EmptyDirVolumeSource {
-                    medium: Some("Memory".into()),
-                    size_limit: None,
-                }),
-                ..Default::default()
-            });
+    for d in demands {
+        let at = cx.at(&d.service, &[d.key]);
+        if restricted {
+            f.error("H001", at, format!(
+                "{}; Pod Security \"restricted\" forbids it (set `x-kubeferry: {{harden: baseline}}` on the service to convert it at baseline, or drop the setting)",
+                d.what
+            ));
+        } else {
+            f.not_hardened(format!("{} (Compose `{}`)", d.what, d.key));
+            f.warn("H002", at, format!("{}; Pod Security \"baseline\" forbids it, so the pod needs a privileged namespace", d.what));
         }
     }
-    for (is_error, msg) in findings {
-        if is_error && restricted {
-            f.error("H001", o, format!("{msg}; --harden restricted cannot meet it (set x-kubeferry.harden: baseline on the service, or drop the setting)"));
-        } else {
-            f.warn("H002", o, msg);
+}
+
+/// The pod-level settings of restricted: non-root, the uid, fsGroup for mounted volumes.
+fn restricted_pod(spec: &mut PodSpec, cx: &Cx<'_>, uid: Option<i64>, f: &mut Findings) {
+    let has_data = spec.volumes.iter().flatten().any(|v| {
+        v.persistent_volume_claim.is_some()
+            || v.empty_dir.as_ref().is_some_and(|e| e.medium.is_none())
+    });
+    let gid = spec
+        .containers
+        .first()
+        .and_then(|c| c.security_context.as_ref())
+        .and_then(|s| s.run_as_group);
+    let psc = spec
+        .security_context
+        .get_or_insert_with(PodSecurityContext::default);
+    psc.run_as_non_root.get_or_insert(true);
+    if psc.run_as_user.is_none() && uid.is_some() {
+        psc.run_as_user = uid;
+    }
+    if has_data && psc.fs_group.is_none() {
+        psc.fs_group = cx.svc.settings.fs_group.or(gid).or(uid);
+        if let Some(g) = psc.fs_group {
+            f.added(format!(
+                "fsGroup {g}: mounted volumes are made writable for the pod's group"
+            ));
         }
+    }
+}
+
+/// The volume name of a writable path: `tmp` for `/tmp`, else `writable-<path>`.
+fn writable_volume(path: &str) -> String {
+    if path == "/tmp" {
+        "tmp".into()
+    } else {
+        dns_label(&format!("writable-{path}"))
     }
 }

@@ -1,0 +1,109 @@
+//! `images`: a warning for images on `latest` or without a tag (they change under you);
+//! `imagePullPolicy: IfNotPresent` for pinned tags and digests.
+
+use super::{Cx, Findings, Level, Rule, Scope};
+use crate::lower::Object;
+
+pub const RULE: Rule = Rule {
+    id: "images",
+    doc: "warns about `latest` or missing image tags; imagePullPolicy: IfNotPresent for pinned tags",
+    level: Level::Baseline,
+    scope: Scope::Workload(apply),
+};
+
+/// The tag of an image reference (`None` without one), and whether it has a digest.
+pub fn tag(image: &str) -> (Option<&str>, bool) {
+    if image.contains('@') {
+        return (None, true);
+    }
+    // A `:` after the last `/` separates the tag; one before it is a registry port.
+    let last = image.rsplit('/').next().unwrap_or(image);
+    (last.split_once(':').map(|(_, t)| t), false)
+}
+
+fn apply(o: &mut Object, cx: &Cx<'_>, f: &mut Findings) {
+    let Some(spec) = o.pod_template_mut().and_then(|t| t.spec.as_mut()) else {
+        return;
+    };
+    let mut warn = Vec::new();
+    let mut bad_policy = Vec::new();
+    for c in spec
+        .containers
+        .iter_mut()
+        .chain(spec.init_containers.iter_mut().flatten())
+    {
+        let Some(image) = c.image.as_deref() else {
+            continue;
+        };
+        let own = cx.project.services.get(cx.service_of(&c.name));
+        let asked = own.and_then(|s| s.settings.image_pull_policy.as_deref());
+        if let Some(policy) = asked.filter(|p| !matches!(*p, "Always" | "IfNotPresent" | "Never")) {
+            bad_policy.push((c.name.clone(), policy.to_string()));
+        } else if let Some(policy) = asked
+            && c.image_pull_policy.is_none()
+        {
+            c.image_pull_policy = Some(policy.to_string());
+            f.added(format!(
+                "imagePullPolicy: {policy} on `{}`, as the service's settings ask",
+                c.name
+            ));
+            continue;
+        }
+        match tag(image) {
+            (Some("latest") | None, false) => {
+                warn.push((c.name.clone(), image.to_string()));
+                f.not_hardened(format!(
+                    "container `{}` runs `{image}`, which is not pinned: pin a tag or digest",
+                    c.name
+                ));
+            }
+            _ if c.image_pull_policy.is_none() => {
+                c.image_pull_policy = Some("IfNotPresent".into());
+                f.added(format!(
+                    "imagePullPolicy: IfNotPresent on `{}`: `{image}` is pinned, so pulling again buys nothing",
+                    c.name
+                ));
+            }
+            _ => {}
+        }
+    }
+    for (container, policy) in bad_policy {
+        let svc = cx.service_of(&container).to_string();
+        let at = cx.at(&svc, &["x-kubeferry", "image_pull_policy"]);
+        f.warn(
+            "H021",
+            at,
+            format!("`{policy}` is not a pull policy (Always, IfNotPresent or Never); ignored"),
+        );
+    }
+    for (container, image) in warn {
+        let svc = cx.service_of(&container).to_string();
+        let at = cx.at(&svc, &["image"]);
+        f.warn(
+            "H020",
+            at,
+            format!(
+                "image `{image}` {}: what runs changes with every pull; pin a version",
+                if tag(&image).0.is_some() {
+                    "uses the tag `latest`"
+                } else {
+                    "has no tag"
+                }
+            ),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tag;
+
+    #[test]
+    fn tags_are_found_after_the_last_slash() {
+        assert_eq!(tag("redis:7"), (Some("7"), false));
+        assert_eq!(tag("localhost:5000/app"), (None, false));
+        assert_eq!(tag("localhost:5000/app:1.2"), (Some("1.2"), false));
+        assert_eq!(tag("nginx@sha256:abc"), (None, true));
+        assert_eq!(tag("nginx"), (None, false));
+    }
+}
