@@ -6,6 +6,7 @@ use crate::diag::{Diagnostic, Failure, Severity};
 use crate::emit;
 use crate::harden::{self, HardenOptions, Level};
 use crate::lower::{self, BindStrategy, Controller, DependencyWait, GpuApi, LowerOptions};
+use crate::plan::{self, ComposeHost, PlanOptions, Stage, StageOptions};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{Read, Write};
 use std::process::ExitCode;
@@ -36,6 +37,53 @@ pub enum Command {
         after_help = "Examples:\n  kubeferry config -f compose.yaml --format json\n  kubeferry config --profile gpu"
     )]
     Config(ConfigArgs),
+    /// Print the staged migration plan: stateless services first, stateful ones later
+    #[command(
+        after_help = "Examples:\n  kubeferry plan -f compose.yaml\n  kubeferry plan -f compose.yaml --compose-host 10.0.0.5 --format json"
+    )]
+    Plan(PlanArgs),
+}
+
+/// The arguments of `plan`.
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub bridge: BridgeArgs,
+    /// Namespace the commands of the plan use
+    #[arg(long, value_name = "NAME")]
+    pub namespace: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = PlanFormat::Markdown)]
+    pub format: PlanFormat,
+}
+
+/// Where the services left on the Compose host are reached from the cluster.
+#[derive(Args, Debug, Clone)]
+pub struct BridgeArgs {
+    /// Address (IP or DNS name) of the Compose host, as the cluster's pods reach it
+    #[arg(long, value_name = "HOST")]
+    pub compose_host: Option<String>,
+    /// Address the Compose override publishes the stay-behind services' ports on
+    #[arg(long, value_name = "ADDRESS")]
+    pub bridge_bind: Option<String>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlanFormat {
+    Markdown,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StageArg {
+    /// Stage 1: stateless services, bridged to the stateful ones on the Compose host
+    Stateless,
+    /// Stage 2: the stateful services, replacing the bridges
+    Stateful,
+    /// Everything
+    All,
 }
 
 /// Which Compose files and variables to load.
@@ -128,6 +176,11 @@ pub struct ConvertArgs {
     /// Namespace of every object
     #[arg(long, value_name = "NAME")]
     pub namespace: Option<String>,
+    /// Which stage of a staged migration to emit
+    #[arg(long, value_enum, default_value_t = StageArg::All)]
+    pub stage: StageArg,
+    #[command(flatten)]
+    pub bridge: BridgeArgs,
     /// Print only errors
     #[arg(short, long)]
     pub quiet: bool,
@@ -174,6 +227,7 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Config(args) => config(args),
         Command::Convert(args) => convert(args),
+        Command::Plan(args) => plan_command(args),
     }
 }
 
@@ -266,6 +320,66 @@ fn escape_dollars(v: &mut serde_json::Value) {
 }
 
 /// Resolve the command line into the library's options (once, here).
+fn compose_host(b: &BridgeArgs) -> Result<Option<ComposeHost>, String> {
+    b.compose_host
+        .as_deref()
+        .map(ComposeHost::parse)
+        .transpose()
+}
+
+fn stage_options(a: &ConvertArgs) -> Result<StageOptions, String> {
+    let stage = match a.stage {
+        StageArg::Stateless => Stage::Stateless,
+        StageArg::Stateful => Stage::Stateful,
+        StageArg::All => Stage::All,
+    };
+    let compose_host = compose_host(&a.bridge)?;
+    if stage == Stage::Stateless && compose_host.is_none() {
+        return Err(
+            "--stage stateless needs --compose-host HOST (where the stateful services stay)".into(),
+        );
+    }
+    Ok(StageOptions {
+        stage,
+        compose_host,
+        bridge_bind: a.bridge.bridge_bind.clone(),
+        namespace: a.namespace.clone(),
+    })
+}
+
+fn plan_command(args: PlanArgs) -> ExitCode {
+    let opts = match compose_host(&args.bridge) {
+        Ok(compose_host) => PlanOptions {
+            compose_host,
+            bridge_bind: args.bridge.bridge_bind.clone(),
+            namespace: args.namespace.clone(),
+        },
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let (lopts, fs) = match load_options(&args.input) {
+        Ok(x) => x,
+        Err(f) => return fail(f),
+    };
+    let loaded = match compose::load(&lopts, &fs) {
+        Ok(l) => l,
+        Err(f) => return fail(f),
+    };
+    if let Some(code) = warnings_exit(&loaded.warnings, args.input.strict) {
+        return code;
+    }
+    let p = plan::plan(&loaded.project, &fs, &opts);
+    report(&p.warnings);
+    let text = match args.format {
+        PlanFormat::Markdown => plan::markdown(&p),
+        PlanFormat::Json => serde_json::to_string_pretty(&p).unwrap_or_default() + "\n",
+    };
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    ExitCode::SUCCESS
+}
+
 fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), String> {
     let gpu_node_selector = match &a.gpu_node_selector {
         Some(s) => Some(
@@ -320,13 +434,14 @@ fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), Strin
 }
 
 fn convert(args: ConvertArgs) -> ExitCode {
-    let (lopts, hopts) = match lower_options(&args) {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    let (lopts, hopts, sopts) =
+        match lower_options(&args).and_then(|(l, h)| stage_options(&args).map(|s| (l, h, s))) {
+            Ok(x) => x,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        };
     let (opts, fs) = match load_options(&args.input) {
         Ok(x) => x,
         Err(f) => return fail(f),
@@ -352,6 +467,16 @@ fn convert(args: ConvertArgs) -> ExitCode {
             return fail(f);
         }
     }
+    let cls = plan::classify(&loaded.project, &fs);
+    let staged = match plan::stage(&loaded.project, &cls, objects, &sopts) {
+        Ok(s) => s,
+        Err(f) => {
+            report(&warnings);
+            return fail(f);
+        }
+    };
+    warnings.extend(staged.warnings.iter().cloned());
+    let objects = &staged.objects;
     if !args.quiet {
         report(&warnings);
     }
@@ -366,9 +491,20 @@ fn convert(args: ConvertArgs) -> ExitCode {
         Format::Yaml => emit::Format::Yaml,
         Format::Json => emit::Format::Json,
     };
+    let to_dir = args
+        .out
+        .as_deref()
+        .is_some_and(|p| !(p.ends_with(".yaml") || p.ends_with(".yml") || p.ends_with(".json")));
+    if staged.compose_override.is_some() && !to_dir {
+        eprintln!(
+            "error[E002]: stage 1 writes {} beside the manifests: give an output folder with -o DIR",
+            plan::override_file::FILE_NAME
+        );
+        return ExitCode::from(1);
+    }
     let written = match &args.out {
         None => {
-            let text = emit::render(&objects, format);
+            let text = emit::render(objects, format);
             std::io::stdout()
                 .lock()
                 .write_all(text.as_bytes())
@@ -377,14 +513,14 @@ fn convert(args: ConvertArgs) -> ExitCode {
         Some(path)
             if path.ends_with(".yaml") || path.ends_with(".yml") || path.ends_with(".json") =>
         {
-            let text = emit::render(&objects, format);
+            let text = emit::render(objects, format);
             let tmp = format!("{path}.kubeferry-tmp");
             std::fs::write(&tmp, text)
                 .and_then(|_| std::fs::rename(&tmp, path))
                 .map_err(|e| format!("{path}: {e}"))
         }
         Some(dir) => {
-            let files = emit::render_files(&objects, format);
+            let files = staged.files(format);
             emit::write_dir(std::path::Path::new(dir), &files, args.force)
                 .map_err(|e| e.to_string())
         }
@@ -400,6 +536,22 @@ fn convert(args: ConvertArgs) -> ExitCode {
             objects.len(),
             warnings.len()
         );
+        if !staged.retire.is_empty() {
+            let list: Vec<String> = staged
+                .retire
+                .iter()
+                .map(|(k, n)| format!("{}/{n}", k.to_ascii_lowercase()))
+                .collect();
+            let ns = sopts
+                .namespace
+                .as_deref()
+                .map(|n| format!(" -n {n}"))
+                .unwrap_or_default();
+            eprintln!(
+                "kubeferry: after applying stage 2, delete the bridges it does not replace: kubectl{ns} delete --ignore-not-found {}",
+                list.join(" ")
+            );
+        }
     }
     ExitCode::SUCCESS
 }

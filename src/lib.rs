@@ -10,3 +10,4 @@ pub mod diag;
 pub mod emit;
 pub mod harden;
 pub mod lower;
+pub mod plan;

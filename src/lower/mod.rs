@@ -5,7 +5,7 @@
 //! for everything that could not be expressed faithfully. Each object family has its module;
 //! this one only dispatches per service.
 
-mod known_ports;
+pub(crate) mod known_ports;
 pub mod names;
 pub mod object;
 mod pod;
