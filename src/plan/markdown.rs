@@ -98,6 +98,12 @@ pub fn markdown(p: &Plan) -> String {
     if p.stage2.is_empty() {
         let _ = writeln!(o, "No stateful service: stage 2 is empty.");
     }
+    for (i, step) in p.stage2_order.iter().enumerate() {
+        let _ = writeln!(o, "{}. {step}", i + 1);
+    }
+    if !p.stage2_order.is_empty() {
+        let _ = writeln!(o);
+    }
     for k in &p.stage2 {
         let _ = writeln!(o, "### `{}`\n", k.service);
         let why = capitalized(&k.reasons.join("; "));
@@ -124,7 +130,10 @@ pub fn markdown(p: &Plan) -> String {
                     v.kind, v.source, v.target, v.suggested_size, v.measure
                 );
             }
-            let _ = writeln!(o);
+            let _ = writeln!(
+                o,
+                "\nSizes are a starting point: measure, then set `x-kubeferry: {{size: …}}` on the volume (or `--pvc-request-size`) before converting stage 2.\n"
+            );
         }
         let _ = writeln!(o, "Data migration:\n");
         for (i, s) in k.steps.iter().enumerate() {

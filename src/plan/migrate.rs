@@ -46,15 +46,31 @@ impl Target<'_> {
         }
     }
 
-    /// The command that finds the new pod, run once before the restore commands.
-    fn find_pod(&self) -> String {
+    fn selector(&self) -> String {
         format!(
-            "pod=$({} get pod -l {}={},{}={} -o jsonpath='{{.items[0].metadata.name}}')",
-            self.kubectl(),
+            "{}={},{}={}",
             names::NAME,
             names::label_value(&self.k8s()),
             names::PART_OF,
             names::label_value(&self.project.name)
+        )
+    }
+
+    /// The command that waits until the new pod is ready.
+    fn wait_pod(&self) -> String {
+        format!(
+            "{} wait --for=condition=Ready pod -l {} --timeout=5m",
+            self.kubectl(),
+            self.selector()
+        )
+    }
+
+    /// The command that finds the new pod, run once before the restore commands.
+    fn find_pod(&self) -> String {
+        format!(
+            "pod=$({} get pod -l {} -o jsonpath='{{.items[0].metadata.name}}')",
+            self.kubectl(),
+            self.selector()
         )
     }
 
@@ -88,14 +104,7 @@ pub fn steps(t: &Target<'_>) -> Vec<Step> {
     let s = t.service;
     let kc = t.kubectl();
     let after_apply = |restore: Vec<String>| {
-        let mut c = vec![
-            format!(
-                "{kc} rollout status deployment,statefulset -l {}={} --timeout=5m",
-                names::NAME,
-                names::label_value(&t.k8s())
-            ),
-            t.find_pod(),
-        ];
+        let mut c = vec![t.wait_pod(), t.find_pod()];
         c.extend(restore);
         c
     };
@@ -282,14 +291,7 @@ fn cold_copy(t: &Target<'_>, engine: Option<Engine>) -> Vec<Step> {
         return out;
     }
     let mut archive = vec![format!("docker compose stop {s}")];
-    let mut restore = vec![
-        format!(
-            "{kc} rollout status deployment,statefulset -l {}={} --timeout=5m",
-            names::NAME,
-            names::label_value(&t.k8s())
-        ),
-        t.find_pod(),
-    ];
+    let mut restore = vec![t.wait_pod(), t.find_pod()];
     for d in &t.class.data {
         let file = format!("{s}-{}.tgz", names::dns_label(&d.target));
         archive.push(match d.kind {

@@ -82,6 +82,8 @@ pub struct Plan {
     pub stage1: Vec<Moved>,
     pub bridges: Vec<Bridge>,
     pub stage2: Vec<Kept>,
+    /// The order of stage 2, around the per-service data migrations.
+    pub stage2_order: Vec<String>,
     pub compose_host_changes: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<Diagnostic>,
@@ -137,6 +139,7 @@ pub fn plan(project: &Project, fs: &dyn FileSystem, opts: &PlanOptions) -> Plan 
         });
     }
     let compose_host_changes = host_changes(project, &cls, &bridges, &stage1, &stage2, opts);
+    let stage2_order = order(project, &bridges, &stage2, opts);
     Plan {
         project: project.name.clone(),
         compose_host: opts.compose_host.clone(),
@@ -144,6 +147,7 @@ pub fn plan(project: &Project, fs: &dyn FileSystem, opts: &PlanOptions) -> Plan 
         stage1,
         bridges,
         stage2,
+        stage2_order,
         compose_host_changes,
         warnings,
     }
@@ -184,6 +188,61 @@ fn volumes(project: &Project, name: &str, c: &Class) -> Vec<VolumePlan> {
             }
         })
         .collect()
+}
+
+/// Stage 2 in order: stop the writers, dump, apply, restore, drop the bridges, start again.
+fn order(
+    project: &Project,
+    bridges: &[Bridge],
+    stage2: &[Kept],
+    opts: &PlanOptions,
+) -> Vec<String> {
+    if stage2.is_empty() {
+        return Vec::new();
+    }
+    let kc = match &opts.namespace {
+        Some(ns) => format!("kubectl -n {ns}"),
+        None => "kubectl".into(),
+    };
+    let mut writers: Vec<String> = bridges
+        .iter()
+        .flat_map(|b| &b.used_by)
+        .map(|u| names::label_value(&names::service_name(u)))
+        .collect();
+    writers.sort();
+    writers.dedup();
+    let part_of = format!("{}={}", names::PART_OF, names::label_value(&project.name));
+    let mut out = Vec::new();
+    let scale = |n: u32| {
+        format!(
+            "`{kc} scale deployment,statefulset -l '{} in ({}),{part_of}' --replicas={n}`",
+            names::NAME,
+            writers.join(",")
+        )
+    };
+    if !writers.is_empty() {
+        out.push(format!(
+            "Stop the services that write through the bridges: {} (note their replica counts first).",
+            scale(0)
+        ));
+    }
+    out.push("Dump or archive each stateful service's data on the Compose host (the first steps of each data migration below).".into());
+    out.push(format!(
+        "Convert and apply stage 2: `kubeferry convert --stage stateful -o stage2/`, then `{kc} apply -f stage2/`; the real Services replace the bridges of the same name."
+    ));
+    out.push(format!(
+        "Delete what is left of the bridges, so no traffic goes to the Compose host any more: `{kc} delete endpointslice,networkpolicy -l {}={},{part_of}`.",
+        bridge::BRIDGE_LABEL,
+        bridge::BRIDGE_VALUE
+    ));
+    out.push("Restore the data into the new pods (the remaining steps below).".into());
+    if !writers.is_empty() {
+        out.push(format!(
+            "Start the writers again: {} (or their previous counts).",
+            scale(1)
+        ));
+    }
+    out
 }
 
 fn list(items: &[String]) -> String {
