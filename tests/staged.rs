@@ -341,8 +341,18 @@ services:
   sidecar:
     image: example/logger
     network_mode: service:uploads
+  minio:
+    image: example/silo:2026
+    volumes:
+      - objects:/data
+  logger:
+    image: example/logger
+    volumes:
+      - ./logs:/app/logs
+      - ./conf:/app/conf
 volumes:
   shared:
+  objects:
 "#,
     );
     let cls = plan::classify(&project, &fs);
@@ -388,6 +398,21 @@ volumes:
         )
     );
     assert!(verdict("sidecar").0, "a sidecar moves with its pod");
+    assert_eq!(
+        verdict("minio"),
+        (
+            true,
+            "named volume `objects` mounted read-write at /data; named `minio` (image example/silo:2026 is not one kubeferry knows): taken for MinIO"
+                .into()
+        )
+    );
+    assert_eq!(
+        verdict("logger"),
+        (
+            false,
+            "mounts only caches, logs or configuration (/app/logs), and no datastore image".into()
+        )
+    );
     // `DB_HOST: pg` names a host; `PG_USER: cache` does not; `--broker queue` does.
     assert_eq!(cls.services["app"].reaches, ["pg", "queue"]);
     assert_eq!(cls.stay_behind_reached_by("app"), ["pg", "queue"]);

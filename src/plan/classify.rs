@@ -103,7 +103,10 @@ pub fn classify(project: &Project, fs: &dyn FileSystem) -> Classification {
 }
 
 fn one(project: &Project, name: &str, svc: &Service, fs: &dyn FileSystem) -> Class {
-    let engine = svc.image.as_deref().and_then(Engine::of_image);
+    let by_image = svc.image.as_deref().and_then(Engine::of_image);
+    // A fork or a private build of a datastore often keeps the service name (`minio`).
+    let by_name = Engine::of_image(name).filter(|_| by_image.is_none());
+    let engine = by_image.or(by_name);
     let data: Vec<DataVolume> = svc
         .volumes
         .iter()
@@ -137,7 +140,15 @@ fn one(project: &Project, name: &str, svc: &Service, fs: &dyn FileSystem) -> Cla
             ),
         });
     }
-    if let Some(e) = engine {
+    if let (Some(e), Some(image)) = (by_name, svc.image.as_deref())
+        && (!e.persistence_optional() || !data.is_empty())
+    {
+        reasons.push(format!(
+            "named `{name}` (image {image} is not one kubeferry knows): taken for {}",
+            e.title()
+        ));
+    }
+    if let Some(e) = by_image {
         if !e.persistence_optional() {
             reasons.push(format!("{} image: a datastore", e.title()));
         } else if let Some(why) = persistence(svc, e, !data.is_empty()) {
@@ -145,11 +156,21 @@ fn one(project: &Project, name: &str, svc: &Service, fs: &dyn FileSystem) -> Cla
         }
     }
     if reasons.is_empty() {
+        let scratch: Vec<String> = svc
+            .volumes
+            .iter()
+            .filter(|v| !v.read_only && v.source.is_some() && scratch(&v.target))
+            .map(|v| v.target.clone())
+            .collect();
         let why = match engine {
             Some(Engine::Nats) => "NATS without JetStream (no -js): keeps no data".to_string(),
             Some(e) => format!(
                 "{} without persistence (no volume, no --appendonly yes or --save): a cache",
                 e.title()
+            ),
+            None if !scratch.is_empty() => format!(
+                "mounts only caches, logs or configuration ({}), and no datastore image",
+                scratch.join(", ")
             ),
             None => "no data volume and no datastore image".to_string(),
         };
@@ -212,7 +233,7 @@ fn persistence(svc: &Service, e: Engine, has_volume: bool) -> Option<String> {
 /// Whether a mount holds data: a read-write named volume, or a read-write bind of a host
 /// directory that is not a socket, a device or configuration.
 fn data_volume(project: &Project, v: &ServiceVolume, fs: &dyn FileSystem) -> Option<DataVolume> {
-    if v.read_only {
+    if v.read_only || scratch(&v.target) {
         return None;
     }
     let source = v.source.as_deref()?;
@@ -231,9 +252,25 @@ fn data_volume(project: &Project, v: &ServiceVolume, fs: &dyn FileSystem) -> Opt
     }
 }
 
+/// A mount target that holds caches, logs or scratch files: losing it loses no data.
+fn scratch(target: &str) -> bool {
+    const PARTS: &[&str] = &["cache", ".cache", "caches", "log", "logs", "tmp", "temp"];
+    const PREFIXES: &[&str] = &["/var/log", "/var/cache", "/tmp"];
+    target.split('/').any(|c| PARTS.contains(&c))
+        || PREFIXES
+            .iter()
+            .any(|p| target == *p || target.starts_with(&format!("{p}/")))
+}
+
 fn bind_holds_data(source: &str, target: &str, fs: &dyn FileSystem) -> bool {
     const SYSTEM: &[&str] = &["/var/run/", "/run/", "/dev/", "/proc/", "/sys/", "/etc/"];
     const CONFIG_TARGETS: &[&str] = &["/etc/", "/docker-entrypoint-initdb.d", "/usr/share/"];
+    const CONFIG_DIRS: &[&str] = &["conf", "config", "configs", "conf.d", "certs", "ssl"];
+    let last = target
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("");
     let looks_like_file = |p: &str| {
         let last = p.trim_end_matches('/').rsplit('/').next().unwrap_or("");
         // `nginx.conf`, `init.sql`; not `.git` or `data`.
@@ -249,6 +286,7 @@ fn bind_holds_data(source: &str, target: &str, fs: &dyn FileSystem) -> bool {
         || is_system(source)
         || source.ends_with(".sock")
         || CONFIG_TARGETS.iter().any(|t| target.starts_with(t))
+        || CONFIG_DIRS.contains(&last)
         || looks_like_file(source)
         || looks_like_file(target))
 }
