@@ -5,13 +5,15 @@
 # script. With --validate, OUT/stages is then checked with the offline validator at 1.30 and
 # 1.37 (each Compose override file is moved to OUT/plans first: it is not a manifest).
 #
-#   scripts/staged-corpus.sh OUT [--validate]
+#   scripts/staged-corpus.sh OUT [--validate] [-- convert flags...]
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 shared="${SHARED_DIR:-$here/../shared}"
 bin="${KUBEFERRY_BIN:-$here/target/release/kubeferry}"
 out="$1"; shift
-validate=0; [ "${1:-}" = "--validate" ] && validate=1
+validate=0; if [ "${1:-}" = "--validate" ]; then validate=1; shift; fi
+[ "${1:-}" = "--" ] && shift
+extra=("$@")
 rm -rf "$out"; mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 root="$shared/corpus/realworld"
@@ -29,8 +31,8 @@ while IFS=$'\t' read -r id dir files envf profs vars expect _; do
   err="$out/plans/$id.err"
   if run plan "${args[@]}" > "$out/plans/$id.md" 2> "$err" \
      && run plan "${args[@]}" --format json > "$out/plans/$id.json" 2>> "$err" \
-     && run convert "${args[@]}" -q --stage stateless --compose-host 10.0.0.5 -o "$out/stages/$id/stage1" 2>> "$err" \
-     && run convert "${args[@]}" -q --stage stateful -o "$out/stages/$id/stage2" 2>> "$err"; then
+     && run convert "${args[@]}" -q --stage stateless --compose-host 10.0.0.5 -o "$out/stages/$id/stage1" "${extra[@]}" 2>> "$err" \
+     && run convert "${args[@]}" -q --stage stateful -o "$out/stages/$id/stage2" "${extra[@]}" 2>> "$err"; then
     ok=$((ok+1))
     rm -f "$err"
     if [ -f "$out/stages/$id/stage1/compose.bridge.yaml" ]; then

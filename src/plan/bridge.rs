@@ -133,8 +133,9 @@ pub fn bridges(project: &Project, cls: &Classification) -> (Vec<Bridge>, Vec<Dia
                 "S002",
                 location(project, name, &[]),
                 format!(
-                    "{} reach `{name}`, which stays on the Compose host, but it declares no port and its image is not a known server: no bridge is made (declare the port with `expose`)",
-                    quoted(used_by)
+                    "{} {} `{name}`, which stays on the Compose host, but it declares no port and its image is not a known server: no bridge is made (declare the port with `expose`)",
+                    quoted(used_by),
+                    if used_by.len() == 1 { "reaches" } else { "reach" }
                 ),
             ));
             continue;

@@ -313,7 +313,10 @@ fn reaches(project: &Project, name: &str, svc: &Service) -> Vec<String> {
         .keys()
         .filter(|other| *other != name)
         .filter(|other| {
-            svc.depends_on.contains_key(*other)
+            // Waiting for a one-shot job to finish is not reaching it over the network.
+            svc.depends_on
+                .get(*other)
+                .is_some_and(|d| d.condition != "service_completed_successfully")
                 || svc
                     .links
                     .iter()
