@@ -419,6 +419,58 @@ volumes:
 }
 
 #[test]
+fn shared_data_is_copied_once_and_jobs_copy_nothing() {
+    let (project, fs) = load_str(
+        r#"
+services:
+  init:
+    image: busybox
+    command: ["chown", "-R", "1000", "/storage"]
+    volumes:
+      - ./storage:/storage
+  api:
+    image: example/api
+    volumes:
+      - ./storage:/app/storage
+    depends_on:
+      init:
+        condition: service_completed_successfully
+  worker:
+    image: example/api
+    volumes:
+      - ./storage:/app/storage
+"#,
+    );
+    let p = plan::plan(&project, &fs, &PlanOptions::default());
+    let steps = |s: &str| -> Vec<String> {
+        p.stage2
+            .iter()
+            .find(|k| k.service == s)
+            .unwrap()
+            .steps
+            .iter()
+            .map(|x| format!("{} {:?}", x.description, x.commands))
+            .collect()
+    };
+    assert_eq!(
+        steps("init"),
+        ["`init` runs once to completion (a Job): there is nothing to restore into it. []"]
+    );
+    let api = steps("api");
+    assert_eq!(api.len(), 2);
+    assert!(
+        api[0].contains("tar -C ./storage -czf api-app-storage.tgz ."),
+        "{api:?}"
+    );
+    assert_eq!(
+        steps("worker"),
+        [
+            "The host directory `./storage` at /app/storage is also mounted by `api` and is copied with it (in the cluster both need the same claim, ReadWriteMany if their pods can land on different nodes). []"
+        ]
+    );
+}
+
+#[test]
 fn egress_to_the_compose_host_is_allowed_when_egress_is_restricted() {
     use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicySpec};
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};

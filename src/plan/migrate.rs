@@ -32,6 +32,10 @@ pub struct Target<'a> {
     pub namespace: Option<&'a str>,
     /// The host port the Compose host serves a container port on (bridged or published).
     pub host_port: &'a dyn Fn(u32) -> u32,
+    /// The service runs once to completion (it becomes a Job): there is no pod to restore into.
+    pub job: bool,
+    /// Data this service shares with one planned before it: (its mount, that service).
+    pub shared: Vec<(DataVolume, String)>,
 }
 
 impl Target<'_> {
@@ -277,6 +281,33 @@ fn cold_copy(t: &Target<'_>, engine: Option<Engine>) -> Vec<Step> {
     let s = t.service;
     let kc = t.kubectl();
     let mut out = Vec::new();
+    for (d, owner) in &t.shared {
+        out.push(step(
+            format!(
+                "The {} `{}` at {} is also mounted by `{owner}` and is copied with it (in the cluster both need the same claim, ReadWriteMany if their pods can land on different nodes).",
+                if d.kind == "volume" { "named volume" } else { "host directory" },
+                d.source,
+                d.target
+            ),
+            vec![],
+        ));
+    }
+    if t.job {
+        out.push(step(
+            format!("`{s}` runs once to completion (a Job): there is nothing to restore into it."),
+            vec![],
+        ));
+        return out;
+    }
+    let own: Vec<&DataVolume> = t
+        .class
+        .data
+        .iter()
+        .filter(|d| !t.shared.iter().any(|(x, _)| x == *d))
+        .collect();
+    if own.is_empty() && !t.shared.is_empty() {
+        return out;
+    }
     if let Some(hint) = engine.and_then(native_tool) {
         out.push(step(
             format!("Prefer the engine's own tool where the data must stay consistent while it runs: {hint}. Otherwise copy the files cold, as below."),
@@ -292,8 +323,8 @@ fn cold_copy(t: &Target<'_>, engine: Option<Engine>) -> Vec<Step> {
     }
     let mut archive = vec![format!("docker compose stop {s}")];
     let mut restore = vec![t.wait_pod(), t.find_pod()];
-    for d in &t.class.data {
-        let file = format!("{s}-{}.tgz", names::dns_label(&d.target));
+    for d in own {
+        let file = format!("{s}-{}.tgz", names::dns_label(&d.target.replace('/', "-")));
         archive.push(match d.kind {
             "volume" => format!(
                 "docker run --rm -v {}:/from:ro -v \"$PWD\":/to alpine tar -C /from -czf /to/{file} .",

@@ -103,6 +103,8 @@ pub fn plan(project: &Project, fs: &dyn FileSystem, opts: &PlanOptions) -> Plan 
         })
         .collect();
     let mut stage2 = Vec::new();
+    // Data locations already planned, with their first stateful user.
+    let mut owners: Vec<(classify::DataVolume, String)> = Vec::new();
     for (name, c) in cls.services.iter().filter(|(_, c)| c.stateful) {
         let Some(svc) = project.services.get(name) else {
             continue;
@@ -121,6 +123,30 @@ pub fn plan(project: &Project, fs: &dyn FileSystem, opts: &PlanOptions) -> Plan 
                 })
                 .unwrap_or(port)
         };
+        let same = |a: &classify::DataVolume, b: &classify::DataVolume| {
+            a.kind == b.kind && a.source == b.source
+        };
+        let shared: Vec<(classify::DataVolume, String)> = c
+            .data
+            .iter()
+            .filter_map(|d| {
+                owners
+                    .iter()
+                    .find(|(o, _)| same(o, d))
+                    .map(|(_, owner)| (d.clone(), owner.clone()))
+            })
+            .collect();
+        let job = svc.settings.controller.is_some_and(|k| {
+            matches!(
+                k,
+                crate::compose::settings::ControllerKind::Job
+                    | crate::compose::settings::ControllerKind::CronJob
+            )
+        }) || project.services.values().any(|s| {
+            s.depends_on
+                .get(name)
+                .is_some_and(|d| d.condition == "service_completed_successfully")
+        });
         let target = migrate::Target {
             project,
             service: name,
@@ -128,7 +154,17 @@ pub fn plan(project: &Project, fs: &dyn FileSystem, opts: &PlanOptions) -> Plan 
             class: c,
             namespace: opts.namespace.as_deref(),
             host_port: &host_port,
+            job,
+            shared,
         };
+        // A one-shot job copies nothing, so the next user of its data owns it.
+        if !job {
+            for d in &c.data {
+                if !owners.iter().any(|(o, _)| same(o, d)) {
+                    owners.push((d.clone(), name.clone()));
+                }
+            }
+        }
         stage2.push(Kept {
             service: name.clone(),
             image: svc.image.clone(),
