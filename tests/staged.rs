@@ -298,6 +298,7 @@ fn stage1_needs_a_compose_host() {
         "{err}"
     );
     assert!(ComposeHost::parse("127.0.0.1").is_err());
+    assert!(ComposeHost::parse("localhost").is_err());
     assert!(ComposeHost::parse("Not A Host").is_err());
     assert_eq!(
         ComposeHost::parse("10.1.2.3").unwrap(),

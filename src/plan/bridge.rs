@@ -48,6 +48,11 @@ impl ComposeHost {
             return Ok(ComposeHost::Ip(ip));
         }
         let name = s.trim_end_matches('.');
+        if name == "localhost" || name.ends_with(".localhost") {
+            return Err(format!(
+                "--compose-host `{s}` names the pod itself, not the Compose host: give the Compose host's address or DNS name"
+            ));
+        }
         let ok = !name.is_empty()
             && name.len() <= 253
             && name
