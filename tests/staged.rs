@@ -493,20 +493,45 @@ fn egress_to_the_compose_host_is_allowed_when_egress_is_restricted() {
     );
     // With a default-deny egress policy (as a hardening pass makes), the bridges are let out.
     let mut all = objects(&project, &fs);
+    all.push(default_deny());
+    // A policy for the pods of `db` goes with `db`.
     all.push(Object::NetworkPolicy(NetworkPolicy {
         metadata: ObjectMeta {
-            name: Some("default-deny".into()),
+            name: Some("db-ingress".into()),
             ..Default::default()
         },
         spec: Some(NetworkPolicySpec {
-            pod_selector: Some(LabelSelector::default()),
-            policy_types: Some(vec!["Ingress".into(), "Egress".into()]),
+            pod_selector: Some(LabelSelector {
+                match_labels: Some(
+                    [("app.kubernetes.io/name".to_string(), "db".to_string())].into(),
+                ),
+                ..Default::default()
+            }),
+            policy_types: Some(vec!["Ingress".into()]),
             ..Default::default()
         }),
     }));
+    let s2 = plan::stage(
+        &project,
+        &cls,
+        all.clone(),
+        &StageOptions {
+            stage: Stage::Stateful,
+            ..opts.clone()
+        },
+    )
+    .unwrap();
+    let s2_ids = ids(&s2.objects);
+    assert!(s2_ids.contains(&"NetworkPolicy/default-deny".to_string()));
+    assert!(s2_ids.contains(&"NetworkPolicy/db-ingress".to_string()));
+    assert!(s2.retire.contains(&(
+        "NetworkPolicy".into(),
+        "allow-egress-to-compose-host".into()
+    )));
     let s1 = plan::stage(&project, &cls, all, &opts).unwrap();
     let names = ids(&s1.objects);
     assert!(names.contains(&"NetworkPolicy/default-deny".to_string()));
+    assert!(!names.contains(&"NetworkPolicy/db-ingress".to_string()));
     let allow = s1
         .objects
         .iter()
@@ -516,6 +541,23 @@ fn egress_to_the_compose_host_is_allowed_when_egress_is_restricted() {
         "stage1_egress_policy",
         emit::render(std::slice::from_ref(allow), Format::Yaml)
     );
+}
+
+/// A default-deny policy, as a hardening pass that restricts egress makes.
+fn default_deny() -> Object {
+    use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicySpec};
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+    Object::NetworkPolicy(NetworkPolicy {
+        metadata: ObjectMeta {
+            name: Some("default-deny".into()),
+            ..Default::default()
+        },
+        spec: Some(NetworkPolicySpec {
+            pod_selector: Some(LabelSelector::default()),
+            policy_types: Some(vec!["Ingress".into(), "Egress".into()]),
+            ..Default::default()
+        }),
+    })
 }
 
 fn tempdir(tag: &str) -> PathBuf {
@@ -550,6 +592,22 @@ fn every_stage_validates() {
     ] {
         outputs.push((tag, run(&project, Stage::Stateless, Some(host)).unwrap()));
     }
+    let fs = RealFs::default();
+    let mut restricted = objects(&project, &fs);
+    restricted.push(default_deny());
+    let egress = plan::stage(
+        &project,
+        &plan::classify(&project, &fs),
+        restricted,
+        &StageOptions {
+            stage: Stage::Stateless,
+            compose_host: Some(ComposeHost::parse("10.0.0.5").unwrap()),
+            ..StageOptions::default()
+        },
+    )
+    .unwrap();
+    assert!(ids(&egress.objects).contains(&"NetworkPolicy/allow-egress-to-compose-host".into()));
+    outputs.push(("stage1-egress", egress));
     for (tag, staged) in outputs {
         let dir = tempdir(tag);
         // The manifests only: the override file is a Compose file.

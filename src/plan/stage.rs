@@ -173,14 +173,34 @@ fn homes(project: &Project, cls: &Classification, objects: &[Object]) -> Vec<Hom
             )
         })
         .collect();
+    let by_name: BTreeMap<String, bool> = project
+        .services
+        .keys()
+        .map(|s| (names::service_name(s), cls.is_stateful(s)))
+        .collect();
+    // The service's name label; else, for kinds made per service, what they point at: the
+    // pods a NetworkPolicy selects, the Service an Ingress routes to, the workload an
+    // autoscaler or disruption budget is named after.
     let owned = |o: &Object| -> Option<bool> {
         let v = serde_json::to_value(o).ok()?;
-        let name = v
-            .pointer("/metadata/labels")?
-            .get(names::NAME)?
-            .as_str()?
-            .to_string();
-        owner.get(&name).copied()
+        let label = |p: &str| {
+            v.pointer(p)
+                .and_then(|l| l.get(names::NAME))
+                .and_then(|n| n.as_str())
+                .and_then(|n| owner.get(n).copied())
+        };
+        label("/metadata/labels").or_else(|| match o {
+            Object::NetworkPolicy(_) => label("/spec/podSelector/matchLabels"),
+            Object::Ingress(_) => v
+                .pointer("/spec/rules/0/http/paths/0/backend/service/name")
+                .or_else(|| v.pointer("/spec/defaultBackend/service/name"))
+                .and_then(|n| n.as_str())
+                .and_then(|n| by_name.get(n).copied()),
+            Object::HorizontalPodAutoscaler(_) | Object::PodDisruptionBudget(_) => {
+                by_name.get(o.name()).copied()
+            }
+            _ => None,
+        })
     };
     // Project-level objects go where the pods that use them go.
     let mut used: [BTreeSet<(&'static str, String)>; 2] = Default::default();
