@@ -631,3 +631,67 @@ fn every_stage_validates() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+/// The command line writes the override file with the manifests, refuses stage 1 without an
+/// output folder, and tells what to delete after stage 2.
+#[test]
+fn command_line() {
+    let bin = env!("CARGO_BIN_EXE_kubeferry");
+    let out = tempdir("cli");
+    let dir = out.join("stage1");
+    let cli = |args: &[&str]| {
+        std::process::Command::new(bin)
+            .current_dir(fixture_dir())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let o = cli(&[
+        "convert",
+        "-q",
+        "--stage",
+        "stateless",
+        "--compose-host",
+        "10.0.0.5",
+        "--bridge-bind",
+        "10.0.0.5",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let project = load_file("compose.yaml");
+    let s1 = run(&project, Stage::Stateless, Some("10.0.0.5")).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(dir.join("compose.bridge.yaml")).unwrap(),
+        s1.compose_override.unwrap().contents
+    );
+    assert!(dir.join("db-compose-host-endpointslice.yaml").exists());
+    let o = cli(&[
+        "convert",
+        "-q",
+        "--stage",
+        "stateless",
+        "--compose-host",
+        "10.0.0.5",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("error[E002]"));
+    let o = cli(&["convert", "-q", "--stage", "stateless"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = cli(&[
+        "convert",
+        "--stage",
+        "stateful",
+        "-o",
+        out.join("stage2").to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains(
+        "kubectl delete --ignore-not-found endpointslice/db-compose-host endpointslice/qdrant-compose-host"
+    ));
+    let o = cli(&["plan", "--format", "json"]);
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["bridges"][0]["service"], "db");
+    let _ = std::fs::remove_dir_all(&out);
+}
