@@ -269,6 +269,19 @@ fn dns_host_cannot_remap_a_port() {
         "{err}"
     );
     assert!(err.contains("give --compose-host as an IP address, or publish `db` on the same port"));
+    // The plan says so early, as a warning.
+    let p = plan::plan(
+        &project,
+        &RealFs::default(),
+        &PlanOptions {
+            compose_host: Some(ComposeHost::parse("compose-host.internal.example").unwrap()),
+            ..PlanOptions::default()
+        },
+    );
+    assert_eq!(
+        p.warnings.iter().map(|w| w.code).collect::<Vec<_>>(),
+        ["S003"]
+    );
     // An IP address can: the Service keeps 5432 and the endpoint is the published 15432.
     let s1 = run(&project, Stage::Stateless, Some("10.0.0.5")).unwrap();
     let slice = s1

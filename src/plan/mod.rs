@@ -92,7 +92,16 @@ pub struct Plan {
 /// Make the staged plan of a project.
 pub fn plan(project: &Project, fs: &dyn FileSystem, opts: &PlanOptions) -> Plan {
     let cls = classify(project, fs);
-    let (bridges, warnings) = bridge::bridges(project, &cls);
+    let (bridges, mut warnings) = bridge::bridges(project, &cls);
+    // What stage 1 would refuse, said early.
+    if let Some(host) = &opts.compose_host {
+        for b in &bridges {
+            if let Err(mut d) = bridge::objects(b, host, project, None) {
+                d.severity = crate::diag::Severity::Warning;
+                warnings.push(d);
+            }
+        }
+    }
     let stage1: Vec<Moved> = cls
         .services
         .iter()

@@ -91,10 +91,7 @@ pub fn stage(
         .filter(|(_, h)| want(h))
         .map(|(o, _)| o)
         .collect();
-    let mut staged = Staged {
-        warnings,
-        ..Staged::default()
-    };
+    let mut staged = Staged::default();
     match opts.stage {
         Stage::Stateless => {
             let Some(host) = &opts.compose_host else {
@@ -125,6 +122,7 @@ pub fn stage(
                     contents,
                 });
             staged.bridges = bridges;
+            staged.warnings = warnings;
         }
         Stage::Stateful => {
             for b in &bridges {
