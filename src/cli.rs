@@ -9,6 +9,7 @@ use crate::harden::{HardenOptions, Level};
 use crate::lower::{
     BindStrategy, Controller, DependencyWait, EnvFiles, GpuApi, IpcHost, LowerOptions,
 };
+use crate::plan::{self, ComposeHost, PlanOptions, Stage, StageOptions};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use std::io::{Read, Write};
@@ -45,6 +46,53 @@ pub enum Command {
         after_help = "Examples:\n  kubeferry completions bash > /etc/bash_completion.d/kubeferry\n  kubeferry completions zsh > \"${fpath[1]}/_kubeferry\"\n  kubeferry completions fish > ~/.config/fish/completions/kubeferry.fish"
     )]
     Completions(CompletionsArgs),
+    /// Print the staged migration plan: stateless services first, stateful ones later
+    #[command(
+        after_help = "Examples:\n  kubeferry plan -f compose.yaml\n  kubeferry plan -f compose.yaml --compose-host 10.0.0.5 --format json"
+    )]
+    Plan(PlanArgs),
+}
+
+/// The arguments of `plan`.
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub bridge: BridgeArgs,
+    /// Namespace the commands of the plan use
+    #[arg(long, value_name = "NAME")]
+    pub namespace: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = PlanFormat::Markdown)]
+    pub format: PlanFormat,
+}
+
+/// Where the services left on the Compose host are reached from the cluster.
+#[derive(Args, Debug, Clone)]
+pub struct BridgeArgs {
+    /// Address (IP or DNS name) of the Compose host, as the cluster's pods reach it
+    #[arg(long, value_name = "HOST")]
+    pub compose_host: Option<String>,
+    /// Address the Compose override publishes the stay-behind services' ports on
+    #[arg(long, value_name = "ADDRESS")]
+    pub bridge_bind: Option<String>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlanFormat {
+    Markdown,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StageArg {
+    /// Stage 1: stateless services, bridged to the stateful ones on the Compose host
+    Stateless,
+    /// Stage 2: the stateful services, replacing the bridges
+    Stateful,
+    /// Everything
+    All,
 }
 
 /// Which Compose files and variables to load.
@@ -176,6 +224,11 @@ pub struct ConvertArgs {
     /// Write the hardening report here: markdown (.md) or JSON (.json)
     #[arg(long, value_name = "FILE")]
     pub report: Option<String>,
+    /// Which stage of a staged migration to emit
+    #[arg(long, value_enum, default_value_t = StageArg::All)]
+    pub stage: StageArg,
+    #[command(flatten)]
+    pub bridge: BridgeArgs,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -254,6 +307,7 @@ pub fn run(cli: Cli) -> ExitCode {
             clap_complete::generate(args.shell, &mut cmd, "kubeferry", &mut std::io::stdout());
             ExitCode::SUCCESS
         }
+        Command::Plan(args) => plan_command(args),
     }
 }
 
@@ -353,6 +407,66 @@ fn escape_dollars(v: &mut serde_json::Value) {
 }
 
 /// Resolve the command line into the library's options (once, here).
+fn compose_host(b: &BridgeArgs) -> Result<Option<ComposeHost>, String> {
+    b.compose_host
+        .as_deref()
+        .map(ComposeHost::parse)
+        .transpose()
+}
+
+fn stage_options(a: &ConvertArgs) -> Result<StageOptions, String> {
+    let stage = match a.stage {
+        StageArg::Stateless => Stage::Stateless,
+        StageArg::Stateful => Stage::Stateful,
+        StageArg::All => Stage::All,
+    };
+    let compose_host = compose_host(&a.bridge)?;
+    if stage == Stage::Stateless && compose_host.is_none() {
+        return Err(
+            "--stage stateless needs --compose-host HOST (where the stateful services stay)".into(),
+        );
+    }
+    Ok(StageOptions {
+        stage,
+        compose_host,
+        bridge_bind: a.bridge.bridge_bind.clone(),
+        namespace: a.namespace.clone(),
+    })
+}
+
+fn plan_command(args: PlanArgs) -> ExitCode {
+    let opts = match compose_host(&args.bridge) {
+        Ok(compose_host) => PlanOptions {
+            compose_host,
+            bridge_bind: args.bridge.bridge_bind.clone(),
+            namespace: args.namespace.clone(),
+        },
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let (lopts, fs) = match load_options(&args.input) {
+        Ok(x) => x,
+        Err(f) => return fail(f),
+    };
+    let loaded = match compose::load(&lopts, &fs) {
+        Ok(l) => l,
+        Err(f) => return fail(f),
+    };
+    if let Some(code) = warnings_exit(&loaded.warnings, args.input.strict, args.input.quiet) {
+        return code;
+    }
+    let p = plan::plan(&loaded.project, &fs, &opts);
+    report(&p.warnings);
+    let text = match args.format {
+        PlanFormat::Markdown => plan::markdown(&p),
+        PlanFormat::Json => serde_json::to_string_pretty(&p).unwrap_or_default() + "\n",
+    };
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    ExitCode::SUCCESS
+}
+
 pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), String> {
     let gpu_node_selector = match &a.gpu_node_selector {
         Some(s) => Some(
@@ -457,13 +571,14 @@ fn is_quantity(v: &str) -> bool {
 }
 
 fn convert(args: ConvertArgs) -> ExitCode {
-    let (lower, harden) = match lower_options(&args) {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    let (lower, harden, stage) =
+        match lower_options(&args).and_then(|(l, h)| stage_options(&args).map(|s| (l, h, s))) {
+            Ok(x) => x,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        };
     let format = match args.format {
         Format::Yaml => emit::Format::Yaml,
         Format::Json => emit::Format::Json,
@@ -489,9 +604,11 @@ fn convert(args: ConvertArgs) -> ExitCode {
         Ok(x) => x,
         Err(f) => return fail(f),
     };
+    let namespace = stage.namespace.clone();
     let options = Options {
         lower,
         harden,
+        stage,
         ..Options::default()
     };
     let conversion = match crate::convert::convert_with(&opts, &fs, &options) {
@@ -526,6 +643,13 @@ fn convert(args: ConvertArgs) -> ExitCode {
         }
         None => None,
     };
+    if conversion.compose_override.is_some() && layout == emit::Layout::Single {
+        eprintln!(
+            "error[E002]: stage 1 writes {} beside the manifests: give an output folder with -o DIR",
+            plan::override_file::FILE_NAME
+        );
+        return ExitCode::from(1);
+    }
     let written = match (&args.out, layout) {
         (None, _) => {
             let text = emit::render(&conversion.objects, format);
@@ -566,6 +690,21 @@ fn convert(args: ConvertArgs) -> ExitCode {
             conversion.project.services.len(),
             conversion.objects.len(),
             warnings.len()
+        );
+    }
+    if !args.input.quiet && !conversion.retire.is_empty() {
+        let list: Vec<String> = conversion
+            .retire
+            .iter()
+            .map(|(k, n)| format!("{}/{n}", k.to_ascii_lowercase()))
+            .collect();
+        let ns = namespace
+            .as_deref()
+            .map(|n| format!(" -n {n}"))
+            .unwrap_or_default();
+        eprintln!(
+            "kubeferry: after applying stage 2, delete the bridges it does not replace: kubectl{ns} delete --ignore-not-found {}",
+            list.join(" ")
         );
     }
     ExitCode::SUCCESS

@@ -100,6 +100,8 @@ pub struct Options {
     pub project: ProjectOptions,
     pub lower: LowerOptions,
     pub harden: HardenOptions,
+    /// Which stage of a staged migration to emit (default: everything).
+    pub stage: crate::plan::StageOptions,
 }
 
 /// A staged migration plan. This is the hook the staged conversion fills in: until then
@@ -130,6 +132,12 @@ pub struct Conversion {
     pub plan: Option<Plan>,
     /// What the hardening pass added to each workload, and what it could not harden.
     pub report: harden::Report,
+    /// Stage 1: the bridges to the services left on the Compose host.
+    pub bridges: Vec<crate::plan::Bridge>,
+    /// Stage 1: `compose.bridge.yaml`, the override that publishes the stay-behind ports.
+    pub compose_override: Option<OutputFile>,
+    /// Stage 2: bridge objects it does not replace, to delete after applying, as (kind, name).
+    pub retire: Vec<(String, String)>,
 }
 
 impl Conversion {
@@ -145,7 +153,10 @@ impl Conversion {
 
     /// The files of an output layout (paths relative to the output folder).
     pub fn files(&self, layout: Layout, format: Format) -> Vec<OutputFile> {
-        emit::layout(self, layout, format)
+        let mut files = emit::layout(self, layout, format);
+        // The Compose override of stage 1 goes beside the manifests, written with them.
+        files.extend(self.compose_override.clone());
+        files
     }
 }
 
@@ -205,12 +216,39 @@ pub fn convert_with(
         }
         Err(f) => return Err(with_warnings(f, &diagnostics)),
     };
+    let stage = options.stage.stage;
+    let staged = if stage == crate::plan::Stage::All {
+        crate::plan::Staged {
+            objects,
+            ..Default::default()
+        }
+    } else {
+        let cls = crate::plan::classify(&loaded.project, fs);
+        match crate::plan::stage(&loaded.project, &cls, objects, &options.stage) {
+            Ok(s) => s,
+            Err(f) => return Err(with_warnings(f, &diagnostics)),
+        }
+    };
+    diagnostics.extend(staged.warnings.iter().cloned());
+    // A staged conversion is one stage of the plan: the Kustomize layout gives it its folder.
+    let plan = (stage != crate::plan::Stage::All).then(|| Plan {
+        stages: vec![Stage {
+            name: match stage {
+                crate::plan::Stage::Stateless => "stage-1-stateless".into(),
+                _ => "stage-2-stateful".into(),
+            },
+            objects: staged.objects.clone(),
+        }],
+    });
     Ok(Conversion {
         project: loaded.project,
-        objects,
+        objects: staged.objects,
         diagnostics,
-        plan: None,
+        plan,
         report,
+        bridges: staged.bridges,
+        compose_override: staged.compose_override,
+        retire: staged.retire,
     })
 }
 

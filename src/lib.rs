@@ -3,7 +3,9 @@
 //! The pipeline, one module per stage:
 //! [`compose::load`] (files to a typed [`compose::Project`]) → [`lower::lower`] (project to
 //! Kubernetes objects) → [`harden::apply`] (probes, resources, security contexts) →
-//! [`emit::render`] (objects to YAML or JSON, or a whole [`Layout`]).
+//! [`emit::render`] (objects to YAML or JSON, or a whole [`Layout`]). [`plan`] splits a
+//! migration in stages: stateless services first, bridged to the stateful ones left on the
+//! Compose host.
 //!
 //! [`convert`] runs them all on sources held in memory; [`convert_with`] on any
 //! [`compose::FileSystem`]. Neither prints, exits, keeps global state or reads the process
@@ -33,6 +35,7 @@ pub mod diag;
 pub mod emit;
 pub mod harden;
 pub mod lower;
+pub mod plan;
 pub mod report;
 
 pub use convert::{Conversion, Input, Options, ProjectOptions, convert, convert_with};

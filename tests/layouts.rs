@@ -91,6 +91,10 @@ fn helm_values_hold_what_changes_per_environment() {
             "templates/db-deployment.yaml",
             "templates/model-deployment.yaml",
             "templates/web-deployment.yaml",
+            "templates/web-poddisruptionbudget.yaml",
+            "templates/default-deny-ingress-networkpolicy.yaml",
+            "templates/network-default-networkpolicy.yaml",
+            "templates/web-published-networkpolicy.yaml",
         ]
     );
     insta::assert_snapshot!("helm_values", files[1].contents);

@@ -342,6 +342,7 @@ pub fn service(
             "kompose.volume.type" => st.volume_type = Some(v.clone()),
             "kompose.volume.subpath" => st.volume_subpath = Some(v.clone()),
             "kompose.service.name_override" => st.name_override = Some(v.clone()),
+            "kubeferry.stateful" => st.stateful = Some(boolean(&vv).map_err(e)?),
             "kompose.init.containers.image" => {
                 st.init_container
                     .get_or_insert_with(|| InitContainerSettings {

@@ -9,7 +9,7 @@ mod env;
 mod gpu;
 mod hpa;
 mod ingress;
-mod known_ports;
+pub(crate) mod known_ports;
 mod models;
 pub mod names;
 pub mod object;

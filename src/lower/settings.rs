@@ -71,8 +71,13 @@ pub fn apply(cx: &mut Ctx<'_>, name: &str, svc: &Service, spec: &mut PodSpec) {
 
 fn container(cx: &mut Ctx<'_>, name: &str, svc: &Service, c: &mut Container) {
     let st = &svc.settings;
-    if let Some(p) = &st.image_pull_policy {
-        c.image_pull_policy = Some(p.clone());
+    // An invalid policy is left to the hardening pass, which names it in a warning.
+    if let Some(p) = st
+        .image_pull_policy
+        .as_deref()
+        .filter(|p| matches!(*p, "Always" | "IfNotPresent" | "Never"))
+    {
+        c.image_pull_policy = Some(p.to_string());
     }
     // Readiness starts from the healthcheck's probe; liveness too.
     for (kind, over) in [("readiness", &st.readiness), ("liveness", &st.liveness)] {

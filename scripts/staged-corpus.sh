@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Staged migration on every `ok` case of the realworld corpus: `kubeferry plan` (Markdown and
+# JSON) into OUT/plans/<case>.{md,json}, then `convert --stage stateless` (bridges to 10.0.0.5)
+# and `--stage stateful` into OUT/stages/<case>/{stage1,stage2}/. Any failing command fails the
+# script. With --validate, OUT/stages is then checked with the offline validator at 1.30 and
+# 1.37 (each Compose override file is moved to OUT/plans first: it is not a manifest).
+#
+#   scripts/staged-corpus.sh OUT [--validate] [-- convert flags...]
+set -uo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+shared="${SHARED_DIR:-$here/../shared}"
+bin="${KUBEFERRY_BIN:-$here/target/release/kubeferry}"
+out="$1"; shift
+validate=0; if [ "${1:-}" = "--validate" ]; then validate=1; shift; fi
+[ "${1:-}" = "--" ] && shift
+extra=("$@")
+rm -rf "$out"; mkdir -p "$out"
+out="$(cd "$out" && pwd)"
+root="$shared/corpus/realworld"
+ok=0; failed=0; overrides=0
+while IFS=$'\t' read -r id dir files envf profs vars expect _; do
+  [ "$id" = case ] && continue
+  [ "$expect" = ok ] || continue
+  args=()
+  IFS=',' read -r -a parts <<< "$files"; for p in "${parts[@]}"; do args+=(-f "$p"); done
+  if [ "$envf" != "-" ]; then IFS=',' read -r -a parts <<< "$envf"; for p in "${parts[@]}"; do args+=(--env-file "$p"); done; fi
+  if [ "$profs" != "-" ]; then IFS=',' read -r -a parts <<< "$profs"; for p in "${parts[@]}"; do args+=(--profile "$p"); done; fi
+  envv=(); [ "$vars" != "-" ] && read -r -a envv <<< "$vars"
+  mkdir -p "$out/plans" "$out/stages/$id"
+  run() { (cd "$root/$dir" && env -i PATH="$PATH" HOME="${HOME:-/}" PWD="$root/$dir" "${envv[@]}" "$bin" "$@"); }
+  err="$out/plans/$id.err"
+  if run plan "${args[@]}" > "$out/plans/$id.md" 2> "$err" \
+     && run plan "${args[@]}" --format json > "$out/plans/$id.json" 2>> "$err" \
+     && run convert "${args[@]}" -q --stage stateless --compose-host 10.0.0.5 -o "$out/stages/$id/stage1" "${extra[@]}" 2>> "$err" \
+     && run convert "${args[@]}" -q --stage stateful -o "$out/stages/$id/stage2" "${extra[@]}" 2>> "$err"; then
+    ok=$((ok+1))
+    rm -f "$err"
+    if [ -f "$out/stages/$id/stage1/compose.bridge.yaml" ]; then
+      overrides=$((overrides+1))
+      mv "$out/stages/$id/stage1/compose.bridge.yaml" "$out/plans/$id.compose.bridge.yaml"
+    fi
+  else
+    failed=$((failed+1)); echo "FAILED $id: $(head -3 "$err")"
+  fi
+done < "$root/cases.tsv"
+echo "staged-corpus: $ok cases planned and staged ($overrides with an override file), $failed failed"
+status=0; [ "$failed" -eq 0 ] || status=1
+if [ "$validate" = 1 ]; then
+  check="$shared/tools/k8s-check"
+  for v in 1.30 1.37; do
+    "$check/validate.py" "$out/stages" --k8s-version "$v" --no-checkov --scope dir --json > "$out/val-$v.json" 2>/dev/null || true
+    python3 - "$out/val-$v.json" "$v" <<'PY' || status=1
+import json, sys
+t = json.load(open(sys.argv[1]))["totals"]
+print(f"staged-corpus: Kubernetes {sys.argv[2]}: {t['objects']} objects, "
+      f"{t['schema_errors']} schema errors, {t['semantic_errors']} semantic errors")
+sys.exit(1 if t["schema_errors"] or t["semantic_errors"] else 0)
+PY
+  done
+fi
+exit $status

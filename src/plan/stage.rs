@@ -1,0 +1,404 @@
+//! Staging: the lowered (and hardened) objects of the whole project in, the objects of one
+//! stage out. Stage 1 (stateless) holds the stateless services' objects plus a bridge for each
+//! stay-behind service they reach, and the Compose override file; stage 2 (stateful) holds the
+//! rest, whose real Services replace the bridges; `all` is everything. Objects are never
+//! rebuilt here, only partitioned, so stage 1 then stage 2 gives exactly the objects of `all`.
+
+use super::bridge::{self, Bridge, ComposeHost};
+use super::classify::Classification;
+use super::override_file;
+use crate::compose::model::Project;
+use crate::diag::{Diagnostic, Failure, Location};
+use crate::emit::OutputFile;
+use crate::lower::{Object, names, object};
+use k8s_openapi::api::networking::v1::{
+    IPBlock, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPeer, NetworkPolicyPort,
+    NetworkPolicySpec,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Which part of the project to emit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Stage {
+    /// Stage 1: the stateless services, bridged to the stateful ones left on the Compose host.
+    Stateless,
+    /// Stage 2: the stateful services (and what they share with stage 1).
+    Stateful,
+    /// Everything at once.
+    #[default]
+    All,
+}
+
+/// Options of the staging pass, resolved once by the caller.
+#[derive(Clone, Debug, Default)]
+pub struct StageOptions {
+    pub stage: Stage,
+    /// Where the stay-behind services run; required by stage 1.
+    pub compose_host: Option<ComposeHost>,
+    /// The address the override file publishes the stay-behind ports on.
+    pub bridge_bind: Option<String>,
+    pub namespace: Option<String>,
+}
+
+/// The objects of one stage and what goes with them.
+#[derive(Debug, Default)]
+pub struct Staged {
+    pub objects: Vec<Object>,
+    /// Stage 1: the bridges made (the hardening pass may allow egress to them).
+    pub bridges: Vec<Bridge>,
+    /// Stage 1: `compose.bridge.yaml`, when some port needs publishing.
+    pub compose_override: Option<OutputFile>,
+    /// Stage 2: bridge objects that stage 2 does not replace by name and that must be deleted
+    /// after applying it, as (kind, name).
+    pub retire: Vec<(String, String)>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Staged {
+    /// Every output file of a folder: one per object, then the override file.
+    pub fn files(&self, format: crate::emit::Format) -> Vec<OutputFile> {
+        let mut files = crate::emit::render_files(&self.objects, format);
+        files.extend(self.compose_override.clone());
+        files
+    }
+}
+
+/// Select the objects of a stage. `objects` are the whole project's, in output order.
+pub fn stage(
+    project: &Project,
+    cls: &Classification,
+    objects: Vec<Object>,
+    opts: &StageOptions,
+) -> Result<Staged, Failure> {
+    if opts.stage == Stage::All {
+        return Ok(Staged {
+            objects,
+            ..Staged::default()
+        });
+    }
+    let (bridges, warnings) = bridge::bridges(project, cls);
+    let homes = homes(project, cls, &objects);
+    let want = |h: &Home| match (opts.stage, h) {
+        (_, Home::Both) => true,
+        (Stage::Stateless, Home::One(stateful)) => !stateful,
+        (_, Home::One(stateful)) => *stateful,
+    };
+    let mut out: Vec<Object> = objects
+        .into_iter()
+        .zip(homes)
+        .filter(|(_, h)| want(h))
+        .map(|(o, _)| o)
+        .collect();
+    let mut staged = Staged::default();
+    match opts.stage {
+        Stage::Stateless => {
+            let Some(host) = &opts.compose_host else {
+                return Err(Failure(vec![Diagnostic::error(
+                    "S001",
+                    Location::default(),
+                    "stage 1 (stateless) bridges to the services left on the Compose host: give its address with --compose-host",
+                )]));
+            };
+            let mut errors = Vec::new();
+            for b in &bridges {
+                match bridge::objects(b, host, project, opts.namespace.as_deref()) {
+                    Ok(objs) => out.extend(objs),
+                    Err(d) => errors.push(d),
+                }
+            }
+            if !errors.is_empty() {
+                return Err(Failure(errors));
+            }
+            if let ComposeHost::Ip(ip) = host
+                && let Some(p) = egress_policy(&out, &bridges, &ip.to_string(), project, opts)
+            {
+                out.push(Object::NetworkPolicy(p));
+            }
+            staged.compose_override = override_file::render(&bridges, opts.bridge_bind.as_deref())
+                .map(|contents| OutputFile {
+                    path: override_file::FILE_NAME.into(),
+                    contents,
+                });
+            staged.bridges = bridges;
+            staged.warnings = warnings;
+        }
+        Stage::Stateful => {
+            for b in &bridges {
+                // A bridge Service is replaced by the real one of the same name, if any.
+                let replaced = out
+                    .iter()
+                    .any(|o| matches!(o, Object::Service(_)) && o.name() == b.name);
+                if !replaced {
+                    staged.retire.push(("Service".into(), b.name.clone()));
+                }
+                staged
+                    .retire
+                    .push(("EndpointSlice".into(), bridge::slice_name(b)));
+            }
+            if restricts_egress(&out) {
+                staged
+                    .retire
+                    .push(("NetworkPolicy".into(), EGRESS_POLICY.into()));
+            }
+        }
+        Stage::All => {}
+    }
+    object::sort(&mut out);
+    staged.objects = out;
+    Ok(staged)
+}
+
+/// Which stage an object belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Home {
+    /// `true`: stage 2.
+    One(bool),
+    /// Needed by both stages (the namespace, objects both stages' pods use, shared policies).
+    Both,
+}
+
+fn homes(project: &Project, cls: &Classification, objects: &[Object]) -> Vec<Home> {
+    // Services' objects carry the service's name label.
+    let owner: BTreeMap<String, bool> = project
+        .services
+        .keys()
+        .map(|s| {
+            (
+                names::label_value(&names::service_name(s)),
+                cls.is_stateful(s),
+            )
+        })
+        .collect();
+    let by_name: BTreeMap<String, bool> = project
+        .services
+        .keys()
+        .map(|s| (names::service_name(s), cls.is_stateful(s)))
+        .collect();
+    // The service's name label; else, for kinds made per service, what they point at: the
+    // pods a NetworkPolicy selects, the Service an Ingress routes to, the workload an
+    // autoscaler or disruption budget is named after.
+    let owned = |o: &Object| -> Option<bool> {
+        let v = serde_json::to_value(o).ok()?;
+        let label = |p: &str| {
+            v.pointer(p)
+                .and_then(|l| l.get(names::NAME))
+                .and_then(|n| n.as_str())
+                .and_then(|n| owner.get(n).copied())
+        };
+        label("/metadata/labels").or_else(|| match o {
+            Object::NetworkPolicy(_) => label("/spec/podSelector/matchLabels").or_else(|| {
+                // The hardening pass selects members with `name In [...]`: the policy goes
+                // with them when they all move in the same stage.
+                let exprs = v
+                    .pointer("/spec/podSelector/matchExpressions")?
+                    .as_array()?;
+                let values = exprs.iter().find_map(|e| {
+                    (e.get("key")?.as_str()? == names::NAME && e.get("operator")?.as_str()? == "In")
+                        .then(|| e.get("values")?.as_array())
+                        .flatten()
+                })?;
+                let homes: BTreeSet<bool> = values
+                    .iter()
+                    .filter_map(|n| owner.get(n.as_str()?).copied())
+                    .collect();
+                (homes.len() == 1).then(|| *homes.iter().next().unwrap_or(&false))
+            }),
+            Object::Ingress(_) => v
+                .pointer("/spec/rules/0/http/paths/0/backend/service/name")
+                .or_else(|| v.pointer("/spec/defaultBackend/service/name"))
+                .and_then(|n| n.as_str())
+                .and_then(|n| by_name.get(n).copied()),
+            Object::HorizontalPodAutoscaler(_) | Object::PodDisruptionBudget(_) => {
+                by_name.get(o.name()).copied()
+            }
+            _ => None,
+        })
+    };
+    // Project-level objects go where the pods that use them go.
+    let mut used: [BTreeSet<(&'static str, String)>; 2] = Default::default();
+    for o in objects {
+        if let (Some(stateful), Some(_)) = (owned(o), o.pod_spec()) {
+            let v = serde_json::to_value(o).unwrap_or_default();
+            references(&v, None, &mut used[stateful as usize]);
+        }
+    }
+    objects
+        .iter()
+        .map(|o| {
+            if let Some(stateful) = owned(o) {
+                return Home::One(stateful);
+            }
+            let key = (o.kind(), o.name().to_string());
+            match (used[0].contains(&key), used[1].contains(&key)) {
+                (true, true) => Home::Both,
+                (true, false) => Home::One(false),
+                (false, true) => Home::One(true),
+                (false, false) => match o {
+                    Object::Namespace(_) | Object::NetworkPolicy(_) => Home::Both,
+                    _ => Home::One(true),
+                },
+            }
+        })
+        .collect()
+}
+
+/// Collect the (kind, name) of the ConfigMaps, Secrets, claims and claim templates a pod
+/// template refers to.
+fn references(
+    v: &serde_json::Value,
+    parent: Option<&str>,
+    out: &mut BTreeSet<(&'static str, String)>,
+) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, child) in m {
+                let s = child.as_str().map(str::to_string);
+                match (k.as_str(), parent, s) {
+                    ("claimName", _, Some(n)) => {
+                        out.insert(("PersistentVolumeClaim", n));
+                    }
+                    ("secretName", _, Some(n)) => {
+                        out.insert(("Secret", n));
+                    }
+                    ("resourceClaimTemplateName", _, Some(n)) => {
+                        out.insert(("ResourceClaimTemplate", n));
+                    }
+                    ("name", Some("configMap" | "configMapRef" | "configMapKeyRef"), Some(n)) => {
+                        out.insert(("ConfigMap", n));
+                    }
+                    (
+                        "name",
+                        Some("secret" | "secretRef" | "secretKeyRef" | "imagePullSecrets"),
+                        Some(n),
+                    ) => {
+                        out.insert(("Secret", n));
+                    }
+                    _ => references(child, Some(k), out),
+                }
+            }
+        }
+        serde_json::Value::Array(a) => {
+            for child in a {
+                references(child, parent, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The name of the policy that lets stage 1's pods reach the Compose host.
+pub const EGRESS_POLICY: &str = "allow-egress-to-compose-host";
+
+/// Whether a NetworkPolicy among the objects restricts egress.
+fn restricts_egress(objects: &[Object]) -> bool {
+    objects.iter().any(|o| match o {
+        Object::NetworkPolicy(p) => p
+            .spec
+            .as_ref()
+            .and_then(|s| s.policy_types.as_ref())
+            .is_some_and(|t| t.iter().any(|t| t == "Egress")),
+        _ => false,
+    })
+}
+
+/// When the objects already restrict egress (a NetworkPolicy with policy type Egress), a
+/// policy that lets the pods that use a bridge reach the Compose host on the bridged ports.
+/// NetworkPolicies add up, so this one only opens; without an egress restriction it is not
+/// made, since on its own it would close everything else.
+fn egress_policy(
+    objects: &[Object],
+    bridges: &[Bridge],
+    host_ip: &str,
+    project: &Project,
+    opts: &StageOptions,
+) -> Option<NetworkPolicy> {
+    if !restricts_egress(objects) || bridges.is_empty() {
+        return None;
+    }
+    let users: BTreeSet<String> = bridges
+        .iter()
+        .flat_map(|b| &b.used_by)
+        .map(|u| names::label_value(&names::service_name(u)))
+        .collect();
+    let prefix = if host_ip.contains(':') { 128 } else { 32 };
+    let mut ports: Vec<NetworkPolicyPort> = Vec::new();
+    for p in bridges.iter().flat_map(|b| &b.ports) {
+        let np = NetworkPolicyPort {
+            port: Some(IntOrString::Int(p.host_port as i32)),
+            protocol: Some(p.protocol.clone()),
+            end_port: None,
+        };
+        if !ports.contains(&np) {
+            ports.push(np);
+        }
+    }
+    ports.sort_by_key(|p| (p.protocol.clone(), format!("{:?}", p.port)));
+    Some(NetworkPolicy {
+        metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+            name: Some(EGRESS_POLICY.into()),
+            namespace: opts.namespace.clone(),
+            labels: Some({
+                let mut l = names::project_labels(&project.name);
+                l.insert(bridge::BRIDGE_LABEL.into(), bridge::BRIDGE_VALUE.into());
+                l
+            }),
+            ..Default::default()
+        },
+        spec: Some(NetworkPolicySpec {
+            pod_selector: Some(LabelSelector {
+                match_labels: Some(BTreeMap::from([(
+                    names::PART_OF.to_string(),
+                    names::label_value(&project.name),
+                )])),
+                match_expressions: Some(vec![LabelSelectorRequirement {
+                    key: names::NAME.into(),
+                    operator: "In".into(),
+                    values: Some(users.into_iter().collect()),
+                }]),
+            }),
+            policy_types: Some(vec!["Egress".into()]),
+            egress: Some(vec![NetworkPolicyEgressRule {
+                to: Some(vec![NetworkPolicyPeer {
+                    ip_block: Some(IPBlock {
+                        cidr: format!("{host_ip}/{prefix}"),
+                        except: None,
+                    }),
+                    ..Default::default()
+                }]),
+                ports: Some(ports),
+            }]),
+            ingress: None,
+        }),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::references;
+    use serde_json::json;
+
+    #[test]
+    fn pod_references() {
+        let v = json!({"spec": {"volumes": [
+            {"name": "a", "persistentVolumeClaim": {"claimName": "data"}},
+            {"name": "b", "configMap": {"name": "cfg"}},
+            {"name": "c", "secret": {"secretName": "s1"}},
+            {"name": "d", "projected": {"sources": [{"secret": {"name": "s2"}}]}}
+        ], "containers": [{"name": "x", "env": [{"name": "E", "valueFrom": {"secretKeyRef": {"name": "s3", "key": "k"}}}]}]}});
+        let mut out = Default::default();
+        references(&v, None, &mut out);
+        let names: Vec<String> = out.iter().map(|(k, n)| format!("{k}/{n}")).collect();
+        assert_eq!(
+            names,
+            [
+                "ConfigMap/cfg",
+                "PersistentVolumeClaim/data",
+                "Secret/s1",
+                "Secret/s2",
+                "Secret/s3"
+            ]
+        );
+    }
+}

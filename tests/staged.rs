@@ -1,0 +1,717 @@
+//! Staged migration on the agent-stack fixture: the plan, stage 1 with its bridges and override
+//! file, stage 2, and the promise that stage 1 then stage 2 ends where `--stage all` does.
+
+use kubeferry::compose::{self, FileSystem, LoadOptions, MemoryFs, Project, RealFs};
+use kubeferry::emit::{self, Format};
+use kubeferry::harden::{self, HardenOptions};
+use kubeferry::lower::{self, LowerOptions, Object};
+use kubeferry::plan::{self, ComposeHost, PlanOptions, Stage, StageOptions, Staged};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn fixture_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/staged/agent-stack")
+}
+
+fn load_file(file: &str) -> Project {
+    let dir = fixture_dir();
+    let opts = LoadOptions {
+        files: vec![file.into()],
+        working_dir: dir.to_string_lossy().into_owned(),
+        ..LoadOptions::default()
+    };
+    compose::load(&opts, &RealFs::default())
+        .expect("fixture loads")
+        .project
+}
+
+fn load_str(yaml: &str) -> (Project, MemoryFs) {
+    let fs = MemoryFs::new().with("/p/compose.yaml", yaml);
+    let opts = LoadOptions {
+        files: vec!["compose.yaml".into()],
+        working_dir: "/p".into(),
+        ..LoadOptions::default()
+    };
+    let project = compose::load(&opts, &fs).expect("loads").project;
+    (project, fs)
+}
+
+/// Lower and harden the whole project, as `convert` does before staging.
+fn objects(project: &Project, fs: &dyn FileSystem) -> Vec<Object> {
+    let mut objects = lower::lower(project, &LowerOptions::default(), fs)
+        .expect("lowers")
+        .objects;
+    harden::apply(&mut objects, project, &HardenOptions::default()).expect("hardens");
+    objects
+}
+
+fn run(project: &Project, stage: Stage, host: Option<&str>) -> Result<Staged, String> {
+    let fs = RealFs::default();
+    let cls = plan::classify(project, &fs);
+    let opts = StageOptions {
+        stage,
+        compose_host: host.map(|h| ComposeHost::parse(h).unwrap()),
+        bridge_bind: Some("10.0.0.5".into()),
+        namespace: None,
+    };
+    plan::stage(project, &cls, objects(project, &fs), &opts).map_err(|f| f.to_string())
+}
+
+fn ids(objects: &[Object]) -> Vec<String> {
+    objects
+        .iter()
+        .map(|o| format!("{}/{}", o.kind(), o.name()))
+        .collect()
+}
+
+/// Apply stage 1, then stage 2 (replacing by kind and name), then delete what stage 2 retires.
+fn apply_in_stages(s1: &Staged, s2: &Staged) -> BTreeMap<String, String> {
+    let mut cluster = BTreeMap::new();
+    for o in s1.objects.iter().chain(&s2.objects) {
+        cluster.insert(
+            format!("{}/{}", o.kind(), o.name()),
+            emit::render(std::slice::from_ref(o), Format::Yaml),
+        );
+    }
+    for (kind, name) in &s2.retire {
+        cluster.remove(&format!("{kind}/{name}"));
+    }
+    cluster
+}
+
+fn as_map(objects: &[Object]) -> BTreeMap<String, String> {
+    objects
+        .iter()
+        .map(|o| {
+            (
+                format!("{}/{}", o.kind(), o.name()),
+                emit::render(std::slice::from_ref(o), Format::Yaml),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn plan_markdown_and_json() {
+    let project = load_file("compose.yaml");
+    let opts = PlanOptions {
+        compose_host: Some(ComposeHost::parse("10.0.0.5").unwrap()),
+        bridge_bind: Some("10.0.0.5".into()),
+        namespace: None,
+    };
+    let p = plan::plan(&project, &RealFs::default(), &opts);
+    let stateful: Vec<&String> = p
+        .classification
+        .iter()
+        .filter(|(_, c)| c.stateful)
+        .map(|(s, _)| s)
+        .collect();
+    assert_eq!(stateful, ["db", "qdrant"]);
+    assert_eq!(
+        p.stage1
+            .iter()
+            .find(|m| m.service == "agent")
+            .unwrap()
+            .reaches,
+        ["db", "qdrant"]
+    );
+    insta::assert_snapshot!("plan_markdown", plan::markdown(&p));
+    insta::assert_snapshot!("plan_json", serde_json::to_string_pretty(&p).unwrap());
+}
+
+#[test]
+fn stage1_with_an_ip_host() {
+    let project = load_file("compose.yaml");
+    let s1 = run(&project, Stage::Stateless, Some("10.0.0.5")).unwrap();
+    assert_eq!(
+        ids(&s1.objects),
+        [
+            "ConfigMap/gateway-nginx-conf",
+            "PersistentVolumeClaim/hf-cache",
+            "Service/agent",
+            "Service/cache",
+            "Service/db",
+            "Service/gateway",
+            "Service/model",
+            "Service/qdrant",
+            "EndpointSlice/db-compose-host",
+            "EndpointSlice/qdrant-compose-host",
+            "Deployment/agent",
+            "Deployment/cache",
+            "Deployment/gateway",
+            "Deployment/model",
+            "NetworkPolicy/default-deny-ingress",
+            "NetworkPolicy/gateway-published",
+            "NetworkPolicy/network-default",
+        ]
+    );
+    let file = s1
+        .compose_override
+        .as_ref()
+        .expect("db's port needs publishing");
+    assert_eq!(file.path, "compose.bridge.yaml");
+    insta::assert_snapshot!("stage1_ip", emit::render(&s1.objects, Format::Yaml));
+    insta::assert_snapshot!("stage1_compose_bridge", file.contents);
+    // The override file is a Compose file that loads on top of the project's.
+    let dir = tempdir("override");
+    std::fs::copy(fixture_dir().join("compose.yaml"), dir.join("compose.yaml")).unwrap();
+    std::fs::write(dir.join("compose.bridge.yaml"), &file.contents).unwrap();
+    let opts = LoadOptions {
+        files: vec!["compose.yaml".into(), "compose.bridge.yaml".into()],
+        working_dir: dir.to_string_lossy().into_owned(),
+        ..LoadOptions::default()
+    };
+    let merged = compose::load(&opts, &RealFs::default()).unwrap().project;
+    let db = &merged.services["db"].ports;
+    assert_eq!(db.len(), 1);
+    assert_eq!(
+        (
+            db[0].target,
+            db[0].published.as_deref(),
+            db[0].host_ip.as_deref()
+        ),
+        (5432, Some("5432"), Some("10.0.0.5"))
+    );
+    // Qdrant is already published: the override leaves it alone.
+    assert_eq!(merged.services["qdrant"].ports.len(), 1);
+}
+
+#[test]
+fn stage1_with_a_dns_host() {
+    let project = load_file("compose.yaml");
+    let s1 = run(
+        &project,
+        Stage::Stateless,
+        Some("compose-host.internal.example"),
+    )
+    .unwrap();
+    assert!(
+        !ids(&s1.objects)
+            .iter()
+            .any(|i| i.starts_with("EndpointSlice/"))
+    );
+    let bridges: Vec<String> = s1
+        .objects
+        .iter()
+        .filter(|o| ["db", "qdrant"].contains(&o.name()) && o.kind() == "Service")
+        .map(|o| emit::render(std::slice::from_ref(o), Format::Yaml))
+        .collect();
+    insta::assert_snapshot!("stage1_dns_bridges", bridges.join("---\n"));
+}
+
+#[test]
+fn stage2_replaces_the_bridges() {
+    let project = load_file("compose.yaml");
+    let s2 = run(&project, Stage::Stateful, None).unwrap();
+    assert_eq!(
+        ids(&s2.objects),
+        [
+            "PersistentVolumeClaim/pgdata",
+            "PersistentVolumeClaim/qdrant-data",
+            "Service/db",
+            "Service/qdrant",
+            "Deployment/db",
+            "Deployment/qdrant",
+            "NetworkPolicy/default-deny-ingress",
+            "NetworkPolicy/network-default",
+            "NetworkPolicy/qdrant-published",
+        ]
+    );
+    assert_eq!(
+        s2.retire,
+        [
+            ("EndpointSlice".to_string(), "db-compose-host".to_string()),
+            (
+                "EndpointSlice".to_string(),
+                "qdrant-compose-host".to_string()
+            ),
+        ]
+    );
+    assert!(s2.compose_override.is_none());
+    insta::assert_snapshot!("stage2", emit::render(&s2.objects, Format::Yaml));
+}
+
+#[test]
+fn stage1_then_stage2_equals_all() {
+    let project = load_file("compose.yaml");
+    let all = run(&project, Stage::All, None).unwrap();
+    let s2 = run(&project, Stage::Stateful, None).unwrap();
+    for host in ["10.0.0.5", "fd00::5", "compose-host.internal.example"] {
+        let s1 = run(&project, Stage::Stateless, Some(host)).unwrap();
+        let staged = apply_in_stages(&s1, &s2);
+        let everything = as_map(&all.objects);
+        assert_eq!(
+            staged.keys().collect::<Vec<_>>(),
+            everything.keys().collect::<Vec<_>>(),
+            "{host}"
+        );
+        assert_eq!(staged, everything, "{host}");
+        assert!(
+            !staged.values().any(|y| y.contains("kubeferry.io/bridge")),
+            "a bridge is left ({host})"
+        );
+    }
+    // Without --stage, convert emits exactly what --stage all does.
+    let fs = RealFs::default();
+    assert_eq!(
+        emit::render(&all.objects, Format::Yaml),
+        emit::render(&objects(&project, &fs), Format::Yaml)
+    );
+}
+
+#[test]
+fn dns_host_cannot_remap_a_port() {
+    let project = load_file("mismatch.yaml");
+    let err = run(
+        &project,
+        Stage::Stateless,
+        Some("compose-host.internal.example"),
+    )
+    .unwrap_err();
+    assert!(err.contains("error[S003]"), "{err}");
+    assert!(err.contains("services.db.ports"), "{err}");
+    assert!(
+        err.contains("clients dial `db:5432`, but the Compose host serves it on port 15432"),
+        "{err}"
+    );
+    assert!(err.contains("give --compose-host as an IP address, or publish `db` on the same port"));
+    // The plan says so early, as a warning.
+    let p = plan::plan(
+        &project,
+        &RealFs::default(),
+        &PlanOptions {
+            compose_host: Some(ComposeHost::parse("compose-host.internal.example").unwrap()),
+            ..PlanOptions::default()
+        },
+    );
+    assert_eq!(
+        p.warnings.iter().map(|w| w.code).collect::<Vec<_>>(),
+        ["S003"]
+    );
+    // An IP address can: the Service keeps 5432 and the endpoint is the published 15432.
+    let s1 = run(&project, Stage::Stateless, Some("10.0.0.5")).unwrap();
+    let slice = s1
+        .objects
+        .iter()
+        .find(|o| o.kind() == "EndpointSlice")
+        .unwrap();
+    let v = serde_json::to_value(slice).unwrap();
+    assert_eq!(v["ports"][0]["port"], 15432);
+    let svc = s1
+        .objects
+        .iter()
+        .find(|o| o.kind() == "Service" && o.name() == "db")
+        .unwrap();
+    let v = serde_json::to_value(svc).unwrap();
+    assert_eq!(v["spec"]["ports"][0]["port"], 5432);
+    assert_eq!(v["spec"]["ports"][0]["targetPort"], 15432);
+    assert!(s1.compose_override.is_none(), "db is already published");
+}
+
+#[test]
+fn stage1_needs_a_compose_host() {
+    let project = load_file("compose.yaml");
+    let err = run(&project, Stage::Stateless, None).unwrap_err();
+    assert!(
+        err.contains("S001") && err.contains("--compose-host"),
+        "{err}"
+    );
+    assert!(ComposeHost::parse("127.0.0.1").is_err());
+    assert!(ComposeHost::parse("localhost").is_err());
+    assert!(ComposeHost::parse("Not A Host").is_err());
+    assert_eq!(
+        ComposeHost::parse("10.1.2.3").unwrap(),
+        ComposeHost::Ip("10.1.2.3".parse().unwrap())
+    );
+}
+
+#[test]
+fn classification_rules() {
+    let (project, fs) = load_str(
+        r#"
+services:
+  app:
+    image: example/app
+    environment:
+      DB_HOST: pg
+      PG_USER: cache
+    command: ["serve", "--broker", "queue"]
+    volumes:
+      - shared:/srv/shared:ro
+      - ./app.conf:/app/app.conf
+      - /var/run/docker.sock:/var/run/docker.sock
+  uploads:
+    image: example/uploads
+    volumes:
+      - ./uploads:/srv/uploads
+  pg:
+    image: postgres:16
+  cache:
+    image: valkey/valkey:8
+    command: valkey-server --appendonly yes
+  memo:
+    image: redis:7
+  queue:
+    image: nats:2
+    command: ["-js"]
+  pinned:
+    image: postgres:16
+    labels:
+      kubeferry.stateful: "false"
+  sidecar:
+    image: example/logger
+    network_mode: service:uploads
+  minio:
+    image: example/silo:2026
+    volumes:
+      - objects:/data
+  logger:
+    image: example/logger
+    volumes:
+      - ./logs:/app/logs
+      - ./conf:/app/conf
+volumes:
+  shared:
+  objects:
+"#,
+    );
+    let cls = plan::classify(&project, &fs);
+    let verdict = |s: &str| {
+        let c = &cls.services[s];
+        (c.stateful, c.reasons.join("; "))
+    };
+    assert_eq!(
+        verdict("app"),
+        (false, "no data volume and no datastore image".into())
+    );
+    assert_eq!(
+        verdict("uploads"),
+        (
+            true,
+            "host directory ./uploads bind-mounted read-write at /srv/uploads".into()
+        )
+    );
+    assert_eq!(
+        verdict("pg"),
+        (true, "PostgreSQL image: a datastore".into())
+    );
+    assert_eq!(
+        verdict("cache"),
+        (
+            true,
+            "Valkey image with persistence (--appendonly yes)".into()
+        )
+    );
+    assert!(!verdict("memo").0);
+    assert_eq!(
+        verdict("queue"),
+        (
+            true,
+            "NATS image with persistence (JetStream enabled)".into()
+        )
+    );
+    assert_eq!(
+        verdict("pinned"),
+        (
+            false,
+            "label kubeferry.stateful: false (set in the Compose file)".into()
+        )
+    );
+    assert!(verdict("sidecar").0, "a sidecar moves with its pod");
+    assert_eq!(
+        verdict("minio"),
+        (
+            true,
+            "named volume `objects` mounted read-write at /data; named `minio` (image example/silo:2026 is not one kubeferry knows): taken for MinIO"
+                .into()
+        )
+    );
+    assert_eq!(
+        verdict("logger"),
+        (
+            false,
+            "mounts only caches, logs or configuration (/app/logs), and no datastore image".into()
+        )
+    );
+    // `DB_HOST: pg` names a host; `PG_USER: cache` does not; `--broker queue` does.
+    assert_eq!(cls.services["app"].reaches, ["pg", "queue"]);
+    assert_eq!(cls.stay_behind_reached_by("app"), ["pg", "queue"]);
+}
+
+#[test]
+fn shared_data_is_copied_once_and_jobs_copy_nothing() {
+    let (project, fs) = load_str(
+        r#"
+services:
+  init:
+    image: busybox
+    command: ["chown", "-R", "1000", "/storage"]
+    volumes:
+      - ./storage:/storage
+  api:
+    image: example/api
+    volumes:
+      - ./storage:/app/storage
+    depends_on:
+      init:
+        condition: service_completed_successfully
+  worker:
+    image: example/api
+    volumes:
+      - ./storage:/app/storage
+"#,
+    );
+    let p = plan::plan(&project, &fs, &PlanOptions::default());
+    let steps = |s: &str| -> Vec<String> {
+        p.stage2
+            .iter()
+            .find(|k| k.service == s)
+            .unwrap()
+            .steps
+            .iter()
+            .map(|x| format!("{} {:?}", x.description, x.commands))
+            .collect()
+    };
+    assert_eq!(
+        steps("init"),
+        ["`init` runs once to completion (a Job): there is nothing to restore into it. []"]
+    );
+    let api = steps("api");
+    assert_eq!(api.len(), 2);
+    assert!(
+        api[0].contains("tar -C ./storage -czf api-app-storage.tgz ."),
+        "{api:?}"
+    );
+    assert_eq!(
+        steps("worker"),
+        [
+            "The host directory `./storage` at /app/storage is also mounted by `api` and is copied with it (in the cluster both need the same claim, ReadWriteMany if their pods can land on different nodes). []"
+        ]
+    );
+}
+
+#[test]
+fn egress_to_the_compose_host_is_allowed_when_egress_is_restricted() {
+    use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicySpec};
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+    let project = load_file("compose.yaml");
+    let fs = RealFs::default();
+    let cls = plan::classify(&project, &fs);
+    let opts = StageOptions {
+        stage: Stage::Stateless,
+        compose_host: Some(ComposeHost::parse("10.0.0.5").unwrap()),
+        bridge_bind: None,
+        namespace: None,
+    };
+    // Without an egress restriction no egress policy is made: alone it would close all other
+    // egress (the hardening pass's ingress policies do not restrict egress).
+    let s1 = plan::stage(&project, &cls, objects(&project, &fs), &opts).unwrap();
+    assert!(
+        !ids(&s1.objects)
+            .iter()
+            .any(|i| i == "NetworkPolicy/allow-egress-to-compose-host")
+    );
+    // With a default-deny egress policy (as a hardening pass makes), the bridges are let out.
+    let mut all = objects(&project, &fs);
+    all.push(default_deny());
+    // A policy for the pods of `db` goes with `db`.
+    all.push(Object::NetworkPolicy(NetworkPolicy {
+        metadata: ObjectMeta {
+            name: Some("db-ingress".into()),
+            ..Default::default()
+        },
+        spec: Some(NetworkPolicySpec {
+            pod_selector: Some(LabelSelector {
+                match_labels: Some(
+                    [("app.kubernetes.io/name".to_string(), "db".to_string())].into(),
+                ),
+                ..Default::default()
+            }),
+            policy_types: Some(vec!["Ingress".into()]),
+            ..Default::default()
+        }),
+    }));
+    let s2 = plan::stage(
+        &project,
+        &cls,
+        all.clone(),
+        &StageOptions {
+            stage: Stage::Stateful,
+            ..opts.clone()
+        },
+    )
+    .unwrap();
+    let s2_ids = ids(&s2.objects);
+    assert!(s2_ids.contains(&"NetworkPolicy/default-deny".to_string()));
+    assert!(s2_ids.contains(&"NetworkPolicy/db-ingress".to_string()));
+    assert!(s2.retire.contains(&(
+        "NetworkPolicy".into(),
+        "allow-egress-to-compose-host".into()
+    )));
+    let s1 = plan::stage(&project, &cls, all, &opts).unwrap();
+    let names = ids(&s1.objects);
+    assert!(names.contains(&"NetworkPolicy/default-deny".to_string()));
+    assert!(!names.contains(&"NetworkPolicy/db-ingress".to_string()));
+    let allow = s1
+        .objects
+        .iter()
+        .find(|o| o.name() == "allow-egress-to-compose-host")
+        .expect("an allow policy");
+    insta::assert_snapshot!(
+        "stage1_egress_policy",
+        emit::render(std::slice::from_ref(allow), Format::Yaml)
+    );
+}
+
+/// A default-deny policy, as a hardening pass that restricts egress makes.
+fn default_deny() -> Object {
+    use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicySpec};
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+    Object::NetworkPolicy(NetworkPolicy {
+        metadata: ObjectMeta {
+            name: Some("default-deny".into()),
+            ..Default::default()
+        },
+        spec: Some(NetworkPolicySpec {
+            pod_selector: Some(LabelSelector::default()),
+            policy_types: Some(vec!["Ingress".into(), "Egress".into()]),
+            ..Default::default()
+        }),
+    })
+}
+
+fn tempdir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("kubeferry-staged-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Every stage's output passes the offline validator at 1.30 and 1.37 with 0 schema and 0
+/// semantic errors (skipped when ../shared is absent).
+#[test]
+fn every_stage_validates() {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    let validator = shared.join("tools/k8s-check/validate.py");
+    let python = std::env::var("HOME")
+        .map(|h| PathBuf::from(h).join(".cache/k8s-check-venv/bin/python"))
+        .unwrap_or_default();
+    if !validator.exists() || !python.exists() {
+        eprintln!("note: ../shared or the validator's venv is absent: validation skipped");
+        return;
+    }
+    let project = load_file("compose.yaml");
+    let mut outputs = vec![
+        ("all", run(&project, Stage::All, None).unwrap()),
+        ("stage2", run(&project, Stage::Stateful, None).unwrap()),
+    ];
+    for (tag, host) in [
+        ("stage1-ip", "10.0.0.5"),
+        ("stage1-ipv6", "fd00::5"),
+        ("stage1-dns", "compose-host.internal.example"),
+    ] {
+        outputs.push((tag, run(&project, Stage::Stateless, Some(host)).unwrap()));
+    }
+    let fs = RealFs::default();
+    let mut restricted = objects(&project, &fs);
+    restricted.push(default_deny());
+    let egress = plan::stage(
+        &project,
+        &plan::classify(&project, &fs),
+        restricted,
+        &StageOptions {
+            stage: Stage::Stateless,
+            compose_host: Some(ComposeHost::parse("10.0.0.5").unwrap()),
+            ..StageOptions::default()
+        },
+    )
+    .unwrap();
+    assert!(ids(&egress.objects).contains(&"NetworkPolicy/allow-egress-to-compose-host".into()));
+    outputs.push(("stage1-egress", egress));
+    for (tag, staged) in outputs {
+        let dir = tempdir(tag);
+        // The manifests only: the override file is a Compose file.
+        for f in emit::render_files(&staged.objects, Format::Yaml) {
+            std::fs::write(dir.join(&f.path), &f.contents).unwrap();
+        }
+        for version in ["1.30", "1.37"] {
+            let out = std::process::Command::new(&python)
+                .arg(&validator)
+                .arg(&dir)
+                .args(["--k8s-version", version, "--no-checkov", "--summary"])
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                text.contains("(0 schema errors, 0 semantic errors)"),
+                "{tag} at {version}:\n{text}{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// The command line writes the override file with the manifests, refuses stage 1 without an
+/// output folder, and tells what to delete after stage 2.
+#[test]
+fn command_line() {
+    let bin = env!("CARGO_BIN_EXE_kubeferry");
+    let out = tempdir("cli");
+    let dir = out.join("stage1");
+    let cli = |args: &[&str]| {
+        std::process::Command::new(bin)
+            .current_dir(fixture_dir())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let o = cli(&[
+        "convert",
+        "-q",
+        "--stage",
+        "stateless",
+        "--compose-host",
+        "10.0.0.5",
+        "--bridge-bind",
+        "10.0.0.5",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let project = load_file("compose.yaml");
+    let s1 = run(&project, Stage::Stateless, Some("10.0.0.5")).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(dir.join("compose.bridge.yaml")).unwrap(),
+        s1.compose_override.unwrap().contents
+    );
+    assert!(dir.join("db-compose-host-endpointslice.yaml").exists());
+    let o = cli(&[
+        "convert",
+        "-q",
+        "--stage",
+        "stateless",
+        "--compose-host",
+        "10.0.0.5",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("error[E002]"));
+    let o = cli(&["convert", "-q", "--stage", "stateless"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = cli(&[
+        "convert",
+        "--stage",
+        "stateful",
+        "-o",
+        out.join("stage2").to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains(
+        "kubectl delete --ignore-not-found endpointslice/db-compose-host endpointslice/qdrant-compose-host"
+    ));
+    let o = cli(&["plan", "--format", "json"]);
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["bridges"][0]["service"], "db");
+    let _ = std::fs::remove_dir_all(&out);
+}
