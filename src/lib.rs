@@ -20,7 +20,7 @@
 //!     .variable("PG", "16.4");
 //! let conversion = kubeferry::convert(&input, &Options::default())?;
 //! let kinds: Vec<_> = conversion.objects.iter().map(|o| o.kind()).collect();
-//! assert_eq!(kinds, ["Service", "Deployment"]);
+//! assert_eq!(kinds, ["Service", "Deployment", "NetworkPolicy", "NetworkPolicy", "NetworkPolicy"]);
 //! assert!(conversion.to_yaml().contains("image: postgres:16.4"));
 //!
 //! // The same objects as a Helm chart whose default values render exactly that output.

@@ -32,14 +32,15 @@ pub fn service(cx: &mut Ctx<'_>, name: &str, svc: &ComposeService) {
         });
     };
     for p in &svc.ports {
-        // A single published port is the Service port; a range keeps the container port.
-        let published = p.published.as_deref().and_then(|s| s.parse::<u32>().ok());
-        push(
-            published.unwrap_or(p.target),
-            p.target,
-            &p.protocol,
-            p.app_protocol.clone(),
-        );
+        // Other services reach `name:target` on a Compose network, so the Service always
+        // serves the container port. A single published port that differs is served too,
+        // for clients (and Kompose users) that used the host's port.
+        push(p.target, p.target, &p.protocol, p.app_protocol.clone());
+        if let Some(published) = p.published.as_deref().and_then(|s| s.parse::<u32>().ok())
+            && published != p.target
+        {
+            push(published, p.target, &p.protocol, p.app_protocol.clone());
+        }
     }
     for e in &svc.expose {
         let (port, proto) = e.split_once('/').unwrap_or((e.as_str(), "tcp"));
@@ -105,10 +106,10 @@ pub fn service(cx: &mut Ctx<'_>, name: &str, svc: &ComposeService) {
                 &["labels"],
                 "a node port is set, but the service type is not NodePort; ignored",
             );
-        } else if ports.len() != 1 {
+        } else if svc.ports.len() + svc.expose.len() != 1 {
             cx.warn("L073", name, &["labels"], format!(
-                "a node port is set, but the Service has {} ports and it is unclear which one it belongs to; ignored",
-                ports.len()
+                "a node port is set, but the service declares {} ports and it is unclear which one it belongs to; ignored",
+                svc.ports.len() + svc.expose.len()
             ));
         } else if !(30000..=32767).contains(&np) {
             cx.warn(
@@ -120,7 +121,16 @@ pub fn service(cx: &mut Ctx<'_>, name: &str, svc: &ComposeService) {
                 ),
             );
         } else {
-            ports[0].node_port = Some(np);
+            // The node port goes with the port the host published, where there is one.
+            let published = svc
+                .ports
+                .first()
+                .and_then(|p| p.published.as_deref())
+                .and_then(|s| s.parse::<i32>().ok());
+            let at = published
+                .and_then(|pp| ports.iter().position(|p| p.port == pp))
+                .unwrap_or(0);
+            ports[at].node_port = Some(np);
         }
     }
     let name_k8s = cx.names[name].clone();

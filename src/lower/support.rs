@@ -228,7 +228,11 @@ pub const SERVICE_KEYS: &[(&str, Support, &str)] = &[
         "podPidsLimit is node-level",
     ),
     ("platform", Support::Handled, "node selector on os and arch"),
-    ("ports", Support::Handled, "container ports and a Service"),
+    (
+        "ports",
+        Support::Handled,
+        "container ports and a Service on the container port (what other services dial) and the published port",
+    ),
     ("post_start", Support::Handled, "lifecycle.postStart"),
     (
         "pre_start",
