@@ -42,12 +42,35 @@ pub fn project(root: &Node, ctx: &Ctx<'_>, warnings: &mut Vec<Diagnostic>) -> R<
                         .as_ref()
                         .map(|d| d.labels.clone())
                         .unwrap_or_default();
-                    s.settings = super::settings::service(
-                        &s.labels,
-                        &deploy_labels,
-                        s.extensions.get("x-kubeferry"),
-                    )
-                    .map_err(|(key, msg)| t.setting_error(svc, &path, &key, msg))?;
+                    // Docker Compose accepts any label and extension, so a kubeferry setting
+                    // it cannot use is a warning, and only that setting is dropped.
+                    let mut labels = s.labels.clone();
+                    let mut ext = s.extensions.get("x-kubeferry").cloned();
+                    s.settings = loop {
+                        match super::settings::service(&labels, &deploy_labels, ext.as_ref()) {
+                            Ok(st) => break st,
+                            Err((key, msg)) => {
+                                let d = t.setting_error(svc, &path, &key, msg);
+                                t.warnings.push(crate::diag::Diagnostic {
+                                    severity: crate::diag::Severity::Warning,
+                                    message: format!("{}; the setting is ignored", d.message),
+                                    ..*d
+                                });
+                                let removed = match key.strip_prefix("x-kubeferry.") {
+                                    Some(k) => ext
+                                        .as_mut()
+                                        .and_then(|e| e.as_object_mut())
+                                        .and_then(|o| o.remove(k))
+                                        .is_some(),
+                                    None if key == "x-kubeferry" => ext.take().is_some(),
+                                    None => labels.remove(&key).is_some(),
+                                };
+                                if !removed {
+                                    break Default::default();
+                                }
+                            }
+                        }
+                    };
                     for k in s.settings.unknown.clone() {
                         t.setting_warning(svc, &path, &k);
                     }
