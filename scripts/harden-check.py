@@ -38,8 +38,28 @@ ROOT = os.path.join(SHARED, "corpus", "realworld")
 NAMESPACE = "kubeferry-check"
 CHECKOV_TARGET = 3.0
 LONG_RUNNING = {"Deployment", "StatefulSet", "DaemonSet"}
-H001 = re.compile(r"^error\[H001\]: [^ ]*: services\.([^.:]+)\.([a-z_]+): (.*)$")
-H002 = re.compile(r"^warning\[H002\]: [^ ]*: services\.([^.:]+)\.([a-z_]+): (.*)$")
+HEADER = re.compile(r"^(error|warning)\[([A-Z]\d+)\]: (.*)$")
+# The location line under a diagnostic: `  --> compose.yaml:5:5 (services.svc.key...)`.
+ARROW = re.compile(r"^\s+--> .*\(services\.([^.:)]+)\.([a-z_]+)[^)]*\)")
+# The one-line form: `error[H001]: compose.yaml:5:5: services.svc.key: message`.
+INLINE = re.compile(r"^[^ ]*: services\.([^.:]+)\.([a-z_]+): (.*)$")
+
+
+def diagnostics(stderr, code):
+    """(service, Compose key, message) of each diagnostic with `code`, in either rendering."""
+    lines = stderr.splitlines()
+    out = []
+    for i, line in enumerate(lines):
+        h = HEADER.match(line)
+        if not h or h.group(2) != code:
+            continue
+        m = INLINE.match(h.group(3))
+        if m:
+            out.append((m.group(1), m.group(2), m.group(3)))
+            continue
+        a = ARROW.match(lines[i + 1]) if i + 1 < len(lines) else None
+        out.append((a.group(1), a.group(2), h.group(3)) if a else None)
+    return out
 
 
 def cases():
@@ -178,9 +198,9 @@ def main():
         if rc == 0:
             continue
         errors = [l for l in err.splitlines() if l.startswith("error")]
-        demands = [H001.match(l) for l in errors]
-        if errors and all(demands):
-            refused[cid] = sorted({(m.group(1), m.group(2)) for m in demands})
+        demands = diagnostics(err, "H001")
+        if errors and len(demands) == len(errors) and all(demands):
+            refused[cid] = sorted({(d[0], d[1]) for d in demands})
         else:
             misses.append(f"restricted: case {cid} failed: {errors[:2] or err[-300:]}")
     converted = [c for c, (rc, _, _) in res.items() if rc == 0]
@@ -227,8 +247,7 @@ def main():
             case = os.path.relpath(o["file"], bdir).split(os.sep)[0]
             with open(bres[case][2]) as fh:
                 svc = {w["name"]: w["service"] for w in json.load(fh)["workloads"]}.get(o["name"])
-            warned = [m.group(2) for m in map(H002.match, bres[case][1].splitlines())
-                      if m and m.group(1) == svc]
+            warned = [d[1] for d in diagnostics(bres[case][1], "H002") if d and d[0] == svc]
             rules = ", ".join(x["rule"] for x in o["pss_baseline_violations"])
             if warned:
                 print(f"  explicit in Compose, warned (H002 on {', '.join(sorted(set(warned)))}): "
