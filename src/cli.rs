@@ -5,7 +5,9 @@ use crate::compose::{self, LoadOptions, RealFs};
 use crate::diag::{Diagnostic, Failure, Severity};
 use crate::emit;
 use crate::harden::{self, HardenOptions, Level};
-use crate::lower::{self, BindStrategy, Controller, DependencyWait, GpuApi, LowerOptions};
+use crate::lower::{
+    self, BindStrategy, Controller, DependencyWait, GpuApi, LowerOptions, SecretValues,
+};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{Read, Write};
 use std::process::ExitCode;
@@ -59,6 +61,31 @@ pub struct InputArgs {
     /// Treat warnings as errors (exit 1)
     #[arg(long)]
     pub strict: bool,
+    /// Largest Compose file (also `include`d and `extends` files) read, in bytes; suffixes k, m, g are 1024-based
+    #[arg(long, value_name = "BYTES", value_parser = parse_size, default_value = "64m")]
+    pub max_file_size: usize,
+    /// Deepest nesting of YAML sequences and mappings
+    #[arg(long, value_name = "N", default_value_t = compose::Limits::default().max_depth)]
+    pub max_depth: usize,
+    /// Most YAML nodes that aliases may expand to in one file (the alias-bomb guard)
+    #[arg(long, value_name = "N", default_value_t = compose::Limits::default().max_alias_nodes)]
+    pub max_alias_nodes: usize,
+}
+
+/// `--max-file-size`: bytes, or a number with a 1024-based k, m or g suffix.
+fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim().to_ascii_lowercase();
+    let (digits, unit) = match t.as_bytes().last() {
+        Some(b'k') => (&t[..t.len() - 1], 1usize << 10),
+        Some(b'm') => (&t[..t.len() - 1], 1 << 20),
+        Some(b'g') => (&t[..t.len() - 1], 1 << 30),
+        _ => (&t[..], 1),
+    };
+    digits
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit))
+        .ok_or_else(|| format!("`{s}` is not a size (bytes, or a number with k, m or g)"))
 }
 
 #[derive(Args, Debug)]
@@ -128,6 +155,10 @@ pub struct ConvertArgs {
     /// Namespace of every object
     #[arg(long, value_name = "NAME")]
     pub namespace: Option<String>,
+    /// Where the values of Compose `secrets` go: into Secret objects, or nowhere (pods
+    /// reference Secrets you create; a warning names each Secret and key)
+    #[arg(long, value_enum, default_value_t = SecretsArg::Inline)]
+    pub secrets: SecretsArg,
     /// Print only errors
     #[arg(short, long)]
     pub quiet: bool,
@@ -155,6 +186,12 @@ pub enum VolumesArg {
     PersistentVolumeClaim,
     #[value(name = "hostPath")]
     HostPath,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecretsArg {
+    Inline,
+    External,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -202,7 +239,11 @@ fn load_options(input: &InputArgs) -> Result<(LoadOptions, RealFs), Failure> {
         environment: std::env::vars().collect(),
         working_dir: cwd,
         home: std::env::var("HOME").ok(),
-        limits: compose::Limits::default(),
+        limits: compose::Limits {
+            max_file_bytes: input.max_file_size,
+            max_depth: input.max_depth,
+            max_alias_nodes: input.max_alias_nodes,
+        },
     };
     Ok((opts, fs))
 }
@@ -307,6 +348,10 @@ fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), Strin
         gpu_node_selector,
         runtime_class: a.runtime_class.clone(),
         namespace: a.namespace.clone(),
+        secrets: match a.secrets {
+            SecretsArg::Inline => SecretValues::Inline,
+            SecretsArg::External => SecretValues::External,
+        },
     };
     let harden = HardenOptions {
         level: match a.harden {
@@ -344,6 +389,7 @@ fn convert(args: ConvertArgs) -> ExitCode {
         }
     };
     warnings.extend(lowered.warnings);
+    let external = lowered.external;
     let mut objects = lowered.objects;
     match harden::apply(&mut objects, &loaded.project, &hopts) {
         Ok(w) => warnings.extend(w),
@@ -351,6 +397,10 @@ fn convert(args: ConvertArgs) -> ExitCode {
             report(&warnings);
             return fail(f);
         }
+    }
+    if let Err(f) = emit::check(&objects, &external) {
+        report(&warnings);
+        return fail(f);
     }
     if !args.quiet {
         report(&warnings);

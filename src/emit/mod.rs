@@ -1,10 +1,12 @@
-//! The back end: objects to output files. [`render`] is pure; [`write`] is the only place
-//! that touches the filesystem.
+//! The back end: objects to output files. [`check`] validates every object before anything is
+//! written; [`render`] is pure; [`write`] is the only place that touches the filesystem.
 
+mod check;
 mod write;
 pub mod yaml;
 
 use crate::lower::Object;
+pub use check::check;
 pub use write::{WriteError, write_dir};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

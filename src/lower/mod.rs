@@ -21,7 +21,7 @@ mod workload;
 use crate::compose::FileSystem;
 use crate::compose::model::{Project, Service};
 use crate::diag::{Diagnostic, Failure, Location};
-pub use object::Object;
+pub use object::{External, Object};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Which workload kind a service becomes when the Compose file does not decide.
@@ -64,6 +64,16 @@ pub enum GpuApi {
     Dra { device_class: String },
 }
 
+/// Where the values of Compose `secrets` go.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SecretValues {
+    /// Read them and put them into Secret objects of the output.
+    #[default]
+    Inline,
+    /// Leave them out: pods reference Secrets the user creates, and a warning says which.
+    External,
+}
+
 /// Options of the lowering pass, resolved once from the command line or by an embedder.
 #[derive(Clone, Debug)]
 pub struct LowerOptions {
@@ -82,6 +92,7 @@ pub struct LowerOptions {
     pub gpu_node_selector: Option<(String, String)>,
     pub runtime_class: Option<String>,
     pub namespace: Option<String>,
+    pub secrets: SecretValues,
 }
 
 impl Default for LowerOptions {
@@ -101,6 +112,7 @@ impl Default for LowerOptions {
             gpu_node_selector: None,
             runtime_class: None,
             namespace: None,
+            secrets: SecretValues::Inline,
         }
     }
 }
@@ -110,6 +122,8 @@ impl Default for LowerOptions {
 pub struct Lowered {
     pub objects: Vec<Object>,
     pub warnings: Vec<Diagnostic>,
+    /// What the objects reference that the user creates.
+    pub external: External,
 }
 
 /// State shared by the per-service lowering functions.
@@ -124,6 +138,7 @@ pub(crate) struct Ctx<'a> {
     /// Services that are run to completion (targets of `service_completed_successfully`).
     pub completed_targets: BTreeSet<String>,
     pub objects: Vec<Object>,
+    pub external: External,
 }
 
 impl Ctx<'_> {
@@ -172,6 +187,7 @@ pub fn lower(
         names: BTreeMap::new(),
         completed_targets: BTreeSet::new(),
         objects: Vec::new(),
+        external: External::default(),
     };
     assign_names(&mut cx);
     for (svc, port) in implied {
@@ -202,6 +218,7 @@ pub fn lower(
     Ok(Lowered {
         objects,
         warnings: cx.warnings,
+        external: cx.external,
     })
 }
 

@@ -5,7 +5,7 @@
 use super::names::{self, dns_label};
 use super::object::Object;
 use super::quantity;
-use super::{BindStrategy, Ctx};
+use super::{BindStrategy, Ctx, SecretValues};
 use crate::compose::model::{FileObject, Service, VolumeType};
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::{
@@ -83,6 +83,16 @@ pub fn top_level(cx: &mut Ctx<'_>) {
         let Some(def) = project.secrets.get(&name) else {
             continue;
         };
+        if cx.opts.secrets == SecretValues::External && !def.external {
+            // The value is never read: the user creates the Secret.
+            let (obj, key) = (secret_name(&name), key_name(&name));
+            let first = first_user(cx, &name);
+            cx.warn("L023", &first, &["secrets"], format!(
+                "secret `{name}` is not inlined (--secrets external): create the Secret `{obj}` with the key `{key}` before applying, e.g. `kubectl create secret generic {obj} --from-file={key}=<file>`"
+            ));
+            cx.external.secrets.insert(obj);
+            continue;
+        }
         if let Some(data) = content(cx, def, &name, "secret") {
             let obj = Secret {
                 metadata: meta(cx, secret_name(&name)),
@@ -159,17 +169,27 @@ fn key_name(compose: &str) -> String {
     }
 }
 
-/// The bytes of a secret or config, or `None` (with a warning) when they live outside the
-/// Compose project.
-fn content(cx: &mut Ctx<'_>, def: &FileObject, name: &str, what: &str) -> Option<Vec<u8>> {
-    let first = cx
-        .project
+/// The first service (by name) that uses the secret or config `name`.
+fn first_user(cx: &Ctx<'_>, name: &str) -> String {
+    cx.project
         .services
         .iter()
         .find(|(_, s)| s.secrets.iter().chain(&s.configs).any(|r| r.source == name))
         .map(|(n, _)| n.clone())
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// The bytes of a secret or config, or `None` (with a warning) when they live outside the
+/// Compose project.
+fn content(cx: &mut Ctx<'_>, def: &FileObject, name: &str, what: &str) -> Option<Vec<u8>> {
+    let first = first_user(cx, name);
     if def.external {
+        let obj = dns_label(def.name.as_deref().unwrap_or(name));
+        if what == "secret" {
+            cx.external.secrets.insert(obj);
+        } else {
+            cx.external.config_maps.insert(obj);
+        }
         let msg = format!(
             "{what} `{name}` is external: create the {} `{}` in the cluster before applying",
             if what == "secret" {
@@ -267,7 +287,11 @@ pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<Volume>, Vec<
                 Some(src) => {
                     let def = cx.project.volumes.get(src);
                     let claim = match def {
-                        Some(d) if d.external => dns_label(d.name.as_deref().unwrap_or(src)),
+                        Some(d) if d.external => {
+                            let c = dns_label(d.name.as_deref().unwrap_or(src));
+                            cx.external.claims.insert(c.clone());
+                            c
+                        }
                         _ => dns_label(src),
                     };
                     let vname = dns_label(src);
@@ -486,7 +510,10 @@ pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<Volume>, Vec<
                 path: key.clone(),
                 mode,
             }]);
-            let optional = (!emitted).then_some(true);
+            // A Secret the user must create (--secrets external) is required, not optional.
+            let required =
+                kind == "secret" && !def.external && cx.external.secrets.contains(&obj_name);
+            let optional = (!emitted && !required).then_some(true);
             let vol = if kind == "secret" {
                 Volume {
                     name: vname.clone(),
