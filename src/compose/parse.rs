@@ -59,7 +59,12 @@ pub fn parse(
         Ok(t) => t,
         Err(e) => {
             let (line, col) = line_col(&bytes[..e.valid_up_to()]);
-            return Err(err(line, col, "file is not valid UTF-8".into()));
+            let msg = if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+                "file is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8"
+            } else {
+                "file is not valid UTF-8"
+            };
+            return Err(err(line, col, msg.into()));
         }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);

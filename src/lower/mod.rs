@@ -190,6 +190,10 @@ pub fn lower(
         external: External::default(),
     };
     assign_names(&mut cx);
+    // Two services with one Kubernetes name: every later step looks names up, so stop here.
+    if !cx.errors.is_empty() {
+        return Err(Failure(cx.errors));
+    }
     for (svc, port) in implied {
         cx.warn("L071", &svc, &[], format!(
             "no port declared; the image is a known server listening on {port}, so the Service exposes {port} (declare `expose` to change it)"

@@ -31,6 +31,15 @@ pub fn service(cx: &mut Ctx<'_>, name: &str, svc: &ComposeService) {
             ..Default::default()
         });
     };
+    if svc.ports.iter().any(|p| p.target == 0) {
+        cx.error(
+            "L091",
+            name,
+            &["ports"],
+            "container port 0 is not a port Kubernetes accepts (1-65535)",
+        );
+        return;
+    }
     for p in &svc.ports {
         // A single published port is the Service port; a range keeps the container port.
         let published = p.published.as_deref().and_then(|s| s.parse::<u32>().ok());

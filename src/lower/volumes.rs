@@ -221,10 +221,13 @@ fn content(cx: &mut Ctx<'_>, def: &FileObject, name: &str, what: &str) -> Option
         return match cx.fs.read(path) {
             Ok(b) => Some(b),
             Err(e) => {
+                // Docker Compose fails at `up`; a converter that left the value out would
+                // produce pods that never start.
+                let shown = relative(path, &cx.project.working_dir);
                 let msg = format!(
-                    "{what} `{name}`: cannot read its file ({e}); create it in the cluster"
+                    "{what} `{name}`: cannot read its file `{shown}` ({e}); create the file, or declare the {what} `external: true` and create it in the cluster"
                 );
-                cx.warn("L022", &first, &[&format!("{what}s")], msg);
+                cx.error("L022", &first, &[&format!("{what}s")], msg);
                 None
             }
         };
