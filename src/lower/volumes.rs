@@ -443,6 +443,16 @@ pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<Volume>, Vec<
     }
     for (i, t) in svc.tmpfs.iter().enumerate() {
         let (path, opts) = t.split_once(':').unwrap_or((t.as_str(), ""));
+        if path.is_empty() {
+            // Docker Compose accepts it; Kubernetes rejects a mount without a path.
+            cx.warn(
+                "L039",
+                name,
+                &["tmpfs"],
+                "an empty tmpfs path mounts nothing; skipped",
+            );
+            continue;
+        }
         let size = opts
             .split(',')
             .find_map(|o| o.strip_prefix("size="))
