@@ -316,6 +316,12 @@ fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), Strin
         ),
         None => None,
     };
+    if !emit::is_quantity(&a.pvc_request_size) {
+        return Err(format!(
+            "--pvc-request-size `{}` is not a Kubernetes quantity (e.g. 1Gi, 500Mi)",
+            a.pvc_request_size
+        ));
+    }
     let lower = LowerOptions {
         controller: a.controller.map(|c| match c {
             ControllerArg::Deployment => Controller::Deployment,

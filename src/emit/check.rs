@@ -697,3 +697,186 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod object_tests {
+    use super::*;
+    use k8s_openapi::api::apps::v1::Deployment;
+    use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Service};
+    use serde_json::json;
+
+    fn deployment(patch: impl FnOnce(&mut Value)) -> Object {
+        let mut v = json!({
+            "metadata": {"name": "web", "labels": {"app.kubernetes.io/name": "web"}},
+            "spec": {
+                "selector": {"matchLabels": {"app.kubernetes.io/name": "web"}},
+                "template": {
+                    "metadata": {"labels": {"app.kubernetes.io/name": "web"}},
+                    "spec": {
+                        "containers": [{
+                            "name": "web", "image": "nginx",
+                            "ports": [{"containerPort": 80, "name": "tcp-80"}],
+                            "volumeMounts": [{"name": "data", "mountPath": "/data"}]
+                        }],
+                        "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]
+                    }
+                }
+            }
+        });
+        patch(&mut v);
+        Object::Deployment(serde_json::from_value::<Deployment>(v).unwrap())
+    }
+
+    fn service(target: Value) -> Object {
+        Object::Service(
+            serde_json::from_value::<Service>(json!({
+                "metadata": {"name": "web"},
+                "spec": {
+                    "selector": {"app.kubernetes.io/name": "web"},
+                    "ports": [{"name": "tcp-80", "port": 80, "targetPort": target}]
+                }
+            }))
+            .unwrap(),
+        )
+    }
+
+    fn pvc(size: &str) -> Object {
+        Object::PersistentVolumeClaim(
+            serde_json::from_value::<PersistentVolumeClaim>(json!({
+                "metadata": {"name": "data"},
+                "spec": {"resources": {"requests": {"storage": size}}}
+            }))
+            .unwrap(),
+        )
+    }
+
+    fn problems(objects: &[Object], external: &External) -> Vec<String> {
+        match check(objects, external) {
+            Ok(()) => Vec::new(),
+            Err(f) => f.0.iter().map(|d| d.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_consistent_set_passes() {
+        let objs = [pvc("1Gi"), service(json!("tcp-80")), deployment(|_| {})];
+        assert_eq!(problems(&objs, &External::default()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn each_broken_rule_names_the_object_and_the_field() {
+        let ext = External::default();
+        let cases: Vec<(Vec<Object>, &str)> = vec![
+            (
+                vec![
+                    pvc("1Gi"),
+                    deployment(|v| v["metadata"]["name"] = json!("Web_1")),
+                ],
+                "Deployment Web_1: metadata.name",
+            ),
+            (
+                vec![pvc("lots"), deployment(|_| {})],
+                "PersistentVolumeClaim data: spec.resources.requests.storage",
+            ),
+            (
+                vec![deployment(|_| {})],
+                "the PersistentVolumeClaim `data` is neither in the output",
+            ),
+            (
+                vec![
+                    pvc("1Gi"),
+                    deployment(|v| {
+                        v["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"] = json!("db")
+                    }),
+                ],
+                "does not match the pod template's labels",
+            ),
+            (
+                vec![
+                    pvc("1Gi"),
+                    deployment(|v| {
+                        v["spec"]["template"]["spec"]["containers"][0]["volumeMounts"][0]["name"] =
+                            json!("other")
+                    }),
+                ],
+                "the mount names volume `other`",
+            ),
+            (
+                vec![
+                    pvc("1Gi"),
+                    deployment(|v| {
+                        v["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"] =
+                            json!(70000)
+                    }),
+                ],
+                "port 70000 is outside 1–65535",
+            ),
+            (
+                vec![
+                    pvc("1Gi"),
+                    deployment(|v| {
+                        v["spec"]["template"]["metadata"]["labels"]["bad key!"] = json!("x")
+                    }),
+                ],
+                "the label key `bad key!`",
+            ),
+            (
+                vec![
+                    pvc("1Gi"),
+                    deployment(|v| {
+                        v["spec"]["template"]["spec"]["containers"][0]["resources"] =
+                            json!({"limits": {"memory": "1GB"}})
+                    }),
+                ],
+                "`1GB` is not a quantity",
+            ),
+            (
+                vec![pvc("1Gi"), service(json!("http")), deployment(|_| {})],
+                "no selected pod has a port named `http`",
+            ),
+            (
+                vec![
+                    pvc("1Gi"),
+                    deployment(|v| {
+                        v["spec"]["template"]["spec"]["volumes"]
+                            .as_array_mut()
+                            .unwrap()
+                            .push(json!({"name": "s", "secret": {"secretName": "token"}}))
+                    }),
+                ],
+                "the Secret `token` is neither in the output",
+            ),
+        ];
+        for (objs, want) in cases {
+            let p = problems(&objs, &ext);
+            assert!(
+                p.iter()
+                    .any(|l| l.contains(want) && l.contains("kubeferry bug")),
+                "{want}: {p:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn optional_and_external_references_pass() {
+        let with_secret = |optional: bool| {
+            deployment(move |v| {
+                let mut s = json!({"name": "s", "secret": {"secretName": "token"}});
+                if optional {
+                    s["secret"]["optional"] = json!(true);
+                }
+                v["spec"]["template"]["spec"]["volumes"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(s)
+            })
+        };
+        assert!(problems(&[pvc("1Gi"), with_secret(true)], &External::default()).is_empty());
+        let ext = External {
+            secrets: ["token".to_string()].into(),
+            claims: ["data".to_string()].into(),
+            ..External::default()
+        };
+        assert!(problems(&[with_secret(false)], &ext).is_empty());
+    }
+}

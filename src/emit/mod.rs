@@ -6,7 +6,7 @@ mod write;
 pub mod yaml;
 
 use crate::lower::Object;
-pub use check::check;
+pub use check::{check, is_quantity};
 pub use write::{WriteError, write_dir};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
