@@ -1,6 +1,6 @@
-//! The catalogue of bad input (`fixtures/invalid/<case>/compose.yaml`): each case fails with
-//! errors that name the file, line, column and key path (snapshotted), exits 1 through the
-//! binary, and writes nothing.
+//! The catalogue of bad input (`fixtures/invalid/<case>/compose.yaml`, extra `convert` flags in
+//! an optional `flags` file): each case fails with errors that name the file, line, column and
+//! key path (snapshotted), exits 1 through the binary, and writes nothing.
 
 use kubeferry::compose::{self, LoadOptions, RealFs};
 use kubeferry::diag::Failure;
@@ -8,8 +8,17 @@ use kubeferry::{emit, harden, lower};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Load → lower → harden → check, as `convert` does; the errors rendered one per line.
+/// Extra `convert` flags of a case (its `flags` file, one per line).
+fn flags(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("flags"))
+        .map(|t| t.lines().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// Load → lower → harden → check, as `convert` does; the errors rendered one per line. With
+/// `--strict` among the case's flags, warnings count as errors (as the command line does).
 fn errors(dir: &Path, limits: compose::Limits) -> Option<String> {
+    let strict = flags(dir).iter().any(|f| f == "--strict");
     let opts = LoadOptions {
         files: vec!["compose.yaml".into()],
         working_dir: dir.to_string_lossy().into_owned(),
@@ -22,12 +31,22 @@ fn errors(dir: &Path, limits: compose::Limits) -> Option<String> {
         let loaded = compose::load(&opts, &fs)?;
         let lowered = lower::lower(&loaded.project, &lower::LowerOptions::default(), &fs)?;
         let mut objects = lowered.objects;
-        harden::apply(
+        let hardening = harden::apply(
             &mut objects,
             &loaded.project,
             &harden::HardenOptions::default(),
         )?;
-        emit::check(&objects, &lowered.external)
+        emit::check(&objects, &lowered.external)?;
+        let warnings: Vec<_> = loaded
+            .warnings
+            .into_iter()
+            .chain(lowered.warnings)
+            .chain(hardening)
+            .collect();
+        if strict && !warnings.is_empty() {
+            return Err(Failure(warnings));
+        }
+        Ok(())
     };
     run().err().map(|f| f.to_string())
 }
@@ -118,13 +137,17 @@ fn every_case_exits_1_and_writes_nothing() {
     let tmp = std::env::temp_dir().join(format!("kubeferry-invalid-{}", std::process::id()));
     for dir in cases() {
         let out = tmp.join(dir.file_name().unwrap());
-        let o = kubeferry(
-            &dir,
-            &["convert", "-f", "compose.yaml", "-o", out.to_str().unwrap()],
-        );
+        let extra = flags(&dir);
+        let mut args = vec!["convert", "-f", "compose.yaml", "-o", out.to_str().unwrap()];
+        args.extend(extra.iter().map(String::as_str));
+        let o = kubeferry(&dir, &args);
         let stderr = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(1), "{}: {stderr}", dir.display());
-        assert!(stderr.contains("error["), "{}: {stderr}", dir.display());
+        assert!(
+            stderr.contains("error[") || stderr.contains("error:"),
+            "{}: {stderr}",
+            dir.display()
+        );
         assert!(!out.exists(), "{}: output written", dir.display());
     }
     let _ = std::fs::remove_dir_all(&tmp);

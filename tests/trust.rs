@@ -391,20 +391,48 @@ fn secrets_external_references_secrets_the_user_creates() {
     assert!(deployment.contains("secretName: db-password"));
     assert!(deployment.contains("secretName: api-key"));
     assert!(!deployment.contains("optional: true"), "{deployment}");
-    // With external Secrets, a missing secret file is no longer an error: it is not read.
-    let tmp = scratch("external-missing");
+}
+
+#[test]
+fn a_missing_secret_file_becomes_a_secret_to_create() {
+    let dir = fixture("secrets");
+    let tmp = scratch("missing-secret-file");
     std::fs::copy(dir.join("compose.yaml"), tmp.join("compose.yaml")).unwrap();
     std::fs::copy(dir.join("app.conf"), tmp.join("app.conf")).unwrap();
-    let o = run(&tmp, ENV, &["convert", "--secrets", "external"]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
     let o = run(&tmp, ENV, &["convert"]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("warning[L022]: compose.yaml:9:5: services.api.secrets: secret `db_password`: cannot read its file `./db_password.txt`")
+            && stderr.contains("create the Secret `db-password` with the key `db_password`"),
+        "{stderr}"
+    );
+    let docs = documents(&stdout);
+    assert!(
+        !docs
+            .iter()
+            .any(|(k, d)| k == "Secret" && d.contains("name: db-password"))
+    );
+    // Required, so the pod waits for the Secret instead of starting without it.
+    let deployment = &docs.iter().find(|(k, _)| k == "Deployment").unwrap().1;
+    let vol = deployment
+        .split("- name: secret-db-password")
+        .nth(1)
+        .unwrap();
+    assert!(
+        !vol.lines().take(7).any(|l| l.contains("optional")),
+        "{deployment}"
+    );
+    // --strict makes it fatal, and nothing is written.
+    let out = tmp.join("out");
+    let o = run(
+        &tmp,
+        ENV,
+        &["convert", "--strict", "-o", out.to_str().unwrap()],
+    );
     assert_eq!(o.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("error[L022]"));
+    assert!(!out.exists());
 }
 
 #[test]

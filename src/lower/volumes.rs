@@ -221,13 +221,22 @@ fn content(cx: &mut Ctx<'_>, def: &FileObject, name: &str, what: &str) -> Option
         return match cx.fs.read(path) {
             Ok(b) => Some(b),
             Err(e) => {
-                // Docker Compose fails at `up`; a converter that left the value out would
-                // produce pods that never start.
+                // Docker Compose accepts it (projects ship without their secret files), but
+                // an optional reference would start pods without the value: the object
+                // becomes one the user creates, and the pod waits for it.
                 let shown = relative(path, &cx.project.working_dir);
+                let (obj, key) = (dns_label(name), key_name(name));
+                let kind = if what == "secret" {
+                    cx.external.secrets.insert(obj.clone());
+                    "Secret"
+                } else {
+                    cx.external.config_maps.insert(obj.clone());
+                    "ConfigMap"
+                };
                 let msg = format!(
-                    "{what} `{name}`: cannot read its file `{shown}` ({e}); create the file, or declare the {what} `external: true` and create it in the cluster"
+                    "{what} `{name}`: cannot read its file `{shown}` ({e}); create the {kind} `{obj}` with the key `{key}` before applying (or create the file and convert again)"
                 );
-                cx.error("L022", &first, &[&format!("{what}s")], msg);
+                cx.warn("L022", &first, &[&format!("{what}s")], msg);
                 None
             }
         };
@@ -523,9 +532,14 @@ pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<Volume>, Vec<
                 path: key.clone(),
                 mode,
             }]);
-            // A Secret the user must create (--secrets external) is required, not optional.
-            let required =
-                kind == "secret" && !def.external && cx.external.secrets.contains(&obj_name);
+            // An object the user must create (--secrets external, a missing file) is required,
+            // not optional.
+            let must_create = if kind == "secret" {
+                &cx.external.secrets
+            } else {
+                &cx.external.config_maps
+            };
+            let required = !def.external && must_create.contains(&obj_name);
             let optional = (!emitted && !required).then_some(true);
             let vol = if kind == "secret" {
                 Volume {
