@@ -408,6 +408,17 @@ fn convert(args: ConvertArgs) -> ExitCode {
         report(&warnings);
         return fail(f);
     }
+    let folders: Vec<String> = [
+        Some(opts.working_dir.clone()),
+        Some(loaded.project.working_dir.clone()),
+        std::env::var("PWD").ok(),
+        // `/root` is also where images keep their own files (`/root/.cache`): not a sign.
+        std::env::var("HOME").ok().filter(|h| h != "/root"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    warnings.extend(emit::machine_paths(&objects, &folders));
     if !args.quiet {
         report(&warnings);
     }

@@ -461,3 +461,26 @@ fn a_bad_option_writes_nothing() {
     assert!(stderr.contains("--pvc-request-size `lots`"), "{stderr}");
     assert!(!out.exists());
 }
+
+#[test]
+fn a_folder_of_this_machine_in_the_output_is_named_in_a_warning() {
+    let dir = copy_fixture("secrets", "machine-path");
+    std::fs::write(
+        dir.join("compose.yaml"),
+        "services:\n  web:\n    image: nginx\n    environment:\n      CFG: ${PWD}/conf.yaml\n  db:\n    image: postgres\n",
+    )
+    .unwrap();
+    let pwd = dir.to_str().unwrap();
+    let mut env = ENV.to_vec();
+    env.retain(|(k, _)| *k != "PWD");
+    env.push(("PWD", pwd));
+    let o = run(&dir, &env, &["convert"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    let e010: Vec<&str> = stderr.lines().filter(|l| l.contains("[E010]")).collect();
+    assert_eq!(e010.len(), 1, "{stderr}");
+    assert!(e010[0].contains("Deployment `web` contains"), "{}", e010[0]);
+    // The plain fixture carries none.
+    let o = run(&fixture("secrets"), ENV, &["convert"]);
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("[E010]"));
+}

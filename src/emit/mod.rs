@@ -2,11 +2,13 @@
 //! written; [`render`] is pure; [`write`] is the only place that touches the filesystem.
 
 mod check;
+mod leaks;
 mod write;
 pub mod yaml;
 
 use crate::lower::Object;
 pub use check::{check, is_quantity};
+pub use leaks::machine_paths;
 pub use write::{WriteError, write_dir};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
