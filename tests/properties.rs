@@ -384,8 +384,60 @@ fn mutate(text: &str, muts: &[(prop::sample::Index, u8, u8)]) -> Vec<u8> {
     b
 }
 
+/// Conversion options worth varying: they pick different lowering paths.
+#[derive(Clone, Copy, Debug)]
+struct Choice {
+    binds: u8,
+    controller: u8,
+    external_secrets: bool,
+    harden: u8,
+}
+
+fn choice() -> impl Strategy<Value = Choice> {
+    (0u8..3, 0u8..4, any::<bool>(), 0u8..3).prop_map(
+        |(binds, controller, external_secrets, harden)| Choice {
+            binds,
+            controller,
+            external_secrets,
+            harden,
+        },
+    )
+}
+
+fn options(c: Choice) -> (lower::LowerOptions, harden::HardenOptions) {
+    let l = lower::LowerOptions {
+        binds: [
+            lower::BindStrategy::EmptyDir,
+            lower::BindStrategy::PersistentVolumeClaim,
+            lower::BindStrategy::HostPath,
+        ][c.binds as usize],
+        controller: [
+            None,
+            Some(lower::Controller::Deployment),
+            Some(lower::Controller::StatefulSet),
+            Some(lower::Controller::DaemonSet),
+        ][c.controller as usize],
+        secrets: if c.external_secrets {
+            lower::SecretValues::External
+        } else {
+            lower::SecretValues::Inline
+        },
+        ..lower::LowerOptions::default()
+    };
+    let h = harden::HardenOptions {
+        level: [
+            harden::Level::None,
+            harden::Level::Baseline,
+            harden::Level::Restricted,
+        ][c.harden as usize],
+        ..harden::HardenOptions::default()
+    };
+    (l, h)
+}
+
 /// The whole pipeline; `Some(yaml)` when the document converts.
-fn convert(bytes: Vec<u8>) -> Option<String> {
+fn convert(bytes: Vec<u8>, c: Choice) -> Option<String> {
+    let (lopts, hopts) = options(c);
     let fs = MemoryFs::new()
         .with("/p/compose.yaml", bytes)
         .with("/p/secret.txt", b"s3cr3t".to_vec())
@@ -402,14 +454,9 @@ fn convert(bytes: Vec<u8>) -> Option<String> {
         ..LoadOptions::default()
     };
     let loaded = compose::load(&opts, &fs).ok()?;
-    let lowered = lower::lower(&loaded.project, &lower::LowerOptions::default(), &fs).ok()?;
+    let lowered = lower::lower(&loaded.project, &lopts, &fs).ok()?;
     let mut objects = lowered.objects;
-    harden::apply(
-        &mut objects,
-        &loaded.project,
-        &harden::HardenOptions::default(),
-    )
-    .ok()?;
+    harden::apply(&mut objects, &loaded.project, &hopts).ok()?;
     if let Err(f) = emit::check(&objects, &lowered.external) {
         panic!("the output check rejects a lowered object:\n{f}");
     }
@@ -422,22 +469,26 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
     #[test]
-    fn generated_documents_convert_or_fail_cleanly(doc in document(), muts in mutations()) {
+    fn generated_documents_convert_or_fail_cleanly(
+        doc in document(),
+        muts in mutations(),
+        c in choice(),
+    ) {
         let mut text = String::new();
         doc.write(&mut text);
         text.push('\n');
         let bytes = mutate(&text, &muts);
         // No panic (proptest reports one as a failure with the shrunk input), and any output
         // passed the check inside `convert`.
-        let _ = convert(bytes);
+        let _ = convert(bytes, c);
     }
 
     #[test]
-    fn valid_documents_convert_the_same_way_twice(doc in document()) {
+    fn valid_documents_convert_the_same_way_twice(doc in document(), c in choice()) {
         let mut text = String::new();
         doc.write(&mut text);
-        let a = convert(text.clone().into_bytes());
-        let b = convert(text.into_bytes());
+        let a = convert(text.clone().into_bytes(), c);
+        let b = convert(text.into_bytes(), c);
         prop_assert_eq!(a, b);
     }
 }
