@@ -242,3 +242,41 @@ fn utf8_bom_is_accepted() {
     assert_eq!(errors(&tmp, compose::Limits::default()), None);
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// Every YAML file of the shared corpus parses within the default limits (skipped, with a note,
+/// when `../shared` is absent).
+#[test]
+fn corpus_files_fit_the_default_limits() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    if !root.exists() {
+        eprintln!("note: ../shared/corpus is absent; corpus limits not checked");
+        return;
+    }
+    fn walk(d: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&root, &mut files);
+    assert!(files.len() > 100, "{} files", files.len());
+    let limits = compose::Limits::default();
+    for f in files {
+        let bytes = std::fs::read(&f).unwrap();
+        if let Err(d) = compose::parse::parse(&bytes, "f.yaml", 0, &limits) {
+            // Only the limits are under test here; files that are not YAML at all are the
+            // loader's business.
+            assert!(
+                !d.message.contains("--max-"),
+                "{}: {}",
+                f.display(),
+                d.message
+            );
+        }
+    }
+}

@@ -466,7 +466,7 @@ fn convert(bytes: Vec<u8>, c: Choice) -> Option<String> {
 
 proptest! {
     // Modest by default so `cargo test` stays quick; PROPTEST_CASES raises it.
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(ProptestConfig::with_cases(128))]
 
     #[test]
     fn generated_documents_convert_or_fail_cleanly(
