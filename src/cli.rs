@@ -448,7 +448,11 @@ fn convert(args: ConvertArgs) -> ExitCode {
             let tmp = format!("{path}.kubeferry-tmp");
             std::fs::write(&tmp, text)
                 .and_then(|_| std::fs::rename(&tmp, path))
-                .map_err(|e| format!("{path}: {e}"))
+                .map_err(|e| {
+                    // No half-written file is left behind.
+                    let _ = std::fs::remove_file(&tmp);
+                    format!("{path}: {e}")
+                })
         }
         Some(dir) => {
             let files = emit::render_files(&objects, format);

@@ -484,3 +484,24 @@ fn a_folder_of_this_machine_in_the_output_is_named_in_a_warning() {
     let o = run(&fixture("secrets"), ENV, &["convert"]);
     assert!(!String::from_utf8_lossy(&o.stderr).contains("[E010]"));
 }
+
+#[test]
+fn a_single_output_file_is_written_whole_or_not_at_all() {
+    let dir = copy_fixture("secrets", "single-file");
+    let out = dir.join("all.yaml");
+    let o = run(&dir, ENV, &["convert", "-q", "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    let stream = run(&dir, ENV, &["convert", "-q"]).stdout;
+    assert_eq!(std::fs::read(&out).unwrap(), stream);
+    // A folder where the file should go: the write fails and leaves no temporary file.
+    let blocked = dir.join("blocked.yaml");
+    std::fs::create_dir_all(blocked.join("inside")).unwrap();
+    let o = run(
+        &dir,
+        ENV,
+        &["convert", "-q", "-o", blocked.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(blocked.join("inside").is_dir());
+    assert!(!dir.join("blocked.yaml.kubeferry-tmp").exists());
+}
