@@ -1,6 +1,7 @@
 //! Property test: generated Compose documents, valid and mutated (random keys, types, nesting,
-//! anchors and aliases, interpolation), never panic in load → lower → harden → check → render,
-//! and whatever converts passes the project's own output check.
+//! anchors and aliases, interpolation), and the fuzzers' findings never panic in
+//! load → lower → harden → check → render, and whatever converts passes the project's own
+//! output check.
 
 use kubeferry::compose::{self, LoadOptions, MemoryFs};
 use kubeferry::{emit, harden, lower};
@@ -491,4 +492,26 @@ proptest! {
         let b = convert(text.into_bytes(), c);
         prop_assert_eq!(a, b);
     }
+}
+
+/// Inputs the fuzzers found (`fixtures/fuzz/*.yaml`) convert or fail cleanly, under every
+/// option choice, and what converts passes the output check.
+#[test]
+fn fuzzer_findings_stay_fixed() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/fuzz");
+    let mut n = 0;
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let bytes = std::fs::read(e.path()).unwrap();
+        for c in [0u8, 1, 2] {
+            let choice = Choice {
+                binds: c,
+                controller: c,
+                external_secrets: c == 1,
+                harden: c,
+            };
+            convert(bytes.clone(), choice);
+        }
+        n += 1;
+    }
+    assert!(n > 0);
 }
