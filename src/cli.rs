@@ -316,6 +316,27 @@ fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), Strin
         ),
         None => None,
     };
+    // Values that go into objects as they are: refused here rather than by the output check.
+    if let Some(ns) = a.namespace.as_deref().filter(|n| !emit::is_dns_label(n)) {
+        return Err(format!(
+            "--namespace `{ns}` is not a DNS-1123 label (lowercase letters, digits and `-`, at most 63)"
+        ));
+    }
+    for (flag, v) in [
+        ("--storage-class", &a.storage_class),
+        ("--runtime-class", &a.runtime_class),
+    ] {
+        if let Some(v) = v.as_deref().filter(|v| !emit::is_dns_subdomain(v)) {
+            return Err(format!("{flag} `{v}` is not a DNS-1123 subdomain"));
+        }
+    }
+    if let Some((k, v)) = &gpu_node_selector
+        && !(emit::is_qualified_key(k) && emit::is_label_value(v))
+    {
+        return Err(format!(
+            "--gpu-node-selector `{k}={v}` is not a label key and value"
+        ));
+    }
     if !emit::is_quantity(&a.pvc_request_size) {
         return Err(format!(
             "--pvc-request-size `{}` is not a Kubernetes quantity (e.g. 1Gi, 500Mi)",

@@ -459,6 +459,19 @@ fn a_bad_option_writes_nothing() {
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("--pvc-request-size `lots`"), "{stderr}");
+    for bad in [
+        ["--namespace", "Team_A"],
+        ["--storage-class", "Fast SSD"],
+        ["--gpu-node-selector", "gpu type=a100"],
+    ] {
+        let mut args = vec!["convert", "-o", out.to_str().unwrap()];
+        args.extend(bad);
+        let o = run(&dir, ENV, &args);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(bad[0]), "{stderr}");
+        assert!(!out.exists());
+    }
     assert!(!out.exists());
 }
 

@@ -7,7 +7,9 @@ mod write;
 pub mod yaml;
 
 use crate::lower::Object;
-pub use check::{check, is_quantity};
+pub use check::{
+    check, is_dns_label, is_dns_subdomain, is_label_value, is_qualified_key, is_quantity,
+};
 pub use leaks::machine_paths;
 pub use write::{WriteError, write_dir};
 
