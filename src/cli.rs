@@ -7,7 +7,7 @@ use crate::diag::{Diagnostic, Failure, Severity};
 use crate::emit;
 use crate::harden::{HardenOptions, Level};
 use crate::lower::{
-    BindStrategy, Controller, DependencyWait, EnvFiles, GpuApi, IpcHost, LowerOptions,
+    BindStrategy, Controller, DependencyWait, EnvFiles, GpuApi, IpcHost, LowerOptions, SecretValues,
 };
 use crate::plan::{self, ComposeHost, PlanOptions, Stage, StageOptions};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -119,6 +119,31 @@ pub struct InputArgs {
     /// Print only errors
     #[arg(short, long)]
     pub quiet: bool,
+    /// Largest Compose file (also `include`d and `extends` files) read, in bytes; suffixes k, m, g are 1024-based
+    #[arg(long, value_name = "BYTES", value_parser = parse_size, default_value = "64m")]
+    pub max_file_size: usize,
+    /// Deepest nesting of YAML sequences and mappings
+    #[arg(long, value_name = "N", default_value_t = compose::Limits::default().max_depth)]
+    pub max_depth: usize,
+    /// Most YAML nodes that aliases may expand to in one file (the alias-bomb guard)
+    #[arg(long, value_name = "N", default_value_t = compose::Limits::default().max_alias_nodes)]
+    pub max_alias_nodes: usize,
+}
+
+/// `--max-file-size`: bytes, or a number with a 1024-based k, m or g suffix.
+fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim().to_ascii_lowercase();
+    let (digits, unit) = match t.as_bytes().last() {
+        Some(b'k') => (&t[..t.len() - 1], 1usize << 10),
+        Some(b'm') => (&t[..t.len() - 1], 1 << 20),
+        Some(b'g') => (&t[..t.len() - 1], 1 << 30),
+        _ => (&t[..], 1),
+    };
+    digits
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit))
+        .ok_or_else(|| format!("`{s}` is not a size (bytes, or a number with k, m or g)"))
 }
 
 #[derive(Args, Debug)]
@@ -229,6 +254,10 @@ pub struct ConvertArgs {
     pub stage: StageArg,
     #[command(flatten)]
     pub bridge: BridgeArgs,
+    /// Where the values of Compose `secrets` go: into Secret objects, or nowhere (pods
+    /// reference Secrets you create; a warning names each Secret and key)
+    #[arg(long, value_enum, default_value_t = SecretsArg::Inline)]
+    pub secrets: SecretsArg,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -260,6 +289,12 @@ pub enum EnvFilesArg {
     Env,
     #[value(name = "configmap")]
     ConfigMap,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecretsArg {
+    Inline,
+    External,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -336,7 +371,11 @@ fn load_options(input: &InputArgs) -> Result<(LoadOptions, RealFs), Failure> {
         environment: std::env::vars().collect(),
         working_dir: cwd,
         home: std::env::var("HOME").ok(),
-        limits: compose::Limits::default(),
+        limits: compose::Limits {
+            max_file_bytes: input.max_file_size,
+            max_depth: input.max_depth,
+            max_alias_nodes: input.max_alias_nodes,
+        },
     };
     Ok((opts, fs))
 }
@@ -476,6 +515,33 @@ pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), S
         ),
         None => None,
     };
+    // Values that go into objects as they are: refused here rather than by the output check.
+    if let Some(ns) = a.namespace.as_deref().filter(|n| !emit::is_dns_label(n)) {
+        return Err(format!(
+            "--namespace `{ns}` is not a DNS-1123 label (lowercase letters, digits and `-`, at most 63)"
+        ));
+    }
+    for (flag, v) in [
+        ("--storage-class", &a.storage_class),
+        ("--runtime-class", &a.runtime_class),
+    ] {
+        if let Some(v) = v.as_deref().filter(|v| !emit::is_dns_subdomain(v)) {
+            return Err(format!("{flag} `{v}` is not a DNS-1123 subdomain"));
+        }
+    }
+    if let Some((k, v)) = &gpu_node_selector
+        && !(emit::is_qualified_key(k) && emit::is_label_value(v))
+    {
+        return Err(format!(
+            "--gpu-node-selector `{k}={v}` is not a label key and value"
+        ));
+    }
+    if !emit::is_quantity(&a.pvc_request_size) {
+        return Err(format!(
+            "--pvc-request-size `{}` is not a Kubernetes quantity (e.g. 1Gi, 500Mi)",
+            a.pvc_request_size
+        ));
+    }
     let lower = LowerOptions {
         controller: a.controller.map(|c| match c {
             ControllerArg::Deployment => Controller::Deployment,
@@ -518,6 +584,10 @@ pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), S
         },
         model_runner_image: a.model_runner_image.clone(),
         namespace: a.namespace.clone(),
+        secrets: match a.secrets {
+            SecretsArg::Inline => SecretValues::Inline,
+            SecretsArg::External => SecretValues::External,
+        },
     };
     let quantity = |flag: &str, v: &str| -> Result<Quantity, String> {
         is_quantity(v)
@@ -663,7 +733,11 @@ fn convert(args: ConvertArgs) -> ExitCode {
             let tmp = format!("{path}.kubeferry-tmp");
             std::fs::write(&tmp, text)
                 .and_then(|_| std::fs::rename(&tmp, path))
-                .map_err(|e| format!("{path}: {e}"))
+                .map_err(|e| {
+                    // No half-written file is left behind.
+                    let _ = std::fs::remove_file(&tmp);
+                    format!("{path}: {e}")
+                })
         }
         (Some(dir), layout) => {
             let files = conversion.files(layout, format);

@@ -207,7 +207,7 @@ pub fn convert_with(
         Ok(l) => l,
         Err(f) => return Err(with_warnings(f, &diagnostics)),
     };
-    diagnostics.extend(lowered.warnings);
+    diagnostics.extend(lowered.warnings.iter().cloned());
     let mut objects = lowered.objects;
     let report = match harden::apply(&mut objects, &loaded.project, &options.harden) {
         Ok(h) => {
@@ -216,6 +216,26 @@ pub fn convert_with(
         }
         Err(f) => return Err(with_warnings(f, &diagnostics)),
     };
+    // Every object is checked before anything can be written: a failure is a bug report.
+    if let Err(f) = emit::check(&objects, &lowered.external) {
+        return Err(with_warnings(f, &diagnostics));
+    }
+    // Folders of the converting machine must not end up in manifests (E010 names them).
+    let folders: Vec<String> = [
+        Some(load.working_dir.clone()),
+        Some(loaded.project.working_dir.clone()),
+        load.environment.get("PWD").cloned(),
+        // `/root` is also where images keep their own files (`/root/.cache`): not a sign.
+        load.environment
+            .get("HOME")
+            .cloned()
+            .filter(|h| h != "/root"),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|f| !f.is_empty() && f != "/")
+    .collect();
+    diagnostics.extend(emit::machine_paths(&objects, &folders));
     let stage = options.stage.stage;
     let staged = if stage == crate::plan::Stage::All {
         crate::plan::Staged {

@@ -88,6 +88,7 @@ impl Loader<'_> {
         Ctx {
             files: &self.files,
             home: &self.home,
+            working_dir: &self.opts.working_dir,
         }
     }
 
@@ -204,6 +205,7 @@ impl Loader<'_> {
         };
         merge::strip_resets(&mut root);
         merge::enforce_unicity(&mut root);
+        super::validate::shapes(&root, &self.ctx())?;
         super::validate::file_objects(&root, &self.ctx())?;
         // 5. Project name.
         let name = self.project_name(&root, &env, &project_dir)?;
@@ -224,6 +226,7 @@ impl Loader<'_> {
         let ctx = Ctx {
             files: &self.files,
             home: &self.home,
+            working_dir: &self.opts.working_dir,
         };
         let disabled = super::normalize::apply_profiles(&mut root, &profiles, &ctx)?;
         super::normalize::normalize(&mut root, &name, &ctx)?;
@@ -238,7 +241,7 @@ impl Loader<'_> {
                         "C020",
                         at,
                         key,
-                        format!("cannot read env file `{path}`: {e}"),
+                        format!("cannot read env file `{}`: {e}", ctx.display(path)),
                     )
                 })
             };

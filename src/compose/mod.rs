@@ -42,9 +42,21 @@ pub struct Ctx<'a> {
     pub files: &'a [String],
     /// The home directory, for `~` in paths.
     pub home: &'a str,
+    /// The directory `-f` paths are taken from; messages show paths below it relatively.
+    pub working_dir: &'a str,
 }
 
 impl Ctx<'_> {
+    /// How a path is shown in messages: relative to the working directory when below it, so
+    /// messages do not carry the converting machine's folders.
+    pub fn display(&self, path: &str) -> String {
+        let wd = self.working_dir.trim_end_matches('/');
+        match path.strip_prefix(wd).and_then(|r| r.strip_prefix('/')) {
+            Some(rel) if !wd.is_empty() => rel.to_string(),
+            _ => path.to_string(),
+        }
+    }
+
     pub fn location(&self, at: Pos, path: &str) -> Location {
         let file = self
             .files

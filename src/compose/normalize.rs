@@ -274,7 +274,7 @@ pub fn resolve_environment(
                             "C022",
                             f.at,
                             &key,
-                            format!("env file `{path}` not found"),
+                            format!("env file `{}` not found", ctx.display(&path)),
                         ));
                     }
                     continue;
@@ -335,7 +335,7 @@ pub fn resolve_environment(
                         "C022",
                         f.at,
                         &key,
-                        format!("label file `{path}` not found"),
+                        format!("label file `{}` not found", ctx.display(&path)),
                     ));
                 };
                 let text = String::from_utf8_lossy(&bytes);

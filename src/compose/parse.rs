@@ -59,7 +59,12 @@ pub fn parse(
         Ok(t) => t,
         Err(e) => {
             let (line, col) = line_col(&bytes[..e.valid_up_to()]);
-            return Err(err(line, col, "file is not valid UTF-8".into()));
+            let msg = if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+                "file is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8"
+            } else {
+                "file is not valid UTF-8"
+            };
+            return Err(err(line, col, msg.into()));
         }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -80,11 +85,13 @@ pub fn parse(
         let (ev, mark) = match item {
             Ok(x) => x,
             Err(e) => {
-                return Err(err(
+                let mut d = err(
                     e.mark.line,
                     e.mark.col,
                     format!("invalid YAML: {}", e.message),
-                ));
+                );
+                d.location.path = b.key_path();
+                return Err(d);
             }
         };
         let at = Pos {
@@ -133,7 +140,51 @@ struct Builder<'a> {
 
 impl Builder<'_> {
     fn error(&self, at: Pos, msg: String) -> Diagnostic {
-        Diagnostic::error("C001", Location::new(self.name, at.line, at.col, ""), msg)
+        let path = self.key_path();
+        Diagnostic::error("C001", Location::new(self.name, at.line, at.col, path), msg)
+    }
+
+    /// The key path of the node being read (`services.web.ports[0]`), for errors.
+    /// Very deep paths keep their first and last steps.
+    fn key_path(&self) -> String {
+        let steps: Vec<String> = self
+            .stack
+            .iter()
+            .filter_map(|f| match f {
+                Frame::Seq { items, .. } => Some(format!("[{}]", items.len())),
+                Frame::Map {
+                    pending_key: Some((k, _)),
+                    ..
+                } => Some(format!(".{k}")),
+                Frame::Map { .. } => None,
+            })
+            .collect();
+        let p = if steps.len() > 12 {
+            let hidden = steps.len() - 9;
+            format!(
+                "{}…({hidden} more)…{}",
+                steps[..6].concat(),
+                steps[steps.len() - 3..].concat()
+            )
+        } else {
+            steps.concat()
+        };
+        p.strip_prefix('.').map(str::to_string).unwrap_or(p)
+    }
+
+    /// [`Self::attach`], with the key path filled into its errors.
+    fn push(&mut self, node: Node, from_alias: bool) -> Result<(), Diagnostic> {
+        self.attach(node, from_alias).map_err(|mut d| {
+            // `attach` names only the key it failed on; the path of its mapping goes first.
+            let parent = self.key_path();
+            let own = std::mem::take(&mut d.location.path);
+            d.location.path = match (parent.is_empty(), own.is_empty()) {
+                (_, true) => parent,
+                (true, false) => own,
+                (false, false) => format!("{parent}.{own}"),
+            };
+            d
+        })
     }
 
     fn event(&mut self, ev: Event, at: Pos) -> Result<(), Diagnostic> {
@@ -257,7 +308,7 @@ impl Builder<'_> {
     }
 
     /// Attach a finished node to its parent (or finish a document).
-    fn push(&mut self, node: Node, _from_alias: bool) -> Result<(), Diagnostic> {
+    fn attach(&mut self, node: Node, _from_alias: bool) -> Result<(), Diagnostic> {
         let name = self.name;
         let file = self.file;
         match self.stack.last_mut() {
@@ -309,7 +360,7 @@ impl Builder<'_> {
                         let _ = file;
                         return Err(Diagnostic::error(
                             "C003",
-                            Location::new(name, key_at.line, key_at.col, ""),
+                            Location::new(name, key_at.line, key_at.col, key.as_str()),
                             format!(
                                 "mapping key `{key}` already defined at line {}",
                                 prev.key_at.line

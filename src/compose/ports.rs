@@ -54,6 +54,9 @@ pub fn canonicalize(n: &mut Node, ctx: &Ctx<'_>, path: &str) -> Result<(), LoadE
 /// Long syntax: fill `mode` and `protocol`, type `target` and `published`.
 fn long(m: &Map, item: &Node, ctx: &Ctx<'_>, path: &str) -> Result<Node, LoadError> {
     let mut out = m.clone();
+    if !m.contains_key("target") {
+        return Err(ctx.error("C013", item.at, path, "a port mapping needs `target`"));
+    }
     if let Some(t) = m.get("target") {
         let v = t
             .scalar_string()
@@ -81,6 +84,14 @@ fn long(m: &Map, item: &Node, ctx: &Ctx<'_>, path: &str) -> Result<Node, LoadErr
                     ));
                 }
                 out.insert("published".into(), Node::str(s, p.at));
+            }
+            None if !p.is_null() => {
+                return Err(ctx.error(
+                    "C013",
+                    p.at,
+                    &format!("{path}.published"),
+                    format!("must be an integer or a string, not {}", p.kind_name()),
+                ));
             }
             _ => {
                 out.shift_remove("published");

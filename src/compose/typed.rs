@@ -304,6 +304,19 @@ impl Typer<'_, '_> {
         }
     }
 
+    /// A CPU count: Docker Compose takes any number, but no cluster takes a negative one.
+    fn cpus(&self, n: &Node, path: &str) -> R<f64> {
+        let f = self.float(n, path)?;
+        if f < 0.0 || !f.is_finite() {
+            return Err(self.err(
+                n,
+                path,
+                format!("must be a CPU count of 0 or more, not `{f}`"),
+            ));
+        }
+        Ok(f)
+    }
+
     fn bytes(&self, n: &Node, path: &str) -> R<Bytes> {
         match &n.value {
             Value::Int(i) => Ok(Bytes(*i)),
@@ -386,7 +399,7 @@ impl Typer<'_, '_> {
                 "cpu_rt_period" => s.cpu_rt_period = Some(self.micros(v, p)?),
                 "cpu_rt_runtime" => s.cpu_rt_runtime = Some(self.micros(v, p)?),
                 "cpu_shares" => s.cpu_shares = Some(self.int(v, p)?),
-                "cpus" => s.cpus = Some(self.float(v, p)?),
+                "cpus" => s.cpus = Some(self.cpus(v, p)?),
                 "cpuset" => s.cpuset = self.opt_string(v, p)?,
                 "credential_spec" => s.credential_spec = Some(to_json(v)),
                 "depends_on" => {
@@ -791,7 +804,7 @@ impl Typer<'_, '_> {
         for (k, v) in self.map(n, path)? {
             let p = join(path, k);
             match k.as_str() {
-                "cpus" => r.cpus = Some(self.float(v, &p)?),
+                "cpus" => r.cpus = Some(self.cpus(v, &p)?),
                 "memory" => r.memory = Some(self.bytes(v, &p)?),
                 "pids" => r.pids = Some(self.int(v, &p)?),
                 "devices" => {

@@ -330,6 +330,42 @@ fn consistency(
     Ok(())
 }
 
+/// The types Docker Compose's schema checks on the merged tree before unused top-level entries
+/// are dropped (so a wrong type there is still reported): `services` is a mapping when given,
+/// top-level entries are mappings or null, and the sources of secrets and configs are strings.
+pub fn shapes(root: &Node, ctx: &Ctx<'_>) -> Result<(), LoadError> {
+    if let Some(s) = root.get("services")
+        && s.is_null()
+    {
+        return Err(ctx.error("C011", s.at, "services", "must be a mapping, not null"));
+    }
+    for section in ["volumes", "networks", "secrets", "configs", "models"] {
+        let Some(entries) = root.get(section).and_then(Node::as_map) else {
+            continue;
+        };
+        for (name, n) in entries {
+            let path = format!("{section}.{name}");
+            if !n.is_null() && n.as_map().is_none() {
+                let msg = format!("must be a mapping or null, not {}", n.kind_name());
+                return Err(ctx.error("C011", n.at, &path, msg));
+            }
+            if !matches!(section, "secrets" | "configs") {
+                continue;
+            }
+            for key in ["name", "file", "environment", "content"] {
+                if let Some(v) = n.get(key)
+                    && v.scalar_string().is_none()
+                    && !v.is_null()
+                {
+                    let msg = format!("must be a string, not {}", v.kind_name());
+                    return Err(ctx.error("C011", v.at, &format!("{path}.{key}"), msg));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Top-level secrets and configs need exactly one source; an external volume takes no other
 /// attribute than `name`. Runs on the merged tree before unused entries are dropped, as Docker
 /// Compose checks every declared entry.

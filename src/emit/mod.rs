@@ -2,14 +2,20 @@
 //! is the only place that touches the filesystem. Each layout other than the plain ones has
 //! its module ([`kustomize`], [`helm`]).
 
+mod check;
 pub mod helm;
 pub mod kustomize;
+mod leaks;
 mod report;
 mod write;
 pub mod yaml;
 
 use crate::convert::Conversion;
 use crate::lower::Object;
+pub use check::{
+    check, is_dns_label, is_dns_subdomain, is_label_value, is_qualified_key, is_quantity,
+};
+pub use leaks::machine_paths;
 pub use report::{report_json, report_markdown};
 pub use write::{WriteError, write_dir};
 

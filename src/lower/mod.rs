@@ -27,7 +27,7 @@ mod workload;
 use crate::compose::FileSystem;
 use crate::compose::model::{Project, Service};
 use crate::diag::{Diagnostic, Failure, Location};
-pub use object::Object;
+pub use object::{External, Object};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Which workload kind a service becomes when the Compose file does not decide.
@@ -92,6 +92,16 @@ pub enum IpcHost {
     SharedMemory,
 }
 
+/// Where the values of Compose `secrets` go.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SecretValues {
+    /// Read them and put them into Secret objects of the output.
+    #[default]
+    Inline,
+    /// Leave them out: pods reference Secrets the user creates, and a warning says which.
+    External,
+}
+
 /// Options of the lowering pass, resolved once from the command line or by an embedder.
 #[derive(Clone, Debug)]
 pub struct LowerOptions {
@@ -115,6 +125,7 @@ pub struct LowerOptions {
     /// Deployment, only a warning naming the variables the services expect.
     pub model_runner_image: Option<String>,
     pub namespace: Option<String>,
+    pub secrets: SecretValues,
 }
 
 impl Default for LowerOptions {
@@ -137,6 +148,7 @@ impl Default for LowerOptions {
             ipc_host: IpcHost::Keep,
             model_runner_image: None,
             namespace: None,
+            secrets: SecretValues::Inline,
         }
     }
 }
@@ -146,6 +158,8 @@ impl Default for LowerOptions {
 pub struct Lowered {
     pub objects: Vec<Object>,
     pub warnings: Vec<Diagnostic>,
+    /// What the objects reference that the user creates.
+    pub external: External,
 }
 
 /// State shared by the per-service lowering functions.
@@ -160,6 +174,7 @@ pub(crate) struct Ctx<'a> {
     /// Services that are run to completion (targets of `service_completed_successfully`).
     pub completed_targets: BTreeSet<String>,
     pub objects: Vec<Object>,
+    pub external: External,
 }
 
 impl Ctx<'_> {
@@ -221,10 +236,11 @@ pub fn lower(
         names: BTreeMap::new(),
         completed_targets: BTreeSet::new(),
         objects: Vec::new(),
+        external: External::default(),
     };
     assign_names(&mut cx);
+    // Two services with one Kubernetes name: every later step looks names up, so stop here.
     if !cx.errors.is_empty() {
-        // Without a name for every service nothing below can refer to them.
         return Err(Failure(cx.errors));
     }
     for (svc, port) in implied {
@@ -257,6 +273,7 @@ pub fn lower(
     Ok(Lowered {
         objects,
         warnings: cx.warnings,
+        external: cx.external,
     })
 }
 

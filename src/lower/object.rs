@@ -12,6 +12,17 @@ use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::resource::v1::ResourceClaimTemplate;
 use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// Objects the output references but does not contain, because the user creates them
+/// (external volumes, secrets and configs; `--secrets external`). The output check accepts
+/// references to these.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct External {
+    pub secrets: BTreeSet<String>,
+    pub config_maps: BTreeSet<String>,
+    pub claims: BTreeSet<String>,
+}
 
 /// One emitted object. The variant order is the output order (then by name).
 // Objects are built once and moved a few times; boxing every variant would buy nothing.

@@ -13,7 +13,7 @@ use k8s_openapi::api::core::v1::{
     Capabilities, Container, ContainerPort, ExecAction, HostAlias, Lifecycle, LifecycleHandler,
     PodDNSConfig, PodDNSConfigOption, PodSecurityContext, PodSpec, SecurityContext, Sysctl,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Kubernetes expands `$(VAR)` in env values, command and args; Compose does not. Doubling
 /// the `$` keeps the text as the Compose file meant it.
@@ -77,10 +77,18 @@ pub fn container(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Container, Opt
     for e in &svc.expose {
         let (port, proto) = e.split_once('/').unwrap_or((e.as_str(), "tcp"));
         let (a, b) = port.split_once('-').unwrap_or((port, port));
-        if let (Ok(a), Ok(b)) = (a.parse::<u32>(), b.parse::<u32>()) {
-            for p in a..=b.min(a + 100) {
-                add_port(p, proto);
+        match (a.parse::<u32>(), b.parse::<u32>()) {
+            (Ok(a), Ok(b)) if (1..=65535).contains(&a) && (a..=65535).contains(&b) => {
+                for p in a..=b.min(a + 100) {
+                    add_port(p, proto);
+                }
             }
+            _ => cx.error(
+                "L092",
+                name,
+                &["expose"],
+                format!("`{e}` is not a port or a port range within 1-65535"),
+            ),
         }
     }
     if svc.ports.iter().any(|p| p.mode == "host") {
@@ -268,6 +276,28 @@ pub fn pod_spec(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> Option<PodSpec> 
                 }
             }
             c.volume_mounts = (!om.is_empty()).then_some(om);
+            // One network namespace: a port another container of the pod declares is that
+            // container's, and port names must be unique in a pod.
+            let taken: BTreeSet<String> = containers
+                .iter()
+                .flat_map(|x| x.ports.iter().flatten())
+                .filter_map(|p| p.name.clone())
+                .collect();
+            if let Some(ports) = c.ports.as_mut() {
+                let before = ports.len();
+                ports.retain(|p| p.name.as_ref().is_none_or(|n| !taken.contains(n)));
+                if ports.len() < before {
+                    cx.warn(
+                        "L018",
+                        other,
+                        &["ports"],
+                        format!("ports that the pod of `{name}` already declares are listed once, on its first container"),
+                    );
+                }
+                if ports.is_empty() {
+                    c.ports = None;
+                }
+            }
             containers.push(c);
             cx.warn(
                 "L018",

@@ -31,6 +31,15 @@ pub fn service(cx: &mut Ctx<'_>, name: &str, svc: &ComposeService) {
             ..Default::default()
         });
     };
+    if svc.ports.iter().any(|p| p.target == 0) {
+        cx.error(
+            "L091",
+            name,
+            &["ports"],
+            "container port 0 is not a port Kubernetes accepts (1-65535)",
+        );
+        return;
+    }
     for p in &svc.ports {
         // Other services reach `name:target` on a Compose network, so the Service always
         // serves the container port. A single published port that differs is served too,

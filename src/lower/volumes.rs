@@ -5,7 +5,7 @@
 use super::names::{self, dns_label};
 use super::object::Object;
 use super::quantity;
-use super::{BindStrategy, Ctx, IpcHost, models};
+use super::{BindStrategy, Ctx, IpcHost, SecretValues, models};
 use crate::compose::model::{FileObject, Project, Service, VolumeType};
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::{
@@ -181,6 +181,16 @@ pub fn top_level(cx: &mut Ctx<'_>) {
         let Some(def) = project.secrets.get(&name) else {
             continue;
         };
+        if cx.opts.secrets == SecretValues::External && !def.external {
+            // The value is never read: the user creates the Secret.
+            let (obj, key) = (secret_name(&name), key_name(&name));
+            let first = first_user(cx, &name);
+            cx.warn("L023", &first, &["secrets"], format!(
+                "secret `{name}` is not inlined (--secrets external): create the Secret `{obj}` with the key `{key}` before applying, e.g. `kubectl create secret generic {obj} --from-file={key}=<file>`"
+            ));
+            cx.external.secrets.insert(obj);
+            continue;
+        }
         if let Some(data) = content(cx, def, &name, "secret") {
             let obj = Secret {
                 metadata: meta(cx, secret_name(&name)),
@@ -267,17 +277,27 @@ fn key_name(compose: &str) -> String {
     }
 }
 
-/// The bytes of a secret or config, or `None` (with a warning) when they live outside the
-/// Compose project.
-fn content(cx: &mut Ctx<'_>, def: &FileObject, name: &str, what: &str) -> Option<Vec<u8>> {
-    let first = cx
-        .project
+/// The first service (by name) that uses the secret or config `name`.
+fn first_user(cx: &Ctx<'_>, name: &str) -> String {
+    cx.project
         .services
         .iter()
         .find(|(_, s)| s.secrets.iter().chain(&s.configs).any(|r| r.source == name))
         .map(|(n, _)| n.clone())
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// The bytes of a secret or config, or `None` (with a warning) when they live outside the
+/// Compose project.
+fn content(cx: &mut Ctx<'_>, def: &FileObject, name: &str, what: &str) -> Option<Vec<u8>> {
+    let first = first_user(cx, name);
     if def.external {
+        let obj = dns_label(def.name.as_deref().unwrap_or(name));
+        if what == "secret" {
+            cx.external.secrets.insert(obj);
+        } else {
+            cx.external.config_maps.insert(obj);
+        }
         let msg = format!(
             "{what} `{name}` is external: create the {} `{}` in the cluster before applying",
             if what == "secret" {
@@ -309,8 +329,20 @@ fn content(cx: &mut Ctx<'_>, def: &FileObject, name: &str, what: &str) -> Option
         return match cx.fs.read(path) {
             Ok(b) => Some(b),
             Err(e) => {
+                // Docker Compose accepts it (projects ship without their secret files), but
+                // an optional reference would start pods without the value: the object
+                // becomes one the user creates, and the pod waits for it.
+                let shown = relative(path, &cx.project.working_dir);
+                let (obj, key) = (dns_label(name), key_name(name));
+                let kind = if what == "secret" {
+                    cx.external.secrets.insert(obj.clone());
+                    "Secret"
+                } else {
+                    cx.external.config_maps.insert(obj.clone());
+                    "ConfigMap"
+                };
                 let msg = format!(
-                    "{what} `{name}`: cannot read its file ({e}); create it in the cluster"
+                    "{what} `{name}`: cannot read its file `{shown}` ({e}); create the {kind} `{obj}` with the key `{key}` before applying (or create the file and convert again)"
                 );
                 cx.warn("L022", &first, &[&format!("{what}s")], msg);
                 None
@@ -379,7 +411,11 @@ pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<Volume>, Vec<
                 Some(src) => {
                     let def = cx.project.volumes.get(src);
                     let claim = match def {
-                        Some(d) if d.external => dns_label(d.name.as_deref().unwrap_or(src)),
+                        Some(d) if d.external => {
+                            let c = dns_label(d.name.as_deref().unwrap_or(src));
+                            cx.external.claims.insert(c.clone());
+                            c
+                        }
                         _ => dns_label(src),
                     };
                     let vname = dns_label(src);
@@ -539,6 +575,16 @@ pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<Volume>, Vec<
     }
     for (i, t) in svc.tmpfs.iter().enumerate() {
         let (path, opts) = t.split_once(':').unwrap_or((t.as_str(), ""));
+        if path.is_empty() {
+            // Docker Compose accepts it; Kubernetes rejects a mount without a path.
+            cx.warn(
+                "L039",
+                name,
+                &["tmpfs"],
+                "an empty tmpfs path mounts nothing; skipped",
+            );
+            continue;
+        }
         let size = opts
             .split(',')
             .find_map(|o| o.strip_prefix("size="))
@@ -612,7 +658,15 @@ pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<Volume>, Vec<
                 path: key.clone(),
                 mode,
             }]);
-            let optional = (!emitted).then_some(true);
+            // An object the user must create (--secrets external, a missing file) is required,
+            // not optional.
+            let must_create = if kind == "secret" {
+                &cx.external.secrets
+            } else {
+                &cx.external.config_maps
+            };
+            let required = !def.external && must_create.contains(&obj_name);
+            let optional = (!emitted && !required).then_some(true);
             let vol = if kind == "secret" {
                 Volume {
                     name: vname.clone(),

@@ -194,6 +194,15 @@ pub fn workload(cx: &mut Ctx<'_>, name: &str, svc: &Service, mut pod: PodSpec) {
                 cx.warn("L091", name, &["labels"], "a CronJob without a schedule (kompose.cronjob.schedule or x-kubeferry.schedule) runs daily");
                 "@daily".into()
             });
+            // The CronJob controller appends 11 characters to name its Jobs (63 at most).
+            let mut meta = meta;
+            if k8s.len() > 52 {
+                let short = k8s[..52].trim_end_matches('-').to_string();
+                cx.warn("L094", name, &[], format!(
+                    "the CronJob is named `{short}`: `{k8s}` is longer than the 52 characters a CronJob name may have"
+                ));
+                meta.name = Some(short);
+            }
             Object::CronJob(CronJob {
                 metadata: meta,
                 spec: Some(CronJobSpec {
