@@ -10,6 +10,8 @@ mod gpu;
 mod hpa;
 mod ingress;
 mod known_ports;
+mod lookup;
+mod mentions;
 mod models;
 pub mod names;
 pub mod object;
@@ -160,9 +162,19 @@ pub(crate) struct Ctx<'a> {
     /// Services that are run to completion (targets of `service_completed_successfully`).
     pub completed_targets: BTreeSet<String>,
     pub objects: Vec<Object>,
+    /// Where each object of `objects` is, by kind and name (see [`Ctx::find_object`]).
+    index: lookup::ObjectIndex,
+    /// The services that mount each named volume ([`volumes::volume_users`]), computed once.
+    pub volume_users: BTreeMap<String, Vec<String>>,
 }
 
 impl Ctx<'_> {
+    /// The first object of this kind and name pushed so far.
+    pub fn find_object(&mut self, kind: &str, name: &str) -> Option<&Object> {
+        let i = self.index.find(&self.objects, kind, name)?;
+        self.objects.get(i)
+    }
+
     /// The location of `services.<svc>.<path>` in the user's files.
     pub fn at(&self, svc: &str, path: &[&str]) -> Location {
         let mut key = format!("services.{svc}");
@@ -210,7 +222,8 @@ pub fn lower(
     opts: &LowerOptions,
     fs: &dyn FileSystem,
 ) -> Result<Lowered, Failure> {
-    let (implied, project) = with_implied_ports(project);
+    let mentions = mentions::Mentions::new(project);
+    let (implied, project) = with_implied_ports(project, &mentions);
     let project = &project;
     let mut cx = Ctx {
         project,
@@ -221,8 +234,10 @@ pub fn lower(
         names: BTreeMap::new(),
         completed_targets: BTreeSet::new(),
         objects: Vec::new(),
+        index: lookup::ObjectIndex::default(),
+        volume_users: volumes::volume_users(project),
     };
-    assign_names(&mut cx);
+    assign_names(&mut cx, &mentions);
     if !cx.errors.is_empty() {
         // Without a name for every service nothing below can refer to them.
         return Err(Failure(cx.errors));
@@ -280,7 +295,7 @@ fn lower_service(cx: &mut Ctx<'_>, name: &str, svc: &Service) {
 
 /// Give every service a Kubernetes name; two services whose names sanitise to the same one
 /// are an error, not a silent overwrite.
-fn assign_names(cx: &mut Ctx<'_>) {
+fn assign_names(cx: &mut Ctx<'_>, mentions: &mentions::Mentions<'_>) {
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     let project = cx.project;
     for (name, svc) in &project.services {
@@ -293,19 +308,7 @@ fn assign_names(cx: &mut Ctx<'_>) {
             continue;
         }
         if k != *name {
-            let users: Vec<&String> = project
-                .services
-                .iter()
-                .filter(|(n, s)| {
-                    *n != name
-                        && (s.depends_on.contains_key(name)
-                            || s.environment
-                                .values()
-                                .flatten()
-                                .any(|v| mentions_host(v, name)))
-                })
-                .map(|(n, _)| n)
-                .collect();
+            let users = mentions.users(name);
             let mut msg = format!("service `{name}` is named `{k}` in Kubernetes");
             if !users.is_empty() {
                 let list: Vec<String> = users.iter().map(|u| format!("`{u}`")).collect();
@@ -363,7 +366,10 @@ fn check_unique(objects: &[Object]) -> Result<(), Failure> {
 
 /// A copy of the project where services others reach, that declare no port and run a known
 /// server image, expose that image's port.
-fn with_implied_ports(project: &Project) -> (Vec<(String, u32)>, Project) {
+fn with_implied_ports(
+    project: &Project,
+    mentions: &mentions::Mentions<'_>,
+) -> (Vec<(String, u32)>, Project) {
     let mut p = project.clone();
     let mut implied = Vec::new();
     let reached: BTreeSet<&String> = project
@@ -375,13 +381,7 @@ fn with_implied_ports(project: &Project) -> (Vec<(String, u32)>, Project) {
         if !svc.ports.is_empty() || !svc.expose.is_empty() || is_sidecar_of(svc).is_some() {
             continue;
         }
-        let used = reached.contains(name)
-            || project.services.values().any(|o| {
-                o.environment
-                    .values()
-                    .flatten()
-                    .any(|v| mentions_host(v, name))
-            });
+        let used = reached.contains(name) || mentions.is_named(name);
         if let Some(port) = svc.image.as_deref().and_then(known_ports::port_of)
             && used
         {
