@@ -157,6 +157,9 @@ pub struct ConvertArgs {
     /// Namespace of every object
     #[arg(long, value_name = "NAME")]
     pub namespace: Option<String>,
+    /// Print the time each stage took to standard error (for benchmarks; not in --help)
+    #[arg(long, hide = true)]
+    pub timings: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -439,10 +442,12 @@ fn convert(args: ConvertArgs) -> ExitCode {
         Ok(c) => c,
         Err(f) => return fail(f),
     };
+    let reporting = std::time::Instant::now();
     let warnings = &conversion.diagnostics;
     if !args.input.quiet {
         report(warnings);
     }
+    let reporting = reporting.elapsed();
     if args.input.strict && !warnings.is_empty() {
         eprintln!(
             "error: {} warning(s) and --strict: nothing written",
@@ -450,6 +455,7 @@ fn convert(args: ConvertArgs) -> ExitCode {
         );
         return ExitCode::from(1);
     }
+    let emitting = std::time::Instant::now();
     let written = match (&args.out, layout) {
         (None, _) => {
             let text = emit::render(&conversion.objects, format);
@@ -474,6 +480,18 @@ fn convert(args: ConvertArgs) -> ExitCode {
     if let Err(e) = written {
         eprintln!("error[E001]: cannot write the output: {e}");
         return ExitCode::from(1);
+    }
+    if args.timings {
+        let t = conversion.timings;
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+        eprintln!(
+            "kubeferry timings: load {:.1} ms, lower {:.1} ms, harden {:.1} ms, warnings {:.1} ms, emit {:.1} ms",
+            ms(t.load),
+            ms(t.lower),
+            ms(t.harden),
+            ms(reporting),
+            ms(emitting.elapsed())
+        );
     }
     if !args.input.quiet {
         eprintln!(

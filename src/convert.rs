@@ -13,6 +13,7 @@ use crate::emit::{self, Format, Layout, OutputFile};
 use crate::harden::{self, HardenOptions};
 use crate::lower::{self, LowerOptions, Object};
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 /// Compose sources held in memory.
 #[derive(Clone, Debug)]
@@ -128,6 +129,16 @@ pub struct Conversion {
     pub diagnostics: Vec<Diagnostic>,
     /// The staged plan, when a staged conversion was asked for.
     pub plan: Option<Plan>,
+    /// How long each stage took (`kubeferry convert --timings`, docs/performance.md).
+    pub timings: StageTimes,
+}
+
+/// Wall-clock time of each stage of a conversion. Measured, never part of the output.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StageTimes {
+    pub load: Duration,
+    pub lower: Duration,
+    pub harden: Duration,
 }
 
 impl Conversion {
@@ -186,7 +197,12 @@ pub fn convert_with(
     if !p.profiles.is_empty() {
         load.profiles = p.profiles.clone();
     }
+    let start = Instant::now();
     let loaded = compose::load(&load, fs)?;
+    let mut timings = StageTimes {
+        load: start.elapsed(),
+        ..StageTimes::default()
+    };
     let mut diagnostics = loaded.warnings;
     let with_warnings =
         |f: Failure, w: &[Diagnostic]| Failure(f.0.into_iter().chain(w.iter().cloned()).collect());
@@ -196,15 +212,18 @@ pub fn convert_with(
     };
     diagnostics.extend(lowered.warnings);
     let mut objects = lowered.objects;
+    timings.lower = start.elapsed() - timings.load;
     match harden::apply(&mut objects, &loaded.project, &options.harden) {
         Ok(w) => diagnostics.extend(w),
         Err(f) => return Err(with_warnings(f, &diagnostics)),
     }
+    timings.harden = start.elapsed() - timings.load - timings.lower;
     Ok(Conversion {
         project: loaded.project,
         objects,
         diagnostics,
         plan: None,
+        timings,
     })
 }
 
