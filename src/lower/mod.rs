@@ -166,6 +166,8 @@ pub(crate) struct Ctx<'a> {
     index: lookup::ObjectIndex,
     /// The services that mount each named volume ([`volumes::volume_users`]), computed once.
     pub volume_users: BTreeMap<String, Vec<String>>,
+    /// The services that join each service's pod (`network_mode: service:X`), in order.
+    pub sidecars: BTreeMap<String, Vec<String>>,
 }
 
 impl Ctx<'_> {
@@ -236,7 +238,14 @@ pub fn lower(
         objects: Vec::new(),
         index: lookup::ObjectIndex::default(),
         volume_users: volumes::volume_users(project),
+        sidecars: BTreeMap::new(),
     };
+    for (name, svc) in &project.services {
+        if let Some(host) = is_sidecar_of(svc) {
+            let list = cx.sidecars.entry(host.to_string()).or_default();
+            list.push(name.clone());
+        }
+    }
     assign_names(&mut cx, &mentions);
     if !cx.errors.is_empty() {
         // Without a name for every service nothing below can refer to them.

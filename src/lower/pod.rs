@@ -258,26 +258,26 @@ pub fn pod_spec(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> Option<PodSpec> 
     let project = cx.project;
     // Services that share this one's network namespace join the pod as extra containers.
     let mut containers = vec![main];
-    for (other, osvc) in &project.services {
-        if is_sidecar_of(osvc) == Some(name) {
-            let (mut c, _) = container(cx, other, osvc);
-            let (ov, om) = volumes::mounts(cx, other, osvc);
-            for v in ov {
-                if !vols.iter().any(|x| x.name == v.name) {
-                    vols.push(v);
-                }
+    let sidecars = cx.sidecars.get(name).cloned().unwrap_or_default();
+    for (other, osvc) in sidecars
+        .iter()
+        .filter_map(|o| project.services.get_key_value(o))
+    {
+        let (mut c, _) = container(cx, other, osvc);
+        let (ov, om) = volumes::mounts(cx, other, osvc);
+        for v in ov {
+            if !vols.iter().any(|x| x.name == v.name) {
+                vols.push(v);
             }
-            c.volume_mounts = (!om.is_empty()).then_some(om);
-            containers.push(c);
-            cx.warn(
-                "L018",
-                other,
-                &["network_mode"],
-                format!(
-                    "`network_mode: service:{name}`: the container runs in the pod of `{name}`"
-                ),
-            );
         }
+        c.volume_mounts = (!om.is_empty()).then_some(om);
+        containers.push(c);
+        cx.warn(
+            "L018",
+            other,
+            &["network_mode"],
+            format!("`network_mode: service:{name}`: the container runs in the pod of `{name}`"),
+        );
     }
     spec.containers = containers;
     spec.volumes = (!vols.is_empty()).then_some(vols);
