@@ -5,10 +5,11 @@
 //! counts). Serialising a [`Project`] to JSON gives the shape `docker compose config --format
 //! json` prints, which is what the differential test compares.
 
-use super::node::{Node, Pos};
+use super::node::{Node, Pos, Value};
 use indexmap::IndexMap;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// A sorted map: Docker Compose prints its maps sorted by key.
 pub type Dict<V> = BTreeMap<String, V>;
@@ -57,11 +58,27 @@ pub struct Project {
 pub struct Origins {
     /// File display names, indexed by [`Pos::file`].
     pub files: Vec<String>,
-    /// The resolved node of each service (positions for lowering's warnings).
-    pub services: IndexMap<String, Node>,
+    /// The resolved node of each service, reduced to its mappings and positions
+    /// ([`Origins::skeleton`]). Shared, so that copies of a project do not copy it.
+    pub services: Arc<IndexMap<String, Node>>,
 }
 
 impl Origins {
+    /// What [`Origins::at`] reads of a node: its mappings and positions. Scalars and
+    /// sequences (which `at` does not enter) become nulls at the same place, which makes the
+    /// origins of a large project a fraction of its document tree.
+    pub fn skeleton(node: Node) -> Node {
+        let value = match node.value {
+            Value::Map(m) => Value::Map(
+                m.into_iter()
+                    .map(|(k, v)| (k, Origins::skeleton(v)))
+                    .collect(),
+            ),
+            _ => Value::Null,
+        };
+        Node { value, ..node }
+    }
+
     /// The position of `services.<svc>.<path...>` if known, else the service's own.
     pub fn at(&self, service: &str, path: &[&str]) -> Option<Pos> {
         let mut node = self.services.get(service)?;
