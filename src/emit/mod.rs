@@ -51,7 +51,7 @@ pub fn yaml_stream(objects: &[Object]) -> String {
         if i > 0 {
             out.push_str("---\n");
         }
-        out.push_str(&yaml::to_string(&to_value(o)));
+        yaml::write(&mut out, &to_value(o));
     }
     out
 }
