@@ -112,5 +112,7 @@ pub fn env(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<EnvVar>, Vec<Env
             ),
         }
     }
+    // Kept for the whole run, once per service: no spare capacity.
+    env.shrink_to_fit();
     (env, env_from)
 }

@@ -168,9 +168,19 @@ pub(crate) struct Ctx<'a> {
     pub volume_users: BTreeMap<String, Vec<String>>,
     /// The services that join each service's pod (`network_mode: service:X`), in order.
     pub sidecars: BTreeMap<String, Vec<String>>,
+    /// `expose` of the services whose port is implied by their image ([`implied_ports`]).
+    implied_expose: BTreeMap<String, Vec<String>>,
 }
 
 impl Ctx<'_> {
+    /// The ports a service exposes without publishing them: its `expose`, or the port its
+    /// image implies when it declares none and others reach it.
+    pub fn expose<'s>(&'s self, name: &str, svc: &'s Service) -> &'s [String] {
+        self.implied_expose
+            .get(name)
+            .map_or(svc.expose.as_slice(), Vec::as_slice)
+    }
+
     /// The first object of this kind and name pushed so far.
     pub fn find_object(&mut self, kind: &str, name: &str) -> Option<&Object> {
         let i = self.index.find(&self.objects, kind, name)?;
@@ -225,8 +235,7 @@ pub fn lower(
     fs: &dyn FileSystem,
 ) -> Result<Lowered, Failure> {
     let mentions = mentions::Mentions::new(project);
-    let (implied, project) = with_implied_ports(project, &mentions);
-    let project = &project;
+    let implied = implied_ports(project, &mentions);
     let mut cx = Ctx {
         project,
         opts,
@@ -235,10 +244,23 @@ pub fn lower(
         errors: Vec::new(),
         names: BTreeMap::new(),
         completed_targets: BTreeSet::new(),
-        objects: Vec::new(),
+        // Room for the usual two or three objects per service (and one per volume, secret
+        // and config) up front: pages never written cost no memory, while growing by doubling
+        // would hold the old and the new list at once.
+        objects: Vec::with_capacity(
+            4 * project.services.len()
+                + project.volumes.len()
+                + project.secrets.len()
+                + project.configs.len()
+                + 8,
+        ),
         index: lookup::ObjectIndex::default(),
         volume_users: volumes::volume_users(project),
         sidecars: BTreeMap::new(),
+        implied_expose: implied
+            .iter()
+            .map(|(svc, port)| (svc.clone(), vec![port.to_string()]))
+            .collect(),
     };
     for (name, svc) in &project.services {
         if let Some(host) = is_sidecar_of(svc) {
@@ -276,6 +298,8 @@ pub fn lower(
         return Err(Failure(cx.errors));
     }
     let mut objects = cx.objects;
+    // The list grew by doubling; what follows (hardening, emitting) needs only its length.
+    objects.shrink_to_fit();
     object::sort(&mut objects);
     check_unique(&objects)?;
     Ok(Lowered {
@@ -373,20 +397,16 @@ fn check_unique(objects: &[Object]) -> Result<(), Failure> {
     Ok(())
 }
 
-/// A copy of the project where services others reach, that declare no port and run a known
-/// server image, expose that image's port.
-fn with_implied_ports(
-    project: &Project,
-    mentions: &mentions::Mentions<'_>,
-) -> (Vec<(String, u32)>, Project) {
-    let mut p = project.clone();
+/// The services others reach, that declare no port and run a known server image: they
+/// expose that image's port ([`Ctx::expose`]).
+fn implied_ports(project: &Project, mentions: &mentions::Mentions<'_>) -> Vec<(String, u32)> {
     let mut implied = Vec::new();
     let reached: BTreeSet<&String> = project
         .services
         .values()
         .flat_map(|s| s.depends_on.keys())
         .collect();
-    for (name, svc) in p.services.iter_mut() {
+    for (name, svc) in &project.services {
         if !svc.ports.is_empty() || !svc.expose.is_empty() || is_sidecar_of(svc).is_some() {
             continue;
         }
@@ -394,9 +414,8 @@ fn with_implied_ports(
         if let Some(port) = svc.image.as_deref().and_then(known_ports::port_of)
             && used
         {
-            svc.expose.push(port.to_string());
             implied.push((name.clone(), port));
         }
     }
-    (implied, p)
+    implied
 }

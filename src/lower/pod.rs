@@ -74,7 +74,7 @@ pub fn container(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Container, Opt
     for p in &svc.ports {
         add_port(p.target, &p.protocol);
     }
-    for e in &svc.expose {
+    for e in cx.expose(name, svc) {
         let (port, proto) = e.split_once('/').unwrap_or((e.as_str(), "tcp"));
         let (a, b) = port.split_once('-').unwrap_or((port, port));
         if let (Ok(a), Ok(b)) = (a.parse::<u32>(), b.parse::<u32>()) {
@@ -453,7 +453,7 @@ fn wait_container(cx: &mut Ctx<'_>, name: &str, svc: &Service, image: &str) -> O
             continue;
         }
         let port = dsvc.ports.first().map(|p| p.target).or_else(|| {
-            dsvc.expose
+            cx.expose(dep, dsvc)
                 .first()
                 .and_then(|e| e.split(['/', '-']).next())
                 .and_then(|p| p.parse().ok())

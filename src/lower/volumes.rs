@@ -648,6 +648,9 @@ pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<Volume>, Vec<
             add(&mut vols, &mut mnts, vol, m);
         }
     }
+    // Kept for the whole run, once per service: no spare capacity.
+    vols.shrink_to_fit();
+    mnts.shrink_to_fit();
     (vols, mnts)
 }
 
