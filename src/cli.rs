@@ -458,16 +458,19 @@ fn convert(args: ConvertArgs) -> ExitCode {
     let emitting = std::time::Instant::now();
     let written = match (&args.out, layout) {
         (None, _) => {
-            let text = emit::render(&conversion.objects, format);
-            std::io::stdout()
-                .lock()
-                .write_all(text.as_bytes())
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            emit::render_to(&conversion.objects, format, &mut out)
+                .and_then(|_| out.flush())
                 .map_err(|e| e.to_string())
         }
         (Some(path), emit::Layout::Single) => {
-            let text = emit::render(&conversion.objects, format);
             let tmp = format!("{path}.kubeferry-tmp");
-            std::fs::write(&tmp, text)
+            std::fs::File::create(&tmp)
+                .and_then(|f| {
+                    let mut out = std::io::BufWriter::new(f);
+                    emit::render_to(&conversion.objects, format, &mut out)?;
+                    out.flush()
+                })
                 .and_then(|_| std::fs::rename(&tmp, path))
                 .map_err(|e| format!("{path}: {e}"))
         }

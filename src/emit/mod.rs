@@ -56,6 +56,28 @@ pub fn yaml_stream(objects: &[Object]) -> String {
     out
 }
 
+/// The whole output as one stream, written to `w` an object at a time: the same bytes as
+/// [`render`] without holding all of them.
+pub fn render_to(
+    objects: &[Object],
+    format: Format,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    if format == Format::Json {
+        return w.write_all(json_list(objects).as_bytes());
+    }
+    let mut doc = String::new();
+    for (i, o) in objects.iter().enumerate() {
+        doc.clear();
+        if i > 0 {
+            doc.push_str("---\n");
+        }
+        yaml::write(&mut doc, &to_value(o));
+        w.write_all(doc.as_bytes())?;
+    }
+    Ok(())
+}
+
 /// A `v1` List holding every object.
 pub fn json_list(objects: &[Object]) -> String {
     let list = serde_json::json!({
