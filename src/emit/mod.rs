@@ -6,6 +6,7 @@ pub mod helm;
 pub mod kustomize;
 mod write;
 pub mod yaml;
+mod yaml_direct;
 
 use crate::convert::Conversion;
 use crate::lower::Object;
@@ -44,6 +45,14 @@ pub(crate) fn to_value(o: &Object) -> serde_json::Value {
     serde_json::to_value(o).unwrap_or(serde_json::Value::Null)
 }
 
+/// One object as a YAML document appended to `out`: written directly, or through the value
+/// tree for what the direct writer refuses (the same bytes either way).
+fn object_yaml(out: &mut String, o: &Object) {
+    if !yaml_direct::write(out, o) {
+        yaml::write(out, &to_value(o));
+    }
+}
+
 /// One YAML document per object, separated by `---`.
 pub fn yaml_stream(objects: &[Object]) -> String {
     let mut out = String::new();
@@ -51,7 +60,7 @@ pub fn yaml_stream(objects: &[Object]) -> String {
         if i > 0 {
             out.push_str("---\n");
         }
-        yaml::write(&mut out, &to_value(o));
+        object_yaml(&mut out, o);
     }
     out
 }
@@ -72,7 +81,7 @@ pub fn render_to(
         if i > 0 {
             doc.push_str("---\n");
         }
-        yaml::write(&mut doc, &to_value(o));
+        object_yaml(&mut doc, o);
         w.write_all(doc.as_bytes())?;
     }
     Ok(())
@@ -105,7 +114,11 @@ pub fn render_files(objects: &[Object], format: Format) -> Vec<OutputFile> {
             match format {
                 Format::Yaml => OutputFile {
                     path: format!("{base}.yaml"),
-                    contents: yaml::to_string(&to_value(o)),
+                    contents: {
+                        let mut text = String::new();
+                        object_yaml(&mut text, o);
+                        text
+                    },
                 },
                 Format::Json => OutputFile {
                     path: format!("{base}.json"),

@@ -23,7 +23,7 @@ pub fn write(out: &mut String, v: &Value) {
     }
 }
 
-fn indent(out: &mut String, n: usize) {
+pub(super) fn indent(out: &mut String, n: usize) {
     out.extend(std::iter::repeat_n(' ', n));
 }
 
@@ -80,7 +80,7 @@ fn child(out: &mut String, v: &Value, ind: usize) {
     }
 }
 
-fn key(out: &mut String, k: &str) {
+pub(super) fn key(out: &mut String, k: &str) {
     if plain_ok(k) {
         out.push_str(k);
     } else {
@@ -99,7 +99,7 @@ fn scalar(out: &mut String, v: &Value, ind: usize) {
     }
 }
 
-fn string(out: &mut String, s: &str, ind: usize) {
+pub(super) fn string(out: &mut String, s: &str, ind: usize) {
     if plain_ok(s) {
         out.push_str(s);
     } else if block_ok(s) {
