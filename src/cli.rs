@@ -464,14 +464,7 @@ fn convert(args: ConvertArgs) -> ExitCode {
                 .map_err(|e| e.to_string())
         }
         (Some(path), emit::Layout::Single) => {
-            let tmp = format!("{path}.kubeferry-tmp");
-            std::fs::File::create(&tmp)
-                .and_then(|f| {
-                    let mut out = std::io::BufWriter::new(f);
-                    emit::render_to(&conversion.objects, format, &mut out)?;
-                    out.flush()
-                })
-                .and_then(|_| std::fs::rename(&tmp, path))
+            emit::write_file(std::path::Path::new(path), &conversion.objects, format)
                 .map_err(|e| format!("{path}: {e}"))
         }
         (Some(dir), layout) => {

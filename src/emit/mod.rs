@@ -4,12 +4,14 @@
 
 pub mod helm;
 pub mod kustomize;
+mod single;
 mod write;
 pub mod yaml;
 mod yaml_direct;
 
 use crate::convert::Conversion;
 use crate::lower::Object;
+pub use single::write_file;
 pub use write::{WriteError, write_dir};
 
 /// How the output is laid out.
