@@ -5,7 +5,7 @@ use super::dotenv;
 use super::files::FileSystem;
 use super::interpolate;
 use super::merge;
-use super::model::{Origins, Project};
+use super::model::{KeyTree, Project};
 use super::node::{Map, Node, Pos, Value};
 use super::parse::{self, Limits};
 use super::{Ctx, LoadError};
@@ -257,17 +257,11 @@ impl Loader<'_> {
         project.environment = env.clone();
         project.origins.files = self.files.clone();
         super::validate::validate(&mut project, &root, &ctx, &mut warnings)?;
-        // The tree is not needed past this point: its service nodes move into the origins.
-        if let Some(services) = root
-            .as_map_mut()
-            .and_then(|r| r.get_mut("services"))
-            .and_then(Node::as_map_mut)
-        {
-            let services = std::mem::take(services);
+        if let Some(services) = root.get("services").and_then(Node::as_map) {
             project.origins.services = std::sync::Arc::new(
                 services
-                    .into_iter()
-                    .map(|(k, v)| (k, Origins::skeleton(v)))
+                    .iter()
+                    .map(|(k, v)| (k.clone(), KeyTree::of(v)))
                     .collect(),
             );
         }
