@@ -59,6 +59,15 @@ for n in "${sizes[@]}"; do
   printf 'size\t%s\t%s\t%s\t%s\n' "$n" "$work/h$n.json" "$kf_mem" "$ref_mem" >> "$work/results.tsv"
   echo "bench: $n services done" >&2
 done
+# Growth: kubeferry alone at 1,000 and 5,000 services in one hyperfine run, back to back, so
+# that both see the same load (in the runs above, minutes of reference runs lie between them).
+if [ -d "$work/s1000" ] && [ -d "$work/s5000" ]; then
+  "${clean_env[@]}" hyperfine -N --style none --runs "$runs" --warmup "$warmup" \
+    --export-json "$work/growth.json" \
+    -n 1000 "$bin convert -f $work/s1000/compose.yaml -o $work/out-1000.yaml" \
+    -n 5000 "$bin convert -f $work/s5000/compose.yaml -o $work/out-5000.yaml" >/dev/null
+  printf 'growth\t%s\n' "$work/growth.json" >> "$work/results.tsv"
+fi
 # Process start-up: the 3-service conversion against `--version`, in one hyperfine run.
 (cd "$work/s3" && "${clean_env[@]}" hyperfine -N --style none --runs $(( runs * 5 )) --warmup 3 \
   --export-json "$work/startup.json" -n version "$bin --version" \

@@ -22,13 +22,15 @@ def means(path):
 
 
 def main():
-    rows, startup, corpus, load = {}, None, None, {}
+    rows, startup, growth, corpus, load = {}, None, None, None, {}
     for line in open(sys.argv[1]):
         kind, *f = line.rstrip("\n").split("\t")
         if kind == "size":
             rows[int(f[0])] = (means(f[1]), int(f[2]) * 1024, int(f[3]) * 1024)
         elif kind == "startup":
             startup = means(f[0])
+        elif kind == "growth":
+            growth = means(f[0])
         elif kind == "corpus":
             lines = [l.split("\t") for l in open(f[0])]
             totals = [float(v) for k, v in lines if k == "total"]
@@ -53,9 +55,11 @@ def main():
         speed = m["reference"][0] / m["kubeferry"][0]
         checks.append(("1,000 services: speed-up over `compose config`", f"{speed:.1f}x", "≥ 10x", speed >= 10))
         checks.append(("1,000 services: kubeferry peak memory", f"{kf_mem/MB:.1f} MB", "≤ 60 MB", kf_mem <= 60 * MB))
-    if 1000 in rows and 5000 in rows:
-        growth = rows[5000][0]["kubeferry"][0] / rows[1000][0]["kubeferry"][0]
-        checks.append(("5,000 / 1,000 services time", f"{growth:.2f}x", "≤ 5.5x", growth <= 5.5))
+    if growth:
+        big, small = growth["5000"][0], growth["1000"][0]
+        checks.append(("5,000 / 1,000 services time (kubeferry alone, back to back)",
+                       f"{big*1000:.0f} / {small*1000:.0f} ms = {big/small:.2f}x", "≤ 5.5x",
+                       big / small <= 5.5))
     elif not quick:
         checks.append(("5,000 / 1,000 services time", "not measured", "≤ 5.5x", False))
     if startup:
