@@ -13,6 +13,7 @@ use crate::emit::{self, Format, Layout, OutputFile};
 use crate::harden::{self, HardenOptions};
 use crate::lower::{self, LowerOptions, Object};
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 /// Compose sources held in memory.
 #[derive(Clone, Debug)]
@@ -138,6 +139,16 @@ pub struct Conversion {
     pub compose_override: Option<OutputFile>,
     /// Stage 2: bridge objects it does not replace, to delete after applying, as (kind, name).
     pub retire: Vec<(String, String)>,
+    /// How long each stage took (`kubeferry convert --timings`, docs/performance.md).
+    pub timings: StageTimes,
+}
+
+/// Wall-clock time of each stage of a conversion. Measured, never part of the output.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StageTimes {
+    pub load: Duration,
+    pub lower: Duration,
+    pub harden: Duration,
 }
 
 impl Conversion {
@@ -199,7 +210,12 @@ pub fn convert_with(
     if !p.profiles.is_empty() {
         load.profiles = p.profiles.clone();
     }
+    let start = Instant::now();
     let loaded = compose::load(&load, fs)?;
+    let mut timings = StageTimes {
+        load: start.elapsed(),
+        ..StageTimes::default()
+    };
     let mut diagnostics = loaded.warnings;
     let with_warnings =
         |f: Failure, w: &[Diagnostic]| Failure(f.0.into_iter().chain(w.iter().cloned()).collect());
@@ -209,6 +225,7 @@ pub fn convert_with(
     };
     diagnostics.extend(lowered.warnings.iter().cloned());
     let mut objects = lowered.objects;
+    timings.lower = start.elapsed() - timings.load;
     let report = match harden::apply(&mut objects, &loaded.project, &options.harden) {
         Ok(h) => {
             diagnostics.extend(h.warnings);
@@ -260,6 +277,7 @@ pub fn convert_with(
             objects: staged.objects.clone(),
         }],
     });
+    timings.harden = start.elapsed() - timings.load - timings.lower;
     Ok(Conversion {
         project: loaded.project,
         objects: staged.objects,
@@ -269,6 +287,7 @@ pub fn convert_with(
         bridges: staged.bridges,
         compose_override: staged.compose_override,
         retire: staged.retire,
+        timings,
     })
 }
 

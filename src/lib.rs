@@ -38,7 +38,7 @@ pub mod lower;
 pub mod plan;
 pub mod report;
 
-pub use convert::{Conversion, Input, Options, ProjectOptions, convert, convert_with};
+pub use convert::{Conversion, Input, Options, ProjectOptions, StageTimes, convert, convert_with};
 pub use diag::{Diagnostic, Failure};
 pub use emit::{Format, Layout, OutputFile};
 pub use lower::Object;

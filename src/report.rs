@@ -22,6 +22,14 @@ impl Style {
 
 /// Render one diagnostic. `source` is the text of the file it points into, when readable.
 pub fn render(d: &Diagnostic, source: Option<&str>, color: bool) -> String {
+    let line = source
+        .filter(|_| d.location.line > 0)
+        .and_then(|s| s.lines().nth(d.location.line as usize - 1));
+    render_at(d, line, color)
+}
+
+/// Render one diagnostic with its source line (the line `d.location.line` names), if any.
+fn render_at(d: &Diagnostic, line: Option<&str>, color: bool) -> String {
     let st = Style { on: color };
     let (word, code) = match d.severity {
         Severity::Error => ("error", "1;31"),
@@ -49,10 +57,7 @@ pub fn render(d: &Diagnostic, source: Option<&str>, color: bool) -> String {
         }
     }
     out.push_str(&format!("\n  {} {at}\n", st.paint("1;34", "-->")));
-    let line = source
-        .filter(|_| loc.line > 0)
-        .and_then(|s| s.lines().nth(loc.line as usize - 1));
-    if let Some(line) = line {
+    if let Some(line) = line.filter(|_| loc.line > 0) {
         let num = loc.line.to_string();
         let pad = " ".repeat(num.len());
         let bar = st.paint("1;34", "|");
@@ -82,24 +87,33 @@ pub fn render(d: &Diagnostic, source: Option<&str>, color: bool) -> String {
     out
 }
 
-/// Render many diagnostics, warnings before errors, reading each file once via `read`.
+/// Render many diagnostics, warnings before errors, reading each file once via `read` and
+/// splitting it into lines once (thousands of warnings into one large file stay linear).
 pub fn render_all(
     diags: &[Diagnostic],
     read: &dyn Fn(&str) -> Option<String>,
     color: bool,
 ) -> String {
-    let mut sources: BTreeMap<&str, Option<String>> = BTreeMap::new();
+    let mut texts: BTreeMap<&str, Option<String>> = BTreeMap::new();
+    for d in diags {
+        let file = d.location.file.as_str();
+        if d.location.line > 0 && !file.is_empty() && file != "-" && !texts.contains_key(file) {
+            texts.insert(file, read(file));
+        }
+    }
+    let lines: BTreeMap<&str, Vec<&str>> = texts
+        .iter()
+        .filter_map(|(f, t)| Some((*f, t.as_deref()?.lines().collect())))
+        .collect();
     let mut ordered: Vec<&Diagnostic> = diags.iter().collect();
     ordered.sort_by_key(|d| d.severity == Severity::Error);
     let mut out = String::new();
     for d in ordered {
-        let file = d.location.file.as_str();
-        let src = if d.location.line > 0 && !file.is_empty() && file != "-" {
-            sources.entry(file).or_insert_with(|| read(file)).as_deref()
-        } else {
-            None
-        };
-        out.push_str(&render(d, src, color));
+        let line = lines
+            .get(d.location.file.as_str())
+            .filter(|_| d.location.line > 0)
+            .and_then(|l| l.get(d.location.line as usize - 1).copied());
+        out.push_str(&render_at(d, line, color));
     }
     out
 }

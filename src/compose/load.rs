@@ -5,7 +5,7 @@ use super::dotenv;
 use super::files::FileSystem;
 use super::interpolate;
 use super::merge;
-use super::model::Project;
+use super::model::{KeyTree, Project};
 use super::node::{Map, Node, Pos, Value};
 use super::parse::{self, Limits};
 use super::{Ctx, LoadError};
@@ -259,12 +259,15 @@ impl Loader<'_> {
         project.disabled_services = disabled;
         project.environment = env.clone();
         project.origins.files = self.files.clone();
-        if let Some(services) = root.get("services").and_then(Node::as_map) {
-            for (k, v) in services {
-                project.origins.services.insert(k.clone(), v.clone());
-            }
-        }
         super::validate::validate(&mut project, &root, &ctx, &mut warnings)?;
+        if let Some(services) = root.get("services").and_then(Node::as_map) {
+            project.origins.services = std::sync::Arc::new(
+                services
+                    .iter()
+                    .map(|(k, v)| (k.clone(), KeyTree::of(v)))
+                    .collect(),
+            );
+        }
         Ok(Loaded { project, warnings })
     }
 

@@ -5,10 +5,11 @@
 //! counts). Serialising a [`Project`] to JSON gives the shape `docker compose config --format
 //! json` prints, which is what the differential test compares.
 
-use super::node::{Node, Pos};
+use super::node::{Node, Pos, Value};
 use indexmap::IndexMap;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// A sorted map: Docker Compose prints its maps sorted by key.
 pub type Dict<V> = BTreeMap<String, V>;
@@ -57,20 +58,27 @@ pub struct Project {
 pub struct Origins {
     /// File display names, indexed by [`Pos::file`].
     pub files: Vec<String>,
-    /// The resolved node of each service (positions for lowering's warnings).
-    pub services: IndexMap<String, Node>,
+    /// The keys of each resolved service node and where they are ([`KeyTree`]). Shared, so
+    /// that copies of a project do not copy it.
+    pub services: Arc<IndexMap<String, KeyTree>>,
 }
 
 impl Origins {
-    /// The position of `services.<svc>.<path...>` if known, else the service's own.
+    /// The position of `services.<svc>.<path...>` if known, else the deepest known above it.
     pub fn at(&self, service: &str, path: &[&str]) -> Option<Pos> {
-        let mut node = self.services.get(service)?;
-        let mut at = node.key_at;
+        let tree = self.services.get(service)?;
+        let mut parent = KeyTree::TOP;
+        let mut at = tree.at;
         for key in path {
-            match node.get(key) {
-                Some(n) => {
-                    node = n;
-                    at = n.key_at;
+            let found = tree
+                .keys
+                .iter()
+                .enumerate()
+                .find(|(_, k)| k.parent == parent && &*k.key == *key);
+            match found {
+                Some((i, k)) => {
+                    parent = i as u32;
+                    at = k.at;
                 }
                 None => break,
             }
@@ -83,6 +91,52 @@ impl Origins {
             .get(pos.file as usize)
             .map(String::as_str)
             .unwrap_or("<input>")
+    }
+}
+
+/// The mapping keys of a node at every depth with their positions: all that [`Origins::at`]
+/// reads, a fraction of the node's size (a large project keeps one per service to the end).
+#[derive(Clone, Debug, Default)]
+pub struct KeyTree {
+    /// Where the node's own key is.
+    at: Pos,
+    /// Every key below it, parents before children.
+    keys: Vec<KeyEntry>,
+}
+
+#[derive(Clone, Debug)]
+struct KeyEntry {
+    /// Index of the parent key in `keys`, or [`KeyTree::TOP`].
+    parent: u32,
+    key: Box<str>,
+    at: Pos,
+}
+
+impl KeyTree {
+    const TOP: u32 = u32::MAX;
+
+    pub fn of(node: &Node) -> KeyTree {
+        let mut tree = KeyTree {
+            at: node.key_at,
+            keys: Vec::new(),
+        };
+        tree.add(node, KeyTree::TOP);
+        tree.keys.shrink_to_fit();
+        tree
+    }
+
+    fn add(&mut self, node: &Node, parent: u32) {
+        if let Value::Map(m) = &node.value {
+            for (k, v) in m {
+                let i = self.keys.len() as u32;
+                self.keys.push(KeyEntry {
+                    parent,
+                    key: k.as_str().into(),
+                    at: v.key_at,
+                });
+                self.add(v, i);
+            }
+        }
     }
 }
 
@@ -747,4 +801,63 @@ pub struct Model {
     pub context_size: Option<i64>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub runtime_flags: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compose::node::Map;
+
+    fn pos(line: u32) -> Pos {
+        Pos {
+            file: 0,
+            line,
+            col: 3,
+        }
+    }
+
+    /// `key: value` at `line`, as the parser keys it.
+    fn keyed(mut node: Node, line: u32) -> Node {
+        node.key_at = pos(line);
+        node
+    }
+
+    #[test]
+    fn at_walks_the_keys_to_the_deepest_known() {
+        // web:              (line 2)
+        //   image: x        (line 3)
+        //   deploy:         (line 4)
+        //     resources: {} (line 5)
+        //   ports: [a]      (line 6)
+        let mut deploy = Map::new();
+        deploy.insert("resources".into(), keyed(Node::map(Map::new(), pos(5)), 5));
+        let mut web = Map::new();
+        web.insert("image".into(), keyed(Node::str("x", pos(3)), 3));
+        web.insert("deploy".into(), keyed(Node::map(deploy, pos(4)), 4));
+        web.insert(
+            "ports".into(),
+            keyed(Node::seq(vec![Node::str("a", pos(6))], pos(6)), 6),
+        );
+        let web = keyed(Node::map(web, pos(2)), 2);
+        let origins = Origins {
+            files: vec!["compose.yaml".into()],
+            services: Arc::new(
+                [("web".to_string(), KeyTree::of(&web))]
+                    .into_iter()
+                    .collect(),
+            ),
+        };
+        let line = |path: &[&str]| origins.at("web", path).map(|p| p.line);
+        assert_eq!(line(&[]), Some(2));
+        assert_eq!(line(&["image"]), Some(3));
+        assert_eq!(line(&["deploy", "resources"]), Some(5));
+        assert_eq!(line(&["deploy", "resources", "limits"]), Some(5));
+        assert_eq!(
+            line(&["resources"]),
+            Some(2),
+            "not a key of the service itself"
+        );
+        assert_eq!(line(&["ports", "0"]), Some(6), "sequences are not entered");
+        assert_eq!(origins.at("db", &["image"]), None);
+    }
 }

@@ -7,8 +7,10 @@ pub mod helm;
 pub mod kustomize;
 mod leaks;
 mod report;
+mod single;
 mod write;
 pub mod yaml;
+mod yaml_direct;
 
 use crate::convert::Conversion;
 use crate::lower::Object;
@@ -17,6 +19,7 @@ pub use check::{
 };
 pub use leaks::machine_paths;
 pub use report::{report_json, report_markdown};
+pub use single::write_file;
 pub use write::{WriteError, write_dir};
 
 /// How the output is laid out.
@@ -52,6 +55,14 @@ pub(crate) fn to_value(o: &Object) -> serde_json::Value {
     serde_json::to_value(o).unwrap_or(serde_json::Value::Null)
 }
 
+/// One object as a YAML document appended to `out`: written directly, or through the value
+/// tree for what the direct writer refuses (the same bytes either way).
+fn object_yaml(out: &mut String, o: &Object) {
+    if !yaml_direct::write(out, o) {
+        yaml::write(out, &to_value(o));
+    }
+}
+
 /// One YAML document per object, separated by `---`.
 pub fn yaml_stream(objects: &[Object]) -> String {
     let mut out = String::new();
@@ -59,9 +70,31 @@ pub fn yaml_stream(objects: &[Object]) -> String {
         if i > 0 {
             out.push_str("---\n");
         }
-        out.push_str(&yaml::to_string(&to_value(o)));
+        object_yaml(&mut out, o);
     }
     out
+}
+
+/// The whole output as one stream, written to `w` an object at a time: the same bytes as
+/// [`render`] without holding all of them.
+pub fn render_to(
+    objects: &[Object],
+    format: Format,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    if format == Format::Json {
+        return w.write_all(json_list(objects).as_bytes());
+    }
+    let mut doc = String::new();
+    for (i, o) in objects.iter().enumerate() {
+        doc.clear();
+        if i > 0 {
+            doc.push_str("---\n");
+        }
+        object_yaml(&mut doc, o);
+        w.write_all(doc.as_bytes())?;
+    }
+    Ok(())
 }
 
 /// A `v1` List holding every object.
@@ -91,7 +124,11 @@ pub fn render_files(objects: &[Object], format: Format) -> Vec<OutputFile> {
             match format {
                 Format::Yaml => OutputFile {
                     path: format!("{base}.yaml"),
-                    contents: yaml::to_string(&to_value(o)),
+                    contents: {
+                        let mut text = String::new();
+                        object_yaml(&mut text, o);
+                        text
+                    },
                 },
                 Format::Json => OutputFile {
                     path: format!("{base}.json"),

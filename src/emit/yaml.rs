@@ -7,18 +7,23 @@ use serde_json::Value;
 /// One document, ending in a newline.
 pub fn to_string(v: &Value) -> String {
     let mut out = String::new();
-    match v {
-        Value::Object(m) if !m.is_empty() => map(&mut out, m, 0),
-        Value::Array(a) if !a.is_empty() => seq(&mut out, a, 0),
-        _ => {
-            scalar(&mut out, v, 0);
-            out.push('\n');
-        }
-    }
+    write(&mut out, v);
     out
 }
 
-fn indent(out: &mut String, n: usize) {
+/// One document, ending in a newline, appended to `out`.
+pub fn write(out: &mut String, v: &Value) {
+    match v {
+        Value::Object(m) if !m.is_empty() => map(out, m, 0),
+        Value::Array(a) if !a.is_empty() => seq(out, a, 0),
+        _ => {
+            scalar(out, v, 0);
+            out.push('\n');
+        }
+    }
+}
+
+pub(super) fn indent(out: &mut String, n: usize) {
     out.extend(std::iter::repeat_n(' ', n));
 }
 
@@ -75,7 +80,7 @@ fn child(out: &mut String, v: &Value, ind: usize) {
     }
 }
 
-fn key(out: &mut String, k: &str) {
+pub(super) fn key(out: &mut String, k: &str) {
     if plain_ok(k) {
         out.push_str(k);
     } else {
@@ -94,7 +99,7 @@ fn scalar(out: &mut String, v: &Value, ind: usize) {
     }
 }
 
-fn string(out: &mut String, s: &str, ind: usize) {
+pub(super) fn string(out: &mut String, s: &str, ind: usize) {
     if plain_ok(s) {
         out.push_str(s);
     } else if block_ok(s) {
@@ -134,6 +139,13 @@ fn block_ok(s: &str) -> bool {
         && s.lines().all(|l| !l.ends_with(' ') && !l.ends_with('\t'))
 }
 
+/// Plain scalars that YAML 1.1 or 1.2 readers take for booleans, nulls, special floats or
+/// merge keys (compared ignoring ASCII case).
+const RESERVED: [&str; 16] = [
+    "true", "false", "yes", "no", "on", "off", "y", "n", "null", "~", ".inf", "-.inf", "+.inf",
+    ".nan", "<<", "=",
+];
+
 /// Whether `s` can be written plain and reads back as the same string in YAML 1.1 and 1.2.
 fn plain_ok(s: &str) -> bool {
     let Some(first) = s.chars().next() else {
@@ -150,26 +162,8 @@ fn plain_ok(s: &str) -> bool {
     if s.chars().any(|c| c.is_control() || c == '\u{feff}') {
         return false;
     }
-    let lower = s.to_ascii_lowercase();
-    if matches!(
-        lower.as_str(),
-        "true"
-            | "false"
-            | "yes"
-            | "no"
-            | "on"
-            | "off"
-            | "y"
-            | "n"
-            | "null"
-            | "~"
-            | ".inf"
-            | "-.inf"
-            | "+.inf"
-            | ".nan"
-            | "<<"
-            | "="
-    ) {
+    // Compared without allocating a lowercase copy: this runs for every key and value.
+    if s.len() <= 5 && RESERVED.iter().any(|r| r.eq_ignore_ascii_case(s)) {
         return false;
     }
     !looks_numeric(s)

@@ -60,10 +60,7 @@ pub fn env(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<EnvVar>, Vec<Env
                 continue;
             }
             let cm_name = configmap_name(&k8s, &f.path);
-            let exists = cx
-                .objects
-                .iter()
-                .any(|o| matches!(o, Object::ConfigMap(_)) && o.name() == cm_name);
+            let exists = cx.find_object("ConfigMap", &cm_name).is_some();
             if exists {
                 cx.error("L045", name, &["env_file"], format!(
                     "two env files of this service both become the ConfigMap `{cm_name}`; rename one of them"
@@ -115,5 +112,7 @@ pub fn env(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<EnvVar>, Vec<Env
             ),
         }
     }
+    // Kept for the whole run, once per service: no spare capacity.
+    env.shrink_to_fit();
     (env, env_from)
 }

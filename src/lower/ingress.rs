@@ -27,14 +27,10 @@ pub fn ingress(cx: &mut Ctx<'_>, name: &str, svc: &Service) {
         return;
     };
     let k8s = cx.names[name].clone();
-    let port = cx.objects.iter().find_map(|o| match o {
+    let port = cx.find_object("Service", &k8s).and_then(|o| match o {
         Object::Service(K8sService {
-            metadata,
-            spec: Some(spec),
-            ..
-        }) if metadata.name.as_deref() == Some(k8s.as_str()) => {
-            spec.ports.as_ref().and_then(|p| p.first()).map(|p| p.port)
-        }
+            spec: Some(spec), ..
+        }) => spec.ports.as_ref().and_then(|p| p.first()).map(|p| p.port),
         _ => None,
     });
     let Some(port) = port else {

@@ -10,6 +10,8 @@ mod gpu;
 mod hpa;
 mod ingress;
 pub(crate) mod known_ports;
+mod lookup;
+mod mentions;
 mod models;
 pub mod names;
 pub mod object;
@@ -175,9 +177,31 @@ pub(crate) struct Ctx<'a> {
     pub completed_targets: BTreeSet<String>,
     pub objects: Vec<Object>,
     pub external: External,
+    /// Where each object of `objects` is, by kind and name (see [`Ctx::find_object`]).
+    index: lookup::ObjectIndex,
+    /// The services that mount each named volume ([`volumes::volume_users`]), computed once.
+    pub volume_users: BTreeMap<String, Vec<String>>,
+    /// The services that join each service's pod (`network_mode: service:X`), in order.
+    pub sidecars: BTreeMap<String, Vec<String>>,
+    /// `expose` of the services whose port is implied by their image ([`implied_ports`]).
+    implied_expose: BTreeMap<String, Vec<String>>,
 }
 
 impl Ctx<'_> {
+    /// The ports a service exposes without publishing them: its `expose`, or the port its
+    /// image implies when it declares none and others reach it.
+    pub fn expose<'s>(&'s self, name: &str, svc: &'s Service) -> &'s [String] {
+        self.implied_expose
+            .get(name)
+            .map_or(svc.expose.as_slice(), Vec::as_slice)
+    }
+
+    /// The first object of this kind and name pushed so far.
+    pub fn find_object(&mut self, kind: &str, name: &str) -> Option<&Object> {
+        let i = self.index.find(&self.objects, kind, name)?;
+        self.objects.get(i)
+    }
+
     /// The location of `services.<svc>.<path>` in the user's files.
     pub fn at(&self, svc: &str, path: &[&str]) -> Location {
         let mut key = format!("services.{svc}");
@@ -225,8 +249,8 @@ pub fn lower(
     opts: &LowerOptions,
     fs: &dyn FileSystem,
 ) -> Result<Lowered, Failure> {
-    let (implied, project) = with_implied_ports(project);
-    let project = &project;
+    let mentions = mentions::Mentions::new(project);
+    let implied = implied_ports(project, &mentions);
     let mut cx = Ctx {
         project,
         opts,
@@ -235,10 +259,32 @@ pub fn lower(
         errors: Vec::new(),
         names: BTreeMap::new(),
         completed_targets: BTreeSet::new(),
-        objects: Vec::new(),
+        // Room for the usual two or three objects per service (and one per volume, secret
+        // and config) up front: pages never written cost no memory, while growing by doubling
+        // would hold the old and the new list at once.
+        objects: Vec::with_capacity(
+            4 * project.services.len()
+                + project.volumes.len()
+                + project.secrets.len()
+                + project.configs.len()
+                + 8,
+        ),
+        index: lookup::ObjectIndex::default(),
+        volume_users: volumes::volume_users(project),
+        sidecars: BTreeMap::new(),
         external: External::default(),
+        implied_expose: implied
+            .iter()
+            .map(|(svc, port)| (svc.clone(), vec![port.to_string()]))
+            .collect(),
     };
-    assign_names(&mut cx);
+    for (name, svc) in &project.services {
+        if let Some(host) = is_sidecar_of(svc) {
+            let list = cx.sidecars.entry(host.to_string()).or_default();
+            list.push(name.clone());
+        }
+    }
+    assign_names(&mut cx, &mentions);
     // Two services with one Kubernetes name: every later step looks names up, so stop here.
     if !cx.errors.is_empty() {
         return Err(Failure(cx.errors));
@@ -268,6 +314,8 @@ pub fn lower(
         return Err(Failure(cx.errors));
     }
     let mut objects = cx.objects;
+    // The list grew by doubling; what follows (hardening, emitting) needs only its length.
+    objects.shrink_to_fit();
     object::sort(&mut objects);
     check_unique(&objects)?;
     Ok(Lowered {
@@ -297,7 +345,7 @@ fn lower_service(cx: &mut Ctx<'_>, name: &str, svc: &Service) {
 
 /// Give every service a Kubernetes name; two services whose names sanitise to the same one
 /// are an error, not a silent overwrite.
-fn assign_names(cx: &mut Ctx<'_>) {
+fn assign_names(cx: &mut Ctx<'_>, mentions: &mentions::Mentions<'_>) {
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     let project = cx.project;
     for (name, svc) in &project.services {
@@ -310,19 +358,7 @@ fn assign_names(cx: &mut Ctx<'_>) {
             continue;
         }
         if k != *name {
-            let users: Vec<&String> = project
-                .services
-                .iter()
-                .filter(|(n, s)| {
-                    *n != name
-                        && (s.depends_on.contains_key(name)
-                            || s.environment
-                                .values()
-                                .flatten()
-                                .any(|v| mentions_host(v, name)))
-                })
-                .map(|(n, _)| n)
-                .collect();
+            let users = mentions.users(name);
             let mut msg = format!("service `{name}` is named `{k}` in Kubernetes");
             if !users.is_empty() {
                 let list: Vec<String> = users.iter().map(|u| format!("`{u}`")).collect();
@@ -378,33 +414,25 @@ fn check_unique(objects: &[Object]) -> Result<(), Failure> {
     Ok(())
 }
 
-/// A copy of the project where services others reach, that declare no port and run a known
-/// server image, expose that image's port.
-fn with_implied_ports(project: &Project) -> (Vec<(String, u32)>, Project) {
-    let mut p = project.clone();
+/// The services others reach, that declare no port and run a known server image: they
+/// expose that image's port ([`Ctx::expose`]).
+fn implied_ports(project: &Project, mentions: &mentions::Mentions<'_>) -> Vec<(String, u32)> {
     let mut implied = Vec::new();
     let reached: BTreeSet<&String> = project
         .services
         .values()
         .flat_map(|s| s.depends_on.keys())
         .collect();
-    for (name, svc) in p.services.iter_mut() {
+    for (name, svc) in &project.services {
         if !svc.ports.is_empty() || !svc.expose.is_empty() || is_sidecar_of(svc).is_some() {
             continue;
         }
-        let used = reached.contains(name)
-            || project.services.values().any(|o| {
-                o.environment
-                    .values()
-                    .flatten()
-                    .any(|v| mentions_host(v, name))
-            });
+        let used = reached.contains(name) || mentions.is_named(name);
         if let Some(port) = svc.image.as_deref().and_then(known_ports::port_of)
             && used
         {
-            svc.expose.push(port.to_string());
             implied.push((name.clone(), port));
         }
     }
-    (implied, p)
+    implied
 }

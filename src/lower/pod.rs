@@ -74,7 +74,7 @@ pub fn container(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Container, Opt
     for p in &svc.ports {
         add_port(p.target, &p.protocol);
     }
-    for e in &svc.expose {
+    for e in cx.expose(name, svc).to_vec() {
         let (port, proto) = e.split_once('/').unwrap_or((e.as_str(), "tcp"));
         let (a, b) = port.split_once('-').unwrap_or((port, port));
         match (a.parse::<u32>(), b.parse::<u32>()) {
@@ -84,7 +84,7 @@ pub fn container(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Container, Opt
                 }
             }
             _ => cx.error(
-                "L092",
+                "L095",
                 name,
                 &["expose"],
                 format!("`{e}` is not a port or a port range within 1-65535"),
@@ -266,48 +266,48 @@ pub fn pod_spec(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> Option<PodSpec> 
     let project = cx.project;
     // Services that share this one's network namespace join the pod as extra containers.
     let mut containers = vec![main];
-    for (other, osvc) in &project.services {
-        if is_sidecar_of(osvc) == Some(name) {
-            let (mut c, _) = container(cx, other, osvc);
-            let (ov, om) = volumes::mounts(cx, other, osvc);
-            for v in ov {
-                if !vols.iter().any(|x| x.name == v.name) {
-                    vols.push(v);
-                }
+    let sidecars = cx.sidecars.get(name).cloned().unwrap_or_default();
+    for (other, osvc) in sidecars
+        .iter()
+        .filter_map(|o| project.services.get_key_value(o))
+    {
+        let (mut c, _) = container(cx, other, osvc);
+        let (ov, om) = volumes::mounts(cx, other, osvc);
+        for v in ov {
+            if !vols.iter().any(|x| x.name == v.name) {
+                vols.push(v);
             }
-            c.volume_mounts = (!om.is_empty()).then_some(om);
-            // One network namespace: a port another container of the pod declares is that
-            // container's, and port names must be unique in a pod.
-            let taken: BTreeSet<String> = containers
-                .iter()
-                .flat_map(|x| x.ports.iter().flatten())
-                .filter_map(|p| p.name.clone())
-                .collect();
-            if let Some(ports) = c.ports.as_mut() {
-                let before = ports.len();
-                ports.retain(|p| p.name.as_ref().is_none_or(|n| !taken.contains(n)));
-                if ports.len() < before {
-                    cx.warn(
-                        "L018",
-                        other,
-                        &["ports"],
-                        format!("ports that the pod of `{name}` already declares are listed once, on its first container"),
-                    );
-                }
-                if ports.is_empty() {
-                    c.ports = None;
-                }
-            }
-            containers.push(c);
-            cx.warn(
-                "L018",
-                other,
-                &["network_mode"],
-                format!(
-                    "`network_mode: service:{name}`: the container runs in the pod of `{name}`"
-                ),
-            );
         }
+        c.volume_mounts = (!om.is_empty()).then_some(om);
+        // One network namespace: a port another container of the pod declares is that
+        // container's, and port names must be unique in a pod.
+        let taken: BTreeSet<String> = containers
+            .iter()
+            .flat_map(|x| x.ports.iter().flatten())
+            .filter_map(|p| p.name.clone())
+            .collect();
+        if let Some(ports) = c.ports.as_mut() {
+            let before = ports.len();
+            ports.retain(|p| p.name.as_ref().is_none_or(|n| !taken.contains(n)));
+            if ports.len() < before {
+                cx.warn(
+                    "L018",
+                    other,
+                    &["ports"],
+                    format!("ports that the pod of `{name}` already declares are listed once, on its first container"),
+                );
+            }
+            if ports.is_empty() {
+                c.ports = None;
+            }
+        }
+        containers.push(c);
+        cx.warn(
+            "L018",
+            other,
+            &["network_mode"],
+            format!("`network_mode: service:{name}`: the container runs in the pod of `{name}`"),
+        );
     }
     spec.containers = containers;
     spec.volumes = (!vols.is_empty()).then_some(vols);
@@ -483,7 +483,7 @@ fn wait_container(cx: &mut Ctx<'_>, name: &str, svc: &Service, image: &str) -> O
             continue;
         }
         let port = dsvc.ports.first().map(|p| p.target).or_else(|| {
-            dsvc.expose
+            cx.expose(dep, dsvc)
                 .first()
                 .and_then(|e| e.split(['/', '-']).next())
                 .and_then(|p| p.parse().ok())

@@ -51,7 +51,7 @@ pub fn service(cx: &mut Ctx<'_>, name: &str, svc: &ComposeService) {
             push(published, p.target, &p.protocol, p.app_protocol.clone());
         }
     }
-    for e in &svc.expose {
+    for e in cx.expose(name, svc) {
         let (port, proto) = e.split_once('/').unwrap_or((e.as_str(), "tcp"));
         let (a, b) = port.split_once('-').unwrap_or((port, port));
         if let (Ok(a), Ok(b)) = (a.parse::<u32>(), b.parse::<u32>()) {
@@ -149,7 +149,7 @@ pub fn service(cx: &mut Ctx<'_>, name: &str, svc: &ComposeService) {
 /// The name of the headless Service that governs a StatefulSet.
 pub fn governing_name(cx: &Ctx<'_>, name: &str, svc: &ComposeService) -> String {
     let k8s = &cx.names[name];
-    let has_ports = !svc.ports.is_empty() || !svc.expose.is_empty();
+    let has_ports = !svc.ports.is_empty() || !cx.expose(name, svc).is_empty();
     if has_ports && svc.settings.service_type != Some(ServiceType::Headless) {
         let base: String = k8s.chars().take(63 - "-headless".len()).collect();
         format!("{}-headless", base.trim_end_matches('-'))

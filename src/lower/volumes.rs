@@ -76,7 +76,7 @@ pub fn is_claim_template(cx: &Ctx<'_>, vol: &str) -> bool {
     if def.external {
         return false;
     }
-    match volume_users(cx.project).get(vol).map(Vec::as_slice) {
+    match cx.volume_users.get(vol).map(Vec::as_slice) {
         Some([only]) => {
             let svc = &cx.project.services[only];
             super::workload::kind(cx, only, svc) == super::workload::Kind::StatefulSet
@@ -152,7 +152,7 @@ fn warn_bad_sizes(cx: &mut Ctx<'_>) {
 pub fn top_level(cx: &mut Ctx<'_>) {
     warn_bad_sizes(cx);
     let project = cx.project;
-    let users = volume_users(project);
+    let users = cx.volume_users.clone();
     for (vol, svcs) in &users {
         let Some(def) = project.volumes.get(vol) else {
             continue;
@@ -487,7 +487,7 @@ pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<Volume>, Vec<
                                 )]))
                             }
                         }
-                        if !cx.objects.iter().any(|o| matches!(o, Object::ConfigMap(c) if c.metadata.name.as_deref() == Some(cm_name.as_str()))) {
+                        if cx.find_object("ConfigMap", &cm_name).is_none() {
                             cx.objects.push(Object::ConfigMap(cm));
                         }
                         let vname = dns_label(&format!("bind-{i}"));
@@ -632,13 +632,12 @@ pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<Volume>, Vec<
             } else {
                 dns_label(&r.source)
             };
-            let emitted = cx.objects.iter().any(|o| {
-                o.name() == obj_name
-                    && matches!(
-                        (kind, o),
-                        ("secret", Object::Secret(_)) | ("config", Object::ConfigMap(_))
-                    )
-            });
+            let object_kind = if kind == "secret" {
+                "Secret"
+            } else {
+                "ConfigMap"
+            };
+            let emitted = cx.find_object(object_kind, &obj_name).is_some();
             let key = if def.external {
                 r.source.clone()
             } else {
@@ -703,6 +702,9 @@ pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<Volume>, Vec<
             add(&mut vols, &mut mnts, vol, m);
         }
     }
+    // Kept for the whole run, once per service: no spare capacity.
+    vols.shrink_to_fit();
+    mnts.shrink_to_fit();
     (vols, mnts)
 }
 

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The benchmark: `kubeferry convert` (default hardening, YAML written to a file) against the
+# reference loader's `compose config --format json` on the same synthetic projects, then
+# `kubeferry --version` against a 3-service conversion, then the whole realworld corpus.
+# Prints a markdown table with the ratios the targets are about (docs/performance.md) and
+# exits 1 when a target is missed.
+#
+#   scripts/bench.sh            # 3, 100, 1,000 and 5,000 services; 10 runs each (5 at 5,000)
+#   scripts/bench.sh --quick    # up to 1,000 services, 3 runs: what CI can afford
+#
+# Environment: KUBEFERRY_BIN (default: target/release/kubeferry, built here), COMPOSE_BIN
+# (default: ~/.cache/k8s-check-venv/bin/compose), BENCH_DIR (default: a temporary folder),
+# SHARED_DIR (default: ../shared). Needs hyperfine and /usr/bin/time (Debian: hyperfine, time).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+compose_bin="${COMPOSE_BIN:-$HOME/.cache/k8s-check-venv/bin/compose}"
+shared="${SHARED_DIR:-$here/../shared}"
+for tool in hyperfine /usr/bin/time python3 "$compose_bin"; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 2; }
+done
+(cd "$here" && cargo build --release --quiet -p kubeferry-bench-gen)
+gen="$here/target/release/kubeferry-bench-gen"
+if [ -z "${KUBEFERRY_BIN:-}" ]; then
+  (cd "$here" && cargo build --release --quiet -p kubeferry)
+fi
+bin="$(realpath "${KUBEFERRY_BIN:-$here/target/release/kubeferry}")"
+work="${BENCH_DIR:-$(mktemp -d)}"
+mkdir -p "$work"
+if [ "$quick" = 1 ]; then
+  sizes=(3 100 1000); runs=3; warmup=1
+else
+  sizes=(3 100 1000 5000); runs=10; warmup=2
+fi
+# Only what the benchmark sets: no variable of the caller's shell reaches interpolation.
+clean_env=(env -i PATH="$PATH" HOME="$HOME")
+
+# Peak resident memory of one run, in KiB.
+peak_kib() {
+  "${clean_env[@]}" /usr/bin/time -f '%M' -o "$work/time.out" "$@" >/dev/null 2>&1
+  tail -1 "$work/time.out"
+}
+
+echo "bench: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), kubeferry $("$bin" --version | cut -d' ' -f2), $("$compose_bin" version --short 2>/dev/null || echo '?') reference" >&2
+printf 'load\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" > "$work/results.tsv"
+for n in "${sizes[@]}"; do
+  dir="$work/s$n"
+  "$gen" "$n" "$dir"
+  r=$runs
+  [ "$n" -ge 5000 ] && r=$(( runs / 2 ))
+  kf=("$bin" convert -f compose.yaml -o "$work/out-$n.yaml")
+  ref=("$compose_bin" -f compose.yaml config --format json)
+  # Both tools in one hyperfine run: the same load for both.
+  (cd "$dir" && "${clean_env[@]}" hyperfine -N --style none --runs "$r" --warmup "$warmup" \
+    --export-json "$work/h$n.json" -n kubeferry "${kf[*]}" -n reference "${ref[*]}" >/dev/null)
+  kf_mem=$(cd "$dir" && peak_kib "${kf[@]}")
+  ref_mem=$(cd "$dir" && peak_kib "${ref[@]}")
+  printf 'size\t%s\t%s\t%s\t%s\n' "$n" "$work/h$n.json" "$kf_mem" "$ref_mem" >> "$work/results.tsv"
+  echo "bench: $n services done" >&2
+done
+# Growth: kubeferry alone at 1,000 and 5,000 services in one hyperfine run, back to back, so
+# that both see the same load (in the runs above, minutes of reference runs lie between them).
+if [ -d "$work/s1000" ] && [ -d "$work/s5000" ]; then
+  "${clean_env[@]}" hyperfine -N --style none --runs "$runs" --warmup "$warmup" \
+    --export-json "$work/growth.json" \
+    -n 1000 "$bin convert -f $work/s1000/compose.yaml -o $work/out-1000.yaml" \
+    -n 5000 "$bin convert -f $work/s5000/compose.yaml -o $work/out-5000.yaml" >/dev/null
+  printf 'growth\t%s\n' "$work/growth.json" >> "$work/results.tsv"
+fi
+# Process start-up: the 3-service conversion against `--version`, in one hyperfine run.
+(cd "$work/s3" && "${clean_env[@]}" hyperfine -N --style none --runs $(( runs * 5 )) --warmup 3 \
+  --export-json "$work/startup.json" -n version "$bin --version" \
+  -n convert-3 "$bin convert -f compose.yaml -o $work/out-3.yaml" >/dev/null)
+printf 'startup\t%s\n' "$work/startup.json" >> "$work/results.tsv"
+if [ -f "$shared/corpus/realworld/cases.tsv" ]; then
+  corpus_runs=5; [ "$quick" = 1 ] && corpus_runs=3
+  python3 "$here/scripts/bench/corpus.py" "$bin" "$shared/corpus/realworld" "$work/corpus" "$corpus_runs" \
+    > "$work/corpus.tsv"
+  printf 'corpus\t%s\n' "$work/corpus.tsv" >> "$work/results.tsv"
+else
+  echo "bench: $shared/corpus/realworld is absent; the corpus target is not measured" >&2
+fi
+printf 'load-after\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >> "$work/results.tsv"
+python3 "$here/scripts/bench/table.py" "$work/results.tsv" "$quick"

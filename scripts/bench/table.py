@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Print the benchmark's markdown table from scripts/bench.sh's results and check the targets.
+
+    table.py RESULTS.tsv QUICK
+
+Exits 1 when a measured target is missed. Targets (issue 9, docs/performance.md): 1,000
+services at least 10x faster than the reference loader and at most 60 MB peak; 5,000
+services at most 5.5x the time of 1,000; 3 services within 2x `kubeferry --version`; the
+realworld corpus under 1 s in total.
+"""
+import json
+import statistics
+import sys
+
+MB = 1_000_000
+
+
+def means(path):
+    with open(path) as f:
+        results = json.load(f)["results"]
+    return {r["command"]: (r["mean"], r["stddev"] or 0.0) for r in results}
+
+
+def main():
+    rows, startup, growth, corpus, load = {}, None, None, None, {}
+    for line in open(sys.argv[1]):
+        kind, *f = line.rstrip("\n").split("\t")
+        if kind == "size":
+            rows[int(f[0])] = (means(f[1]), int(f[2]) * 1024, int(f[3]) * 1024)
+        elif kind == "startup":
+            startup = means(f[0])
+        elif kind == "growth":
+            growth = means(f[0])
+        elif kind == "corpus":
+            lines = [l.split("\t") for l in open(f[0])]
+            totals = [float(v) for k, v in lines if k == "total"]
+            cases = next(int(v) for k, v in lines if k == "cases")
+            corpus = (cases, statistics.median(totals), min(totals), max(totals))
+        else:
+            load[kind] = f[0]
+    quick = sys.argv[2] == "1"
+
+    print(f"Load average (1, 5, 15 min): {load.get('load')} before, {load.get('load-after')} after.\n")
+    print("| services | kubeferry convert | peak | compose config | peak | speed-up |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for n, (m, kf_mem, ref_mem) in sorted(rows.items()):
+        kf, ref = m["kubeferry"], m["reference"]
+        print(f"| {n:,} | {kf[0]*1000:.1f} ± {kf[1]*1000:.1f} ms | {kf_mem/MB:.1f} MB "
+              f"| {ref[0]*1000:.1f} ± {ref[1]*1000:.1f} ms | {ref_mem/MB:.1f} MB | {ref[0]/kf[0]:.1f}x |")
+    print()
+
+    checks = []
+    if 1000 in rows:
+        m, kf_mem, _ = rows[1000]
+        speed = m["reference"][0] / m["kubeferry"][0]
+        checks.append(("1,000 services: speed-up over `compose config`", f"{speed:.1f}x", "≥ 10x", speed >= 10))
+        checks.append(("1,000 services: kubeferry peak memory", f"{kf_mem/MB:.1f} MB", "≤ 60 MB", kf_mem <= 60 * MB))
+    if growth:
+        big, small = growth["5000"][0], growth["1000"][0]
+        checks.append(("5,000 / 1,000 services time (kubeferry alone, back to back)",
+                       f"{big*1000:.0f} / {small*1000:.0f} ms = {big/small:.2f}x", "≤ 5.5x",
+                       big / small <= 5.5))
+    elif not quick:
+        checks.append(("5,000 / 1,000 services time", "not measured", "≤ 5.5x", False))
+    if startup:
+        v, c = startup["version"][0], startup["convert-3"][0]
+        checks.append(("3 services / `--version` wall time",
+                       f"{c*1000:.2f} / {v*1000:.2f} ms = {c/v:.2f}x", "≤ 2x", c / v <= 2))
+    if corpus:
+        cases, med, lo, hi = corpus
+        checks.append((f"realworld corpus ({cases} cases), total",
+                       f"{med*1000:.0f} ms (min {lo*1000:.0f}, max {hi*1000:.0f})", "< 1 s", med < 1))
+    print("| target | measured | goal | |")
+    print("|---|---:|---:|---|")
+    for what, got, goal, ok in checks:
+        print(f"| {what} | {got} | {goal} | {'met' if ok else 'MISSED'} |")
+    sys.exit(0 if all(ok for *_, ok in checks) else 1)
+
+
+if __name__ == "__main__":
+    main()
