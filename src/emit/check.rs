@@ -254,7 +254,12 @@ impl Checker<'_> {
         if let Some(t) = template(kind, v) {
             let tp = template_path(kind);
             self.labels(&t["metadata"]["labels"], &format!("{tp}.metadata.labels"));
-            self.pod_spec(&t["spec"], &format!("{tp}.spec"));
+            // A StatefulSet's claim templates are volumes of its pods too.
+            let claims: Vec<String> = items(&v["spec"]["volumeClaimTemplates"])
+                .iter()
+                .filter_map(|c| c["metadata"]["name"].as_str().map(str::to_string))
+                .collect();
+            self.pod_spec(&t["spec"], &format!("{tp}.spec"), &claims);
             if kind != "CronJob" && kind != "Job" {
                 self.workload_selector(v, t);
             }
@@ -398,9 +403,9 @@ impl Checker<'_> {
         }
     }
 
-    fn pod_spec(&mut self, spec: &Value, path: &str) {
+    fn pod_spec(&mut self, spec: &Value, path: &str, claims: &[String]) {
         let volumes: Vec<&Value> = items(&spec["volumes"]);
-        let mut vol_names = BTreeSet::new();
+        let mut vol_names: BTreeSet<String> = claims.iter().cloned().collect();
         for (i, vol) in volumes.iter().enumerate() {
             let vp = format!("{path}.volumes[{i}]");
             let n = vol["name"].as_str().unwrap_or("");
