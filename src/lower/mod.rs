@@ -298,7 +298,7 @@ pub fn lower(
         return Err(Failure(cx.errors));
     }
     let mut objects = cx.objects;
-    // The list grew by doubling; what follows (hardening, emitting) needs only its length.
+    // Reserved generously above; what follows (hardening, emitting) needs only its length.
     objects.shrink_to_fit();
     object::sort(&mut objects);
     check_unique(&objects)?;
