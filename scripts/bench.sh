@@ -75,9 +75,13 @@ fi
 printf 'startup\t%s\n' "$work/startup.json" >> "$work/results.tsv"
 if [ -f "$shared/corpus/realworld/cases.tsv" ]; then
   corpus_runs=5; [ "$quick" = 1 ] && corpus_runs=3
-  python3 "$here/scripts/bench/corpus.py" "$bin" "$shared/corpus/realworld" "$work/corpus" "$corpus_runs" \
+  python3 "$here/scripts/bench/corpus.py" "$bin" "$shared/corpus/realworld" "$work/corpus" "$corpus_runs" file \
     > "$work/corpus.tsv"
   printf 'corpus\t%s\n' "$work/corpus.tsv" >> "$work/results.tsv"
+  # For information: the same into folders of one file per object (--layout files).
+  python3 "$here/scripts/bench/corpus.py" "$bin" "$shared/corpus/realworld" "$work/corpus-folders" "$corpus_runs" folder \
+    > "$work/corpus-folders.tsv"
+  printf 'corpus-folders\t%s\n' "$work/corpus-folders.tsv" >> "$work/results.tsv"
 else
   echo "bench: $shared/corpus/realworld is absent; the corpus target is not measured" >&2
 fi

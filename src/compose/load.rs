@@ -10,7 +10,7 @@ use super::node::{Map, Node, Pos, Value};
 use super::parse::{self, Limits};
 use super::{Ctx, LoadError};
 use crate::diag::{Diagnostic, Failure, Location};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// What to load, as the command line or an embedder says it.
 #[derive(Clone, Debug, Default)]
@@ -66,6 +66,7 @@ pub fn load(opts: &LoadOptions, fs: &dyn FileSystem) -> Result<Loaded, Failure> 
             .or_else(|| opts.environment.get("HOME").cloned())
             .unwrap_or_else(|| "/root".into()),
         unset_seen: HashSet::new(),
+        extended_files: HashMap::new(),
     };
     l.run().map_err(|e| Failure(vec![*e]))
 }
@@ -78,6 +79,10 @@ pub(super) struct Loader<'a> {
     pub warnings: Vec<Diagnostic>,
     pub home: String,
     unset_seen: HashSet<String>,
+    /// Files that `extends` names, loaded once per document: a file of twenty services that
+    /// each extend a service of the same base file reads and parses the base once, not twenty
+    /// times (the environment, and so the result, is the same within a document).
+    extended_files: HashMap<String, Node>,
 }
 
 /// The variables a file is interpolated with.
@@ -467,6 +472,7 @@ impl Loader<'_> {
             .filter(|(_, s)| s.get("extends").is_some())
             .map(|(k, _)| k.clone())
             .collect();
+        self.extended_files.clear();
         for name in names {
             let mut stack = vec![(path.to_string(), name.clone())];
             let resolved = self.extended_service(doc, &name, path, base_dir, env, &mut stack)?;
@@ -544,12 +550,20 @@ impl Loader<'_> {
                 {
                     return Err(self.cycle_error(ext.at, &key, stack, &file_path, &base_name));
                 }
-                let docs = self.load_file_plain(&file_path, &other_base, env, (ext.at, &key))?;
-                let merged = docs.into_iter().reduce(|mut a, b| {
-                    merge::merge_files(&mut a, b);
-                    a
-                });
-                let d = merged.unwrap_or_else(|| Node::map(Map::new(), ext.at));
+                let d = match self.extended_files.get(&file_path) {
+                    Some(d) => d.clone(),
+                    None => {
+                        let docs =
+                            self.load_file_plain(&file_path, &other_base, env, (ext.at, &key))?;
+                        let merged = docs.into_iter().reduce(|mut a, b| {
+                            merge::merge_files(&mut a, b);
+                            a
+                        });
+                        let d = merged.unwrap_or_else(|| Node::map(Map::new(), ext.at));
+                        self.extended_files.insert(file_path.clone(), d.clone());
+                        d
+                    }
+                };
                 (d, file_path, other_base)
             }
             None => {

@@ -37,12 +37,18 @@ pub fn check(objects: &[Object], external: &External) -> Result<(), Failure> {
     }
 }
 
+/// A pod template's labels and its containers' named ports.
+type Pod = (BTreeMap<String, String>, BTreeSet<String>);
+
 /// What the references of one object may point at.
 struct Index<'a> {
     names: BTreeSet<(&'a str, &'a str)>,
     external: &'a External,
     /// Labels of every pod template, with the container ports (by name) of that pod.
-    pods: Vec<(BTreeMap<String, String>, BTreeSet<String>)>,
+    pods: Vec<Pod>,
+    /// Pods by their `app.kubernetes.io/name` label, so a selector naming it looks at its
+    /// own pods only (scanning every pod per Service is quadratic in large projects).
+    pods_by_name: std::collections::HashMap<String, Vec<usize>>,
     /// Service name → its port numbers and names.
     services: BTreeMap<&'a str, (BTreeSet<i64>, BTreeSet<String>)>,
 }
@@ -76,10 +82,17 @@ impl<'a> Index<'a> {
                 );
             }
         }
+        let mut pods_by_name: std::collections::HashMap<String, Vec<usize>> = Default::default();
+        for (i, (labels, _)) in pods.iter().enumerate() {
+            if let Some(n) = labels.get(crate::lower::names::NAME) {
+                pods_by_name.entry(n.clone()).or_default().push(i);
+            }
+        }
         Index {
             names,
             external,
             pods,
+            pods_by_name,
             services,
         }
     }
@@ -92,7 +105,18 @@ impl<'a> Index<'a> {
     fn selected(&self, selector: &BTreeMap<String, String>) -> Option<BTreeSet<String>> {
         let mut hit = false;
         let mut ports = BTreeSet::new();
-        for (labels, p) in &self.pods {
+        let candidates: Box<dyn Iterator<Item = &Pod>> =
+            match selector.get(crate::lower::names::NAME) {
+                Some(n) => Box::new(
+                    self.pods_by_name
+                        .get(n)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|&i| self.pods.get(i)),
+                ),
+                None => Box::new(self.pods.iter()),
+            };
+        for (labels, p) in candidates {
             if selector.iter().all(|(k, v)| labels.get(k) == Some(v)) {
                 hit = true;
                 ports.extend(p.iter().cloned());

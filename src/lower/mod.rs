@@ -30,7 +30,7 @@ use crate::compose::FileSystem;
 use crate::compose::model::{Project, Service};
 use crate::diag::{Diagnostic, Failure, Location};
 pub use object::{External, Object};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Which workload kind a service becomes when the Compose file does not decide.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -172,7 +172,7 @@ pub(crate) struct Ctx<'a> {
     pub warnings: Vec<Diagnostic>,
     pub errors: Vec<Diagnostic>,
     /// Kubernetes name of each Compose service.
-    pub names: BTreeMap<String, String>,
+    pub names: HashMap<String, String>,
     /// Services that are run to completion (targets of `service_completed_successfully`).
     pub completed_targets: BTreeSet<String>,
     pub objects: Vec<Object>,
@@ -182,9 +182,9 @@ pub(crate) struct Ctx<'a> {
     /// The services that mount each named volume ([`volumes::volume_users`]), computed once.
     pub volume_users: BTreeMap<String, Vec<String>>,
     /// The services that join each service's pod (`network_mode: service:X`), in order.
-    pub sidecars: BTreeMap<String, Vec<String>>,
+    pub sidecars: HashMap<String, Vec<String>>,
     /// `expose` of the services whose port is implied by their image ([`implied_ports`]).
-    implied_expose: BTreeMap<String, Vec<String>>,
+    implied_expose: HashMap<String, Vec<String>>,
 }
 
 impl Ctx<'_> {
@@ -257,7 +257,7 @@ pub fn lower(
         fs,
         warnings: Vec::new(),
         errors: Vec::new(),
-        names: BTreeMap::new(),
+        names: HashMap::new(),
         completed_targets: BTreeSet::new(),
         // Room for the usual two or three objects per service (and one per volume, secret
         // and config) up front: pages never written cost no memory, while growing by doubling
@@ -271,7 +271,7 @@ pub fn lower(
         ),
         index: lookup::ObjectIndex::default(),
         volume_users: volumes::volume_users(project),
-        sidecars: BTreeMap::new(),
+        sidecars: HashMap::new(),
         external: External::default(),
         implied_expose: implied
             .iter()
@@ -314,7 +314,7 @@ pub fn lower(
         return Err(Failure(cx.errors));
     }
     let mut objects = cx.objects;
-    // The list grew by doubling; what follows (hardening, emitting) needs only its length.
+    // Reserved generously above; what follows (hardening, emitting) needs only its length.
     objects.shrink_to_fit();
     object::sort(&mut objects);
     check_unique(&objects)?;
@@ -346,7 +346,7 @@ fn lower_service(cx: &mut Ctx<'_>, name: &str, svc: &Service) {
 /// Give every service a Kubernetes name; two services whose names sanitise to the same one
 /// are an error, not a silent overwrite.
 fn assign_names(cx: &mut Ctx<'_>, mentions: &mentions::Mentions<'_>) {
-    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    let mut seen: HashMap<String, String> = HashMap::new();
     let project = cx.project;
     for (name, svc) in &project.services {
         let k = names::service_name(svc.settings.name_override.as_deref().unwrap_or(name));
