@@ -53,6 +53,24 @@ pub struct Project {
     pub settings: super::settings::ProjectSettings,
 }
 
+impl Project {
+    /// Where `services.<svc>.<path...>` was written, in the user's terms, for findings of
+    /// later stages.
+    pub fn locate(&self, svc: &str, path: &[&str]) -> crate::diag::Location {
+        let mut key = format!("services.{svc}");
+        for p in path {
+            key.push('.');
+            key.push_str(p);
+        }
+        match self.origins.at(svc, path) {
+            Some(pos) => {
+                crate::diag::Location::new(self.origins.file_name(pos), pos.line, pos.col, key)
+            }
+            None => crate::diag::Location::new("", 0, 0, key),
+        }
+    }
+}
+
 /// Source positions of the declarations, to locate findings of later stages.
 #[derive(Clone, Debug, Default)]
 pub struct Origins {

@@ -184,15 +184,7 @@ impl Findings {
 
 /// The location of `services.<svc>.<path>`, as lowering reports it.
 pub fn locate(project: &Project, svc: &str, path: &[&str]) -> Location {
-    let mut key = format!("services.{svc}");
-    for p in path {
-        key.push('.');
-        key.push_str(p);
-    }
-    match project.origins.at(svc, path) {
-        Some(pos) => Location::new(project.origins.file_name(pos), pos.line, pos.col, key),
-        None => Location::new("", 0, 0, key),
-    }
+    project.locate(svc, path)
 }
 
 pub const RULES: &[Rule] = &[

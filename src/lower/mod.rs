@@ -204,15 +204,7 @@ impl Ctx<'_> {
 
     /// The location of `services.<svc>.<path>` in the user's files.
     pub fn at(&self, svc: &str, path: &[&str]) -> Location {
-        let mut key = format!("services.{svc}");
-        for p in path {
-            key.push('.');
-            key.push_str(p);
-        }
-        match self.project.origins.at(svc, path) {
-            Some(pos) => Location::new(self.project.origins.file_name(pos), pos.line, pos.col, key),
-            None => Location::new("", 0, 0, key),
-        }
+        self.project.locate(svc, path)
     }
 
     /// A warning about a top-level key (`networks`, `volumes.<name>`), located by file.

@@ -233,15 +233,7 @@ pub fn client_ports(svc: &Service) -> Vec<(u32, String)> {
 
 /// The location of `services.<svc>.<path>` in the user's files.
 pub(crate) fn location(project: &Project, svc: &str, path: &[&str]) -> Location {
-    let mut key = format!("services.{svc}");
-    for p in path {
-        key.push('.');
-        key.push_str(p);
-    }
-    match project.origins.at(svc, path) {
-        Some(pos) => Location::new(project.origins.file_name(pos), pos.line, pos.col, key),
-        None => Location::new("", 0, 0, key),
-    }
+    project.locate(svc, path)
 }
 
 fn meta(b: &Bridge, name: String, project: &str, namespace: Option<&str>) -> ObjectMeta {
