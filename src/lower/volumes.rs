@@ -419,14 +419,7 @@ pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<Volume>, Vec<
                         _ => dns_label(src),
                     };
                     let vname = dns_label(src);
-                    let vol = Volume {
-                        name: vname.clone(),
-                        persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
-                            claim_name: claim,
-                            read_only: None,
-                        }),
-                        ..Default::default()
-                    };
+                    let vol = claim_volume(&vname, claim);
                     add(&mut vols, &mut mnts, vol, mount(&vname, None));
                 }
                 None => {
@@ -548,14 +541,7 @@ pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<Volume>, Vec<
                         let class = cx.opts.storage_class.clone();
                         let p = pvc(cx, claim.clone(), size, class);
                         cx.objects.push(p);
-                        let vol = Volume {
-                            name: vname.clone(),
-                            persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
-                                claim_name: claim,
-                                read_only: None,
-                            }),
-                            ..Default::default()
-                        };
+                        let vol = claim_volume(&vname, claim);
                         add(&mut vols, &mut mnts, vol, mount(&vname, None));
                     }
                 }
@@ -737,14 +723,7 @@ fn model_cache(
     ));
     let p = pvc(cx, claim.clone(), size, class);
     cx.objects.push(p);
-    Some(Volume {
-        name: vname.to_string(),
-        persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
-            claim_name: claim,
-            read_only: None,
-        }),
-        ..Default::default()
-    })
+    Some(claim_volume(vname, claim))
 }
 
 /// The strategy for this service's bind-mounted folders: its own volume type, else the option.
@@ -791,5 +770,17 @@ fn relative(path: &str, base: &str) -> String {
         Some("") => ".".into(),
         Some(rest) if rest.starts_with('/') => format!(".{rest}"),
         _ => path.to_string(),
+    }
+}
+
+/// A pod volume backed by a PersistentVolumeClaim.
+fn claim_volume(name: &str, claim: String) -> Volume {
+    Volume {
+        name: name.to_string(),
+        persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
+            claim_name: claim,
+            read_only: None,
+        }),
+        ..Default::default()
     }
 }
