@@ -233,10 +233,6 @@ pub fn convert_with(
         }
         Err(f) => return Err(with_warnings(f, &diagnostics)),
     };
-    // Every object is checked before anything can be written: a failure is a bug report.
-    if let Err(f) = emit::check(&objects, &lowered.external) {
-        return Err(with_warnings(f, &diagnostics));
-    }
     // Folders of the converting machine must not end up in manifests (E010 names them).
     let folders: Vec<String> = [
         Some(load.working_dir.clone()),
@@ -252,7 +248,11 @@ pub fn convert_with(
     .flatten()
     .filter(|f| !f.is_empty() && f != "/")
     .collect();
-    diagnostics.extend(emit::machine_paths(&objects, &folders));
+    // Every object is checked before anything can be written: a failure is a bug report.
+    match emit::inspect(&objects, &lowered.external, &folders) {
+        Ok(w) => diagnostics.extend(w),
+        Err(f) => return Err(with_warnings(f, &diagnostics)),
+    }
     let stage = options.stage.stage;
     let staged = if stage == crate::plan::Stage::All {
         crate::plan::Staged {

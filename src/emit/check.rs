@@ -15,20 +15,29 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Check every object; `Err` lists each problem with the object it was found in.
 pub fn check(objects: &[Object], external: &External) -> Result<(), Failure> {
-    let values: Vec<(&'static str, String, Value)> = objects
-        .iter()
-        .map(|o| (o.kind(), o.name().to_string(), to_value(o)))
-        .collect();
+    check_each(objects, external, |_, _| {})
+}
+
+/// [`check`], where `each` sees every object's serialised form once, right after it was checked: the other
+/// output scans ([`super::leaks`]) share the one serialisation instead of making their own,
+/// and only one object's tree is alive at a time.
+pub fn check_each(
+    objects: &[Object],
+    external: &External,
+    mut each: impl FnMut(&Object, &Value),
+) -> Result<(), Failure> {
     let mut c = Checker {
         errors: Vec::new(),
         kind: "",
         name: String::new(),
-        index: Index::new(&values, external),
+        index: Index::new(objects, external),
     };
-    for (kind, name, v) in &values {
-        c.kind = kind;
-        c.name = name.clone();
-        c.object(v);
+    for o in objects {
+        let v = to_value(o);
+        c.kind = o.kind();
+        c.name = o.name().to_string();
+        c.object(&v);
+        each(o, &v);
     }
     if c.errors.is_empty() {
         Ok(())
@@ -40,7 +49,7 @@ pub fn check(objects: &[Object], external: &External) -> Result<(), Failure> {
 /// A pod template's labels and its containers' named ports.
 type Pod = (BTreeMap<String, String>, BTreeSet<String>);
 
-/// What the references of one object may point at.
+/// What the references of one object may point at, read from the typed objects.
 struct Index<'a> {
     names: BTreeSet<(&'a str, &'a str)>,
     external: &'a External,
@@ -54,30 +63,34 @@ struct Index<'a> {
 }
 
 impl<'a> Index<'a> {
-    fn new(values: &'a [(&'static str, String, Value)], external: &'a External) -> Self {
+    fn new(objects: &'a [Object], external: &'a External) -> Self {
         let mut names = BTreeSet::new();
         let mut pods = Vec::new();
         let mut services = BTreeMap::new();
-        for (kind, name, v) in values {
-            names.insert((*kind, name.as_str()));
-            if let Some(t) = template(kind, v) {
-                let labels = string_map(&t["metadata"]["labels"]);
-                let ports = containers(&t["spec"])
-                    .flat_map(|c| items(&c["ports"]))
-                    .filter_map(|p| p["name"].as_str().map(str::to_string))
+        for o in objects {
+            names.insert((o.kind(), o.name()));
+            if let Some(t) = o.pod_template() {
+                let labels = t
+                    .metadata
+                    .as_ref()
+                    .and_then(|m| m.labels.clone())
+                    .unwrap_or_default();
+                let ports = t
+                    .spec
+                    .iter()
+                    .flat_map(|s| s.init_containers.iter().flatten().chain(&s.containers))
+                    .flat_map(|c| c.ports.iter().flatten())
+                    .filter_map(|p| p.name.clone())
                     .collect();
                 pods.push((labels, ports));
             }
-            if *kind == "Service" {
-                let ports = items(&v["spec"]["ports"]);
+            if let Object::Service(s) = o {
+                let ports = s.spec.iter().flat_map(|s| s.ports.iter().flatten());
                 services.insert(
-                    name.as_str(),
+                    o.name(),
                     (
-                        ports.iter().filter_map(|p| p["port"].as_i64()).collect(),
-                        ports
-                            .iter()
-                            .filter_map(|p| p["name"].as_str().map(str::to_string))
-                            .collect(),
+                        ports.clone().map(|p| i64::from(p.port)).collect(),
+                        ports.filter_map(|p| p.name.clone()).collect(),
                     ),
                 );
             }
@@ -145,12 +158,6 @@ fn string_map(v: &Value) -> BTreeMap<String, String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-fn containers(spec: &Value) -> impl Iterator<Item = &Value> {
-    items(&spec["initContainers"])
-        .into_iter()
-        .chain(items(&spec["containers"]))
 }
 
 /// The pod template of a workload kind.

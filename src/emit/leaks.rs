@@ -3,33 +3,65 @@
 //! `${HOME}` in the Compose file or a hostPath. Manifests that carry them differ from machine to
 //! machine, so each object that does gets a warning.
 //!
-//! Takes the objects and the machine's folders; returns one warning per object and folder.
+//! Takes the objects (in their serialised form) and the machine's folders; returns one warning
+//! per object and folder.
 
-use super::to_value;
 use crate::diag::{Diagnostic, Location};
 use crate::lower::Object;
+use serde_json::Value;
 
 /// Warnings for the objects whose text contains one of `folders`.
 pub fn machine_paths(objects: &[Object], folders: &[String]) -> Vec<Diagnostic> {
-    let mut folders: Vec<&str> = folders
-        .iter()
-        .map(|f| f.trim_end_matches('/'))
-        // The root alone, or a one-letter folder, would match every absolute path.
-        .filter(|f| f.len() > 2 && f.starts_with('/'))
-        .collect();
-    // Longest first: a folder inside another is reported once, as the longer one.
-    folders.sort_by_key(|f| std::cmp::Reverse(f.len()));
-    let mut out = Vec::new();
+    let mut scan = MachinePaths::new(folders);
     for o in objects {
-        let text = to_value(o).to_string();
+        scan.object(o, &super::to_value(o));
+    }
+    scan.warnings
+}
+
+/// The scan of [`machine_paths`], one object at a time, for a pass that serialises each
+/// object once ([`super::check::check_each`]).
+pub struct MachinePaths<'f> {
+    /// Each folder, and the folder followed by `/`.
+    folders: Vec<(&'f str, String)>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl<'f> MachinePaths<'f> {
+    pub fn new(folders: &'f [String]) -> Self {
+        let mut folders: Vec<(&str, String)> = folders
+            .iter()
+            .map(|f| f.trim_end_matches('/'))
+            // The root alone, or a one-letter folder, would match every absolute path.
+            .filter(|f| f.len() > 2 && f.starts_with('/'))
+            .map(|f| (f, format!("{f}/")))
+            .collect();
+        // Longest first: a folder inside another is reported once, as the longer one.
+        folders.sort_by_key(|(f, _)| std::cmp::Reverse(f.len()));
+        MachinePaths {
+            folders,
+            warnings: Vec::new(),
+        }
+    }
+
+    pub fn object(&mut self, o: &Object, v: &Value) {
+        if self.folders.is_empty() {
+            return;
+        }
+        let mut found = vec![false; self.folders.len()];
+        strings(v, &mut |s| {
+            for (i, (f, slash)) in self.folders.iter().enumerate() {
+                // The folder itself, or something inside it; not a sibling sharing a prefix.
+                found[i] |= s.contains(slash.as_str()) || s.ends_with(f);
+            }
+        });
         let mut seen: Vec<&str> = Vec::new();
-        for f in &folders {
-            let found = text.contains(&format!("{f}/")) || text.contains(&format!("{f}\""));
-            if !found || seen.iter().any(|s| s.contains(f)) {
+        for (i, (f, _)) in self.folders.iter().enumerate() {
+            if !found[i] || seen.iter().any(|s| s.contains(f)) {
                 continue;
             }
             seen.push(f);
-            out.push(Diagnostic::warning(
+            self.warnings.push(Diagnostic::warning(
                 "E010",
                 Location::new("<output>", 0, 0, format!("{} {}", o.kind(), o.name())),
                 format!(
@@ -40,5 +72,17 @@ pub fn machine_paths(objects: &[Object], folders: &[String]) -> Vec<Diagnostic> 
             ));
         }
     }
-    out
+}
+
+/// Every string of `v`, keys included.
+fn strings(v: &Value, f: &mut impl FnMut(&str)) {
+    match v {
+        Value::String(s) => f(s),
+        Value::Array(a) => a.iter().for_each(|v| strings(v, f)),
+        Value::Object(m) => m.iter().for_each(|(k, v)| {
+            f(k);
+            strings(v, f)
+        }),
+        _ => {}
+    }
 }

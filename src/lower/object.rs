@@ -134,19 +134,24 @@ impl Object {
         }
     }
 
-    pub fn pod_spec(&self) -> Option<&PodSpec> {
+    /// The pod template of a workload.
+    pub fn pod_template(&self) -> Option<&PodTemplateSpec> {
         match self {
-            Object::Deployment(d) => d.spec.as_ref().and_then(|s| s.template.spec.as_ref()),
-            Object::StatefulSet(d) => d.spec.as_ref().and_then(|s| s.template.spec.as_ref()),
-            Object::DaemonSet(d) => d.spec.as_ref().and_then(|s| s.template.spec.as_ref()),
-            Object::Job(j) => j.spec.as_ref().and_then(|s| s.template.spec.as_ref()),
+            Object::Deployment(d) => d.spec.as_ref().map(|s| &s.template),
+            Object::StatefulSet(d) => d.spec.as_ref().map(|s| &s.template),
+            Object::DaemonSet(d) => d.spec.as_ref().map(|s| &s.template),
+            Object::Job(j) => j.spec.as_ref().map(|s| &s.template),
             Object::CronJob(c) => c
                 .spec
                 .as_ref()
                 .and_then(|s| s.job_template.spec.as_ref())
-                .and_then(|s| s.template.spec.as_ref()),
+                .map(|s| &s.template),
             _ => None,
         }
+    }
+
+    pub fn pod_spec(&self) -> Option<&PodSpec> {
+        self.pod_template().and_then(|t| t.spec.as_ref())
     }
 }
 
