@@ -1,12 +1,19 @@
-//! `images`: a warning for images on `latest` or without a tag (they change under you);
-//! `imagePullPolicy: IfNotPresent` for pinned tags and digests.
+//! `images`: a warning for images on `latest` or without a tag (they change under you); a pull
+//! policy for pinned tags and digests: `IfNotPresent` at baseline, `Always` at restricted.
+//!
+//! Why restricted differs: with `IfNotPresent`, a pod can start from an image that is already
+//! on the node because another pod, with other pull credentials, pulled it. Restricted is the
+//! level for shared clusters, where that matters (it is why Kubernetes has the
+//! `AlwaysPullImages` admission plugin, and why checkov and kube-score ask for `Always`).
+//! `Always` asks the registry for the manifest only: cached layers are not downloaded again.
+//! A `pull_policy` in the Compose file or `x-kubeferry.image_pull_policy` wins over both.
 
 use super::{Cx, Findings, Level, Rule, Scope};
 use crate::lower::Object;
 
 pub const RULE: Rule = Rule {
     id: "images",
-    doc: "warns about `latest` or missing image tags; imagePullPolicy: IfNotPresent for pinned tags",
+    doc: "warns about `latest` or missing image tags; imagePullPolicy for pinned tags: IfNotPresent (baseline), Always (restricted)",
     level: Level::Baseline,
     scope: Scope::Workload(apply),
 };
@@ -54,6 +61,13 @@ fn apply(o: &mut Object, cx: &Cx<'_>, f: &mut Findings) {
                 warn.push((c.name.clone(), image.to_string()));
                 f.not_hardened(format!(
                     "container `{}` runs `{image}`, which is not pinned: pin a tag or digest",
+                    c.name
+                ));
+            }
+            _ if c.image_pull_policy.is_none() && cx.level == Level::Restricted => {
+                c.image_pull_policy = Some("Always".into());
+                f.added(format!(
+                    "imagePullPolicy: Always on `{}`: at restricted every pod start checks its pull credentials against the registry, even when `{image}` is already on the node",
                     c.name
                 ));
             }

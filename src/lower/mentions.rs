@@ -2,6 +2,9 @@
 //! names another service as a host and of the `depends_on` edges, so that asking "who uses
 //! service X" costs a lookup instead of a scan of every value of every service.
 //!
+//! A mention followed by `:` and a port number (`http://ollama:11434`) also records the port:
+//! it is where the others expect the named service to listen.
+//!
 //! A host mention is what [`super::mentions_host`] accepts: the name between a delimiter
 //! that may precede a host (`/ @ = space , " '`, or the start) and one that may follow it
 //! (`: / space , " ' ?`, or the end). Compose service names contain none of those
@@ -26,18 +29,27 @@ pub(crate) struct Mentions<'a> {
     by_host: HashMap<&'a str, Vec<usize>>,
     /// Service name → indices of the services that depend on it.
     dependents: HashMap<&'a str, Vec<usize>>,
+    /// Host segment → the ports written after it (`host:port`), in order, once each.
+    ports: HashMap<&'a str, Vec<u32>>,
 }
 
 impl<'a> Mentions<'a> {
     pub fn new(project: &'a Project) -> Self {
         let mut by_host: HashMap<&str, Vec<usize>> = HashMap::new();
         let mut dependents: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut ports: HashMap<&str, Vec<u32>> = HashMap::new();
         for (i, svc) in project.services.values().enumerate() {
             for value in svc.environment.values().flatten() {
-                for host in hosts(value) {
+                for (host, port) in hosts_with_ports(value) {
                     let list = by_host.entry(host).or_default();
                     if list.last() != Some(&i) {
                         list.push(i);
+                    }
+                    if let Some(p) = port {
+                        let list = ports.entry(host).or_default();
+                        if !list.contains(&p) {
+                            list.push(p);
+                        }
                     }
                 }
             }
@@ -49,7 +61,14 @@ impl<'a> Mentions<'a> {
             project,
             by_host,
             dependents,
+            ports,
         }
+    }
+
+    /// The ports the environment of any service (the named one included) writes after
+    /// `host`, in the order they first appear.
+    pub fn ports_of(&self, host: &str) -> &[u32] {
+        self.ports.get(host).map_or(&[], Vec::as_slice)
     }
 
     /// The indices of the services whose environment names `host`, in service order.
@@ -92,7 +111,14 @@ impl<'a> Mentions<'a> {
 
 /// The segments of `value` that stand where a host name can: preceded by the start or a
 /// `BEFORE` delimiter, followed by the end or an `AFTER` one, no delimiter inside.
+#[cfg(test)]
 fn hosts(value: &str) -> impl Iterator<Item = &str> {
+    hosts_with_ports(value).map(|(h, _)| h)
+}
+
+/// [`hosts`], each with the port that follows it: `:`, digits, then the end or a delimiter
+/// that may follow a host (`db:5432/app`, `cache:6379`; not `user:1234@db`).
+fn hosts_with_ports(value: &str) -> impl Iterator<Item = (&str, Option<u32>)> {
     let bytes = value.as_bytes();
     let mut start = 0;
     let mut out = Vec::new();
@@ -103,16 +129,45 @@ fn hosts(value: &str) -> impl Iterator<Item = &str> {
         let before_ok = start == 0 || BEFORE.contains(&bytes[start - 1]);
         let after_ok = end == bytes.len() || AFTER.contains(&bytes[end]);
         if end > start && before_ok && after_ok {
-            out.push(&value[start..end]);
+            out.push((&value[start..end], port_after(&bytes[end..])));
         }
         start = end + 1;
     }
     out.into_iter()
 }
 
+/// The port at the start of `rest` (`:5432/…`), if it is one.
+fn port_after(rest: &[u8]) -> Option<u32> {
+    let digits = rest.strip_prefix(b":")?;
+    let n = digits.iter().take_while(|b| b.is_ascii_digit()).count();
+    let ends = digits.get(n).is_none_or(|b| AFTER.contains(b));
+    if n == 0 || n > 5 || !ends {
+        return None;
+    }
+    std::str::from_utf8(&digits[..n])
+        .ok()?
+        .parse()
+        .ok()
+        .filter(|p| (1..=65535).contains(p))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ports_follow_their_host() {
+        let found = |v: &'static str| hosts_with_ports(v).collect::<Vec<_>>();
+        assert_eq!(
+            found("postgres://app:pw@db:5432/x"),
+            vec![("postgres", None), ("app", None), ("db", Some(5432)), ("x", None)]
+        );
+        assert_eq!(found("http://ollama:11434"), vec![("http", None), ("ollama", Some(11434))]);
+        // A password of digits is not a port, nor is a number too large for one.
+        assert_eq!(found("u:1234@db"), vec![("u", None), ("db", None)]);
+        assert_eq!(found("db:99999"), vec![("db", None)]);
+        assert_eq!(found("db:"), vec![("db", None)]);
+    }
 
     #[test]
     fn segments_agree_with_the_scan() {

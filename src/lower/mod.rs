@@ -267,7 +267,7 @@ pub fn lower(
         external: External::default(),
         implied_expose: implied
             .iter()
-            .map(|(svc, port)| (svc.clone(), vec![port.to_string()]))
+            .map(|(svc, ports, _)| (svc.clone(), ports.iter().map(u32::to_string).collect()))
             .collect(),
     };
     for (name, svc) in &project.services {
@@ -281,10 +281,22 @@ pub fn lower(
     if !cx.errors.is_empty() {
         return Err(Failure(cx.errors));
     }
-    for (svc, port) in implied {
-        cx.warn("L071", &svc, &[], format!(
-            "no port declared; the image is a known server listening on {port}, so the Service exposes {port} (declare `expose` to change it)"
-        ));
+    for (svc, ports, why) in implied {
+        let list = ports
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let message = match why {
+            Implied::Mentioned => format!(
+                "no port declared; the project's environment reaches `{svc}` on {list} (`{svc}:{}`), so the container and its Service expose {list} (declare `expose` to change it)",
+                ports[0]
+            ),
+            Implied::KnownImage => format!(
+                "no port declared; the image is a known server listening on {list}, so the Service exposes {list} (declare `expose` to change it)"
+            ),
+        };
+        cx.warn("L071", &svc, &[], message);
     }
     for svc in project.services.values() {
         for (dep, d) in &svc.depends_on {
@@ -406,9 +418,23 @@ fn check_unique(objects: &[Object]) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The services others reach, that declare no port and run a known server image: they
-/// expose that image's port ([`Ctx::expose`]).
-fn implied_ports(project: &Project, mentions: &mentions::Mentions<'_>) -> Vec<(String, u32)> {
+/// Where the port of a service that declares none comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Implied {
+    /// The environment of the project names it as `host:port`.
+    Mentioned,
+    /// Its image is a known server ([`known_ports`]) and others reach it.
+    KnownImage,
+}
+
+/// The services that declare no port (no `ports`, no `expose`) but are reached on one: the
+/// ports the project's environment writes after their name (`http://ollama:11434`), else
+/// the port of their image when it is a known server and others reach them. They expose
+/// those ports ([`Ctx::expose`]); without, no Service would carry their name.
+pub(crate) fn implied_ports(
+    project: &Project,
+    mentions: &mentions::Mentions<'_>,
+) -> Vec<(String, Vec<u32>, Implied)> {
     let mut implied = Vec::new();
     let reached: BTreeSet<&String> = project
         .services
@@ -419,12 +445,28 @@ fn implied_ports(project: &Project, mentions: &mentions::Mentions<'_>) -> Vec<(S
         if !svc.ports.is_empty() || !svc.expose.is_empty() || is_sidecar_of(svc).is_some() {
             continue;
         }
+        let mentioned = mentions.ports_of(name);
+        if !mentioned.is_empty() {
+            let mut ports = mentioned.to_vec();
+            ports.sort_unstable();
+            implied.push((name.clone(), ports, Implied::Mentioned));
+            continue;
+        }
         let used = reached.contains(name) || mentions.is_named(name);
         if let Some(port) = svc.image.as_deref().and_then(known_ports::port_of)
             && used
         {
-            implied.push((name.clone(), port));
+            implied.push((name.clone(), vec![port], Implied::KnownImage));
         }
     }
     implied
+}
+
+/// [`implied_ports`] by service, for the stages after lowering (bridges of a staged move).
+pub(crate) fn implied_ports_by_service(project: &Project) -> HashMap<String, Vec<u32>> {
+    let mentions = mentions::Mentions::new(project);
+    implied_ports(project, &mentions)
+        .into_iter()
+        .map(|(s, p, _)| (s, p))
+        .collect()
 }

@@ -6,7 +6,6 @@
 use super::classify::Classification;
 use crate::compose::model::{Project, Service};
 use crate::diag::{Diagnostic, Location};
-use crate::lower::known_ports;
 use crate::lower::names;
 use crate::lower::{Object, is_sidecar_of};
 use k8s_openapi::api::core::v1::{Service as KService, ServicePort, ServiceSpec};
@@ -124,6 +123,7 @@ pub fn bridges(project: &Project, cls: &Classification) -> (Vec<Bridge>, Vec<Dia
         .flat_map(|s| &s.ports)
         .filter_map(|p| Some((single(p.published.as_deref()?)?, p.protocol.clone())))
         .collect();
+    let implied = crate::lower::implied_ports_by_service(project);
     let mut out = Vec::new();
     for (name, svc) in &project.services {
         let Some(used_by) = users.get(name.as_str()) else {
@@ -132,13 +132,13 @@ pub fn bridges(project: &Project, cls: &Classification) -> (Vec<Bridge>, Vec<Dia
         if is_sidecar_of(svc).is_some() {
             continue;
         }
-        let dialed = client_ports(svc);
+        let dialed = client_ports(svc, implied.get(name).map_or(&[], Vec::as_slice));
         if dialed.is_empty() {
             warnings.push(Diagnostic::warning(
                 "S002",
                 location(project, name, &[]),
                 format!(
-                    "{} {} `{name}`, which stays on the Compose host, but it declares no port and its image is not a known server: no bridge is made (declare the port with `expose`)",
+                    "{} {} `{name}`, which stays on the Compose host, but it declares no port, no environment names it with one (`{name}:PORT`) and its image is not a known server: no bridge is made (declare the port with `expose`)",
                     quoted(used_by),
                     if used_by.len() == 1 { "reaches" } else { "reach" }
                 ),
@@ -202,9 +202,11 @@ fn single(published: &str) -> Option<u32> {
     published.parse().ok().filter(|p| *p > 0 && *p <= 65535)
 }
 
-/// The ports clients dial on the Compose network: `ports` targets, `expose`, or the known
-/// port of a datastore image; (port, lowercase protocol), without duplicates.
-pub fn client_ports(svc: &Service) -> Vec<(u32, String)> {
+/// The ports clients dial on the Compose network: `ports` targets, `expose`, or, with
+/// neither, the ports the lowering implies (`implied`: written after the service's name in
+/// the project's environment, or the known port of a server image); (port, lowercase
+/// protocol), without duplicates.
+pub fn client_ports(svc: &Service, implied: &[u32]) -> Vec<(u32, String)> {
     let mut out: Vec<(u32, String)> = Vec::new();
     let mut push = |p: u32, proto: &str| {
         let e = (p, proto.to_string());
@@ -225,8 +227,10 @@ pub fn client_ports(svc: &Service) -> Vec<(u32, String)> {
         }
     }
     let empty = svc.ports.is_empty() && svc.expose.is_empty();
-    if empty && let Some(p) = svc.image.as_deref().and_then(known_ports::port_of) {
-        push(p, "tcp");
+    if empty {
+        for &p in implied {
+            push(p, "tcp");
+        }
     }
     out
 }
