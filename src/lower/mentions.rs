@@ -160,9 +160,17 @@ mod tests {
         let found = |v: &'static str| hosts_with_ports(v).collect::<Vec<_>>();
         assert_eq!(
             found("postgres://app:pw@db:5432/x"),
-            vec![("postgres", None), ("app", None), ("db", Some(5432)), ("x", None)]
+            vec![
+                ("postgres", None),
+                ("app", None),
+                ("db", Some(5432)),
+                ("x", None)
+            ]
         );
-        assert_eq!(found("http://ollama:11434"), vec![("http", None), ("ollama", Some(11434))]);
+        assert_eq!(
+            found("http://ollama:11434"),
+            vec![("http", None), ("ollama", Some(11434))]
+        );
         // A password of digits is not a port, nor is a number too large for one.
         assert_eq!(found("u:1234@db"), vec![("u", None), ("db", None)]);
         assert_eq!(found("db:99999"), vec![("db", None)]);
