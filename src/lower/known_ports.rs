@@ -1,6 +1,7 @@
 //! The port a well-known server image listens on. On a Compose network every container port
 //! is reachable without `ports:` or `expose:`; in Kubernetes a name resolves only through a
-//! Service, which needs a port. For datastore images the port is known, so it is implied.
+//! Service, which needs a port. For datastore and other server images the port is known, so it
+//! is implied.
 
 /// (image name as it appears after the last `/`, before the tag; port)
 const KNOWN: &[(&str, u32)] = &[
@@ -30,6 +31,14 @@ const KNOWN: &[(&str, u32)] = &[
     ("cassandra", 9042),
     ("neo4j", 7687),
     ("chroma", 8000),
+    ("ollama", 11434),
+    ("meilisearch", 7700),
+    ("typesense", 8108),
+    ("squid", 3128),
+    ("tika", 9998),
+    ("gotenberg", 3000),
+    ("postgrest", 3000),
+    ("postgres-meta", 8080),
 ];
 
 /// The implied port of an image, if it is a known server.
