@@ -22,22 +22,21 @@ pub fn machine_paths(objects: &[Object], folders: &[String]) -> Vec<Diagnostic> 
 /// The scan of [`machine_paths`], one object at a time, for a pass that serialises each
 /// object once ([`super::check::check_each`]).
 pub struct MachinePaths<'f> {
-    /// Each folder, and the folder followed by `/`.
-    folders: Vec<(&'f str, String)>,
+    /// The folders, longest first.
+    folders: Vec<&'f str>,
     pub warnings: Vec<Diagnostic>,
 }
 
 impl<'f> MachinePaths<'f> {
     pub fn new(folders: &'f [String]) -> Self {
-        let mut folders: Vec<(&str, String)> = folders
+        let mut folders: Vec<&str> = folders
             .iter()
             .map(|f| f.trim_end_matches('/'))
             // The root alone, or a one-letter folder, would match every absolute path.
             .filter(|f| f.len() > 2 && f.starts_with('/'))
-            .map(|f| (f, format!("{f}/")))
             .collect();
         // Longest first: a folder inside another is reported once, as the longer one.
-        folders.sort_by_key(|(f, _)| std::cmp::Reverse(f.len()));
+        folders.sort_by_key(|f| std::cmp::Reverse(f.len()));
         MachinePaths {
             folders,
             warnings: Vec::new(),
@@ -50,13 +49,16 @@ impl<'f> MachinePaths<'f> {
         }
         let mut found = vec![false; self.folders.len()];
         strings(v, &mut |s| {
-            for (i, (f, slash)) in self.folders.iter().enumerate() {
-                // The folder itself, or something inside it; not a sibling sharing a prefix.
-                found[i] |= s.contains(slash.as_str()) || s.ends_with(f);
+            // Every folder starts with `/`: only a string with one can hold it.
+            if !s.contains('/') {
+                return;
+            }
+            for (i, f) in self.folders.iter().enumerate() {
+                found[i] |= holds(s, f);
             }
         });
         let mut seen: Vec<&str> = Vec::new();
-        for (i, (f, _)) in self.folders.iter().enumerate() {
+        for (i, f) in self.folders.iter().enumerate() {
             if !found[i] || seen.iter().any(|s| s.contains(f)) {
                 continue;
             }
@@ -74,6 +76,16 @@ impl<'f> MachinePaths<'f> {
     }
 }
 
+/// Whether `s` holds the folder `f` itself or something inside it (`f` or `f/…`), not a
+/// sibling sharing its prefix (`f-old`). Looks only where `s` has a `/`, as `f` starts with
+/// one.
+fn holds(s: &str, f: &str) -> bool {
+    s.match_indices('/').any(|(i, _)| {
+        let rest = &s[i..];
+        rest.starts_with(f) && matches!(rest.as_bytes().get(f.len()), None | Some(b'/'))
+    })
+}
+
 /// Every string of `v`, keys included.
 fn strings(v: &Value, f: &mut impl FnMut(&str)) {
     match v {
@@ -84,5 +96,21 @@ fn strings(v: &Value, f: &mut impl FnMut(&str)) {
             strings(v, f)
         }),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::holds;
+
+    #[test]
+    fn a_folder_is_found_itself_or_as_a_parent_but_not_as_a_prefix() {
+        assert!(holds("/home/ann/app", "/home/ann"));
+        assert!(holds("/home/ann", "/home/ann"));
+        assert!(holds("file:///home/ann/x", "/home/ann"));
+        assert!(holds("a=/x,b=/home/ann", "/home/ann"));
+        assert!(!holds("/home/anna/app", "/home/ann"));
+        assert!(!holds("home/ann", "/home/ann"));
+        assert!(!holds("/srv/home/ann2", "/home/ann"));
     }
 }

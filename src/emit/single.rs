@@ -1,8 +1,8 @@
 //! The single-file output (`-o FILE.yaml`): the stream is written beside the target and renamed
 //! over it, so the target is never partial. When the target already holds exactly these
 //! bytes it is left alone: regenerating unchanged manifests (an editor, a pre-commit hook)
-//! keeps the file's time, and skips the rename, which on ext4 flushes the new file to disk
-//! before replacing the old one (most of the time of a small conversion).
+//! keeps the file's time, and skips creating, renaming or removing a file, which is most of
+//! the time of a small conversion (on ext4 the rename flushes the new file to disk first).
 
 use super::{Format, render_to};
 use crate::lower::Object;
@@ -11,11 +11,18 @@ use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::Path;
 
 /// Write `objects` to `path` as one stream, atomically, unless it already holds them.
+///
+/// The stream is rendered twice when the file changed (once against the old bytes, stopping
+/// at the first difference, once into the new file) rather than held in memory: for a large
+/// project the text is megabytes, and peak memory is a goal (docs/performance.md).
 pub fn write_file(path: &Path, objects: &[Object], format: Format) -> io::Result<()> {
+    if holds(path, objects, format) {
+        return Ok(());
+    }
     let mut tmp_name = path.as_os_str().to_owned();
     tmp_name.push(".kubeferry-tmp");
     let tmp = Path::new(&tmp_name);
-    let result = write_via(path, tmp, objects, format);
+    let result = write_new(path, tmp, objects, format);
     if result.is_err() {
         // No half-written file is left behind.
         let _ = std::fs::remove_file(tmp);
@@ -23,50 +30,45 @@ pub fn write_file(path: &Path, objects: &[Object], format: Format) -> io::Result
     result
 }
 
-fn write_via(path: &Path, tmp: &Path, objects: &[Object], format: Format) -> io::Result<()> {
-    let old = File::open(path).ok().map(BufReader::new);
-    let mut out = Compare {
-        same: old.is_some(),
-        old,
-        new: BufWriter::new(File::create(tmp)?),
-        scratch: Vec::new(),
-    };
+fn write_new(path: &Path, tmp: &Path, objects: &[Object], format: Format) -> io::Result<()> {
+    let mut out = BufWriter::new(File::create(tmp)?);
     render_to(objects, format, &mut out)?;
-    out.new.flush()?;
-    let unchanged = out.same
-        && out
-            .old
-            .as_mut()
-            .is_some_and(|r| matches!(r.fill_buf(), Ok([])));
-    if unchanged {
-        std::fs::remove_file(tmp)
-    } else {
-        std::fs::rename(tmp, path)
-    }
+    out.flush()?;
+    drop(out);
+    std::fs::rename(tmp, path)
 }
 
-/// Writes to `new` while checking the bytes against `old`, the file's current content.
-struct Compare<R, W> {
-    old: Option<R>,
-    new: W,
-    same: bool,
+/// Whether the file at `path` already holds exactly the rendered `objects`.
+fn holds(path: &Path, objects: &[Object], format: Format) -> bool {
+    let Ok(file) = File::open(path) else {
+        return false;
+    };
+    let mut old = Compare {
+        old: BufReader::new(file),
+        scratch: Vec::new(),
+    };
+    // A difference ends the rendering with an error: the rest need not be rendered.
+    render_to(objects, format, &mut old).is_ok() && matches!(old.old.fill_buf(), Ok([]))
+}
+
+/// A writer that checks the bytes written against `old`, and fails at the first difference.
+struct Compare<R> {
+    old: R,
     scratch: Vec<u8>,
 }
 
-impl<R: Read, W: Write> Write for Compare<R, W> {
+impl<R: Read> Write for Compare<R> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.new.write(buf)?;
-        if self.same
-            && let Some(old) = &mut self.old
-        {
-            self.scratch.resize(n, 0);
-            self.same = old.read_exact(&mut self.scratch).is_ok() && self.scratch == buf[..n];
+        self.scratch.resize(buf.len(), 0);
+        self.old.read_exact(&mut self.scratch)?;
+        if self.scratch != buf {
+            return Err(io::Error::other("the file differs"));
         }
-        Ok(n)
+        Ok(buf.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.new.flush()
+        Ok(())
     }
 }
 

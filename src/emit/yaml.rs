@@ -156,10 +156,23 @@ fn plain_ok(s: &str) -> bool {
     if "-?:,[]{}#&*!|>'\"%@`~ \t".contains(first) && !dash_ok {
         return false;
     }
-    if s.ends_with([' ', ':']) || s.contains(": ") || s.contains(" #") || s.contains('\t') {
+    if s.ends_with([' ', ':']) {
         return false;
     }
-    if s.chars().any(|c| c.is_control() || c == '\u{feff}') {
+    // One pass over the bytes: `str::contains` with a pattern sets up a searcher per call,
+    // which costs more than the short keys and values written here.
+    let b = s.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        let next = b.get(i + 1).copied();
+        match c {
+            b':' if next == Some(b' ') => return false,
+            b' ' if next == Some(b'#') => return false,
+            // Tab and the other ASCII control characters.
+            0..=0x1f | 0x7f => return false,
+            _ => {}
+        }
+    }
+    if !s.is_ascii() && s.chars().any(|c| c.is_control() || c == '\u{feff}') {
         return false;
     }
     // Compared without allocating a lowercase copy: this runs for every key and value.
