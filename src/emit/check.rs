@@ -2,42 +2,33 @@
 //! ports, quantities and references between the objects.
 //!
 //! Takes the final objects (after hardening) and the references the lowering left for the user
-//! to satisfy ([`External`]); returns nothing, or one error per problem. Objects are checked in
-//! their serialised form, so what is checked is exactly what would be written. A failure is a
+//! to satisfy ([`External`]); returns nothing, or one error per problem. Objects are checked
+//! in their typed form, field by field as they are written (every field of the k8s-openapi
+//! types is written under its API name, which is the name the messages use). A failure is a
 //! kubeferry bug (the lowering should never produce such an object), so the message says so
 //! and names the object.
 
-use super::to_value;
 use crate::diag::{Diagnostic, Failure, Location};
 use crate::lower::{External, Object};
-use serde_json::Value;
+use k8s_openapi::api::core::v1::{Container, PodSpec, Probe, Service, Volume};
+use k8s_openapi::api::networking::v1::Ingress;
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Check every object; `Err` lists each problem with the object it was found in.
 pub fn check(objects: &[Object], external: &External) -> Result<(), Failure> {
-    check_each(objects, external, |_, _| {})
-}
-
-/// [`check`], where `each` sees every object's serialised form once, right after it was checked: the other
-/// output scans ([`super::leaks`]) share the one serialisation instead of making their own,
-/// and only one object's tree is alive at a time.
-pub fn check_each(
-    objects: &[Object],
-    external: &External,
-    mut each: impl FnMut(&Object, &Value),
-) -> Result<(), Failure> {
     let mut c = Checker {
         errors: Vec::new(),
         kind: "",
-        name: String::new(),
+        name: "",
         index: Index::new(objects, external),
     };
     for o in objects {
-        let v = to_value(o);
         c.kind = o.kind();
-        c.name = o.name().to_string();
-        c.object(&v);
-        each(o, &v);
+        c.name = o.name();
+        c.object(o);
     }
     if c.errors.is_empty() {
         Ok(())
@@ -47,19 +38,34 @@ pub fn check_each(
 }
 
 /// A pod template's labels and its containers' named ports.
-type Pod = (BTreeMap<String, String>, BTreeSet<String>);
+type Pod<'a> = (&'a BTreeMap<String, String>, BTreeSet<&'a str>);
 
-/// What the references of one object may point at, read from the typed objects.
+/// What the references of one object may point at.
 struct Index<'a> {
     names: BTreeSet<(&'a str, &'a str)>,
     external: &'a External,
     /// Labels of every pod template, with the container ports (by name) of that pod.
-    pods: Vec<Pod>,
+    pods: Vec<Pod<'a>>,
     /// Pods by their `app.kubernetes.io/name` label, so a selector naming it looks at its
     /// own pods only (scanning every pod per Service is quadratic in large projects).
-    pods_by_name: std::collections::HashMap<String, Vec<usize>>,
+    pods_by_name: std::collections::HashMap<&'a str, Vec<usize>>,
     /// Service name → its port numbers and names.
-    services: BTreeMap<&'a str, (BTreeSet<i64>, BTreeSet<String>)>,
+    services: BTreeMap<&'a str, (BTreeSet<i32>, BTreeSet<&'a str>)>,
+}
+
+static NO_LABELS: BTreeMap<String, String> = BTreeMap::new();
+
+/// The labels of an object's metadata (none: empty).
+fn labels_of(m: Option<&ObjectMeta>) -> &BTreeMap<String, String> {
+    m.and_then(|m| m.labels.as_ref()).unwrap_or(&NO_LABELS)
+}
+
+/// Init containers first, then containers, as they are written.
+fn all_containers(spec: &PodSpec) -> impl Iterator<Item = &Container> {
+    spec.init_containers
+        .iter()
+        .flatten()
+        .chain(&spec.containers)
 }
 
 impl<'a> Index<'a> {
@@ -70,35 +76,30 @@ impl<'a> Index<'a> {
         for o in objects {
             names.insert((o.kind(), o.name()));
             if let Some(t) = o.pod_template() {
-                let labels = t
-                    .metadata
-                    .as_ref()
-                    .and_then(|m| m.labels.clone())
-                    .unwrap_or_default();
                 let ports = t
                     .spec
                     .iter()
-                    .flat_map(|s| s.init_containers.iter().flatten().chain(&s.containers))
+                    .flat_map(all_containers)
                     .flat_map(|c| c.ports.iter().flatten())
-                    .filter_map(|p| p.name.clone())
+                    .filter_map(|p| p.name.as_deref())
                     .collect();
-                pods.push((labels, ports));
+                pods.push((labels_of(t.metadata.as_ref()), ports));
             }
             if let Object::Service(s) = o {
                 let ports = s.spec.iter().flat_map(|s| s.ports.iter().flatten());
                 services.insert(
                     o.name(),
                     (
-                        ports.clone().map(|p| i64::from(p.port)).collect(),
-                        ports.filter_map(|p| p.name.clone()).collect(),
+                        ports.clone().map(|p| p.port).collect(),
+                        ports.filter_map(|p| p.name.as_deref()).collect(),
                     ),
                 );
             }
         }
-        let mut pods_by_name: std::collections::HashMap<String, Vec<usize>> = Default::default();
+        let mut pods_by_name: std::collections::HashMap<&str, Vec<usize>> = Default::default();
         for (i, (labels, _)) in pods.iter().enumerate() {
             if let Some(n) = labels.get(crate::lower::names::NAME) {
-                pods_by_name.entry(n.clone()).or_default().push(i);
+                pods_by_name.entry(n.as_str()).or_default().push(i);
             }
         }
         Index {
@@ -115,14 +116,14 @@ impl<'a> Index<'a> {
     }
 
     /// The named container ports of the pods a selector picks (`None`: it picks none).
-    fn selected(&self, selector: &BTreeMap<String, String>) -> Option<BTreeSet<String>> {
+    fn selected(&self, selector: &BTreeMap<String, String>) -> Option<BTreeSet<&'a str>> {
         let mut hit = false;
         let mut ports = BTreeSet::new();
-        let candidates: Box<dyn Iterator<Item = &Pod>> =
+        let candidates: Box<dyn Iterator<Item = &Pod<'a>>> =
             match selector.get(crate::lower::names::NAME) {
                 Some(n) => Box::new(
                     self.pods_by_name
-                        .get(n)
+                        .get(n.as_str())
                         .into_iter()
                         .flatten()
                         .filter_map(|&i| self.pods.get(i)),
@@ -132,44 +133,14 @@ impl<'a> Index<'a> {
         for (labels, p) in candidates {
             if selector.iter().all(|(k, v)| labels.get(k) == Some(v)) {
                 hit = true;
-                ports.extend(p.iter().cloned());
+                ports.extend(p.iter().copied());
             }
         }
         hit.then_some(ports)
     }
 }
 
-struct Checker<'a> {
-    errors: Vec<Diagnostic>,
-    kind: &'static str,
-    name: String,
-    index: Index<'a>,
-}
-
-fn items(v: &Value) -> Vec<&Value> {
-    v.as_array().map(|a| a.iter().collect()).unwrap_or_default()
-}
-
-fn string_map(v: &Value) -> BTreeMap<String, String> {
-    v.as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The pod template of a workload kind.
-fn template<'v>(kind: &str, v: &'v Value) -> Option<&'v Value> {
-    match kind {
-        "Deployment" | "StatefulSet" | "DaemonSet" | "Job" => Some(&v["spec"]["template"]),
-        "CronJob" => Some(&v["spec"]["jobTemplate"]["spec"]["template"]),
-        _ => None,
-    }
-}
-
-/// The template path of [`template`], for messages.
+/// The template path of a workload kind, for messages.
 fn template_path(kind: &str) -> &'static str {
     if kind == "CronJob" {
         "spec.jobTemplate.spec.template"
@@ -267,7 +238,14 @@ pub fn is_quantity(s: &str) -> bool {
     num_ok && suffix_ok
 }
 
-impl Checker<'_> {
+struct Checker<'a> {
+    errors: Vec<Diagnostic>,
+    kind: &'static str,
+    name: &'a str,
+    index: Index<'a>,
+}
+
+impl<'a> Checker<'a> {
     fn fail(&mut self, path: &str, problem: String) {
         self.errors.push(Diagnostic::error(
             "E100",
@@ -279,44 +257,72 @@ impl Checker<'_> {
         ));
     }
 
-    fn object(&mut self, v: &Value) {
-        self.metadata(&v["metadata"], "metadata");
+    fn object(&mut self, o: &'a Object) {
+        self.metadata(o.metadata(), "metadata");
         let kind = self.kind;
-        if let Some(t) = template(kind, v) {
+        if let Some(t) = o.pod_template() {
             let tp = template_path(kind);
-            self.labels(&t["metadata"]["labels"], &format!("{tp}.metadata.labels"));
+            let labels = labels_of(t.metadata.as_ref());
+            self.label_map(labels, &format!("{tp}.metadata.labels"));
             // A StatefulSet's claim templates are volumes of its pods too.
-            let claims: Vec<String> = items(&v["spec"]["volumeClaimTemplates"])
-                .iter()
-                .filter_map(|c| c["metadata"]["name"].as_str().map(str::to_string))
-                .collect();
-            self.pod_spec(&t["spec"], &format!("{tp}.spec"), &claims);
-            if kind != "CronJob" && kind != "Job" {
-                self.workload_selector(v, t);
+            let claims: Vec<&str> = match o {
+                Object::StatefulSet(s) => s
+                    .spec
+                    .iter()
+                    .flat_map(|s| s.volume_claim_templates.iter().flatten())
+                    .filter_map(|c| c.metadata.name.as_deref())
+                    .collect(),
+                _ => Vec::new(),
+            };
+            match &t.spec {
+                Some(spec) => self.pod_spec(spec, &format!("{tp}.spec"), &claims),
+                None => self.fail(&format!("{tp}.spec"), "the pod has no container".into()),
+            }
+            let selector = match o {
+                Object::Deployment(d) => d.spec.as_ref().map(|s| &s.selector),
+                Object::StatefulSet(d) => d.spec.as_ref().map(|s| &s.selector),
+                Object::DaemonSet(d) => d.spec.as_ref().map(|s| &s.selector),
+                _ => None,
+            };
+            if let Some(sel) = selector {
+                self.workload_selector(sel.match_labels.as_ref().unwrap_or(&NO_LABELS), labels);
             }
         }
-        match kind {
-            "Service" => self.service(v),
-            "PersistentVolumeClaim" => {
-                let q = &v["spec"]["resources"]["requests"]["storage"];
-                self.quantity(q, "spec.resources.requests.storage");
+        match o {
+            Object::Service(s) => self.service(s),
+            Object::PersistentVolumeClaim(c) => {
+                let q = c
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.resources.as_ref())
+                    .and_then(|r| r.requests.as_ref())
+                    .and_then(|r| r.get("storage"));
+                if let Some(q) = q {
+                    self.quantity(q, "spec.resources.requests.storage");
+                }
             }
-            "PodDisruptionBudget" => {
-                let sel = string_map(&v["spec"]["selector"]["matchLabels"]);
-                self.label_map(&sel, "spec.selector.matchLabels");
-                if self.index.selected(&sel).is_none() {
+            Object::PodDisruptionBudget(p) => {
+                let sel = p
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.selector.as_ref())
+                    .and_then(|s| s.match_labels.as_ref())
+                    .unwrap_or(&NO_LABELS);
+                self.label_map(sel, "spec.selector.matchLabels");
+                if self.index.selected(sel).is_none() {
                     self.fail(
                         "spec.selector",
                         "the selector matches no pod template".into(),
                     );
                 }
             }
-            "HorizontalPodAutoscaler" => {
-                let r = &v["spec"]["scaleTargetRef"];
-                let (k, n) = (
-                    r["kind"].as_str().unwrap_or(""),
-                    r["name"].as_str().unwrap_or(""),
-                );
+            Object::HorizontalPodAutoscaler(h) => {
+                let (k, n) = h.spec.as_ref().map_or(("", ""), |s| {
+                    (
+                        s.scale_target_ref.kind.as_str(),
+                        s.scale_target_ref.name.as_str(),
+                    )
+                });
                 if !self.index.has(k, n) {
                     self.fail(
                         "spec.scaleTargetRef",
@@ -324,33 +330,38 @@ impl Checker<'_> {
                     );
                 }
             }
-            "Ingress" => self.ingress(v),
-            "NetworkPolicy" => {
-                let sel = string_map(&v["spec"]["podSelector"]["matchLabels"]);
-                self.label_map(&sel, "spec.podSelector.matchLabels");
+            Object::Ingress(i) => self.ingress(i),
+            Object::NetworkPolicy(n) => {
+                let sel = n
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.pod_selector.as_ref())
+                    .and_then(|s| s.match_labels.as_ref())
+                    .unwrap_or(&NO_LABELS);
+                self.label_map(sel, "spec.podSelector.matchLabels");
             }
             _ => {}
         }
     }
 
-    fn metadata(&mut self, m: &Value, path: &str) {
-        let name = self.name.clone();
+    fn metadata(&mut self, m: &ObjectMeta, path: &str) {
+        let name = self.name;
         let (ok, rule) = match self.kind {
-            "Namespace" => (is_dns_label(&name), "a DNS-1123 label"),
-            "Service" => (is_dns1035_label(&name), "a DNS-1035 label"),
+            "Namespace" => (is_dns_label(name), "a DNS-1123 label"),
+            "Service" => (is_dns1035_label(name), "a DNS-1035 label"),
             // The Job controller puts the name into a label value, the CronJob controller
             // appends 11 characters to it.
             "Job" => (
-                is_dns_subdomain(&name) && name.len() <= 63,
+                is_dns_subdomain(name) && name.len() <= 63,
                 "a DNS-1123 subdomain of at most 63 characters",
             ),
             "CronJob" => (
-                is_dns_subdomain(&name) && name.len() <= 52,
+                is_dns_subdomain(name) && name.len() <= 52,
                 "a DNS-1123 subdomain of at most 52 characters",
             ),
             // Pod names derive from these; a label keeps them valid as pod hostnames.
-            "StatefulSet" | "Deployment" | "DaemonSet" => (is_dns_label(&name), "a DNS-1123 label"),
-            _ => (is_dns_subdomain(&name), "a DNS-1123 subdomain"),
+            "StatefulSet" | "Deployment" | "DaemonSet" => (is_dns_label(name), "a DNS-1123 label"),
+            _ => (is_dns_subdomain(name), "a DNS-1123 subdomain"),
         };
         if !ok {
             self.fail(
@@ -358,7 +369,7 @@ impl Checker<'_> {
                 format!("the name `{name}` is not {rule}"),
             );
         }
-        if let Some(ns) = m["namespace"].as_str()
+        if let Some(ns) = m.namespace.as_deref()
             && !is_dns_label(ns)
         {
             self.fail(
@@ -366,12 +377,8 @@ impl Checker<'_> {
                 format!("the namespace `{ns}` is not a DNS-1123 label"),
             );
         }
-        self.labels(&m["labels"], &format!("{path}.labels"));
-        for k in m["annotations"]
-            .as_object()
-            .into_iter()
-            .flat_map(|a| a.keys())
-        {
+        self.label_map(labels_of(Some(m)), &format!("{path}.labels"));
+        for k in m.annotations.iter().flat_map(|a| a.keys()) {
             if !is_qualified_key(k) {
                 self.fail(
                     &format!("{path}.annotations"),
@@ -379,10 +386,6 @@ impl Checker<'_> {
                 );
             }
         }
-    }
-
-    fn labels(&mut self, v: &Value, path: &str) {
-        self.label_map(&string_map(v), path);
     }
 
     fn label_map(&mut self, m: &BTreeMap<String, String>, path: &str) {
@@ -399,14 +402,16 @@ impl Checker<'_> {
         }
     }
 
-    fn workload_selector(&mut self, v: &Value, t: &Value) {
-        let sel = string_map(&v["spec"]["selector"]["matchLabels"]);
-        let labels = string_map(&t["metadata"]["labels"]);
+    fn workload_selector(
+        &mut self,
+        sel: &BTreeMap<String, String>,
+        labels: &BTreeMap<String, String>,
+    ) {
         if sel.is_empty() {
             self.fail("spec.selector", "the selector is empty".into());
         }
-        self.label_map(&sel, "spec.selector.matchLabels");
-        for (k, val) in &sel {
+        self.label_map(sel, "spec.selector.matchLabels");
+        for (k, val) in sel {
             if labels.get(k) != Some(val) {
                 self.fail(
                     "spec.selector.matchLabels",
@@ -416,179 +421,194 @@ impl Checker<'_> {
         }
     }
 
-    fn quantity(&mut self, q: &Value, path: &str) {
-        if let Some(s) = q.as_str()
-            && !is_quantity(s)
-        {
-            self.fail(path, format!("`{s}` is not a quantity"));
-        } else if !q.is_null() && !q.is_string() && !q.is_number() {
-            self.fail(path, "not a quantity".into());
+    fn quantity(&mut self, q: &Quantity, path: &str) {
+        if !is_quantity(&q.0) {
+            self.fail(path, format!("`{}` is not a quantity", q.0));
         }
     }
 
-    fn port_number(&mut self, v: &Value, path: &str) {
-        if let Some(n) = v.as_i64()
-            && !(1..=65535).contains(&n)
-        {
-            self.fail(path, format!("port {n} is outside 1–65535"));
+    fn port_number(&mut self, n: i32, path: impl FnOnce() -> String) {
+        if !(1..=65535).contains(&n) {
+            self.fail(&path(), format!("port {n} is outside 1–65535"));
         }
     }
 
-    fn pod_spec(&mut self, spec: &Value, path: &str, claims: &[String]) {
-        let volumes: Vec<&Value> = items(&spec["volumes"]);
-        let mut vol_names: BTreeSet<String> = claims.iter().cloned().collect();
-        for (i, vol) in volumes.iter().enumerate() {
-            let vp = format!("{path}.volumes[{i}]");
-            let n = vol["name"].as_str().unwrap_or("");
+    fn pod_spec(&mut self, spec: &PodSpec, path: &str, claims: &[&str]) {
+        let mut vol_names: BTreeSet<&str> = claims.iter().copied().collect();
+        for (i, vol) in spec.volumes.iter().flatten().enumerate() {
+            let vp = || format!("{path}.volumes[{i}]");
+            let n = vol.name.as_str();
             if !is_dns_label(n) {
                 self.fail(
-                    &vp,
+                    &vp(),
                     format!("the volume name `{n}` is not a DNS-1123 label"),
                 );
             }
-            if !vol_names.insert(n.to_string()) {
-                self.fail(&vp, format!("two volumes are named `{n}`"));
+            if !vol_names.insert(n) {
+                self.fail(&vp(), format!("two volumes are named `{n}`"));
             }
-            self.volume_refs(vol, &vp);
+            self.volume_refs(vol, vp);
         }
         let mut container_names = BTreeSet::new();
         let mut port_names = BTreeSet::new();
         for (group, list) in [
-            ("initContainers", items(&spec["initContainers"])),
-            ("containers", items(&spec["containers"])),
+            (
+                "initContainers",
+                spec.init_containers.as_deref().unwrap_or(&[]),
+            ),
+            ("containers", spec.containers.as_slice()),
         ] {
             for (i, c) in list.iter().enumerate() {
                 let cp = format!("{path}.{group}[{i}]");
-                let n = c["name"].as_str().unwrap_or("");
+                let n = c.name.as_str();
                 if !is_dns_label(n) {
                     self.fail(
                         &cp,
                         format!("the container name `{n}` is not a DNS-1123 label"),
                     );
                 }
-                if !container_names.insert(n.to_string()) {
+                if !container_names.insert(n) {
                     self.fail(&cp, format!("two containers are named `{n}`"));
                 }
-                if c["image"].as_str().is_none_or(str::is_empty) {
+                if c.image.as_deref().is_none_or(str::is_empty) {
                     self.fail(&cp, format!("container `{n}` has no image"));
                 }
                 self.container(c, &cp, &vol_names, &mut port_names);
             }
         }
-        if items(&spec["containers"]).is_empty() {
+        if spec.containers.is_empty() {
             self.fail(path, "the pod has no container".into());
         }
     }
 
-    fn container(
+    fn container<'c>(
         &mut self,
-        c: &Value,
+        c: &'c Container,
         cp: &str,
-        vol_names: &BTreeSet<String>,
-        port_names: &mut BTreeSet<String>,
+        vol_names: &BTreeSet<&str>,
+        port_names: &mut BTreeSet<&'c str>,
     ) {
         let mut own_ports = BTreeSet::new();
-        for (j, p) in items(&c["ports"]).iter().enumerate() {
-            let pp = format!("{cp}.ports[{j}]");
-            self.port_number(&p["containerPort"], &format!("{pp}.containerPort"));
-            self.port_number(&p["hostPort"], &format!("{pp}.hostPort"));
-            if let Some(n) = p["name"].as_str() {
+        for (j, p) in c.ports.iter().flatten().enumerate() {
+            let pp = || format!("{cp}.ports[{j}]");
+            self.port_number(p.container_port, || format!("{}.containerPort", pp()));
+            if let Some(h) = p.host_port {
+                self.port_number(h, || format!("{}.hostPort", pp()));
+            }
+            if let Some(n) = p.name.as_deref() {
                 if !is_port_name(n) {
                     self.fail(
-                        &pp,
+                        &pp(),
                         format!("the port name `{n}` is not an IANA service name"),
                     );
                 }
-                if !port_names.insert(n.to_string()) {
-                    self.fail(&pp, format!("two ports of the pod are named `{n}`"));
+                if !port_names.insert(n) {
+                    self.fail(&pp(), format!("two ports of the pod are named `{n}`"));
                 }
-                own_ports.insert(n.to_string());
+                own_ports.insert(n);
             }
         }
-        for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
-            for how in ["httpGet", "tcpSocket", "grpc"] {
-                let port = &c[probe][how]["port"];
-                let at = format!("{cp}.{probe}.{how}.port");
+        let probes: [(&str, &Option<Probe>); 3] = [
+            ("livenessProbe", &c.liveness_probe),
+            ("readinessProbe", &c.readiness_probe),
+            ("startupProbe", &c.startup_probe),
+        ];
+        for (probe, p) in probes {
+            let Some(p) = p else { continue };
+            let ports = [
+                ("httpGet", p.http_get.as_ref().map(|h| &h.port)),
+                ("tcpSocket", p.tcp_socket.as_ref().map(|t| &t.port)),
+            ];
+            for (how, port) in ports {
+                let at = || format!("{cp}.{probe}.{how}.port");
                 match port {
-                    Value::String(n) if !own_ports.contains(n) => {
+                    Some(IntOrString::String(n)) if !own_ports.contains(n.as_str()) => {
                         self.fail(
-                            &at,
+                            &at(),
                             format!(
                                 "the probe names port `{n}`, which the container does not declare"
                             ),
                         );
                     }
-                    Value::Number(_) => self.port_number(port, &at),
+                    Some(IntOrString::Int(n)) => self.port_number(*n, at),
                     _ => {}
                 }
             }
+            if let Some(g) = &p.grpc {
+                self.port_number(g.port, || format!("{cp}.{probe}.grpc.port"));
+            }
         }
-        for part in ["requests", "limits"] {
-            for (k, q) in c["resources"][part].as_object().into_iter().flatten() {
-                self.quantity(q, &format!("{cp}.resources.{part}.{k}"));
+        if let Some(r) = &c.resources {
+            for (part, map) in [("requests", &r.requests), ("limits", &r.limits)] {
+                for (k, q) in map.iter().flatten() {
+                    self.quantity(q, &format!("{cp}.resources.{part}.{k}"));
+                }
             }
         }
         let mut paths = BTreeSet::new();
-        for (j, m) in items(&c["volumeMounts"]).iter().enumerate() {
-            let mp = format!("{cp}.volumeMounts[{j}]");
-            let n = m["name"].as_str().unwrap_or("");
+        for (j, m) in c.volume_mounts.iter().flatten().enumerate() {
+            let mp = || format!("{cp}.volumeMounts[{j}]");
+            let n = m.name.as_str();
             if !vol_names.contains(n) {
                 self.fail(
-                    &mp,
+                    &mp(),
                     format!("the mount names volume `{n}`, which the pod does not have"),
                 );
             }
-            let path = m["mountPath"].as_str().unwrap_or("");
-            if path.is_empty() || !paths.insert(path.to_string()) {
+            let path = m.mount_path.as_str();
+            if path.is_empty() || !paths.insert(path) {
                 self.fail(
-                    &mp,
+                    &mp(),
                     format!("the mount path `{path}` is empty or mounted twice"),
                 );
             }
         }
-        for (j, e) in items(&c["env"]).iter().enumerate() {
-            let ep = format!("{cp}.env[{j}].valueFrom");
-            for (field, kind) in [("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")] {
-                let r = &e["valueFrom"][field];
-                if r.is_object() {
-                    self.reference(kind, r["name"].as_str().unwrap_or(""), &r["optional"], &ep);
-                }
+        for (j, e) in c.env.iter().flatten().enumerate() {
+            let Some(from) = &e.value_from else { continue };
+            let ep = || format!("{cp}.env[{j}].valueFrom");
+            if let Some(r) = &from.config_map_key_ref {
+                self.reference("ConfigMap", &r.name, r.optional, ep);
+            }
+            if let Some(r) = &from.secret_key_ref {
+                self.reference("Secret", &r.name, r.optional, ep);
             }
         }
-        for (j, e) in items(&c["envFrom"]).iter().enumerate() {
-            let ep = format!("{cp}.envFrom[{j}]");
-            for (field, kind) in [("configMapRef", "ConfigMap"), ("secretRef", "Secret")] {
-                let r = &e[field];
-                if r.is_object() {
-                    self.reference(kind, r["name"].as_str().unwrap_or(""), &r["optional"], &ep);
-                }
+        for (j, e) in c.env_from.iter().flatten().enumerate() {
+            let ep = || format!("{cp}.envFrom[{j}]");
+            if let Some(r) = &e.config_map_ref {
+                self.reference("ConfigMap", &r.name, r.optional, ep);
+            }
+            if let Some(r) = &e.secret_ref {
+                self.reference("Secret", &r.name, r.optional, ep);
             }
         }
     }
 
-    fn volume_refs(&mut self, vol: &Value, vp: &str) {
-        if let Some(s) = vol["secret"].as_object() {
-            let n = s.get("secretName").and_then(Value::as_str).unwrap_or("");
-            let opt = s.get("optional").cloned().unwrap_or(Value::Null);
-            self.reference("Secret", n, &opt, vp);
+    fn volume_refs(&mut self, vol: &Volume, vp: impl Fn() -> String) {
+        if let Some(s) = &vol.secret {
+            let n = s.secret_name.as_deref().unwrap_or("");
+            self.reference("Secret", n, s.optional, &vp);
         }
-        if let Some(s) = vol["configMap"].as_object() {
-            let n = s.get("name").and_then(Value::as_str).unwrap_or("");
-            let opt = s.get("optional").cloned().unwrap_or(Value::Null);
-            self.reference("ConfigMap", n, &opt, vp);
+        if let Some(s) = &vol.config_map {
+            self.reference("ConfigMap", &s.name, s.optional, &vp);
         }
-        if let Some(s) = vol["persistentVolumeClaim"].as_object() {
-            let n = s.get("claimName").and_then(Value::as_str).unwrap_or("");
-            self.reference("PersistentVolumeClaim", n, &Value::Null, vp);
+        if let Some(s) = &vol.persistent_volume_claim {
+            self.reference("PersistentVolumeClaim", &s.claim_name, None, &vp);
         }
-        if let Some(q) = vol["emptyDir"].get("sizeLimit") {
-            self.quantity(q, &format!("{vp}.emptyDir.sizeLimit"));
+        if let Some(q) = vol.empty_dir.as_ref().and_then(|e| e.size_limit.as_ref()) {
+            self.quantity(q, &format!("{}.emptyDir.sizeLimit", vp()));
         }
     }
 
     /// A reference to a ConfigMap, Secret or PVC resolves in the output, is optional, or names
     /// one the user creates.
-    fn reference(&mut self, kind: &str, name: &str, optional: &Value, path: &str) {
+    fn reference(
+        &mut self,
+        kind: &str,
+        name: &str,
+        optional: Option<bool>,
+        path: impl Fn() -> String,
+    ) {
         let ext = &self.index.external;
         let external = match kind {
             "Secret" => ext.secrets.contains(name),
@@ -597,26 +617,26 @@ impl Checker<'_> {
         };
         if !is_dns_subdomain(name) {
             self.fail(
-                path,
+                &path(),
                 format!("the {kind} name `{name}` is not a DNS-1123 subdomain"),
             );
-        } else if !(self.index.has(kind, name) || optional == &Value::Bool(true) || external) {
+        } else if !(self.index.has(kind, name) || optional == Some(true) || external) {
             self.fail(
-                path,
+                &path(),
                 format!("the {kind} `{name}` is neither in the output, nor optional, nor one the user creates"),
             );
         }
     }
 
-    fn service(&mut self, v: &Value) {
-        let spec = &v["spec"];
-        let ports = items(&spec["ports"]);
-        let sel = string_map(&spec["selector"]);
-        self.label_map(&sel, "spec.selector");
+    fn service(&mut self, s: &Service) {
+        let Some(spec) = &s.spec else { return };
+        let ports = spec.ports.as_deref().unwrap_or(&[]);
+        let sel = spec.selector.as_ref().unwrap_or(&NO_LABELS);
+        self.label_map(sel, "spec.selector");
         let selected = if sel.is_empty() {
             None
         } else {
-            let s = self.index.selected(&sel);
+            let s = self.index.selected(sel);
             if s.is_none() {
                 self.fail(
                     "spec.selector",
@@ -628,60 +648,71 @@ impl Checker<'_> {
         let mut names = BTreeSet::new();
         let mut numbers = BTreeSet::new();
         for (i, p) in ports.iter().enumerate() {
-            let pp = format!("spec.ports[{i}]");
-            self.port_number(&p["port"], &format!("{pp}.port"));
-            self.port_number(&p["nodePort"], &format!("{pp}.nodePort"));
-            let proto = p["protocol"].as_str().unwrap_or("TCP").to_string();
-            if !numbers.insert((p["port"].as_i64(), proto)) {
-                self.fail(&pp, "two ports have the same number and protocol".into());
+            let pp = || format!("spec.ports[{i}]");
+            self.port_number(p.port, || format!("{}.port", pp()));
+            if let Some(n) = p.node_port {
+                self.port_number(n, || format!("{}.nodePort", pp()));
             }
-            match p["name"].as_str() {
+            let proto = p.protocol.as_deref().unwrap_or("TCP");
+            if !numbers.insert((p.port, proto)) {
+                self.fail(&pp(), "two ports have the same number and protocol".into());
+            }
+            match p.name.as_deref() {
                 Some(n) => {
                     if !is_dns_label(n) {
-                        self.fail(&pp, format!("the port name `{n}` is not a DNS-1123 label"));
+                        self.fail(
+                            &pp(),
+                            format!("the port name `{n}` is not a DNS-1123 label"),
+                        );
                     }
-                    if !names.insert(n.to_string()) {
-                        self.fail(&pp, format!("two ports are named `{n}`"));
+                    if !names.insert(n) {
+                        self.fail(&pp(), format!("two ports are named `{n}`"));
                     }
                 }
                 None if ports.len() > 1 => {
-                    self.fail(&pp, "a Service with several ports must name each".into());
+                    self.fail(&pp(), "a Service with several ports must name each".into());
                 }
                 None => {}
             }
-            match &p["targetPort"] {
-                Value::String(n) => {
+            match &p.target_port {
+                Some(IntOrString::String(n)) => {
                     if !is_port_name(n) {
-                        self.fail(&pp, format!("the targetPort `{n}` is not a port name"));
+                        self.fail(&pp(), format!("the targetPort `{n}` is not a port name"));
                     } else if let Some(named) = &selected
-                        && !named.contains(n)
+                        && !named.contains(n.as_str())
                     {
                         self.fail(
-                            &format!("{pp}.targetPort"),
+                            &format!("{}.targetPort", pp()),
                             format!("no selected pod has a port named `{n}`"),
                         );
                     }
                 }
-                t @ Value::Number(_) => self.port_number(t, &format!("{pp}.targetPort")),
-                _ => {}
+                Some(IntOrString::Int(t)) => {
+                    self.port_number(*t, || format!("{}.targetPort", pp()))
+                }
+                None => {}
             }
         }
     }
 
-    fn ingress(&mut self, v: &Value) {
-        for (i, rule) in items(&v["spec"]["rules"]).iter().enumerate() {
-            for (j, p) in items(&rule["http"]["paths"]).iter().enumerate() {
-                let s = &p["backend"]["service"];
-                let n = s["name"].as_str().unwrap_or("");
+    fn ingress(&mut self, ing: &Ingress) {
+        let rules = ing.spec.iter().flat_map(|s| s.rules.iter().flatten());
+        for (i, rule) in rules.enumerate() {
+            let paths = rule.http.iter().flat_map(|h| &h.paths);
+            for (j, p) in paths.enumerate() {
+                let s = p.backend.service.as_ref();
+                let n = s.map_or("", |s| s.name.as_str());
                 let at = format!("spec.rules[{i}].http.paths[{j}].backend.service");
                 match self.index.services.get(n) {
                     None => self.fail(&at, format!("the Service `{n}` is not in the output")),
                     Some((numbers, names)) => {
-                        let port = &s["port"];
-                        let ok = port["number"]
-                            .as_i64()
+                        let port = s.and_then(|s| s.port.as_ref());
+                        let ok = port
+                            .and_then(|p| p.number)
                             .is_some_and(|x| numbers.contains(&x))
-                            || port["name"].as_str().is_some_and(|x| names.contains(x));
+                            || port
+                                .and_then(|p| p.name.as_deref())
+                                .is_some_and(|x| names.contains(x));
                         if !ok {
                             self.fail(&at, format!("the Service `{n}` has no such port"));
                         }
@@ -739,7 +770,7 @@ mod object_tests {
     use super::*;
     use k8s_openapi::api::apps::v1::Deployment;
     use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Service};
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     fn deployment(patch: impl FnOnce(&mut Value)) -> Object {
         let mut v = json!({

@@ -3,67 +3,40 @@
 //! `${HOME}` in the Compose file or a hostPath. Manifests that carry them differ from machine to
 //! machine, so each object that does gets a warning.
 //!
-//! Takes the objects (in their serialised form) and the machine's folders; returns one warning
-//! per object and folder.
+//! Takes the objects and the machine's folders; returns one warning per object and folder.
 
 use crate::diag::{Diagnostic, Location};
 use crate::lower::Object;
-use serde_json::Value;
 
 /// Warnings for the objects whose text contains one of `folders`.
 pub fn machine_paths(objects: &[Object], folders: &[String]) -> Vec<Diagnostic> {
-    let mut scan = MachinePaths::new(folders);
+    let mut folders: Vec<&str> = folders
+        .iter()
+        .map(|f| f.trim_end_matches('/'))
+        // The root alone, or a one-letter folder, would match every absolute path.
+        .filter(|f| f.len() > 2 && f.starts_with('/'))
+        .collect();
+    // Longest first: a folder inside another is reported once, as the longer one.
+    folders.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    let mut out = Vec::new();
+    if folders.is_empty() {
+        return out;
+    }
+    // Each object as compact JSON, in one reused buffer: no tree, and `/` is not escaped.
+    let mut text = Vec::new();
     for o in objects {
-        scan.object(o, &super::to_value(o));
-    }
-    scan.warnings
-}
-
-/// The scan of [`machine_paths`], one object at a time, for a pass that serialises each
-/// object once ([`super::check::check_each`]).
-pub struct MachinePaths<'f> {
-    /// The folders, longest first.
-    folders: Vec<&'f str>,
-    pub warnings: Vec<Diagnostic>,
-}
-
-impl<'f> MachinePaths<'f> {
-    pub fn new(folders: &'f [String]) -> Self {
-        let mut folders: Vec<&str> = folders
-            .iter()
-            .map(|f| f.trim_end_matches('/'))
-            // The root alone, or a one-letter folder, would match every absolute path.
-            .filter(|f| f.len() > 2 && f.starts_with('/'))
-            .collect();
-        // Longest first: a folder inside another is reported once, as the longer one.
-        folders.sort_by_key(|f| std::cmp::Reverse(f.len()));
-        MachinePaths {
-            folders,
-            warnings: Vec::new(),
+        text.clear();
+        if serde_json::to_writer(&mut text, o).is_err() {
+            continue;
         }
-    }
-
-    pub fn object(&mut self, o: &Object, v: &Value) {
-        if self.folders.is_empty() {
-            return;
-        }
-        let mut found = vec![false; self.folders.len()];
-        strings(v, &mut |s| {
-            // Every folder starts with `/`: only a string with one can hold it.
-            if !s.contains('/') {
-                return;
-            }
-            for (i, f) in self.folders.iter().enumerate() {
-                found[i] |= holds(s, f);
-            }
-        });
+        let text = String::from_utf8_lossy(&text);
         let mut seen: Vec<&str> = Vec::new();
-        for (i, f) in self.folders.iter().enumerate() {
-            if !found[i] || seen.iter().any(|s| s.contains(f)) {
+        for f in &folders {
+            if !holds(&text, f) || seen.iter().any(|s| s.contains(f)) {
                 continue;
             }
             seen.push(f);
-            self.warnings.push(Diagnostic::warning(
+            out.push(Diagnostic::warning(
                 "E010",
                 Location::new("<output>", 0, 0, format!("{} {}", o.kind(), o.name())),
                 format!(
@@ -74,29 +47,17 @@ impl<'f> MachinePaths<'f> {
             ));
         }
     }
+    out
 }
 
-/// Whether `s` holds the folder `f` itself or something inside it (`f` or `f/…`), not a
-/// sibling sharing its prefix (`f-old`). Looks only where `s` has a `/`, as `f` starts with
-/// one.
+/// Whether the JSON text `s` holds the folder `f` itself or something inside it (`f"` or
+/// `f/…`), not a sibling sharing its prefix (`f-old`). Looks only where `s` has a `/`, as `f`
+/// starts with one.
 fn holds(s: &str, f: &str) -> bool {
     s.match_indices('/').any(|(i, _)| {
         let rest = &s[i..];
-        rest.starts_with(f) && matches!(rest.as_bytes().get(f.len()), None | Some(b'/'))
+        rest.starts_with(f) && matches!(rest.as_bytes().get(f.len()), Some(b'/' | b'"'))
     })
-}
-
-/// Every string of `v`, keys included.
-fn strings(v: &Value, f: &mut impl FnMut(&str)) {
-    match v {
-        Value::String(s) => f(s),
-        Value::Array(a) => a.iter().for_each(|v| strings(v, f)),
-        Value::Object(m) => m.iter().for_each(|(k, v)| {
-            f(k);
-            strings(v, f)
-        }),
-        _ => {}
-    }
 }
 
 #[cfg(test)]
@@ -105,12 +66,13 @@ mod tests {
 
     #[test]
     fn a_folder_is_found_itself_or_as_a_parent_but_not_as_a_prefix() {
-        assert!(holds("/home/ann/app", "/home/ann"));
-        assert!(holds("/home/ann", "/home/ann"));
-        assert!(holds("file:///home/ann/x", "/home/ann"));
-        assert!(holds("a=/x,b=/home/ann", "/home/ann"));
-        assert!(!holds("/home/anna/app", "/home/ann"));
-        assert!(!holds("home/ann", "/home/ann"));
-        assert!(!holds("/srv/home/ann2", "/home/ann"));
+        assert!(holds(r#"{"path":"/home/ann/app"}"#, "/home/ann"));
+        assert!(holds(r#"{"path":"/home/ann"}"#, "/home/ann"));
+        assert!(holds(r#"{"/home/ann":1}"#, "/home/ann"));
+        assert!(holds(r#"["file:///home/ann/x"]"#, "/home/ann"));
+        assert!(holds(r#"["a=/x,b=/home/ann"]"#, "/home/ann"));
+        assert!(!holds(r#"["/home/anna/app"]"#, "/home/ann"));
+        assert!(!holds(r#"["home/ann"]"#, "/home/ann"));
+        assert!(!holds(r#"["/srv/home/ann2"]"#, "/home/ann"));
     }
 }

@@ -51,17 +51,15 @@ pub struct OutputFile {
     pub contents: String,
 }
 
-/// The output checks in one pass, each object serialised once: the check that refuses what
-/// Kubernetes would ([`check`], errors), then the warnings for this machine's `folders` found
-/// in the objects ([`machine_paths`]).
+/// The output checks: the check that refuses what Kubernetes would ([`check`], errors), then
+/// the warnings for this machine's `folders` found in the objects ([`machine_paths`]).
 pub fn inspect(
     objects: &[Object],
     external: &crate::lower::External,
     folders: &[String],
 ) -> Result<Vec<crate::diag::Diagnostic>, crate::diag::Failure> {
-    let mut paths = leaks::MachinePaths::new(folders);
-    check::check_each(objects, external, |o, v| paths.object(o, v))?;
-    Ok(paths.warnings)
+    check::check(objects, external)?;
+    Ok(leaks::machine_paths(objects, folders))
 }
 
 pub(crate) fn to_value(o: &Object) -> serde_json::Value {

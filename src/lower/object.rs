@@ -11,6 +11,7 @@ use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::resource::v1::ResourceClaimTemplate;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -96,7 +97,11 @@ impl Object {
     }
 
     pub fn name(&self) -> &str {
-        let meta = match self {
+        self.metadata().name.as_deref().unwrap_or("")
+    }
+
+    pub fn metadata(&self) -> &ObjectMeta {
+        match self {
             Object::Namespace(o) => &o.metadata,
             Object::ConfigMap(o) => &o.metadata,
             Object::Secret(o) => &o.metadata,
@@ -114,8 +119,7 @@ impl Object {
             Object::HorizontalPodAutoscaler(o) => &o.metadata,
             Object::PodDisruptionBudget(o) => &o.metadata,
             Object::NetworkPolicy(o) => &o.metadata,
-        };
-        meta.name.as_deref().unwrap_or("")
+        }
     }
 
     /// The pod template of a workload, for the hardening pass.
