@@ -515,7 +515,7 @@ fn egress_to_the_compose_host_is_allowed_when_egress_is_restricted() {
     let mut all = objects(&project, &fs);
     all.push(default_deny());
     // A policy for the pods of `db` goes with `db`.
-    all.push(Object::NetworkPolicy(NetworkPolicy {
+    all.push(Object::from(NetworkPolicy {
         metadata: ObjectMeta {
             name: Some("db-ingress".into()),
             ..Default::default()
@@ -567,7 +567,7 @@ fn egress_to_the_compose_host_is_allowed_when_egress_is_restricted() {
 fn default_deny() -> Object {
     use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicySpec};
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
-    Object::NetworkPolicy(NetworkPolicy {
+    Object::from(NetworkPolicy {
         metadata: ObjectMeta {
             name: Some("default-deny".into()),
             ..Default::default()

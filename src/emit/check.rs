@@ -791,11 +791,11 @@ mod object_tests {
             }
         });
         patch(&mut v);
-        Object::Deployment(serde_json::from_value::<Deployment>(v).unwrap())
+        Object::from(serde_json::from_value::<Deployment>(v).unwrap())
     }
 
     fn service(target: Value) -> Object {
-        Object::Service(
+        Object::from(
             serde_json::from_value::<Service>(json!({
                 "metadata": {"name": "web"},
                 "spec": {
@@ -808,7 +808,7 @@ mod object_tests {
     }
 
     fn pvc(size: &str) -> Object {
-        Object::PersistentVolumeClaim(
+        Object::from(
             serde_json::from_value::<PersistentVolumeClaim>(json!({
                 "metadata": {"name": "data"},
                 "spec": {"resources": {"requests": {"storage": size}}}

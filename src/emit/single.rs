@@ -79,7 +79,7 @@ mod tests {
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
     fn objects(name: &str) -> Vec<Object> {
-        vec![Object::ConfigMap(ConfigMap {
+        vec![Object::from(ConfigMap {
             metadata: ObjectMeta {
                 name: Some(name.into()),
                 ..Default::default()

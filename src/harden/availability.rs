@@ -110,7 +110,7 @@ fn apply(o: &mut Object, _: &Cx<'_>, f: &mut Findings) {
         }]);
         f.added(format!("topologySpreadConstraints over kubernetes.io/hostname: the {replicas} replicas prefer different nodes"));
     }
-    f.add_object(Object::PodDisruptionBudget(PodDisruptionBudget {
+    f.add_object(Object::from(PodDisruptionBudget {
         metadata: ObjectMeta {
             name: meta.name.clone(),
             namespace: meta.namespace.clone(),

@@ -55,7 +55,7 @@ fn apply(objects: &[Object], cx: &ProjectCx<'_>, f: &mut Findings) -> Vec<Object
             None => String::new(),
         }
     ));
-    vec![Object::Namespace(Namespace {
+    vec![Object::from(Namespace {
         metadata: ObjectMeta {
             name: Some(ns.clone()),
             labels: Some(labels),

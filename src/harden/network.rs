@@ -236,7 +236,7 @@ fn policy(
     pods: LabelSelector,
     ingress: Vec<NetworkPolicyIngressRule>,
 ) -> Object {
-    Object::NetworkPolicy(NetworkPolicy {
+    Object::from(NetworkPolicy {
         metadata: ObjectMeta {
             name: Some(name.to_string()),
             namespace: cx.opts.namespace.clone(),

@@ -67,7 +67,7 @@ pub fn env(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<EnvVar>, Vec<Env
                 ));
                 continue;
             }
-            cx.objects.push(Object::ConfigMap(ConfigMap {
+            cx.objects.push(Object::from(ConfigMap {
                 metadata: ObjectMeta {
                     name: Some(cm_name.clone()),
                     namespace: cx.opts.namespace.clone(),

@@ -428,24 +428,23 @@ pub fn pod(cx: &mut Ctx<'_>, name: &str, g: &Gpus, spec: &mut PodSpec) {
                 }
             })
             .collect();
-        cx.objects
-            .push(Object::ResourceClaimTemplate(ResourceClaimTemplate {
-                metadata: ObjectMeta {
-                    name: Some(template.clone()),
-                    namespace: cx.opts.namespace.clone(),
-                    labels: Some(cx.labels(name)),
-                    ..Default::default()
+        cx.objects.push(Object::from(ResourceClaimTemplate {
+            metadata: ObjectMeta {
+                name: Some(template.clone()),
+                namespace: cx.opts.namespace.clone(),
+                labels: Some(cx.labels(name)),
+                ..Default::default()
+            },
+            spec: ResourceClaimTemplateSpec {
+                metadata: None,
+                spec: ResourceClaimSpec {
+                    devices: Some(DeviceClaim {
+                        requests: Some(requests),
+                        ..Default::default()
+                    }),
                 },
-                spec: ResourceClaimTemplateSpec {
-                    metadata: None,
-                    spec: ResourceClaimSpec {
-                        devices: Some(DeviceClaim {
-                            requests: Some(requests),
-                            ..Default::default()
-                        }),
-                    },
-                },
-            }));
+            },
+        }));
         spec.resource_claims = Some(vec![PodResourceClaim {
             name: "gpu".into(),
             resource_claim_template_name: Some(template),

@@ -67,25 +67,24 @@ pub fn hpa(cx: &mut Ctx<'_>, name: &str, svc: &Service) {
         });
     }
     let k8s = cx.names[name].clone();
-    cx.objects
-        .push(Object::HorizontalPodAutoscaler(HorizontalPodAutoscaler {
-            metadata: ObjectMeta {
-                name: Some(k8s.clone()),
-                namespace: cx.opts.namespace.clone(),
-                labels: Some(cx.labels(name)),
-                ..Default::default()
-            },
-            spec: Some(HorizontalPodAutoscalerSpec {
-                scale_target_ref: CrossVersionObjectReference {
-                    api_version: Some("apps/v1".into()),
-                    kind: kind.into(),
-                    name: k8s,
-                },
-                min_replicas: Some(min),
-                max_replicas: max,
-                metrics: (!metrics.is_empty()).then_some(metrics),
-                behavior: None,
-            }),
+    cx.objects.push(Object::from(HorizontalPodAutoscaler {
+        metadata: ObjectMeta {
+            name: Some(k8s.clone()),
+            namespace: cx.opts.namespace.clone(),
+            labels: Some(cx.labels(name)),
             ..Default::default()
-        }));
+        },
+        spec: Some(HorizontalPodAutoscalerSpec {
+            scale_target_ref: CrossVersionObjectReference {
+                api_version: Some("apps/v1".into()),
+                kind: kind.into(),
+                name: k8s,
+            },
+            min_replicas: Some(min),
+            max_replicas: max,
+            metrics: (!metrics.is_empty()).then_some(metrics),
+            behavior: None,
+        }),
+        ..Default::default()
+    }));
 }

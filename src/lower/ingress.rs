@@ -5,7 +5,6 @@ use super::Ctx;
 use super::names;
 use super::object::Object;
 use crate::compose::model::Service;
-use k8s_openapi::api::core::v1::Service as K8sService;
 use k8s_openapi::api::networking::v1::{
     HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule,
     IngressServiceBackend, IngressSpec, IngressTLS, ServiceBackendPort,
@@ -28,9 +27,12 @@ pub fn ingress(cx: &mut Ctx<'_>, name: &str, svc: &Service) {
     };
     let k8s = cx.names[name].clone();
     let port = cx.find_object("Service", &k8s).and_then(|o| match o {
-        Object::Service(K8sService {
-            spec: Some(spec), ..
-        }) => spec.ports.as_ref().and_then(|p| p.first()).map(|p| p.port),
+        Object::Service(s) => s
+            .spec
+            .as_ref()
+            .and_then(|spec| spec.ports.as_ref())
+            .and_then(|p| p.first())
+            .map(|p| p.port),
         _ => None,
     });
     let Some(port) = port else {
@@ -113,7 +115,7 @@ pub fn ingress(cx: &mut Ctx<'_>, name: &str, svc: &Service) {
             secret_name: st.tls_secret.clone(),
         }]
     });
-    cx.objects.push(Object::Ingress(Ingress {
+    cx.objects.push(Object::from(Ingress {
         metadata: ObjectMeta {
             name: Some(k8s),
             namespace: cx.opts.namespace.clone(),

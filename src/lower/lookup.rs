@@ -43,17 +43,17 @@ mod tests {
     #[test]
     fn finds_the_first_by_kind_and_name_as_the_list_grows() {
         let mut index = ObjectIndex::default();
-        let mut objects = vec![Object::ConfigMap(ConfigMap {
+        let mut objects = vec![Object::from(ConfigMap {
             metadata: meta("a"),
             ..Default::default()
         })];
         assert_eq!(index.find(&objects, "ConfigMap", "a"), Some(0));
         assert_eq!(index.find(&objects, "Secret", "a"), None);
-        objects.push(Object::Secret(Secret {
+        objects.push(Object::from(Secret {
             metadata: meta("a"),
             ..Default::default()
         }));
-        objects.push(Object::ConfigMap(ConfigMap {
+        objects.push(Object::from(ConfigMap {
             metadata: meta("a"),
             ..Default::default()
         }));

@@ -252,8 +252,7 @@ pub fn lower(
         names: HashMap::new(),
         completed_targets: BTreeSet::new(),
         // Room for the usual two or three objects per service (and one per volume, secret
-        // and config) up front: pages never written cost no memory, while growing by doubling
-        // would hold the old and the new list at once.
+        // and config) up front (objects are boxed, so a slot is two words).
         objects: Vec::with_capacity(
             4 * project.services.len()
                 + project.volumes.len()

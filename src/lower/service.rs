@@ -210,5 +210,5 @@ fn push_service(
         }),
         ..Default::default()
     };
-    cx.objects.push(Object::Service(object));
+    cx.objects.push(Object::from(object));
 }

@@ -169,7 +169,7 @@ pub fn top_level(cx: &mut Ctx<'_>) {
             cx.warn("L030", &svcs[0], &["volumes"], msg);
         }
         let pvc = named_claim(cx, vol, &svcs[0]);
-        cx.objects.push(Object::PersistentVolumeClaim(pvc));
+        cx.objects.push(Object::from(pvc));
     }
     let mut used_secrets = BTreeSet::new();
     let mut used_configs = BTreeSet::new();
@@ -198,7 +198,7 @@ pub fn top_level(cx: &mut Ctx<'_>) {
                 type_: Some("Opaque".into()),
                 ..Default::default()
             };
-            cx.objects.push(Object::Secret(obj));
+            cx.objects.push(Object::from(obj));
         }
     }
     for name in used_configs {
@@ -219,13 +219,13 @@ pub fn top_level(cx: &mut Ctx<'_>) {
                     )]))
                 }
             }
-            cx.objects.push(Object::ConfigMap(cm));
+            cx.objects.push(Object::from(cm));
         }
     }
 }
 
 fn pvc(cx: &Ctx<'_>, name: String, size: String, class: Option<String>) -> Object {
-    Object::PersistentVolumeClaim(pvc_with(cx, name, size, class, "ReadWriteOnce".into()))
+    Object::from(pvc_with(cx, name, size, class, "ReadWriteOnce".into()))
 }
 
 fn pvc_with(
@@ -481,7 +481,7 @@ pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<Volume>, Vec<
                             }
                         }
                         if cx.find_object("ConfigMap", &cm_name).is_none() {
-                            cx.objects.push(Object::ConfigMap(cm));
+                            cx.objects.push(Object::from(cm));
                         }
                         let vname = dns_label(&format!("bind-{i}"));
                         let vol = Volume {

@@ -148,7 +148,7 @@ pub fn workload(cx: &mut Ctx<'_>, name: &str, svc: &Service, mut pod: PodSpec) {
         .or(svc.scale)
         .map(|r| r.clamp(0, i32::MAX as i64) as i32);
     let object = match kind {
-        Kind::Deployment => Object::Deployment(Deployment {
+        Kind::Deployment => Object::from(Deployment {
             metadata: meta,
             spec: Some(DeploymentSpec {
                 replicas,
@@ -159,7 +159,7 @@ pub fn workload(cx: &mut Ctx<'_>, name: &str, svc: &Service, mut pod: PodSpec) {
             }),
             ..Default::default()
         }),
-        Kind::StatefulSet => Object::StatefulSet(StatefulSet {
+        Kind::StatefulSet => Object::from(StatefulSet {
             metadata: meta,
             spec: Some(StatefulSetSpec {
                 replicas,
@@ -171,7 +171,7 @@ pub fn workload(cx: &mut Ctx<'_>, name: &str, svc: &Service, mut pod: PodSpec) {
             }),
             ..Default::default()
         }),
-        Kind::DaemonSet => Object::DaemonSet(DaemonSet {
+        Kind::DaemonSet => Object::from(DaemonSet {
             metadata: meta,
             spec: Some(DaemonSetSpec {
                 selector,
@@ -180,7 +180,7 @@ pub fn workload(cx: &mut Ctx<'_>, name: &str, svc: &Service, mut pod: PodSpec) {
             }),
             ..Default::default()
         }),
-        Kind::Job => Object::Job(Job {
+        Kind::Job => Object::from(Job {
             metadata: meta,
             spec: Some(JobSpec {
                 template,
@@ -203,7 +203,7 @@ pub fn workload(cx: &mut Ctx<'_>, name: &str, svc: &Service, mut pod: PodSpec) {
                 ));
                 meta.name = Some(short);
             }
-            Object::CronJob(CronJob {
+            Object::from(CronJob {
                 metadata: meta,
                 spec: Some(CronJobSpec {
                     schedule: sched,

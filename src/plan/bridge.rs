@@ -311,7 +311,7 @@ pub fn objects(
                         .collect(),
                 ),
             };
-            Ok(vec![Object::Service(service), Object::EndpointSlice(slice)])
+            Ok(vec![Object::from(service), Object::from(slice)])
         }
         ComposeHost::Name(dns) => {
             if let Some(p) = b.ports.iter().find(|p| p.port != p.host_port) {
@@ -342,7 +342,7 @@ pub fn objects(
                 }),
                 ..Default::default()
             };
-            Ok(vec![Object::Service(service)])
+            Ok(vec![Object::from(service)])
         }
     }
 }

@@ -114,7 +114,7 @@ pub fn stage(
             if let ComposeHost::Ip(ip) = host
                 && let Some(p) = egress_policy(&out, &bridges, &ip.to_string(), project, opts)
             {
-                out.push(Object::NetworkPolicy(p));
+                out.push(Object::from(p));
             }
             staged.compose_override = override_file::render(&bridges, opts.bridge_bind.as_deref())
                 .map(|contents| OutputFile {
