@@ -25,7 +25,10 @@ pub fn project(root: &Node, ctx: &Ctx<'_>, warnings: &mut Vec<Diagnostic>) -> R<
         match k.as_str() {
             "name" | "version" => {}
             "services" => {
-                for (name, svc) in t.map(v, "services")? {
+                let services = t.map(v, "services")?;
+                // Reserved once: a Service is large, and growing by doubling holds both lists.
+                p.services.reserve_exact(services.len());
+                for (name, svc) in services {
                     let path = format!("services.{name}");
                     if svc.is_null() || svc.as_map().is_none() {
                         return Err(ctx.error(

@@ -22,14 +22,11 @@ pub fn machine_paths(objects: &[Object], folders: &[String]) -> Vec<Diagnostic> 
     if folders.is_empty() {
         return out;
     }
-    // Each object as compact JSON, in one reused buffer: no tree, and `/` is not escaped.
-    let mut text = Vec::new();
     for o in objects {
-        text.clear();
-        if serde_json::to_writer(&mut text, o).is_err() {
+        // Compact JSON: no tree is built, and `/` is not escaped.
+        let Ok(text) = serde_json::to_string(o) else {
             continue;
-        }
-        let text = String::from_utf8_lossy(&text);
+        };
         let mut seen: Vec<&str> = Vec::new();
         for f in &folders {
             if !holds(&text, f) || seen.iter().any(|s| s.contains(f)) {

@@ -58,8 +58,16 @@ pub fn inspect(
     external: &crate::lower::External,
     folders: &[String],
 ) -> Result<Vec<crate::diag::Diagnostic>, crate::diag::Failure> {
-    check::check(objects, external)?;
-    Ok(leaks::machine_paths(objects, folders))
+    if objects.len() < PARALLEL_MIN {
+        check::check(objects, external)?;
+        return Ok(leaks::machine_paths(objects, folders));
+    }
+    // Both only read the objects.
+    let (checked, paths) = both(
+        || check::check(objects, external),
+        || leaks::machine_paths(objects, folders),
+    );
+    checked.map(|()| paths)
 }
 
 pub(crate) fn to_value(o: &Object) -> serde_json::Value {
@@ -76,18 +84,31 @@ fn object_yaml(out: &mut String, o: &Object) {
 
 /// One YAML document per object, separated by `---`.
 pub fn yaml_stream(objects: &[Object]) -> String {
-    let mut out = String::new();
-    for (i, o) in objects.iter().enumerate() {
-        if i > 0 {
-            out.push_str("---\n");
-        }
-        object_yaml(&mut out, o);
+    if objects.len() < PARALLEL_MIN {
+        return yaml_docs(objects, true);
     }
-    out
+    let (a, b) = objects.split_at(objects.len() / 2);
+    let (mut first, second) = both(|| yaml_docs(a, true), || yaml_docs(b, false));
+    first.push_str(&second);
+    first
 }
 
-/// The whole output as one stream, written to `w` an object at a time: the same bytes as
-/// [`render`] without holding all of them.
+/// From this many objects on, the output checks and the YAML rendering each run on two
+/// threads: below it, starting a thread costs more than it saves.
+const PARALLEL_MIN: usize = 256;
+
+/// Runs `a` here and `b` on a second thread; a panic in `b` continues here.
+fn both<A, B: Send>(a: impl FnOnce() -> A, b: impl FnOnce() -> B + Send) -> (A, B) {
+    std::thread::scope(|s| {
+        let b = s.spawn(b);
+        let a = a();
+        (a, b.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+    })
+}
+
+/// The whole output as one stream, written to `w`: the same bytes as [`render`]. A small
+/// project is written an object at a time; a large one is rendered in two halves on two
+/// threads, then written.
 pub fn render_to(
     objects: &[Object],
     format: Format,
@@ -96,16 +117,59 @@ pub fn render_to(
     if format == Format::Json {
         return w.write_all(json_list(objects).as_bytes());
     }
+    if objects.len() < PARALLEL_MIN {
+        return write_docs(objects, true, w);
+    }
+    // The first half is written as it is rendered; the second is rendered meanwhile, one
+    // string per object (a single growing string would hold twice its size while growing).
+    let (a, b) = objects.split_at(objects.len() / 2);
+    let (written, second) = both(
+        || write_docs(a, true, w),
+        || {
+            let mut doc = String::new();
+            b.iter()
+                .map(|o| {
+                    doc.clear();
+                    doc.push_str("---\n");
+                    object_yaml(&mut doc, o);
+                    doc.clone()
+                })
+                .collect::<Vec<String>>()
+        },
+    );
+    written?;
+    second.iter().try_for_each(|d| w.write_all(d.as_bytes()))
+}
+
+/// Writes the YAML documents of `objects` an object at a time, each after a `---` line
+/// except the first of the stream.
+fn write_docs(
+    objects: &[Object],
+    starts_stream: bool,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let mut doc = String::new();
     for (i, o) in objects.iter().enumerate() {
         doc.clear();
-        if i > 0 {
+        if i > 0 || !starts_stream {
             doc.push_str("---\n");
         }
         object_yaml(&mut doc, o);
         w.write_all(doc.as_bytes())?;
     }
     Ok(())
+}
+
+/// YAML documents, each after a `---` line except the first of the stream.
+fn yaml_docs(objects: &[Object], starts_stream: bool) -> String {
+    let mut out = String::new();
+    for (i, o) in objects.iter().enumerate() {
+        if i > 0 || !starts_stream {
+            out.push_str("---\n");
+        }
+        object_yaml(&mut out, o);
+    }
+    out
 }
 
 /// A `v1` List holding every object.
@@ -179,5 +243,62 @@ pub fn layout(c: &Conversion, layout: Layout, format: Format) -> Vec<OutputFile>
             kustomize::files(&groups, format)
         }
         Layout::Helm => helm::files(&c.objects, &c.project.name),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::api::core::v1::ConfigMap;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+    fn config_maps(n: usize, data: &str) -> Vec<Object> {
+        (0..n)
+            .map(|i| {
+                Object::from(ConfigMap {
+                    metadata: ObjectMeta {
+                        name: Some(format!("cm-{i:04}")),
+                        ..Default::default()
+                    },
+                    data: Some([("path".to_string(), data.to_string())].into()),
+                    ..Default::default()
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn two_threads_write_what_one_writes() {
+        for n in [
+            1,
+            PARALLEL_MIN - 1,
+            PARALLEL_MIN,
+            PARALLEL_MIN + 1,
+            3 * PARALLEL_MIN,
+        ] {
+            let objects = config_maps(n, "x");
+            let mut one = Vec::new();
+            write_docs(&objects, true, &mut one).unwrap();
+            let mut streamed = Vec::new();
+            render_to(&objects, Format::Yaml, &mut streamed).unwrap();
+            assert_eq!(String::from_utf8(streamed).unwrap(), yaml_stream(&objects));
+            assert_eq!(
+                String::from_utf8(one).unwrap(),
+                yaml_stream(&objects),
+                "{n}"
+            );
+            assert_eq!(yaml_stream(&objects).matches("---\n").count(), n - 1);
+        }
+    }
+
+    #[test]
+    fn the_checks_find_the_same_on_two_threads() {
+        let folders = ["/home/ann".to_string()];
+        for n in [3, PARALLEL_MIN + 3] {
+            let objects = config_maps(n, "/home/ann/data");
+            let warnings = inspect(&objects, &Default::default(), &folders).unwrap();
+            assert_eq!(warnings.len(), n);
+            assert_eq!(warnings, machine_paths(&objects, &folders));
+        }
     }
 }

@@ -147,21 +147,47 @@ const RESERVED: [&str; 16] = [
 ];
 
 /// Whether `s` can be written plain and reads back as the same string in YAML 1.1 and 1.2.
+///
+/// Runs for every key and value written, so it looks at bytes: every character YAML gives a
+/// meaning to is ASCII.
 fn plain_ok(s: &str) -> bool {
-    let Some(first) = s.chars().next() else {
+    let b = s.as_bytes();
+    let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
         return false;
     };
-    // `-x` is a fine plain scalar; a lone `-`, `- x` or `-1` is not.
-    let dash_ok = first == '-' && s.len() > 1 && !s[1..].starts_with(' ') && !looks_numeric(s);
-    if "-?:,[]{}#&*!|>'\"%@`~ \t".contains(first) && !dash_ok {
+    if matches!(
+        first,
+        b'-' | b'?'
+            | b':'
+            | b','
+            | b'['
+            | b']'
+            | b'{'
+            | b'}'
+            | b'#'
+            | b'&'
+            | b'*'
+            | b'!'
+            | b'|'
+            | b'>'
+            | b'\''
+            | b'"'
+            | b'%'
+            | b'@'
+            | b'`'
+            | b'~'
+            | b' '
+            | b'\t'
+    ) {
+        // `-x` is a fine plain scalar; a lone `-`, `- x` or `-1` is not.
+        let dash_ok = first == b'-' && b.len() > 1 && b[1] != b' ' && !looks_numeric(s);
+        if !dash_ok {
+            return false;
+        }
+    }
+    if last == b' ' || last == b':' {
         return false;
     }
-    if s.ends_with([' ', ':']) {
-        return false;
-    }
-    // One pass over the bytes: `str::contains` with a pattern sets up a searcher per call,
-    // which costs more than the short keys and values written here.
-    let b = s.as_bytes();
     for (i, &c) in b.iter().enumerate() {
         let next = b.get(i + 1).copied();
         match c {
@@ -175,11 +201,11 @@ fn plain_ok(s: &str) -> bool {
     if !s.is_ascii() && s.chars().any(|c| c.is_control() || c == '\u{feff}') {
         return false;
     }
-    // Compared without allocating a lowercase copy: this runs for every key and value.
-    if s.len() <= 5 && RESERVED.iter().any(|r| r.eq_ignore_ascii_case(s)) {
-        return false;
-    }
-    !looks_numeric(s)
+    let reserved = b.len() <= 5
+        && RESERVED
+            .iter()
+            .any(|r| r.len() == b.len() && r.as_bytes().eq_ignore_ascii_case(b));
+    !reserved && !looks_numeric(s)
 }
 
 /// Anything a YAML 1.1 or 1.2 reader might take for a number (ints in any base, floats,
