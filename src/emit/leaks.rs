@@ -22,14 +22,20 @@ pub fn machine_paths(objects: &[Object], folders: &[String]) -> Vec<Diagnostic> 
     if folders.is_empty() {
         return out;
     }
+    let mut found = vec![false; folders.len()];
     for o in objects {
-        // Compact JSON: no tree is built, and `/` is not escaped.
-        let Ok(text) = serde_json::to_string(o) else {
-            continue;
-        };
+        found.fill(false);
+        super::strings::each(o, &mut |s| {
+            // Every folder starts with `/`: only a string with one can hold it.
+            if s.len() > 2 && s.contains('/') {
+                for (i, f) in folders.iter().enumerate() {
+                    found[i] |= holds(s, f);
+                }
+            }
+        });
         let mut seen: Vec<&str> = Vec::new();
-        for f in &folders {
-            if !holds(&text, f) || seen.iter().any(|s| s.contains(f)) {
+        for (i, f) in folders.iter().enumerate() {
+            if !found[i] || seen.iter().any(|s| s.contains(f)) {
                 continue;
             }
             seen.push(f);
@@ -47,13 +53,13 @@ pub fn machine_paths(objects: &[Object], folders: &[String]) -> Vec<Diagnostic> 
     out
 }
 
-/// Whether the JSON text `s` holds the folder `f` itself or something inside it (`f"` or
-/// `f/…`), not a sibling sharing its prefix (`f-old`). Looks only where `s` has a `/`, as `f`
-/// starts with one.
+/// Whether the string `s` holds the folder `f` itself or something inside it (`f` at its end,
+/// or `f/…`), not a sibling sharing its prefix (`f-old`). Looks only where `s` has a `/`, as
+/// `f` starts with one.
 fn holds(s: &str, f: &str) -> bool {
     s.match_indices('/').any(|(i, _)| {
         let rest = &s[i..];
-        rest.starts_with(f) && matches!(rest.as_bytes().get(f.len()), Some(b'/' | b'"'))
+        rest.starts_with(f) && matches!(rest.as_bytes().get(f.len()), None | Some(b'/'))
     })
 }
 
@@ -63,13 +69,12 @@ mod tests {
 
     #[test]
     fn a_folder_is_found_itself_or_as_a_parent_but_not_as_a_prefix() {
-        assert!(holds(r#"{"path":"/home/ann/app"}"#, "/home/ann"));
-        assert!(holds(r#"{"path":"/home/ann"}"#, "/home/ann"));
-        assert!(holds(r#"{"/home/ann":1}"#, "/home/ann"));
-        assert!(holds(r#"["file:///home/ann/x"]"#, "/home/ann"));
-        assert!(holds(r#"["a=/x,b=/home/ann"]"#, "/home/ann"));
-        assert!(!holds(r#"["/home/anna/app"]"#, "/home/ann"));
-        assert!(!holds(r#"["home/ann"]"#, "/home/ann"));
-        assert!(!holds(r#"["/srv/home/ann2"]"#, "/home/ann"));
+        assert!(holds("/home/ann/app", "/home/ann"));
+        assert!(holds("/home/ann", "/home/ann"));
+        assert!(holds("file:///home/ann/x", "/home/ann"));
+        assert!(holds("a=/x,b=/home/ann", "/home/ann"));
+        assert!(!holds("/home/anna/app", "/home/ann"));
+        assert!(!holds("home/ann", "/home/ann"));
+        assert!(!holds("/srv/home/ann2", "/home/ann"));
     }
 }

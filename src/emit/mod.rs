@@ -8,6 +8,7 @@ pub mod kustomize;
 mod leaks;
 mod report;
 mod single;
+mod strings;
 mod write;
 pub mod yaml;
 mod yaml_direct;
