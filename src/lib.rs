@@ -35,6 +35,7 @@ pub mod diag;
 pub mod emit;
 pub mod harden;
 pub mod lower;
+mod parallel;
 pub mod plan;
 pub mod report;
 

@@ -85,6 +85,9 @@ pub(super) struct Loader<'a> {
     extended_files: HashMap<String, Node>,
 }
 
+/// From this many services on, loading uses a second thread ([`crate::parallel`]).
+const PARALLEL_MIN_SERVICES: usize = 64;
+
 /// The variables a file is interpolated with.
 pub(super) type Env = BTreeMap<String, String>;
 
@@ -258,20 +261,34 @@ impl Loader<'_> {
             &mut read_env_file,
             &mut warnings,
         )?;
-        let mut project = super::typed::project(&root, &ctx, &mut warnings)?;
-        project.name = name;
-        project.working_dir = project_dir;
-        project.disabled_services = disabled;
-        project.environment = env.clone();
-        project.origins.files = self.files.clone();
-        super::validate::validate(&mut project, &root, &ctx, &mut warnings)?;
-        if let Some(services) = root.get("services").and_then(Node::as_map) {
-            project.origins.services = std::sync::Arc::new(
-                services
-                    .iter()
+        let services = root.get("services").and_then(Node::as_map);
+        let key_trees = || {
+            services.map(|s| {
+                s.iter()
                     .map(|(k, v)| (k.clone(), KeyTree::of(v)))
-                    .collect(),
-            );
+                    .collect::<indexmap::IndexMap<_, _>>()
+            })
+        };
+        let typed = |warnings: &mut Vec<Diagnostic>| -> Result<Project, LoadError> {
+            let mut project = super::typed::project(&root, &ctx, warnings)?;
+            project.name = name;
+            project.working_dir = project_dir;
+            project.disabled_services = disabled;
+            project.environment = env.clone();
+            project.origins.files = self.files.clone();
+            super::validate::validate(&mut project, &root, &ctx, warnings)?;
+            Ok(project)
+        };
+        // The key trees (where each key is, for messages) need only the tree: on a large
+        // project they are built beside the typing.
+        let (project, trees) = if services.map_or(0, |s| s.len()) >= PARALLEL_MIN_SERVICES {
+            crate::parallel::both(|| typed(&mut warnings), key_trees)
+        } else {
+            (typed(&mut warnings), key_trees())
+        };
+        let mut project = project?;
+        if let Some(trees) = trees {
+            project.origins.services = std::sync::Arc::new(trees);
         }
         Ok(Loaded { project, warnings })
     }

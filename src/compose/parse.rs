@@ -8,7 +8,7 @@
 //! and huge files.
 
 use super::node::{Map, Node, Pos, Tag, Value};
-use super::yaml_events::{Event, Events, Style};
+use super::yaml_events::{Event, Events, Mark, Style, YamlError};
 use crate::diag::{Diagnostic, Location};
 use std::collections::HashMap;
 
@@ -81,7 +81,7 @@ pub fn parse(
         alias_nodes: 0,
         name,
     };
-    for item in Events::new(text.as_bytes()) {
+    events(text, |item| {
         let (ev, mark) = match item {
             Ok(x) => x,
             Err(e) => {
@@ -99,9 +99,46 @@ pub fn parse(
             line: mark.line,
             col: mark.col,
         };
-        b.event(ev, at)?;
-    }
+        b.event(ev, at)
+    })?;
     Ok(b.docs)
+}
+
+/// From this size on, libyaml reads the file on a second thread and hands its events over in
+/// batches while this thread builds the tree: reading and building overlap. Below it, the
+/// thread would cost more than it saves.
+const PIPELINE_MIN_BYTES: usize = 64 * 1024;
+const BATCH: usize = 1024;
+
+type Item = Result<(Event, Mark), YamlError>;
+
+/// Calls `each` with every event of `text`, in order, until it fails.
+fn events(
+    text: &str,
+    mut each: impl FnMut(Item) -> Result<(), Diagnostic>,
+) -> Result<(), Diagnostic> {
+    if text.len() < PIPELINE_MIN_BYTES {
+        return Events::new(text.as_bytes()).try_for_each(each);
+    }
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Item>>(4);
+        s.spawn(move || {
+            let mut batch = Vec::with_capacity(BATCH);
+            for item in Events::new(text.as_bytes()) {
+                batch.push(item);
+                if batch.len() == BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    // The builder stopped at an error: nothing more is needed.
+                    if tx.send(full).is_err() {
+                        return;
+                    }
+                }
+            }
+            let _ = tx.send(batch);
+        });
+        // Returning early drops the receiver, which stops the reader at its next batch.
+        rx.into_iter().flatten().try_for_each(&mut each)
+    })
 }
 
 fn line_col(prefix: &[u8]) -> (u32, u32) {
@@ -589,5 +626,32 @@ mod tests {
         assert_eq!((e.location.line, e.location.column), (2, 4));
         let e = parse(b"a: 1\nb: x\0\n", "t.yaml", 0, &Limits::default()).unwrap_err();
         assert!(e.message.contains("NUL"));
+    }
+
+    #[test]
+    fn large_files_parse_on_two_threads_to_the_same_tree() {
+        // Over PIPELINE_MIN_BYTES: the reader runs on its own thread.
+        let mut big = String::from("x-base: &base\n  image: app:1\nservices:\n");
+        let mut i = 0;
+        while big.len() < 2 * PIPELINE_MIN_BYTES {
+            big.push_str(&format!(
+                "  svc{i}:\n    <<: *base\n    ports: [\"{i}:80\"]\n"
+            ));
+            i += 1;
+        }
+        let tree = parse(big.as_bytes(), "t.yaml", 0, &Limits::default()).unwrap();
+        let services = tree[0].get("services").and_then(Node::as_map).unwrap();
+        assert_eq!(services.len(), i);
+        let last = &services[&format!("svc{}", i - 1)];
+        assert_eq!(last.get("image").and_then(Node::as_str), Some("app:1"));
+        // An error late in a large file names its line, and the reader stops.
+        let lines = big.lines().count();
+        let bad = format!("{big}  broken: [unclosed\n");
+        let e = parse(bad.as_bytes(), "t.yaml", 0, &Limits::default()).unwrap_err();
+        assert!(e.location.line as usize > lines, "{e}");
+        // A duplicate key (the builder's error) stops the reader too.
+        let dup = big.replacen("  svc1:", "  svc0:", 1);
+        let e = parse(dup.as_bytes(), "t.yaml", 0, &Limits::default()).unwrap_err();
+        assert!(e.message.contains("svc0"), "{e}");
     }
 }

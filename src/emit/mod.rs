@@ -15,6 +15,7 @@ mod yaml_direct;
 
 use crate::convert::Conversion;
 use crate::lower::Object;
+use crate::parallel::both;
 pub use check::{
     check, is_dns_label, is_dns_subdomain, is_label_value, is_qualified_key, is_quantity,
 };
@@ -97,15 +98,6 @@ pub fn yaml_stream(objects: &[Object]) -> String {
 /// From this many objects on, the output checks and the YAML rendering each run on two
 /// threads: below it, starting a thread costs more than it saves.
 const PARALLEL_MIN: usize = 256;
-
-/// Runs `a` here and `b` on a second thread; a panic in `b` continues here.
-fn both<A, B: Send>(a: impl FnOnce() -> A, b: impl FnOnce() -> B + Send) -> (A, B) {
-    std::thread::scope(|s| {
-        let b = s.spawn(b);
-        let a = a();
-        (a, b.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-    })
-}
 
 /// The whole output as one stream, written to `w`: the same bytes as [`render`]. A small
 /// project is written an object at a time; a large one is rendered in two halves on two
