@@ -141,11 +141,35 @@ fn block_ok(s: &str) -> bool {
 
 /// Plain scalars that YAML 1.1 or 1.2 readers take for booleans, nulls, special floats or
 /// merge keys (compared ignoring ASCII case).
-const RESERVED: [&str; 16] = [
-    "true", "false", "yes", "no", "on", "off", "y", "n", "null", "~", ".inf", "-.inf", "+.inf",
-    ".nan", "<<", "=",
-];
-
+/// The words YAML 1.1 or 1.2 reads as something other than a string, in any case.
+fn reserved(b: &[u8]) -> bool {
+    if b.len() > 5 {
+        return false;
+    }
+    let mut low = [0u8; 5];
+    for (l, c) in low.iter_mut().zip(b) {
+        *l = c.to_ascii_lowercase();
+    }
+    matches!(
+        &low[..b.len()],
+        b"true"
+            | b"false"
+            | b"yes"
+            | b"no"
+            | b"on"
+            | b"off"
+            | b"y"
+            | b"n"
+            | b"null"
+            | b"~"
+            | b".inf"
+            | b"-.inf"
+            | b"+.inf"
+            | b".nan"
+            | b"<<"
+            | b"="
+    )
+}
 /// Whether `s` can be written plain and reads back as the same string in YAML 1.1 and 1.2.
 ///
 /// Runs for every key and value written, so it looks at bytes: every character YAML gives a
@@ -201,11 +225,7 @@ fn plain_ok(s: &str) -> bool {
     if !s.is_ascii() && s.chars().any(|c| c.is_control() || c == '\u{feff}') {
         return false;
     }
-    let reserved = b.len() <= 5
-        && RESERVED
-            .iter()
-            .any(|r| r.len() == b.len() && r.as_bytes().eq_ignore_ascii_case(b));
-    !reserved && !looks_numeric(s)
+    !reserved(b) && !looks_numeric(s)
 }
 
 /// Anything a YAML 1.1 or 1.2 reader might take for a number (ints in any base, floats,

@@ -80,7 +80,8 @@ fn apply(objects: &[Object], cx: &ProjectCx<'_>, f: &mut Findings) -> Vec<Object
             },
         );
     }
-    let targets: Vec<&String> = pods
+    // A set: every member of every network is looked up in it (a list was quadratic).
+    let targets: BTreeSet<&String> = pods
         .keys()
         .filter(|k| cx.workloads.contains_key(*k) && !pods[*k].host_network)
         .collect();
