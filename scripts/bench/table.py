@@ -4,11 +4,16 @@
     table.py RESULTS.tsv QUICK
 
 Exits 1 when a measured target is missed. Targets (issue 9, docs/performance.md): 1,000
-services at least 10x faster than the reference loader and at most 60 MB peak; 5,000
-services at most 5.5x the time of 1,000; 3 services within 2x `kubeferry --version`; the
-realworld corpus under 1 s in total.
+services at least 10x faster than the reference loader (`speed`) and at most 60 MB peak
+(`memory`); 5,000 services at most 5.5x the time of 1,000 (`growth`); 3 services within 2x
+`kubeferry --version` (`startup`); the realworld corpus under 1 s in total (`corpus`).
+
+BENCH_ENFORCE=memory,corpus limits the exit status to those targets (the others are still
+measured and printed): what CI uses, where other jobs share the machine and move the
+timing ratios from run to run.
 """
 import json
+import os
 import statistics
 import sys
 
@@ -57,22 +62,22 @@ def main():
     if 1000 in rows:
         m, kf_mem, _ = rows[1000]
         speed = m["reference"][0] / m["kubeferry"][0]
-        checks.append(("1,000 services: speed-up over `compose config`", f"{speed:.1f}x", "≥ 10x", speed >= 10))
-        checks.append(("1,000 services: kubeferry peak memory", f"{kf_mem/MB:.1f} MB", "≤ 60 MB", kf_mem <= 60 * MB))
+        checks.append(("speed", "1,000 services: speed-up over `compose config`", f"{speed:.1f}x", "≥ 10x", speed >= 10))
+        checks.append(("memory", "1,000 services: kubeferry peak memory", f"{kf_mem/MB:.1f} MB", "≤ 60 MB", kf_mem <= 60 * MB))
     if growth:
         big, small = growth["5000"][0], growth["1000"][0]
-        checks.append(("5,000 / 1,000 services time (kubeferry alone, back to back)",
+        checks.append(("growth", "5,000 / 1,000 services time (kubeferry alone, back to back)",
                        f"{big*1000:.0f} / {small*1000:.0f} ms = {big/small:.2f}x", "≤ 5.5x",
                        big / small <= 5.5))
     elif not quick:
-        checks.append(("5,000 / 1,000 services time", "not measured", "≤ 5.5x", False))
+        checks.append(("growth", "5,000 / 1,000 services time", "not measured", "≤ 5.5x", False))
     if startup:
         v, c = startup["version"][0], startup["convert-3"][0]
-        checks.append(("3 services / `--version` wall time",
+        checks.append(("startup", "3 services / `--version` wall time",
                        f"{c*1000:.2f} / {v*1000:.2f} ms = {c/v:.2f}x", "≤ 2x", c / v <= 2))
     if corpus:
         cases, med, lo, hi = corpus
-        checks.append((f"realworld corpus ({cases} cases, `-o CASE.yaml`), total",
+        checks.append(("corpus", f"realworld corpus ({cases} cases, `-o CASE.yaml`), total",
                        f"{med*1000:.0f} ms (min {lo*1000:.0f}, max {hi*1000:.0f})", "< 1 s", med < 1))
     if folders:
         cases, med, lo, hi = folders
@@ -80,9 +85,11 @@ def main():
               f"scripts/convert-corpus.sh does): {med*1000:.0f} ms (min {lo*1000:.0f}, max {hi*1000:.0f}).\n")
     print("| target | measured | goal | |")
     print("|---|---:|---:|---|")
-    for what, got, goal, ok in checks:
+    for _, what, got, goal, ok in checks:
         print(f"| {what} | {got} | {goal} | {'met' if ok else 'MISSED'} |")
-    sys.exit(0 if all(ok for *_, ok in checks) else 1)
+    enforced = os.environ.get("BENCH_ENFORCE")
+    keys = set(enforced.split(",")) if enforced else {key for key, *_ in checks}
+    sys.exit(0 if all(ok for key, *_, ok in checks if key in keys) else 1)
 
 
 if __name__ == "__main__":
