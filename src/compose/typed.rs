@@ -15,83 +15,6 @@ pub(super) struct Typer<'a, 'c> {
 
 type R<T> = Result<T, LoadError>;
 
-/// From this many services on, typing uses a second thread.
-const PARALLEL_MIN_SERVICES: usize = 64;
-
-/// Typed services by name, or the first error; and the warnings found.
-type Part = (R<Vec<(String, Service)>>, Vec<Diagnostic>);
-
-/// Types `services` in order.
-fn services_part(ctx: &Ctx<'_>, services: &[(&String, &Node)]) -> Part {
-    let mut warnings = Vec::new();
-    let mut t = Typer {
-        ctx,
-        warnings: &mut warnings,
-    };
-    let mut out = Vec::with_capacity(services.len());
-    for &(name, svc) in services {
-        match one_service(&mut t, ctx, name, svc) {
-            Ok(s) => out.push((name.clone(), s)),
-            Err(e) => return (Err(e), warnings),
-        }
-    }
-    (Ok(out), warnings)
-}
-
-/// One service: its typed form with its kubeferry settings read (a setting it cannot use is
-/// a warning, and only that setting is dropped).
-fn one_service(t: &mut Typer<'_, '_>, ctx: &Ctx<'_>, name: &str, svc: &Node) -> R<Service> {
-    let path = format!("services.{name}");
-    if svc.is_null() || svc.as_map().is_none() {
-        return Err(ctx.error(
-            "C010",
-            svc.at,
-            &path,
-            format!("services.{name} must be a mapping"),
-        ));
-    }
-    check_name(name, svc, ctx, &path)?;
-    let mut s = t.service(svc, &path)?;
-    let deploy_labels = s
-        .deploy
-        .as_ref()
-        .map(|d| d.labels.clone())
-        .unwrap_or_default();
-    // Docker Compose accepts any label and extension, so a kubeferry setting
-    // it cannot use is a warning, and only that setting is dropped.
-    let mut labels = s.labels.clone();
-    let mut ext = s.extensions.get("x-kubeferry").cloned();
-    s.settings = loop {
-        match super::settings::service(&labels, &deploy_labels, ext.as_ref()) {
-            Ok(st) => break st,
-            Err((key, msg)) => {
-                let d = t.setting_error(svc, &path, &key, msg);
-                t.warnings.push(crate::diag::Diagnostic {
-                    severity: crate::diag::Severity::Warning,
-                    message: format!("{}; the setting is ignored", d.message),
-                    ..*d
-                });
-                let removed = match key.strip_prefix("x-kubeferry.") {
-                    Some(k) => ext
-                        .as_mut()
-                        .and_then(|e| e.as_object_mut())
-                        .and_then(|o| o.remove(k))
-                        .is_some(),
-                    None if key == "x-kubeferry" => ext.take().is_some(),
-                    None => labels.remove(&key).is_some(),
-                };
-                if !removed {
-                    break Default::default();
-                }
-            }
-        }
-    };
-    for k in s.settings.unknown.clone() {
-        t.setting_warning(svc, &path, &k);
-    }
-    Ok(s)
-}
-
 pub fn project(root: &Node, ctx: &Ctx<'_>, warnings: &mut Vec<Diagnostic>) -> R<Project> {
     let mut t = Typer { ctx, warnings };
     let mut p = Project::default();
@@ -105,25 +28,56 @@ pub fn project(root: &Node, ctx: &Ctx<'_>, warnings: &mut Vec<Diagnostic>) -> R<
                 let services = t.map(v, "services")?;
                 // Reserved once: a Service is large, and growing by doubling holds both lists.
                 p.services.reserve_exact(services.len());
-                let all: Vec<(&String, &Node)> = services.iter().collect();
-                // Each service is typed on its own: a large project does half on a second
-                // thread. Warnings keep file order; the first error in file order wins.
-                let typed = if all.len() >= PARALLEL_MIN_SERVICES {
-                    let (a, b) = all.split_at(all.len() / 2);
-                    let (first, second) =
-                        crate::parallel::both(|| services_part(ctx, a), || services_part(ctx, b));
-                    let (first, w1) = first;
-                    let (second, w2) = second;
-                    t.warnings.extend(w1);
-                    t.warnings.extend(w2);
-                    first?.into_iter().chain(second?).collect::<Vec<_>>()
-                } else {
-                    let (typed, w) = services_part(ctx, &all);
-                    t.warnings.extend(w);
-                    typed?
-                };
-                for (name, s) in typed {
-                    p.services.insert(name, s);
+                for (name, svc) in services {
+                    let path = format!("services.{name}");
+                    if svc.is_null() || svc.as_map().is_none() {
+                        return Err(ctx.error(
+                            "C010",
+                            svc.at,
+                            &path,
+                            format!("services.{name} must be a mapping"),
+                        ));
+                    }
+                    check_name(name, svc, ctx, &path)?;
+                    let mut s = t.service(svc, &path)?;
+                    let deploy_labels = s
+                        .deploy
+                        .as_ref()
+                        .map(|d| d.labels.clone())
+                        .unwrap_or_default();
+                    // Docker Compose accepts any label and extension, so a kubeferry setting
+                    // it cannot use is a warning, and only that setting is dropped.
+                    let mut labels = s.labels.clone();
+                    let mut ext = s.extensions.get("x-kubeferry").cloned();
+                    s.settings = loop {
+                        match super::settings::service(&labels, &deploy_labels, ext.as_ref()) {
+                            Ok(st) => break st,
+                            Err((key, msg)) => {
+                                let d = t.setting_error(svc, &path, &key, msg);
+                                t.warnings.push(crate::diag::Diagnostic {
+                                    severity: crate::diag::Severity::Warning,
+                                    message: format!("{}; the setting is ignored", d.message),
+                                    ..*d
+                                });
+                                let removed = match key.strip_prefix("x-kubeferry.") {
+                                    Some(k) => ext
+                                        .as_mut()
+                                        .and_then(|e| e.as_object_mut())
+                                        .and_then(|o| o.remove(k))
+                                        .is_some(),
+                                    None if key == "x-kubeferry" => ext.take().is_some(),
+                                    None => labels.remove(&key).is_some(),
+                                };
+                                if !removed {
+                                    break Default::default();
+                                }
+                            }
+                        }
+                    };
+                    for k in s.settings.unknown.clone() {
+                        t.setting_warning(svc, &path, &k);
+                    }
+                    p.services.insert(name.clone(), s);
                 }
             }
             "networks" => {

@@ -113,25 +113,32 @@ pub fn render_to(
     if objects.len() < PARALLEL_MIN {
         return write_docs(objects, true, w);
     }
-    // The first half is written as it is rendered; the second is rendered meanwhile, one
-    // string per object (a single growing string would hold twice its size while growing).
-    let (a, b) = objects.split_at(objects.len() / 2);
-    let (written, second) = both(
-        || write_docs(a, true, w),
-        || {
-            let mut doc = String::new();
-            b.iter()
-                .map(|o| {
-                    doc.clear();
-                    doc.push_str("---\n");
-                    object_yaml(&mut doc, o);
-                    doc.clone()
-                })
-                .collect::<Vec<String>>()
-        },
-    );
-    written?;
-    second.iter().try_for_each(|d| w.write_all(d.as_bytes()))
+    // In two rounds, each over half the objects: this thread writes the first quarter of the
+    // round as it renders it, while the other renders the second quarter, one string per
+    // object; then that quarter is written. At most a quarter of the text is ever held.
+    let quarter = objects.len().div_ceil(4);
+    for (round, pair) in objects.chunks(2 * quarter).enumerate() {
+        let (a, b) = pair.split_at(quarter.min(pair.len()));
+        let (written, rendered) = both(
+            || write_docs(a, round == 0, w),
+            || {
+                let mut doc = String::new();
+                b.iter()
+                    .map(|o| {
+                        doc.clear();
+                        doc.push_str("---\n");
+                        object_yaml(&mut doc, o);
+                        doc.clone()
+                    })
+                    .collect::<Vec<String>>()
+            },
+        );
+        written?;
+        rendered
+            .iter()
+            .try_for_each(|d| w.write_all(d.as_bytes()))?;
+    }
+    Ok(())
 }
 
 /// Writes the YAML documents of `objects` an object at a time, each after a `---` line
