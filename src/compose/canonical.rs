@@ -19,9 +19,6 @@ const DICT_KEYS: &[(&str, bool)] = &[
     ("storage_opt", false),
 ];
 
-/// From this many services on, canonicalisation uses a second thread.
-const PARALLEL_MIN_SERVICES: usize = 64;
-
 /// Expand the whole file. `base_dir` resolves relative paths.
 pub fn canonicalize(root: &mut Node, ctx: &Ctx<'_>, base_dir: &str) -> Result<(), LoadError> {
     let Some(top) = root.as_map_mut() else {
@@ -30,35 +27,20 @@ pub fn canonicalize(root: &mut Node, ctx: &Ctx<'_>, base_dir: &str) -> Result<()
     if let Some(services) = top.get_mut("services")
         && let Some(services) = services.as_map_mut()
     {
-        let each = |part: &mut [(&String, &mut Node)]| -> Result<(), LoadError> {
-            for (name, svc) in part {
-                if svc.is_null() {
-                    continue;
-                }
-                let path = format!("services.{name}");
-                if svc.as_map().is_none() {
-                    return Err(ctx.error(
-                        "C010",
-                        svc.at,
-                        &path,
-                        format!("services.{name} must be a mapping, not {}", svc.kind_name()),
-                    ));
-                }
-                service(svc, ctx, &path, base_dir)?;
+        for (name, svc) in services.iter_mut() {
+            if svc.is_null() {
+                continue;
             }
-            Ok(())
-        };
-        let mut all: Vec<(&String, &mut Node)> = services.iter_mut().collect();
-        // Each service is rewritten on its own: a large project does half on a second thread.
-        // The first error in file order wins either way.
-        if all.len() >= PARALLEL_MIN_SERVICES {
-            let mid = all.len() / 2;
-            let (a, b) = all.split_at_mut(mid);
-            let (first, second) = crate::parallel::both(|| each(a), || each(b));
-            first?;
-            second?;
-        } else {
-            each(&mut all)?;
+            let path = format!("services.{name}");
+            if svc.as_map().is_none() {
+                return Err(ctx.error(
+                    "C010",
+                    svc.at,
+                    &path,
+                    format!("services.{name} must be a mapping, not {}", svc.kind_name()),
+                ));
+            }
+            service(svc, ctx, &path, base_dir)?;
         }
     }
     for section in ["networks", "volumes", "secrets", "configs", "models"] {
