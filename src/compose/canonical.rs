@@ -49,7 +49,7 @@ pub fn canonicalize(root: &mut Node, ctx: &Ctx<'_>, base_dir: &str) -> Result<()
         {
             for (name, item) in items.iter_mut() {
                 if item.is_null() {
-                    item.value = Value::Map(Map::new());
+                    item.value = Value::Map(Map::default());
                 }
                 let path = format!("{section}.{name}");
                 let Some(m) = item.as_map_mut() else {
@@ -120,7 +120,7 @@ fn service(svc: &mut Node, ctx: &Ctx<'_>, path: &str, base: &str) -> Result<(), 
     if let Some(n) = m.get_mut("networks")
         && let Some(items) = n.as_seq()
     {
-        let mut map = Map::new();
+        let mut map = Map::default();
         for item in items {
             let name = scalar(item, ctx, &format!("{path}.networks"))?;
             map.insert(name, Node::new(Value::Null, item.at));
@@ -150,7 +150,7 @@ fn service(svc: &mut Node, ctx: &Ctx<'_>, path: &str, base: &str) -> Result<(), 
         {
             for item in items.iter_mut() {
                 if let Some(s) = item.as_str() {
-                    let mut obj = Map::new();
+                    let mut obj = Map::default();
                     obj.insert("source".into(), Node::str(s, item.at));
                     item.value = Value::Map(obj);
                 }
@@ -180,7 +180,7 @@ fn service(svc: &mut Node, ctx: &Ctx<'_>, path: &str, base: &str) -> Result<(), 
     if let Some(n) = m.get_mut("models")
         && let Some(items) = n.as_seq()
     {
-        let mut map = Map::new();
+        let mut map = Map::default();
         for item in items {
             let name = scalar(item, ctx, &format!("{path}.models"))?;
             map.insert(name, Node::new(Value::Null, item.at));
@@ -236,7 +236,7 @@ fn service(svc: &mut Node, ctx: &Ctx<'_>, path: &str, base: &str) -> Result<(), 
         && n.as_str().is_some_and(|s| s.eq_ignore_ascii_case("all"))
     {
         let at = n.at;
-        let mut req = Map::new();
+        let mut req = Map::default();
         req.insert("count".into(), Node::new(Value::Int(-1), at));
         n.value = Value::Seq(vec![Node::map(req, at)]);
     }
@@ -266,7 +266,7 @@ pub fn to_dict(n: &mut Node, ctx: &Ctx<'_>, path: &str, keep_null: bool) -> Resu
     };
     match &mut n.value {
         Value::Seq(items) => {
-            let mut map = Map::new();
+            let mut map = Map::default();
             for (i, item) in items.iter().enumerate() {
                 let s = scalar(item, ctx, &format!("{path}[{i}]"))?;
                 let (k, v) = match s.split_once('=') {
@@ -302,7 +302,7 @@ pub fn to_dict(n: &mut Node, ctx: &Ctx<'_>, path: &str, keep_null: bool) -> Resu
                 }
             }
         }
-        Value::Null => n.value = Value::Map(Map::new()),
+        Value::Null => n.value = Value::Map(Map::default()),
         _ => {
             return Err(ctx.error(
                 "C011",
@@ -344,7 +344,7 @@ fn command(n: &mut Node, ctx: &Ctx<'_>, path: &str) -> Result<(), LoadError> {
 
 fn build(n: &mut Node, ctx: &Ctx<'_>, path: &str, base: &str) -> Result<(), LoadError> {
     if let Some(s) = n.as_str() {
-        let mut m = Map::new();
+        let mut m = Map::default();
         m.insert("context".into(), Node::str(s, n.at));
         n.value = Value::Map(m);
     }
@@ -366,7 +366,7 @@ fn build(n: &mut Node, ctx: &Ctx<'_>, path: &str, base: &str) -> Result<(), Load
     if let Some(Value::Seq(items)) = m.get_mut("secrets").map(|n| &mut n.value) {
         for item in items.iter_mut() {
             if let Some(s) = item.as_str() {
-                let mut obj = Map::new();
+                let mut obj = Map::default();
                 obj.insert("source".into(), Node::str(s, item.at));
                 item.value = Value::Map(obj);
             }
@@ -390,14 +390,14 @@ fn is_remote_context(s: &str) -> bool {
 
 fn depends_on(n: &mut Node, ctx: &Ctx<'_>, path: &str) -> Result<(), LoadError> {
     let entry = |at: Pos| {
-        let mut m = Map::new();
+        let mut m = Map::default();
         m.insert("condition".into(), Node::str("service_started", at));
         m.insert("required".into(), Node::new(Value::Bool(true), at));
         Node::map(m, at)
     };
     match &mut n.value {
         Value::Seq(items) => {
-            let mut map = Map::new();
+            let mut map = Map::default();
             for item in items.iter() {
                 let name = scalar(item, ctx, path)?;
                 let mut e = entry(item.at);
@@ -409,7 +409,7 @@ fn depends_on(n: &mut Node, ctx: &Ctx<'_>, path: &str) -> Result<(), LoadError> 
         Value::Map(map) => {
             for (_, v) in map.iter_mut() {
                 if v.is_null() {
-                    v.value = Value::Map(Map::new());
+                    v.value = Value::Map(Map::default());
                 }
                 let at = v.at;
                 if let Some(m) = v.as_map_mut() {
@@ -473,7 +473,7 @@ fn env_file(n: &mut Node, ctx: &Ctx<'_>, path: &str, base: &str) -> Result<(), L
     let one = |item: &Node| -> Result<Node, LoadError> {
         match &item.value {
             Value::Str(s) => {
-                let mut m = Map::new();
+                let mut m = Map::default();
                 m.insert("path".into(), Node::str(absolute(base, s, ctx), item.at));
                 m.insert("required".into(), Node::new(Value::Bool(true), item.at));
                 Ok(Node::map(m, item.at))
@@ -519,7 +519,7 @@ fn each_str_path(n: &mut Node, base: &str, ctx: &Ctx<'_>) {
 
 /// `HOST[:CONTAINER[:PERMISSIONS]]`, or a CDI device name kept whole.
 fn device(s: &str, at: Pos) -> Map {
-    let mut m = Map::new();
+    let mut m = Map::default();
     let parts: Vec<&str> = s.split(':').collect();
     let (src, dst, perm) = if s.contains('=') && !s.starts_with('/') {
         // As Docker Compose prints it: the name is also the target (so two CDI GPUs of one

@@ -576,7 +576,7 @@ impl Loader<'_> {
                             merge::merge_files(&mut a, b);
                             a
                         });
-                        let d = merged.unwrap_or_else(|| Node::map(Map::new(), ext.at));
+                        let d = merged.unwrap_or_else(|| Node::map(Map::default(), ext.at));
                         self.extended_files.insert(file_path.clone(), d.clone());
                         d
                     }
@@ -786,9 +786,9 @@ impl Loader<'_> {
                 };
                 let dst = target
                     .entry(section.to_string())
-                    .or_insert_with(|| Node::map(Map::new(), at));
+                    .or_insert_with(|| Node::map(Map::default(), at));
                 if dst.is_null() {
-                    dst.value = Value::Map(Map::new());
+                    dst.value = Value::Map(Map::default());
                 }
                 if let Some(dm) = dst.as_map_mut() {
                     for (k, v) in items {

@@ -76,9 +76,9 @@ pub fn merge_files(base: &mut Node, over: Node) {
             "services" => {
                 let target = b
                     .entry(key)
-                    .or_insert_with(|| Node::map(Map::new(), value.at));
+                    .or_insert_with(|| Node::map(Map::default(), value.at));
                 if value.tag == Tag::Reset {
-                    target.value = Value::Map(Map::new());
+                    target.value = Value::Map(Map::default());
                     continue;
                 }
                 if let (Some(bs), Value::Map(os)) = (target.as_map_mut(), value.value) {

@@ -10,6 +10,7 @@
 pub mod canonical;
 pub mod dotenv;
 pub mod files;
+pub mod hash;
 pub mod interpolate;
 mod load;
 pub mod merge;

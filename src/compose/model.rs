@@ -847,9 +847,12 @@ mod tests {
         //   deploy:         (line 4)
         //     resources: {} (line 5)
         //   ports: [a]      (line 6)
-        let mut deploy = Map::new();
-        deploy.insert("resources".into(), keyed(Node::map(Map::new(), pos(5)), 5));
-        let mut web = Map::new();
+        let mut deploy = Map::default();
+        deploy.insert(
+            "resources".into(),
+            keyed(Node::map(Map::default(), pos(5)), 5),
+        );
+        let mut web = Map::default();
         web.insert("image".into(), keyed(Node::str("x", pos(3)), 3));
         web.insert("deploy".into(), keyed(Node::map(deploy, pos(4)), 4));
         web.insert(

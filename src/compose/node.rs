@@ -25,7 +25,8 @@ pub enum Tag {
     Override,
 }
 
-pub type Map = IndexMap<String, Node>;
+/// A mapping of the Compose tree, in file order ([`super::hash`] says why its hasher).
+pub type Map = IndexMap<String, Node, super::hash::FastState>;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {

@@ -90,7 +90,7 @@ pub fn normalize(root: &mut Node, project: &str, _ctx: &Ctx<'_>) -> Result<(), L
             if !has_mode && !m.contains_key("provider") {
                 match m.get("networks") {
                     None => {
-                        let mut nets = Map::new();
+                        let mut nets = Map::default();
                         nets.insert("default".into(), Node::new(Value::Null, at));
                         m.insert("networks".into(), Node::map(nets, at));
                         uses_default = true;
@@ -127,14 +127,14 @@ pub fn normalize(root: &mut Node, project: &str, _ctx: &Ctx<'_>) -> Result<(), L
             if !implied.is_empty() || !from_volumes.is_empty() {
                 let deps = m
                     .entry("depends_on".to_string())
-                    .or_insert_with(|| Node::map(Map::new(), at));
+                    .or_insert_with(|| Node::map(Map::default(), at));
                 if let Some(d) = deps.as_map_mut() {
                     // links and shared namespaces restart with their target; volumes_from does not.
                     let restarts = implied.into_iter().map(|s| (s, true));
                     for (s, restart) in restarts.chain(from_volumes.into_iter().map(|s| (s, false)))
                     {
                         d.entry(s).or_insert_with(|| {
-                            let mut e = Map::new();
+                            let mut e = Map::default();
                             e.insert("condition".into(), Node::str("service_started", at));
                             e.insert("required".into(), Node::new(Value::Bool(true), at));
                             if restart {
@@ -153,13 +153,13 @@ pub fn normalize(root: &mut Node, project: &str, _ctx: &Ctx<'_>) -> Result<(), L
     if uses_default {
         let nets = top
             .entry("networks".to_string())
-            .or_insert_with(|| Node::map(Map::new(), at));
+            .or_insert_with(|| Node::map(Map::default(), at));
         if nets.is_null() {
-            nets.value = Value::Map(Map::new());
+            nets.value = Value::Map(Map::default());
         }
         if let Some(n) = nets.as_map_mut() {
             n.entry("default".to_string())
-                .or_insert_with(|| Node::map(Map::new(), at));
+                .or_insert_with(|| Node::map(Map::default(), at));
         }
     }
     for section in ["networks", "volumes", "secrets", "configs"] {
@@ -168,7 +168,7 @@ pub fn normalize(root: &mut Node, project: &str, _ctx: &Ctx<'_>) -> Result<(), L
         };
         for (key, item) in items.iter_mut() {
             if item.is_null() {
-                item.value = Value::Map(Map::new());
+                item.value = Value::Map(Map::default());
             }
             let Some(m) = item.as_map_mut() else { continue };
             let external = m.get("external").is_some_and(|e| match &e.value {
@@ -250,7 +250,7 @@ pub fn resolve_environment(
                 }
             }
         }
-        let mut from_files = Map::new();
+        let mut from_files = Map::default();
         // Each file's own entries, kept for lowering (`--env-files configmap`).
         let mut per_file: Vec<Node> = Vec::new();
         if let Some(files) = m
@@ -296,7 +296,7 @@ pub fn resolve_environment(
                         format!("in env file `{path}` line {}: {}", e.line, e.message),
                     )
                 })?;
-                let mut own = Map::new();
+                let mut own = Map::default();
                 for e in entries {
                     let v = match e.value {
                         Some(v) => Node::str(v, f.at),
@@ -305,7 +305,7 @@ pub fn resolve_environment(
                     own.insert(e.key.clone(), v.clone());
                     from_files.insert(e.key, v);
                 }
-                let mut rec = Map::new();
+                let mut rec = Map::default();
                 rec.insert("path".into(), Node::str(path.clone(), f.at));
                 rec.insert("values".into(), Node::map(own, f.at));
                 per_file.push(Node::map(rec, f.at));
@@ -324,7 +324,7 @@ pub fn resolve_environment(
         if let Some(files) = m.shift_remove("label_file")
             && let Some(list) = files.as_seq()
         {
-            let mut labels = Map::new();
+            let mut labels = Map::default();
             for (i, f) in list.iter().enumerate() {
                 let key = format!("services.{name}.label_file[{i}]");
                 let Some(path) = f.scalar_string() else {

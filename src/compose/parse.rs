@@ -277,7 +277,7 @@ impl Builder<'_> {
                 self.check_depth(at)?;
                 let tag = compose_tag(tag.as_deref());
                 self.stack.push(Frame::Map {
-                    entries: Map::new(),
+                    entries: Map::default(),
                     merges: Vec::new(),
                     pending_key: None,
                     at,

@@ -117,7 +117,7 @@ struct ShortPort {
 
 impl ShortPort {
     fn into_node(self, at: Pos) -> Node {
-        let mut m = Map::new();
+        let mut m = Map::default();
         m.insert("mode".into(), Node::str("ingress", at));
         if let Some(ip) = self.host_ip {
             m.insert("host_ip".into(), Node::str(ip, at));

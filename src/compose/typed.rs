@@ -221,7 +221,7 @@ impl Typer<'_, '_> {
         static EMPTY: std::sync::OnceLock<Map> = std::sync::OnceLock::new();
         match &n.value {
             Value::Map(m) => Ok(m),
-            Value::Null => Ok(EMPTY.get_or_init(Map::new)),
+            Value::Null => Ok(EMPTY.get_or_init(Map::default)),
             _ => Err(self.err(n, path, format!("must be a mapping, not {}", n.kind_name()))),
         }
     }

@@ -38,7 +38,7 @@ pub fn canonicalize(n: &mut Node, ctx: &Ctx<'_>, path: &str, base: &str) -> Resu
                     src.value = Value::Str(absolute(base, s, ctx));
                 }
                 if kind == "volume" && !m.contains_key("volume") {
-                    m.insert("volume".into(), Node::map(Map::new(), item.at));
+                    m.insert("volume".into(), Node::map(Map::default(), item.at));
                 }
                 if let Some(t) = m.get_mut("target")
                     && let Some(s) = t.as_str()
@@ -82,7 +82,7 @@ fn short(spec: &str, at: Pos, base: &str, ctx: &Ctx<'_>) -> Result<Map, String> 
     if target.is_empty() {
         return Err(format!("invalid volume `{spec}`: empty target"));
     }
-    let mut m = Map::new();
+    let mut m = Map::default();
     let source = source.filter(|s| !s.is_empty());
     let kind = match source {
         None => "volume",
@@ -102,8 +102,8 @@ fn short(spec: &str, at: Pos, base: &str, ctx: &Ctx<'_>) -> Result<Map, String> 
         "target".into(),
         Node::str(super::canonical::clean_path(target), at),
     );
-    let mut bind = Map::new();
-    let mut volume = Map::new();
+    let mut bind = Map::default();
+    let mut volume = Map::default();
     for opt in opts.unwrap_or("").split(',').filter(|o| !o.is_empty()) {
         match opt {
             "ro" => {
