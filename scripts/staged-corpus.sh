@@ -8,6 +8,8 @@
 #   scripts/staged-corpus.sh OUT [--validate] [-- convert flags...]
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/cases.sh
+. "$here/scripts/lib/cases.sh"
 shared="${SHARED_DIR:-$here/../shared}"
 bin="${KUBEFERRY_BIN:-$here/target/release/kubeferry}"
 out="$1"; shift
@@ -21,11 +23,7 @@ ok=0; failed=0; overrides=0
 while IFS=$'\t' read -r id dir files envf profs vars expect _; do
   [ "$id" = case ] && continue
   [ "$expect" = ok ] || continue
-  args=()
-  IFS=',' read -r -a parts <<< "$files"; for p in "${parts[@]}"; do args+=(-f "$p"); done
-  if [ "$envf" != "-" ]; then IFS=',' read -r -a parts <<< "$envf"; for p in "${parts[@]}"; do args+=(--env-file "$p"); done; fi
-  if [ "$profs" != "-" ]; then IFS=',' read -r -a parts <<< "$profs"; for p in "${parts[@]}"; do args+=(--profile "$p"); done; fi
-  envv=(); [ "$vars" != "-" ] && read -r -a envv <<< "$vars"
+  case_args "$files" "$envf" "$profs" "$vars"
   mkdir -p "$out/plans" "$out/stages/$id"
   run() { (cd "$root/$dir" && env -i PATH="$PATH" HOME="${HOME:-/}" PWD="$root/$dir" "${envv[@]}" "$bin" "$@"); }
   err="$out/plans/$id.err"

@@ -8,6 +8,8 @@
 //! A second test checks every fixture's output with `../shared/tools/k8s-check/validate.py`
 //! (0 schema and 0 semantic errors at Kubernetes 1.30 and 1.37) when `../shared` is present.
 
+mod support;
+
 use clap::Parser;
 use kubeferry::cli::{Cli, Command, lower_options};
 use kubeferry::compose::{self, LoadOptions, MemoryFs};
@@ -138,15 +140,9 @@ fn fixture_files() -> Vec<PathBuf> {
 
 #[test]
 fn fixture_outputs_pass_the_validator() {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    let validator = shared.join("tools/k8s-check/validate.py");
-    let python = std::env::var("HOME")
-        .map(|h| PathBuf::from(h).join(".cache/k8s-check-venv/bin/python"))
-        .unwrap_or_default();
-    if !validator.exists() || !python.exists() {
-        eprintln!("note: ../shared or the validator venv is absent; fixture outputs not validated");
+    let Some((python, validator)) = support::validator() else {
         return;
-    }
+    };
     let out = std::env::temp_dir().join(format!("kubeferry-fixtures-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
     let mut converted = 0;

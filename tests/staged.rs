@@ -1,6 +1,8 @@
 //! Staged migration on the agent-stack fixture: the plan, stage 1 with its bridges and override
 //! file, stage 2, and the promise that stage 1 then stage 2 ends where `--stage all` does.
 
+mod support;
+
 use kubeferry::compose::{self, FileSystem, LoadOptions, MemoryFs, Project, RealFs};
 use kubeferry::emit::{self, Format};
 use kubeferry::harden::{self, HardenOptions};
@@ -591,15 +593,9 @@ fn tempdir(tag: &str) -> PathBuf {
 /// semantic errors (skipped when ../shared is absent).
 #[test]
 fn every_stage_validates() {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    let validator = shared.join("tools/k8s-check/validate.py");
-    let python = std::env::var("HOME")
-        .map(|h| PathBuf::from(h).join(".cache/k8s-check-venv/bin/python"))
-        .unwrap_or_default();
-    if !validator.exists() || !python.exists() {
-        eprintln!("note: ../shared or the validator's venv is absent: validation skipped");
+    let Some((python, validator)) = support::validator() else {
         return;
-    }
+    };
     let project = load_file("compose.yaml");
     let mut outputs = vec![
         ("all", run(&project, Stage::All, None).unwrap()),

@@ -122,15 +122,9 @@ pub fn render_to(
         let (written, rendered) = both(
             || write_docs(a, round == 0, w),
             || {
-                let mut doc = String::new();
                 b.iter()
-                    .map(|o| {
-                        doc.clear();
-                        doc.push_str("---\n");
-                        object_yaml(&mut doc, o);
-                        doc.clone()
-                    })
-                    .collect::<Vec<String>>()
+                    .map(|o| yaml_docs(std::slice::from_ref(o), false))
+                    .collect::<Vec<_>>()
             },
         );
         written?;
@@ -141,8 +135,7 @@ pub fn render_to(
     Ok(())
 }
 
-/// Writes the YAML documents of `objects` an object at a time, each after a `---` line
-/// except the first of the stream.
+/// Writes the YAML documents of `objects` an object at a time ([`push_docs`]).
 fn write_docs(
     objects: &[Object],
     starts_stream: bool,
@@ -151,25 +144,28 @@ fn write_docs(
     let mut doc = String::new();
     for (i, o) in objects.iter().enumerate() {
         doc.clear();
-        if i > 0 || !starts_stream {
-            doc.push_str("---\n");
-        }
-        object_yaml(&mut doc, o);
+        push_docs(&mut doc, std::slice::from_ref(o), starts_stream && i == 0);
         w.write_all(doc.as_bytes())?;
     }
     Ok(())
 }
 
-/// YAML documents, each after a `---` line except the first of the stream.
+/// The YAML documents of `objects` ([`push_docs`]).
 fn yaml_docs(objects: &[Object], starts_stream: bool) -> String {
     let mut out = String::new();
+    push_docs(&mut out, objects, starts_stream);
+    out
+}
+
+/// Appends the YAML documents of `objects`, each after a `---` line except the first of the
+/// stream.
+fn push_docs(out: &mut String, objects: &[Object], starts_stream: bool) {
     for (i, o) in objects.iter().enumerate() {
         if i > 0 || !starts_stream {
             out.push_str("---\n");
         }
-        object_yaml(&mut out, o);
+        object_yaml(out, o);
     }
-    out
 }
 
 /// A `v1` List holding every object.

@@ -36,6 +36,15 @@ impl ser::Error for Failed {
 
 type R = Result<(), Failed>;
 
+/// Serializer methods for values that hold no string: nothing to visit.
+macro_rules! ignore {
+    ($($method:ident: $ty:ty),* $(,)?) => {$(
+        fn $method(self, _: $ty) -> R {
+            Ok(())
+        }
+    )*};
+}
+
 impl<'v, 'f> ser::Serializer for &'v mut Visitor<'f> {
     type Ok = ();
     type Error = Failed;
@@ -57,42 +66,21 @@ impl<'v, 'f> ser::Serializer for &'v mut Visitor<'f> {
     fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> R {
         self.serialize_str(variant)
     }
-    fn serialize_bool(self, _: bool) -> R {
-        Ok(())
-    }
-    fn serialize_i8(self, _: i8) -> R {
-        Ok(())
-    }
-    fn serialize_i16(self, _: i16) -> R {
-        Ok(())
-    }
-    fn serialize_i32(self, _: i32) -> R {
-        Ok(())
-    }
-    fn serialize_i64(self, _: i64) -> R {
-        Ok(())
-    }
-    fn serialize_u8(self, _: u8) -> R {
-        Ok(())
-    }
-    fn serialize_u16(self, _: u16) -> R {
-        Ok(())
-    }
-    fn serialize_u32(self, _: u32) -> R {
-        Ok(())
-    }
-    fn serialize_u64(self, _: u64) -> R {
-        Ok(())
-    }
-    fn serialize_f32(self, _: f32) -> R {
-        Ok(())
-    }
-    fn serialize_f64(self, _: f64) -> R {
-        Ok(())
-    }
-    fn serialize_bytes(self, _: &[u8]) -> R {
-        Ok(())
-    }
+    // Numbers and booleans hold no string.
+    ignore!(
+        serialize_bool: bool,
+        serialize_i8: i8,
+        serialize_i16: i16,
+        serialize_i32: i32,
+        serialize_i64: i64,
+        serialize_u8: u8,
+        serialize_u16: u16,
+        serialize_u32: u32,
+        serialize_u64: u64,
+        serialize_f32: f32,
+        serialize_f64: f64,
+        serialize_bytes: &[u8],
+    );
     fn serialize_none(self) -> R {
         Ok(())
     }
@@ -152,49 +140,31 @@ impl<'v, 'f> ser::Serializer for &'v mut Visitor<'f> {
     }
 }
 
-impl ser::SerializeSeq for &mut Visitor<'_> {
-    type Ok = ();
-    type Error = Failed;
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> R {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> R {
-        Ok(())
-    }
+/// The compound parts of serde's data model: each element, field or map value is visited in
+/// turn (a struct's field names are skipped, a map's keys are visited).
+macro_rules! visit_parts {
+    ($($trait:ident :: $method:ident ($($name:ty)?)),* $(,)?) => {$(
+        impl ser::$trait for &mut Visitor<'_> {
+            type Ok = ();
+            type Error = Failed;
+            fn $method<T: ?Sized + Serialize>(&mut self, $(_: $name,)? value: &T) -> R {
+                value.serialize(&mut **self)
+            }
+            fn end(self) -> R {
+                Ok(())
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for &mut Visitor<'_> {
-    type Ok = ();
-    type Error = Failed;
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> R {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> R {
-        Ok(())
-    }
-}
-
-impl ser::SerializeTupleStruct for &mut Visitor<'_> {
-    type Ok = ();
-    type Error = Failed;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> R {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> R {
-        Ok(())
-    }
-}
-
-impl ser::SerializeTupleVariant for &mut Visitor<'_> {
-    type Ok = ();
-    type Error = Failed;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> R {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> R {
-        Ok(())
-    }
-}
+visit_parts!(
+    SerializeSeq::serialize_element(),
+    SerializeTuple::serialize_element(),
+    SerializeTupleStruct::serialize_field(),
+    SerializeTupleVariant::serialize_field(),
+    SerializeStruct::serialize_field(&'static str),
+    SerializeStructVariant::serialize_field(&'static str),
+);
 
 impl ser::SerializeMap for &mut Visitor<'_> {
     type Ok = ();
@@ -203,28 +173,6 @@ impl ser::SerializeMap for &mut Visitor<'_> {
         key.serialize(&mut **self)
     }
     fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> R {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> R {
-        Ok(())
-    }
-}
-
-impl ser::SerializeStruct for &mut Visitor<'_> {
-    type Ok = ();
-    type Error = Failed;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, _: &'static str, value: &T) -> R {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> R {
-        Ok(())
-    }
-}
-
-impl ser::SerializeStructVariant for &mut Visitor<'_> {
-    type Ok = ();
-    type Error = Failed;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, _: &'static str, value: &T) -> R {
         value.serialize(&mut **self)
     }
     fn end(self) -> R {

@@ -17,6 +17,22 @@ pub fn shared() -> Option<PathBuf> {
     }
 }
 
+/// The offline validator: the Python of its virtualenv and `validate.py`, or `None` (with a
+/// note) when ../shared or the venv (`../shared/tools/k8s-check/setup.sh`) is absent.
+pub fn validator() -> Option<(PathBuf, PathBuf)> {
+    let script =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/k8s-check/validate.py");
+    let python = std::env::var("HOME")
+        .map(|h| PathBuf::from(h).join(".cache/k8s-check-venv/bin/python"))
+        .unwrap_or_default();
+    if script.exists() && python.exists() {
+        Some((python, script))
+    } else {
+        eprintln!("note: ../shared or the validator's venv is absent; validation skipped");
+        None
+    }
+}
+
 /// One `ok` case of the realworld corpus, as loader options (what `convert-corpus.sh` runs).
 pub struct Case {
     pub id: String,
