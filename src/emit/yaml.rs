@@ -125,16 +125,46 @@ pub(super) fn string(out: &mut String, s: &str, ind: usize) {
     }
 }
 
+/// A double-quoted scalar. Every character a YAML reader would not keep as written is
+/// escaped: the JSON escapes for ASCII, and `\u` for C1 controls (NEL is a line break to
+/// YAML 1.1 readers, which fold it into a space), U+2028, U+2029, the BOM and the
+/// non-characters.
 fn quoted(out: &mut String, s: &str) {
-    // A JSON string is a valid YAML double-quoted scalar.
-    out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into()));
+    use std::fmt::Write;
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if unsafe_char(c) => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Characters that cannot stand as themselves in a plain or block scalar: controls (C0, DEL,
+/// C1), the characters YAML 1.1 reads as line breaks, the BOM, and what YAML cannot print.
+fn unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+        )
 }
 
 fn block_ok(s: &str) -> bool {
     s.contains('\n')
         && !s.starts_with([' ', '\t', '\n'])
         && !s.ends_with(' ')
-        && s.chars().all(|c| c == '\n' || c == '\t' || !c.is_control())
+        && s.chars().all(|c| c == '\n' || c == '\t' || !unsafe_char(c))
         && !s.contains("\r")
         && s.lines().all(|l| !l.ends_with(' ') && !l.ends_with('\t'))
 }
@@ -170,10 +200,23 @@ fn reserved(b: &[u8]) -> bool {
             | b"="
     )
 }
+/// Bytes a plain scalar's body needs a closer look at: the ASCII control characters (tab
+/// included), `:` and ` ` (by what follows them), and every byte of a non-ASCII character.
+static SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = i < 0x20 || i >= 0x7f || i == b':' as usize || i == b' ' as usize;
+        i += 1;
+    }
+    t
+};
+
 /// Whether `s` can be written plain and reads back as the same string in YAML 1.1 and 1.2.
 ///
-/// Runs for every key and value written, so it looks at bytes: every character YAML gives a
-/// meaning to is ASCII.
+/// Runs for every key and value written (a tenth of the work of a large conversion once
+/// went here), so the body is one pass over the bytes with a table: every character YAML
+/// gives a meaning to is ASCII.
 fn plain_ok(s: &str) -> bool {
     let b = s.as_bytes();
     let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
@@ -204,7 +247,7 @@ fn plain_ok(s: &str) -> bool {
             | b'\t'
     ) {
         // `-x` is a fine plain scalar; a lone `-`, `- x` or `-1` is not.
-        let dash_ok = first == b'-' && b.len() > 1 && b[1] != b' ' && !looks_numeric(s);
+        let dash_ok = first == b'-' && b.len() > 1 && b[1] != b' ' && !looks_numeric(b);
         if !dash_ok {
             return false;
         }
@@ -212,34 +255,42 @@ fn plain_ok(s: &str) -> bool {
     if last == b' ' || last == b':' {
         return false;
     }
+    let mut non_ascii = false;
     for (i, &c) in b.iter().enumerate() {
-        let next = b.get(i + 1).copied();
+        if !SPECIAL[c as usize] {
+            continue;
+        }
         match c {
-            b':' if next == Some(b' ') => return false,
-            b' ' if next == Some(b'#') => return false,
-            // Tab and the other ASCII control characters.
-            0..=0x1f | 0x7f => return false,
-            _ => {}
+            b':' if b.get(i + 1) == Some(&b' ') => return false,
+            b' ' if b.get(i + 1) == Some(&b'#') => return false,
+            b':' | b' ' => {}
+            0x80.. => non_ascii = true,
+            // Tab, the other ASCII control characters and DEL.
+            _ => return false,
         }
     }
-    if !s.is_ascii() && s.chars().any(|c| c.is_control() || c == '\u{feff}') {
+    if non_ascii && s.chars().any(unsafe_char) {
         return false;
     }
-    !reserved(b) && !looks_numeric(s)
+    !reserved(b) && !looks_numeric(b)
 }
 
 /// Anything a YAML 1.1 or 1.2 reader might take for a number (ints in any base, floats,
 /// sexagesimal `12:30`, `1_000`).
-fn looks_numeric(s: &str) -> bool {
-    let body = s.trim_start_matches(['+', '-']);
-    let Some(c) = body.chars().next() else {
+fn looks_numeric(b: &[u8]) -> bool {
+    let start = b.iter().position(|&c| c != b'+' && c != b'-');
+    let Some(body) = start.map(|i| &b[i..]) else {
         return false;
     };
-    if !(c.is_ascii_digit() || c == '.') {
+    if !(body[0].is_ascii_digit() || body[0] == b'.') {
         return false;
     }
-    body.chars().all(|c| {
-        c.is_ascii_hexdigit() || matches!(c, '.' | '_' | ':' | 'x' | 'X' | 'o' | 'O' | '+' | '-')
+    body.iter().all(|&c| {
+        c.is_ascii_hexdigit()
+            || matches!(
+                c,
+                b'.' | b'_' | b':' | b'x' | b'X' | b'o' | b'O' | b'+' | b'-'
+            )
     })
 }
 
@@ -266,6 +317,47 @@ mod tests {
             y,
             "m:\n  k:\n    - 1\n    - x: w\n      z: []\ns: |\n  line1\n  line2\ne: {}\n"
         );
+    }
+
+    /// The definition `plain_ok` implements, written for clarity rather than speed.
+    fn plain_by_definition(s: &str) -> bool {
+        let numeric = |s: &str| {
+            let body = s.trim_start_matches(['+', '-']);
+            body.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+                && body
+                    .chars()
+                    .all(|c| c.is_ascii_hexdigit() || ".:_xXoO+-".contains(c))
+        };
+        let Some(first) = s.chars().next() else {
+            return false;
+        };
+        let indicator = "-?:,[]{}#&*!|>'\"%@`~ \t".contains(first);
+        let dash_ok = first == '-' && s.len() > 1 && !s[1..].starts_with(' ') && !numeric(s);
+        (!indicator || dash_ok)
+            && !s.ends_with([' ', ':'])
+            && !s.contains(": ")
+            && !s.contains(" #")
+            && !s.chars().any(unsafe_char)
+            && !reserved(s.as_bytes())
+            && !numeric(s)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn plain_ok_agrees_with_its_definition(
+            s in "[a-z0-9 :#.+_xXo\\-\t\n'\"{}\\[\\],&*!|>%@`~?\u{e9}\u{feff}\u{85}\u{2028}\u{9f}\u{1F600}\u{7f}]{0,10}"
+        ) {
+            proptest::prop_assert_eq!(plain_ok(&s), plain_by_definition(&s), "{:?}", s);
+        }
+
+        #[test]
+        fn any_string_reads_back(
+            s in "[a-z0-9 :#.+_xXo\\-\t\n'\"{}\\[\\],&*!|>%@`~?\u{e9}\u{feff}\u{85}\u{2028}\u{9f}\u{1F600}]{0,10}"
+        ) {
+            let v = serde_json::json!({ "k": s });
+            let back: Value = serde_yaml::from_str(&to_string(&v)).unwrap();
+            proptest::prop_assert_eq!(back, v);
+        }
     }
 
     #[test]
