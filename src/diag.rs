@@ -122,3 +122,49 @@ impl fmt::Display for Failure {
 }
 
 impl std::error::Error for Failure {}
+
+/// `parent.key`: a key path one level down. Built by hand because the formatting machinery
+/// costs several times more for so short a string, and paths are built for every key read.
+pub fn dotted(parent: &str, key: &str) -> String {
+    let mut s = String::with_capacity(parent.len() + 1 + key.len());
+    s.push_str(parent);
+    s.push('.');
+    s.push_str(key);
+    s
+}
+
+/// `parent[i]`: the path of a list item.
+pub fn indexed(parent: &str, i: usize) -> String {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = i;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let digits = std::str::from_utf8(&digits[at..]).unwrap_or("0");
+    let mut s = String::with_capacity(parent.len() + 2 + digits.len());
+    s.push_str(parent);
+    s.push('[');
+    s.push_str(digits);
+    s.push(']');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_read_as_formatted() {
+        assert_eq!(dotted("services.web", "ports"), "services.web.ports");
+        assert_eq!(dotted("", "x"), ".x");
+        for i in [0, 7, 10, 99, 12345, usize::MAX] {
+            assert_eq!(indexed("a.b", i), format!("a.b[{i}]"));
+        }
+    }
+}

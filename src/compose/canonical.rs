@@ -8,6 +8,7 @@
 use super::node::{Map, Node, Pos, Value};
 use super::shell;
 use super::{Ctx, LoadError};
+use crate::diag::{dotted, indexed};
 
 /// Keys whose list form `K=V` becomes a map. `true` = a bare key keeps a null value
 /// (environment-like), `false` = a bare key gets an empty string (label-like).
@@ -31,7 +32,7 @@ pub fn canonicalize(root: &mut Node, ctx: &Ctx<'_>, base_dir: &str) -> Result<()
             if svc.is_null() {
                 continue;
             }
-            let path = format!("services.{name}");
+            let path = dotted("services", name);
             if svc.as_map().is_none() {
                 return Err(ctx.error(
                     "C010",
@@ -51,13 +52,13 @@ pub fn canonicalize(root: &mut Node, ctx: &Ctx<'_>, base_dir: &str) -> Result<()
                 if item.is_null() {
                     item.value = Value::Map(Map::default());
                 }
-                let path = format!("{section}.{name}");
+                let path = dotted(section, name);
                 let Some(m) = item.as_map_mut() else {
                     continue;
                 };
                 for key in ["labels", "driver_opts"] {
                     if let Some(n) = m.get_mut(key) {
-                        to_dict(n, ctx, &format!("{path}.{key}"), false)?;
+                        to_dict(n, ctx, &dotted(&path, key), false)?;
                     }
                 }
                 if matches!(section, "secrets" | "configs")
@@ -90,12 +91,12 @@ fn service(svc: &mut Node, ctx: &Ctx<'_>, path: &str, base: &str) -> Result<(), 
     let m = svc.as_map_mut().expect("checked by caller");
     for (key, keep_null) in DICT_KEYS {
         if let Some(n) = m.get_mut(*key) {
-            to_dict(n, ctx, &format!("{path}.{key}"), *keep_null)?;
+            to_dict(n, ctx, &dotted(path, key), *keep_null)?;
         }
     }
     for key in ["command", "entrypoint"] {
         if let Some(n) = m.get_mut(key) {
-            command(n, ctx, &format!("{path}.{key}"))?;
+            command(n, ctx, &dotted(path, key))?;
         }
     }
     for key in ["dns", "dns_search", "dns_opt", "tmpfs", "label_file"] {
@@ -112,26 +113,26 @@ fn service(svc: &mut Node, ctx: &Ctx<'_>, path: &str, base: &str) -> Result<(), 
         each_str_path(n, base, ctx);
     }
     if let Some(n) = m.get_mut("build") {
-        build(n, ctx, &format!("{path}.build"), base)?;
+        build(n, ctx, &dotted(path, "build"), base)?;
     }
     if let Some(n) = m.get_mut("depends_on") {
-        depends_on(n, ctx, &format!("{path}.depends_on"))?;
+        depends_on(n, ctx, &dotted(path, "depends_on"))?;
     }
     if let Some(n) = m.get_mut("networks")
         && let Some(items) = n.as_seq()
     {
         let mut map = Map::default();
         for item in items {
-            let name = scalar(item, ctx, &format!("{path}.networks"))?;
+            let name = scalar(item, ctx, &dotted(path, "networks"))?;
             map.insert(name, Node::new(Value::Null, item.at));
         }
         n.value = Value::Map(map);
     }
     if let Some(n) = m.get_mut("extra_hosts") {
-        extra_hosts(n, ctx, &format!("{path}.extra_hosts"))?;
+        extra_hosts(n, ctx, &dotted(path, "extra_hosts"))?;
     }
     if let Some(n) = m.get_mut("ports") {
-        super::ports::canonicalize(n, ctx, &format!("{path}.ports"))?;
+        super::ports::canonicalize(n, ctx, &dotted(path, "ports"))?;
     }
     if let Some(n) = m.get_mut("expose")
         && let Value::Seq(items) = &mut n.value
@@ -142,7 +143,7 @@ fn service(svc: &mut Node, ctx: &Ctx<'_>, path: &str, base: &str) -> Result<(), 
         }
     }
     if let Some(n) = m.get_mut("volumes") {
-        super::volumes::canonicalize(n, ctx, &format!("{path}.volumes"), base)?;
+        super::volumes::canonicalize(n, ctx, &dotted(path, "volumes"), base)?;
     }
     for key in ["secrets", "configs"] {
         if let Some(n) = m.get_mut(key)
@@ -158,7 +159,7 @@ fn service(svc: &mut Node, ctx: &Ctx<'_>, path: &str, base: &str) -> Result<(), 
         }
     }
     if let Some(n) = m.get_mut("env_file") {
-        env_file(n, ctx, &format!("{path}.env_file"), base)?;
+        env_file(n, ctx, &dotted(path, "env_file"), base)?;
     }
     if let Some(n) = m.get_mut("healthcheck")
         && let Some(hc) = n.as_map_mut()
@@ -182,7 +183,7 @@ fn service(svc: &mut Node, ctx: &Ctx<'_>, path: &str, base: &str) -> Result<(), 
     {
         let mut map = Map::default();
         for item in items {
-            let name = scalar(item, ctx, &format!("{path}.models"))?;
+            let name = scalar(item, ctx, &dotted(path, "models"))?;
             map.insert(name, Node::new(Value::Null, item.at));
         }
         n.value = Value::Map(map);
@@ -195,10 +196,10 @@ fn service(svc: &mut Node, ctx: &Ctx<'_>, path: &str, base: &str) -> Result<(), 
                 if let Some(h) = item.as_map_mut() {
                     let p = format!("{path}.{hooks}[{i}]");
                     if let Some(c) = h.get_mut("command") {
-                        command(c, ctx, &format!("{p}.command"))?;
+                        command(c, ctx, &dotted(&p, "command"))?;
                     }
                     if let Some(e) = h.get_mut("environment") {
-                        to_dict(e, ctx, &format!("{p}.environment"), true)?;
+                        to_dict(e, ctx, &dotted(&p, "environment"), true)?;
                     }
                 }
             }
@@ -268,7 +269,7 @@ pub fn to_dict(n: &mut Node, ctx: &Ctx<'_>, path: &str, keep_null: bool) -> Resu
         Value::Seq(items) => {
             let mut map = Map::default();
             for (i, item) in items.iter().enumerate() {
-                let s = scalar(item, ctx, &format!("{path}[{i}]"))?;
+                let s = scalar(item, ctx, &indexed(path, i))?;
                 let (k, v) = match s.split_once('=') {
                     Some((k, v)) => (k.to_string(), Node::str(v, item.at)),
                     None => (s, bare(item.at)),
@@ -291,7 +292,7 @@ pub fn to_dict(n: &mut Node, ctx: &Ctx<'_>, path: &str, keep_null: bool) -> Resu
                         return Err(ctx.error(
                             "C011",
                             v.at,
-                            &format!("{path}.{k}"),
+                            &dotted(path, k),
                             format!("must be a string, number or boolean, not {}", v.kind_name()),
                         ));
                     }
@@ -325,7 +326,7 @@ fn command(n: &mut Node, ctx: &Ctx<'_>, path: &str) -> Result<(), LoadError> {
         }
         Value::Seq(items) => {
             for (i, item) in items.iter_mut().enumerate() {
-                let s = scalar(item, ctx, &format!("{path}[{i}]"))?;
+                let s = scalar(item, ctx, &indexed(path, i))?;
                 item.value = Value::Str(s);
             }
         }
@@ -360,7 +361,7 @@ fn build(n: &mut Node, ctx: &Ctx<'_>, path: &str, base: &str) -> Result<(), Load
     };
     for key in ["args", "labels", "additional_contexts", "ssh"] {
         if let Some(a) = m.get_mut(key) {
-            to_dict(a, ctx, &format!("{path}.{key}"), key == "args")?;
+            to_dict(a, ctx, &dotted(path, key), key == "args")?;
         }
     }
     if let Some(Value::Seq(items)) = m.get_mut("secrets").map(|n| &mut n.value) {

@@ -11,6 +11,7 @@ use super::parse::{self, Limits};
 use super::{Ctx, LoadError};
 use crate::diag::{Diagnostic, Failure, Location};
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Write as _;
 
 /// What to load, as the command line or an embedder says it.
 #[derive(Clone, Debug, Default)]
@@ -413,7 +414,7 @@ impl Loader<'_> {
             Value::Seq(items) => {
                 for (i, item) in items.iter_mut().enumerate() {
                     let len = path.len();
-                    path.push_str(&format!("[{i}]"));
+                    let _ = write!(path, "[{i}]");
                     self.interpolate(item, env, path)?;
                     path.truncate(len);
                 }

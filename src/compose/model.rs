@@ -6,6 +6,7 @@
 //! json` prints, which is what the differential test compares.
 
 use super::node::{Node, Pos, Value};
+use crate::diag::dotted;
 use indexmap::IndexMap;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -57,7 +58,7 @@ impl Project {
     /// Where `services.<svc>.<path...>` was written, in the user's terms, for findings of
     /// later stages.
     pub fn locate(&self, svc: &str, path: &[&str]) -> crate::diag::Location {
-        let mut key = format!("services.{svc}");
+        let mut key = dotted("services", svc);
         for p in path {
             key.push('.');
             key.push_str(p);

@@ -9,6 +9,7 @@
 
 use super::node::{Map, Node, Pos, Tag, Value};
 use super::yaml_events::{Event, Events, Mark, Style, YamlError};
+use crate::diag::dotted;
 use crate::diag::{Diagnostic, Location};
 use std::collections::HashMap;
 
@@ -218,7 +219,7 @@ impl Builder<'_> {
             d.location.path = match (parent.is_empty(), own.is_empty()) {
                 (_, true) => parent,
                 (true, false) => own,
-                (false, false) => format!("{parent}.{own}"),
+                (false, false) => dotted(&parent, &own),
             };
             d
         })

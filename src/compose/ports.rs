@@ -2,6 +2,7 @@
 
 use super::node::{Map, Node, Pos, Value};
 use super::{Ctx, LoadError};
+use crate::diag::{dotted, indexed};
 
 pub fn canonicalize(n: &mut Node, ctx: &Ctx<'_>, path: &str) -> Result<(), LoadError> {
     let Value::Seq(items) = &n.value else {
@@ -18,7 +19,7 @@ pub fn canonicalize(n: &mut Node, ctx: &Ctx<'_>, path: &str) -> Result<(), LoadE
     };
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
-        let p = format!("{path}[{i}]");
+        let p = indexed(path, i);
         match &item.value {
             Value::Map(m) => out.push(long(m, item, ctx, &p)?),
             Value::Int(_) | Value::Str(_) | Value::Float(_) => {
@@ -66,7 +67,7 @@ fn long(m: &Map, item: &Node, ctx: &Ctx<'_>, path: &str) -> Result<Node, LoadErr
                 ctx.error(
                     "C013",
                     t.at,
-                    &format!("{path}.target"),
+                    &dotted(path, "target"),
                     "must be a port number from 0 to 65535",
                 )
             })?;
@@ -79,7 +80,7 @@ fn long(m: &Map, item: &Node, ctx: &Ctx<'_>, path: &str) -> Result<Node, LoadErr
                     return Err(ctx.error(
                         "C013",
                         p.at,
-                        &format!("{path}.published"),
+                        &dotted(path, "published"),
                         format!("`{s}` is not a port or a port range"),
                     ));
                 }
@@ -89,7 +90,7 @@ fn long(m: &Map, item: &Node, ctx: &Ctx<'_>, path: &str) -> Result<Node, LoadErr
                 return Err(ctx.error(
                     "C013",
                     p.at,
-                    &format!("{path}.published"),
+                    &dotted(path, "published"),
                     format!("must be an integer or a string, not {}", p.kind_name()),
                 ));
             }

@@ -7,6 +7,7 @@ use super::node::{Map, Node, Value};
 use super::units;
 use super::{Ctx, LoadError};
 use crate::diag::Diagnostic;
+use crate::diag::{dotted, indexed};
 
 pub(super) struct Typer<'a, 'c> {
     ctx: &'a Ctx<'c>,
@@ -29,7 +30,7 @@ pub fn project(root: &Node, ctx: &Ctx<'_>, warnings: &mut Vec<Diagnostic>) -> R<
                 // Reserved once: a Service is large, and growing by doubling holds both lists.
                 p.services.reserve_exact(services.len());
                 for (name, svc) in services {
-                    let path = format!("services.{name}");
+                    let path = dotted("services", name);
                     if svc.is_null() || svc.as_map().is_none() {
                         return Err(ctx.error(
                             "C010",
@@ -83,12 +84,12 @@ pub fn project(root: &Node, ctx: &Ctx<'_>, warnings: &mut Vec<Diagnostic>) -> R<
             "networks" => {
                 for (name, n) in t.map(v, "networks")? {
                     p.networks
-                        .insert(name.clone(), t.network(n, &format!("networks.{name}"))?);
+                        .insert(name.clone(), t.network(n, &dotted("networks", name))?);
                 }
             }
             "volumes" => {
                 for (name, n) in t.map(v, "volumes")? {
-                    let path = format!("volumes.{name}");
+                    let path = dotted("volumes", name);
                     let mut vol = t.volume(n, &path)?;
                     vol.settings =
                         super::settings::volume(&vol.labels, vol.extensions.get("x-kubeferry"))
@@ -102,19 +103,19 @@ pub fn project(root: &Node, ctx: &Ctx<'_>, warnings: &mut Vec<Diagnostic>) -> R<
             "secrets" => {
                 for (name, n) in t.map(v, "secrets")? {
                     p.secrets
-                        .insert(name.clone(), t.file_object(n, &format!("secrets.{name}"))?);
+                        .insert(name.clone(), t.file_object(n, &dotted("secrets", name))?);
                 }
             }
             "configs" => {
                 for (name, n) in t.map(v, "configs")? {
                     p.configs
-                        .insert(name.clone(), t.file_object(n, &format!("configs.{name}"))?);
+                        .insert(name.clone(), t.file_object(n, &dotted("configs", name))?);
                 }
             }
             "models" => {
                 for (name, n) in t.map(v, "models")? {
                     p.models
-                        .insert(name.clone(), t.model(n, &format!("models.{name}"))?);
+                        .insert(name.clone(), t.model(n, &dotted("models", name))?);
                 }
             }
             _ if k.starts_with("x-") => {
@@ -168,7 +169,7 @@ fn join(path: &str, key: &str) -> String {
     if path.is_empty() {
         key.to_string()
     } else {
-        format!("{path}.{key}")
+        dotted(path, key)
     }
 }
 
@@ -186,7 +187,7 @@ impl Typer<'_, '_> {
                 .and_then(|l| l.get(key))
                 .or_else(|| n.get("labels"))
                 .unwrap_or(n);
-            (at, join(path, &format!("labels.{key}")))
+            (at, join(path, &dotted("labels", key)))
         };
         self.ctx.error("C016", node.key_at, &full, msg)
     }
@@ -344,7 +345,7 @@ impl Typer<'_, '_> {
             Value::Seq(items) => items
                 .iter()
                 .enumerate()
-                .map(|(i, it)| self.string(it, &format!("{path}[{i}]")))
+                .map(|(i, it)| self.string(it, &indexed(path, i)))
                 .collect(),
             Value::Null => Ok(Vec::new()),
             Value::Str(s) => Ok(vec![s.clone()]),
@@ -407,7 +408,7 @@ impl Typer<'_, '_> {
                 "credential_spec" => s.credential_spec = Some(to_json(v)),
                 "depends_on" => {
                     for (dep, spec) in self.map(v, p)? {
-                        let dp = format!("{p}.{dep}");
+                        let dp = dotted(p, dep);
                         let mut d = Dependency {
                             condition: "service_started".into(),
                             restart: false,
@@ -416,22 +417,22 @@ impl Typer<'_, '_> {
                         for (dk, dv) in self.map(spec, &dp)? {
                             match dk.as_str() {
                                 "condition" => {
-                                    let c = self.string(dv, &format!("{dp}.condition"))?;
+                                    let c = self.string(dv, &dotted(&dp, "condition"))?;
                                     if !matches!(
                                         c.as_str(),
                                         "service_started"
                                             | "service_healthy"
                                             | "service_completed_successfully"
                                     ) {
-                                        return Err(self.err(dv, &format!("{dp}.condition"), format!("`{c}` is not a condition: use service_started, service_healthy or service_completed_successfully")));
+                                        return Err(self.err(dv, &dotted(&dp, "condition"), format!("`{c}` is not a condition: use service_started, service_healthy or service_completed_successfully")));
                                     }
                                     d.condition = c;
                                 }
                                 "restart" => {
-                                    d.restart = self.boolean(dv, &format!("{dp}.restart"))?
+                                    d.restart = self.boolean(dv, &dotted(&dp, "restart"))?
                                 }
                                 "required" => {
-                                    d.required = self.boolean(dv, &format!("{dp}.required"))?
+                                    d.required = self.boolean(dv, &dotted(&dp, "required"))?
                                 }
                                 _ => self.unknown(dv, dk, &dp),
                             }
@@ -451,7 +452,7 @@ impl Typer<'_, '_> {
                 "device_cgroup_rules" => s.device_cgroup_rules = self.strings(v, p)?,
                 "devices" => {
                     for (i, d) in v.as_seq().unwrap_or_default().iter().enumerate() {
-                        let dp = format!("{p}[{i}]");
+                        let dp = indexed(p, i);
                         let m = self.map(d, &dp)?;
                         let get = |key: &str| m.get(key).and_then(Node::scalar_string);
                         let source = get("source")
@@ -480,7 +481,7 @@ impl Typer<'_, '_> {
                 "extra_hosts" => s.extra_hosts = self.strings(v, p)?,
                 "gpus" => {
                     for (i, d) in v.as_seq().unwrap_or_default().iter().enumerate() {
-                        s.gpus.push(self.device_request(d, &format!("{p}[{i}]"))?);
+                        s.gpus.push(self.device_request(d, &indexed(p, i))?);
                     }
                 }
                 "group_add" => s.group_add = self.strings(v, p)?,
@@ -496,8 +497,8 @@ impl Typer<'_, '_> {
                     let mut l = Logging::default();
                     for (lk, lv) in self.map(v, p)? {
                         match lk.as_str() {
-                            "driver" => l.driver = self.opt_string(lv, &format!("{p}.driver"))?,
-                            "options" => l.options = self.dict_opt(lv, &format!("{p}.options"))?,
+                            "driver" => l.driver = self.opt_string(lv, &dotted(p, "driver"))?,
+                            "options" => l.options = self.dict_opt(lv, &dotted(p, "options"))?,
                             _ => self.unknown(lv, lk, p),
                         }
                     }
@@ -510,7 +511,7 @@ impl Typer<'_, '_> {
                 "memswap_limit" => s.memswap_limit = Some(self.bytes(v, p)?),
                 "models" => {
                     for (mk, mv) in self.map(v, p)? {
-                        let mp = format!("{p}.{mk}");
+                        let mp = dotted(p, mk);
                         let mut sm = ServiceModel::default();
                         for (k2, v2) in self.map(mv, &mp)? {
                             match k2.as_str() {
@@ -525,7 +526,7 @@ impl Typer<'_, '_> {
                 "network_mode" => s.network_mode = self.opt_string(v, p)?,
                 "networks" => {
                     for (nk, nv) in self.map(v, p)? {
-                        let np = format!("{p}.{nk}");
+                        let np = dotted(p, nk);
                         let sn = if nv.is_null() {
                             None
                         } else {
@@ -551,7 +552,7 @@ impl Typer<'_, '_> {
                 "platform" => s.platform = self.opt_string(v, p)?,
                 "ports" => {
                     for (i, pn) in v.as_seq().unwrap_or_default().iter().enumerate() {
-                        s.ports.push(self.port(pn, &format!("{p}[{i}]"))?);
+                        s.ports.push(self.port(pn, &indexed(p, i))?);
                     }
                 }
                 "post_start" => s.post_start = self.hooks(v, p)?,
@@ -577,7 +578,7 @@ impl Typer<'_, '_> {
                 "tty" => s.tty = self.boolean(v, p)?,
                 "ulimits" => {
                     for (uk, uv) in self.map(v, p)? {
-                        let up = format!("{p}.{uk}");
+                        let up = dotted(p, uk);
                         let u = match &uv.value {
                             Value::Map(m) => {
                                 let soft = m.get("soft").map(|x| self.int(x, &up)).transpose()?;
@@ -615,8 +616,7 @@ impl Typer<'_, '_> {
                 "uts" => s.uts = self.opt_string(v, p)?,
                 "volumes" => {
                     for (i, vn) in v.as_seq().unwrap_or_default().iter().enumerate() {
-                        s.volumes
-                            .push(self.service_volume(vn, &format!("{p}[{i}]"))?);
+                        s.volumes.push(self.service_volume(vn, &indexed(p, i))?);
                     }
                 }
                 "volumes_from" => s.volumes_from = self.strings(v, p)?,
@@ -727,7 +727,7 @@ impl Typer<'_, '_> {
                 "resources" => {
                     let mut r = Resources::default();
                     for (rk, rv) in self.map(v, p)? {
-                        let rp = format!("{p}.{rk}");
+                        let rp = dotted(p, rk);
                         match rk.as_str() {
                             "limits" => r.limits = Some(self.resource(rv, &rp)?),
                             "reservations" => r.reservations = Some(self.resource(rv, &rp)?),
@@ -739,7 +739,7 @@ impl Typer<'_, '_> {
                 "restart_policy" => {
                     let mut rp = RestartPolicy::default();
                     for (rk, rv) in self.map(v, p)? {
-                        let q = format!("{p}.{rk}");
+                        let q = dotted(p, rk);
                         match rk.as_str() {
                             "condition" => rp.condition = self.opt_string(rv, &q)?,
                             "delay" => rp.delay = Some(self.duration(rv, &q)?),
@@ -752,7 +752,7 @@ impl Typer<'_, '_> {
                 }
                 "placement" => {
                     for (pk, pv) in self.map(v, p)? {
-                        let q = format!("{p}.{pk}");
+                        let q = dotted(p, pk);
                         match pk.as_str() {
                             "constraints" => d.placement.constraints = self.strings(pv, &q)?,
                             "preferences" => {
@@ -764,7 +764,7 @@ impl Typer<'_, '_> {
                                         .ok_or_else(|| {
                                         self.err(
                                             pref,
-                                            &format!("{q}[{i}]"),
+                                            &indexed(&q, i),
                                             "a placement preference needs `spread`",
                                         )
                                     })?;
@@ -812,7 +812,7 @@ impl Typer<'_, '_> {
                 "pids" => r.pids = Some(self.int(v, &p)?),
                 "devices" => {
                     for (i, d) in v.as_seq().unwrap_or_default().iter().enumerate() {
-                        let mut req = self.device_request(d, &format!("{p}[{i}]"))?;
+                        let mut req = self.device_request(d, &indexed(&p, i))?;
                         if req.count.is_none() && req.device_ids.is_empty() {
                             req.count = Some(-1);
                         }
@@ -821,7 +821,7 @@ impl Typer<'_, '_> {
                 }
                 "generic_resources" => {
                     for (i, g) in v.as_seq().unwrap_or_default().iter().enumerate() {
-                        let gp = format!("{p}[{i}]");
+                        let gp = indexed(&p, i);
                         let spec = g.get("discrete_resource_spec").ok_or_else(|| {
                             self.err(g, &gp, "a generic resource needs `discrete_resource_spec`")
                         })?;
@@ -889,7 +889,7 @@ impl Typer<'_, '_> {
         {
             return Err(self.err(
                 n,
-                &format!("{path}.test"),
+                &dotted(path, "test"),
                 format!(
                     "a healthcheck test list must start with NONE, CMD or CMD-SHELL, not `{first}`"
                 ),
@@ -954,7 +954,7 @@ impl Typer<'_, '_> {
             return Err(self.ctx.error(
                 "C013",
                 n.at,
-                &format!("{path}.host_ip"),
+                &dotted(path, "host_ip"),
                 format!("`{ip}` is not an IP address"),
             ));
         }
@@ -964,7 +964,7 @@ impl Typer<'_, '_> {
     fn hooks(&mut self, n: &Node, path: &str) -> R<Vec<Hook>> {
         let mut out = Vec::new();
         for (i, h) in n.as_seq().unwrap_or_default().iter().enumerate() {
-            let hp = format!("{path}[{i}]");
+            let hp = indexed(path, i);
             let mut hook = Hook::default();
             for (k, v) in self.map(h, &hp)? {
                 let p = join(&hp, k);
@@ -991,7 +991,7 @@ impl Typer<'_, '_> {
     ) -> R<Vec<FileReference>> {
         let mut out = Vec::new();
         for (i, item) in n.as_seq().unwrap_or_default().iter().enumerate() {
-            let ip = format!("{path}[{i}]");
+            let ip = indexed(path, i);
             let mut r = FileReference::default();
             for (k, v) in self.map(item, &ip)? {
                 let p = join(&ip, k);
@@ -1056,7 +1056,7 @@ impl Typer<'_, '_> {
                 "bind" => {
                     let mut b = BindOptions::default();
                     for (bk, bv) in self.map(v, &p)? {
-                        let q = format!("{p}.{bk}");
+                        let q = dotted(&p, bk);
                         match bk.as_str() {
                             "propagation" => b.propagation = self.opt_string(bv, &q)?,
                             "create_host_path" => b.create_host_path = self.boolean(bv, &q)?,
@@ -1070,7 +1070,7 @@ impl Typer<'_, '_> {
                 "volume" => {
                     let mut o = VolumeOptions::default();
                     for (vk, vv) in self.map(v, &p)? {
-                        let q = format!("{p}.{vk}");
+                        let q = dotted(&p, vk);
                         match vk.as_str() {
                             "nocopy" => o.nocopy = self.boolean(vv, &q)?,
                             "subpath" => o.subpath = self.opt_string(vv, &q)?,
@@ -1083,7 +1083,7 @@ impl Typer<'_, '_> {
                 "tmpfs" => {
                     let mut o = TmpfsOptions::default();
                     for (tk, tv) in self.map(v, &p)? {
-                        let q = format!("{p}.{tk}");
+                        let q = dotted(&p, tk);
                         match tk.as_str() {
                             "size" => o.size = Some(self.bytes(tv, &q)?),
                             "mode" => o.mode = Some(self.mode(tv, &q)?),
@@ -1096,7 +1096,7 @@ impl Typer<'_, '_> {
                     let mut o = ImageOptions::default();
                     for (ik, iv) in self.map(v, &p)? {
                         match ik.as_str() {
-                            "subpath" => o.subpath = self.opt_string(iv, &format!("{p}.{ik}"))?,
+                            "subpath" => o.subpath = self.opt_string(iv, &dotted(&p, ik))?,
                             _ => self.unknown(iv, ik, &p),
                         }
                     }

@@ -5,6 +5,7 @@ use super::model::{Project, Service};
 use super::node::{Node, Pos, Value};
 use super::{Ctx, LoadError};
 use crate::diag::Diagnostic;
+use crate::diag::dotted;
 use std::collections::HashMap;
 
 pub fn validate(
@@ -32,7 +33,7 @@ pub fn validate(
                 return Err(ctx.error(
                     "C077",
                     at(name, &["scale"]),
-                    &format!("services.{name}"),
+                    &dotted("services", name),
                     "`scale` and `deploy.replicas` are set to different values",
                 ));
             }
@@ -45,7 +46,7 @@ pub fn validate(
             return Err(ctx.error(
                 "C070",
                 at(name, &[]),
-                &format!("services.{name}"),
+                &dotted("services", name),
                 format!("service `{name}` has neither an image nor a build context"),
             ));
         }
@@ -144,7 +145,7 @@ fn consistency(
     at: &dyn Fn(&str, &[&str]) -> Pos,
 ) -> Result<(), LoadError> {
     let err = |code, keys: &[&str], msg: String| {
-        let mut path = format!("services.{name}");
+        let mut path = dotted("services", name);
         for k in keys {
             path.push('.');
             path.push_str(k);
@@ -344,7 +345,7 @@ pub fn shapes(root: &Node, ctx: &Ctx<'_>) -> Result<(), LoadError> {
             continue;
         };
         for (name, n) in entries {
-            let path = format!("{section}.{name}");
+            let path = dotted(section, name);
             if !n.is_null() && n.as_map().is_none() {
                 let msg = format!("must be a mapping or null, not {}", n.kind_name());
                 return Err(ctx.error("C011", n.at, &path, msg));
@@ -358,7 +359,7 @@ pub fn shapes(root: &Node, ctx: &Ctx<'_>) -> Result<(), LoadError> {
                     && !v.is_null()
                 {
                     let msg = format!("must be a string, not {}", v.kind_name());
-                    return Err(ctx.error("C011", v.at, &format!("{path}.{key}"), msg));
+                    return Err(ctx.error("C011", v.at, &dotted(&path, key), msg));
                 }
             }
         }
@@ -387,7 +388,7 @@ pub fn file_objects(root: &Node, ctx: &Ctx<'_>) -> Result<(), LoadError> {
             let external = m
                 .get("external")
                 .is_some_and(|e| matches!(e.value, Value::Bool(true)));
-            let path = format!("{section}.{name}");
+            let path = dotted(section, name);
             if set.len() > 1 {
                 return Err(ctx.error(
                     "C081",

@@ -3,6 +3,7 @@
 use super::canonical::absolute;
 use super::node::{Map, Node, Pos, Value};
 use super::{Ctx, LoadError};
+use crate::diag::indexed;
 
 pub fn canonicalize(n: &mut Node, ctx: &Ctx<'_>, path: &str, base: &str) -> Result<(), LoadError> {
     let Value::Seq(items) = &mut n.value else {
@@ -18,7 +19,7 @@ pub fn canonicalize(n: &mut Node, ctx: &Ctx<'_>, path: &str, base: &str) -> Resu
         ));
     };
     for (i, item) in items.iter_mut().enumerate() {
-        let p = format!("{path}[{i}]");
+        let p = indexed(path, i);
         match &mut item.value {
             Value::Str(s) => {
                 let m =

@@ -8,6 +8,7 @@
 //! kubeferry bug (the lowering should never produce such an object), so the message says so
 //! and names the object.
 
+use crate::diag::dotted;
 use crate::diag::{Diagnostic, Failure, Location};
 use crate::lower::{External, Object};
 use k8s_openapi::api::core::v1::{Container, PodSpec, Probe, Service, Volume};
@@ -263,7 +264,7 @@ impl<'a> Checker<'a> {
         if let Some(t) = o.pod_template() {
             let tp = template_path(kind);
             let labels = labels_of(t.metadata.as_ref());
-            self.label_map(labels, &format!("{tp}.metadata.labels"));
+            self.label_map(labels, || format!("{tp}.metadata.labels"));
             // A StatefulSet's claim templates are volumes of its pods too.
             let claims: Vec<&str> = match o {
                 Object::StatefulSet(s) => s
@@ -275,8 +276,8 @@ impl<'a> Checker<'a> {
                 _ => Vec::new(),
             };
             match &t.spec {
-                Some(spec) => self.pod_spec(spec, &format!("{tp}.spec"), &claims),
-                None => self.fail(&format!("{tp}.spec"), "the pod has no container".into()),
+                Some(spec) => self.pod_spec(spec, &dotted(tp, "spec"), &claims),
+                None => self.fail(&dotted(tp, "spec"), "the pod has no container".into()),
             }
             let selector = match o {
                 Object::Deployment(d) => d.spec.as_ref().map(|s| &s.selector),
@@ -298,7 +299,7 @@ impl<'a> Checker<'a> {
                     .and_then(|r| r.requests.as_ref())
                     .and_then(|r| r.get("storage"));
                 if let Some(q) = q {
-                    self.quantity(q, "spec.resources.requests.storage");
+                    self.quantity(q, || "spec.resources.requests.storage".into());
                 }
             }
             Object::PodDisruptionBudget(p) => {
@@ -308,7 +309,7 @@ impl<'a> Checker<'a> {
                     .and_then(|s| s.selector.as_ref())
                     .and_then(|s| s.match_labels.as_ref())
                     .unwrap_or(&NO_LABELS);
-                self.label_map(sel, "spec.selector.matchLabels");
+                self.label_map(sel, || "spec.selector.matchLabels".into());
                 if self.index.selected(sel).is_none() {
                     self.fail(
                         "spec.selector",
@@ -338,7 +339,7 @@ impl<'a> Checker<'a> {
                     .and_then(|s| s.pod_selector.as_ref())
                     .and_then(|s| s.match_labels.as_ref())
                     .unwrap_or(&NO_LABELS);
-                self.label_map(sel, "spec.podSelector.matchLabels");
+                self.label_map(sel, || "spec.podSelector.matchLabels".into());
             }
             _ => {}
         }
@@ -365,7 +366,7 @@ impl<'a> Checker<'a> {
         };
         if !ok {
             self.fail(
-                &format!("{path}.name"),
+                &dotted(path, "name"),
                 format!("the name `{name}` is not {rule}"),
             );
         }
@@ -373,29 +374,32 @@ impl<'a> Checker<'a> {
             && !is_dns_label(ns)
         {
             self.fail(
-                &format!("{path}.namespace"),
+                &dotted(path, "namespace"),
                 format!("the namespace `{ns}` is not a DNS-1123 label"),
             );
         }
-        self.label_map(labels_of(Some(m)), &format!("{path}.labels"));
+        self.label_map(labels_of(Some(m)), || dotted(path, "labels"));
         for k in m.annotations.iter().flat_map(|a| a.keys()) {
             if !is_qualified_key(k) {
                 self.fail(
-                    &format!("{path}.annotations"),
+                    &dotted(path, "annotations"),
                     format!("the annotation key `{k}` is not a qualified name"),
                 );
             }
         }
     }
 
-    fn label_map(&mut self, m: &BTreeMap<String, String>, path: &str) {
+    fn label_map(&mut self, m: &BTreeMap<String, String>, path: impl Fn() -> String) {
         for (k, val) in m {
             if !is_qualified_key(k) {
-                self.fail(path, format!("the label key `{k}` is not a qualified name"));
+                self.fail(
+                    &path(),
+                    format!("the label key `{k}` is not a qualified name"),
+                );
             }
             if !is_label_value(val) {
                 self.fail(
-                    path,
+                    &path(),
                     format!("the value `{val}` of label `{k}` is not a label value"),
                 );
             }
@@ -410,7 +414,7 @@ impl<'a> Checker<'a> {
         if sel.is_empty() {
             self.fail("spec.selector", "the selector is empty".into());
         }
-        self.label_map(sel, "spec.selector.matchLabels");
+        self.label_map(sel, || "spec.selector.matchLabels".into());
         for (k, val) in sel {
             if labels.get(k) != Some(val) {
                 self.fail(
@@ -421,9 +425,9 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn quantity(&mut self, q: &Quantity, path: &str) {
+    fn quantity(&mut self, q: &Quantity, path: impl FnOnce() -> String) {
         if !is_quantity(&q.0) {
-            self.fail(path, format!("`{}` is not a quantity", q.0));
+            self.fail(&path(), format!("`{}` is not a quantity", q.0));
         }
     }
 
@@ -541,7 +545,7 @@ impl<'a> Checker<'a> {
         if let Some(r) = &c.resources {
             for (part, map) in [("requests", &r.requests), ("limits", &r.limits)] {
                 for (k, q) in map.iter().flatten() {
-                    self.quantity(q, &format!("{cp}.resources.{part}.{k}"));
+                    self.quantity(q, || format!("{cp}.resources.{part}.{k}"));
                 }
             }
         }
@@ -596,7 +600,7 @@ impl<'a> Checker<'a> {
             self.reference("PersistentVolumeClaim", &s.claim_name, None, &vp);
         }
         if let Some(q) = vol.empty_dir.as_ref().and_then(|e| e.size_limit.as_ref()) {
-            self.quantity(q, &format!("{}.emptyDir.sizeLimit", vp()));
+            self.quantity(q, || format!("{}.emptyDir.sizeLimit", vp()));
         }
     }
 
@@ -632,7 +636,7 @@ impl<'a> Checker<'a> {
         let Some(spec) = &s.spec else { return };
         let ports = spec.ports.as_deref().unwrap_or(&[]);
         let sel = spec.selector.as_ref().unwrap_or(&NO_LABELS);
-        self.label_map(sel, "spec.selector");
+        self.label_map(sel, || "spec.selector".into());
         let selected = if sel.is_empty() {
             None
         } else {

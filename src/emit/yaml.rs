@@ -24,7 +24,14 @@ pub fn write(out: &mut String, v: &Value) {
 }
 
 pub(super) fn indent(out: &mut String, n: usize) {
-    out.extend(std::iter::repeat_n(' ', n));
+    // A slice of spaces, not a space at a time: every line of the output is indented.
+    const SPACES: &str = "                                                                ";
+    let mut left = n;
+    while left > 0 {
+        let k = left.min(SPACES.len());
+        out.push_str(&SPACES[..k]);
+        left -= k;
+    }
 }
 
 fn map(out: &mut String, m: &serde_json::Map<String, Value>, ind: usize) {
@@ -317,6 +324,15 @@ mod tests {
             y,
             "m:\n  k:\n    - 1\n    - x: w\n      z: []\ns: |\n  line1\n  line2\ne: {}\n"
         );
+    }
+
+    #[test]
+    fn indent_writes_n_spaces() {
+        for n in [0, 1, 63, 64, 65, 130] {
+            let mut out = String::from("x");
+            indent(&mut out, n);
+            assert_eq!(out, format!("x{}", " ".repeat(n)));
+        }
     }
 
     /// The definition `plain_ok` implements, written for clarity rather than speed.

@@ -7,6 +7,7 @@ use super::object::Object;
 use super::quantity;
 use super::{BindStrategy, Ctx, IpcHost, SecretValues, models};
 use crate::compose::model::{FileObject, Project, Service, VolumeType};
+use crate::diag::dotted;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::{
     ConfigMap, ConfigMapVolumeSource, EmptyDirVolumeSource, HostPathVolumeSource, KeyToPath,
@@ -143,7 +144,7 @@ fn warn_bad_sizes(cx: &mut Ctx<'_>) {
             );
         }
         if let Some(s) = bad(&def.settings.size) {
-            cx.warn_top("L046", format!("volumes.{vol}"), format!("volume size `{s}` is not a Kubernetes quantity (like 10Gi); the default size applies"));
+            cx.warn_top("L046", dotted("volumes", vol), format!("volume size `{s}` is not a Kubernetes quantity (like 10Gi); the default size applies"));
         }
     }
 }
