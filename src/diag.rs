@@ -135,22 +135,10 @@ pub fn dotted(parent: &str, key: &str) -> String {
 
 /// `parent[i]`: the path of a list item.
 pub fn indexed(parent: &str, i: usize) -> String {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut n = i;
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    let digits = std::str::from_utf8(&digits[at..]).unwrap_or("0");
-    let mut s = String::with_capacity(parent.len() + 2 + digits.len());
+    let mut s = String::with_capacity(parent.len() + 8);
     s.push_str(parent);
     s.push('[');
-    s.push_str(digits);
+    crate::text::push_decimal(&mut s, i as u64);
     s.push(']');
     s
 }

@@ -38,6 +38,7 @@ pub mod lower;
 mod parallel;
 pub mod plan;
 pub mod report;
+mod text;
 
 pub use convert::{Conversion, Input, Options, ProjectOptions, StageTimes, convert, convert_with};
 pub use diag::{Diagnostic, Failure};

@@ -221,17 +221,15 @@ pub fn resolve_environment(
     for (name, svc) in services.iter_mut() {
         let Some(m) = svc.as_map_mut() else { continue };
         let at = m.get("environment").map(|n| n.at).unwrap_or_default();
-        let mut explicit: Map = m
-            .get("environment")
-            .and_then(Node::as_map)
-            .cloned()
-            .unwrap_or_default();
+        // Taken, not copied: the entry is replaced below whenever it exists.
+        let mut explicit: Map = match m.get_mut("environment").map(|n| &mut n.value) {
+            Some(Value::Map(e)) => std::mem::take(e),
+            _ => Map::default(),
+        };
         // Bare keys take the project environment's value.
-        let keys: Vec<String> = explicit.keys().cloned().collect();
-        for k in keys {
-            if let Some(v) = explicit.get_mut(&k)
-                && v.is_null()
-                && let Some(val) = env.get(&k)
+        for (k, v) in explicit.iter_mut() {
+            if v.is_null()
+                && let Some(val) = env.get(k)
             {
                 v.value = Value::Str(val.clone());
             }

@@ -74,7 +74,6 @@ pub fn parse(
         return Err(err(line, col, "file contains a NUL byte".into()));
     }
     let mut b = Builder {
-        file,
         limits,
         anchors: HashMap::new(),
         stack: Vec::new(),
@@ -167,7 +166,6 @@ enum Frame {
 }
 
 struct Builder<'a> {
-    file: u32,
     limits: &'a Limits,
     anchors: HashMap<String, Node>,
     stack: Vec<Frame>,
@@ -348,7 +346,6 @@ impl Builder<'_> {
     /// Attach a finished node to its parent (or finish a document).
     fn attach(&mut self, node: Node, _from_alias: bool) -> Result<(), Diagnostic> {
         let name = self.name;
-        let file = self.file;
         match self.stack.last_mut() {
             None => {
                 self.docs.push(node);
@@ -365,17 +362,15 @@ impl Builder<'_> {
                 ..
             }) => match pending_key.take() {
                 None => {
-                    let key = match key_string(&node) {
-                        Some(k) => k,
-                        None => {
-                            return Err(Diagnostic::error(
-                                "C001",
-                                Location::new(name, node.at.line, node.at.col, ""),
-                                "a mapping key must be a scalar",
-                            ));
-                        }
+                    let at = node.at;
+                    let Some(key) = key_string(node) else {
+                        return Err(Diagnostic::error(
+                            "C001",
+                            Location::new(name, at.line, at.col, ""),
+                            "a mapping key must be a scalar",
+                        ));
                     };
-                    *pending_key = Some((key, node.at));
+                    *pending_key = Some((key, at));
                     Ok(())
                 }
                 Some((key, key_at)) => {
@@ -394,21 +389,23 @@ impl Builder<'_> {
                         }
                         return Ok(());
                     }
-                    if let Some(prev) = entries.get(&key) {
-                        let _ = file;
-                        return Err(Diagnostic::error(
+                    match entries.entry(key) {
+                        indexmap::map::Entry::Occupied(prev) => Err(Diagnostic::error(
                             "C003",
-                            Location::new(name, key_at.line, key_at.col, key.as_str()),
+                            Location::new(name, key_at.line, key_at.col, prev.key().as_str()),
                             format!(
-                                "mapping key `{key}` already defined at line {}",
-                                prev.key_at.line
+                                "mapping key `{}` already defined at line {}",
+                                prev.key(),
+                                prev.get().key_at.line
                             ),
-                        ));
+                        )),
+                        indexmap::map::Entry::Vacant(slot) => {
+                            let mut node = node;
+                            node.key_at = key_at;
+                            slot.insert(node);
+                            Ok(())
+                        }
                     }
-                    let mut node = node;
-                    node.key_at = key_at;
-                    entries.insert(key, node);
-                    Ok(())
                 }
             },
         }
@@ -423,8 +420,10 @@ fn merge_error(name: &str, at: Pos) -> Diagnostic {
     )
 }
 
-fn key_string(node: &Node) -> Option<String> {
-    match &node.value {
+/// A key node's text, moved out of it (keys are most of a file's strings).
+fn key_string(node: Node) -> Option<String> {
+    match node.value {
+        Value::Str(s) => Some(s),
         Value::Null => Some("null".into()),
         Value::Seq(_) | Value::Map(_) => None,
         _ => node.scalar_string(),

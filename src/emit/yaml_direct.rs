@@ -117,6 +117,11 @@ impl Container<'_> {
         self.before_entry();
         yaml::key(self.out, key);
         self.out.push(':');
+        self.value(v)
+    }
+
+    /// The value of the entry whose key was just written.
+    fn value<T: Serialize + ?Sized>(&mut self, v: &T) -> R {
         v.serialize(Writer {
             out: self.out,
             place: Place::Child,
@@ -146,10 +151,10 @@ impl Container<'_> {
     }
 }
 
-/// A mapping whose key has been seen and whose value is awaited.
+/// An open mapping; `key_written` while a key is out and its value awaited.
 struct MapWriter<'a> {
     c: Container<'a>,
-    key: Option<String>,
+    key_written: bool,
 }
 
 impl<'a> ser::Serializer for Writer<'a> {
@@ -167,28 +172,28 @@ impl<'a> ser::Serializer for Writer<'a> {
         self.raw(if v { "true" } else { "false" })
     }
     fn serialize_i8(self, v: i8) -> R {
-        self.raw(&v.to_string())
+        self.scalar(|out, _| crate::text::push_signed(out, i64::from(v)))
     }
     fn serialize_i16(self, v: i16) -> R {
-        self.raw(&v.to_string())
+        self.scalar(|out, _| crate::text::push_signed(out, i64::from(v)))
     }
     fn serialize_i32(self, v: i32) -> R {
-        self.raw(&v.to_string())
+        self.scalar(|out, _| crate::text::push_signed(out, i64::from(v)))
     }
     fn serialize_i64(self, v: i64) -> R {
-        self.raw(&v.to_string())
+        self.scalar(|out, _| crate::text::push_signed(out, v))
     }
     fn serialize_u8(self, v: u8) -> R {
-        self.raw(&v.to_string())
+        self.scalar(|out, _| crate::text::push_decimal(out, u64::from(v)))
     }
     fn serialize_u16(self, v: u16) -> R {
-        self.raw(&v.to_string())
+        self.scalar(|out, _| crate::text::push_decimal(out, u64::from(v)))
     }
     fn serialize_u32(self, v: u32) -> R {
-        self.raw(&v.to_string())
+        self.scalar(|out, _| crate::text::push_decimal(out, u64::from(v)))
     }
     fn serialize_u64(self, v: u64) -> R {
-        self.raw(&v.to_string())
+        self.scalar(|out, _| crate::text::push_decimal(out, v))
     }
     // Floats as the tree holds them (not finite: null), formatted by serde_json.
     fn serialize_f32(self, v: f32) -> R {
@@ -260,7 +265,7 @@ impl<'a> ser::Serializer for Writer<'a> {
     fn serialize_map(self, _: Option<usize>) -> Result<MapWriter<'a>, Unsupported> {
         Ok(MapWriter {
             c: self.container(),
-            key: None,
+            key_written: false,
         })
     }
     fn serialize_struct(self, _: &'static str, _: usize) -> Result<Container<'a>, Unsupported> {
@@ -324,100 +329,108 @@ impl ser::SerializeStruct for Container<'_> {
 impl ser::SerializeMap for MapWriter<'_> {
     type Ok = ();
     type Error = Unsupported;
+    // The key is written as it comes (no string of its own): a failure anywhere discards the
+    // whole document.
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> R {
-        self.key = Some(key.serialize(KeyWriter)?);
+        if self.key_written {
+            return Err(Unsupported);
+        }
+        self.c.before_entry();
+        key.serialize(KeyWriter { out: self.c.out })?;
+        self.c.out.push(':');
+        self.key_written = true;
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, v: &T) -> R {
-        let key = self.key.take().ok_or(Unsupported)?;
-        self.c.entry(&key, v)
+        if !std::mem::take(&mut self.key_written) {
+            return Err(Unsupported);
+        }
+        self.c.value(v)
     }
     fn end(self) -> R {
+        if self.key_written {
+            return Err(Unsupported);
+        }
         self.c.end("{}")
     }
 }
 
-/// Map keys: strings only (the tree would turn others into strings its own way).
-struct KeyWriter;
+/// Map keys, written in place: strings only (the tree would turn others into strings its
+/// own way).
+struct KeyWriter<'a> {
+    out: &'a mut String,
+}
 
-impl ser::Serializer for KeyWriter {
-    type Ok = String;
+impl ser::Serializer for KeyWriter<'_> {
+    type Ok = ();
     type Error = Unsupported;
-    type SerializeSeq = Impossible<String, Unsupported>;
-    type SerializeTuple = Impossible<String, Unsupported>;
-    type SerializeTupleStruct = Impossible<String, Unsupported>;
-    type SerializeTupleVariant = Impossible<String, Unsupported>;
-    type SerializeMap = Impossible<String, Unsupported>;
-    type SerializeStruct = Impossible<String, Unsupported>;
-    type SerializeStructVariant = Impossible<String, Unsupported>;
+    type SerializeSeq = Impossible<(), Unsupported>;
+    type SerializeTuple = Impossible<(), Unsupported>;
+    type SerializeTupleStruct = Impossible<(), Unsupported>;
+    type SerializeTupleVariant = Impossible<(), Unsupported>;
+    type SerializeMap = Impossible<(), Unsupported>;
+    type SerializeStruct = Impossible<(), Unsupported>;
+    type SerializeStructVariant = Impossible<(), Unsupported>;
 
-    fn serialize_str(self, v: &str) -> Result<String, Unsupported> {
-        Ok(v.to_string())
+    fn serialize_str(self, v: &str) -> R {
+        yaml::key(self.out, v);
+        Ok(())
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        v: &T,
-    ) -> Result<String, Unsupported> {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, v: &T) -> R {
         v.serialize(self)
     }
-    fn serialize_bool(self, _: bool) -> Result<String, Unsupported> {
+    fn serialize_bool(self, _: bool) -> R {
         Err(Unsupported)
     }
-    fn serialize_i8(self, _: i8) -> Result<String, Unsupported> {
+    fn serialize_i8(self, _: i8) -> R {
         Err(Unsupported)
     }
-    fn serialize_i16(self, _: i16) -> Result<String, Unsupported> {
+    fn serialize_i16(self, _: i16) -> R {
         Err(Unsupported)
     }
-    fn serialize_i32(self, _: i32) -> Result<String, Unsupported> {
+    fn serialize_i32(self, _: i32) -> R {
         Err(Unsupported)
     }
-    fn serialize_i64(self, _: i64) -> Result<String, Unsupported> {
+    fn serialize_i64(self, _: i64) -> R {
         Err(Unsupported)
     }
-    fn serialize_u8(self, _: u8) -> Result<String, Unsupported> {
+    fn serialize_u8(self, _: u8) -> R {
         Err(Unsupported)
     }
-    fn serialize_u16(self, _: u16) -> Result<String, Unsupported> {
+    fn serialize_u16(self, _: u16) -> R {
         Err(Unsupported)
     }
-    fn serialize_u32(self, _: u32) -> Result<String, Unsupported> {
+    fn serialize_u32(self, _: u32) -> R {
         Err(Unsupported)
     }
-    fn serialize_u64(self, _: u64) -> Result<String, Unsupported> {
+    fn serialize_u64(self, _: u64) -> R {
         Err(Unsupported)
     }
-    fn serialize_f32(self, _: f32) -> Result<String, Unsupported> {
+    fn serialize_f32(self, _: f32) -> R {
         Err(Unsupported)
     }
-    fn serialize_f64(self, _: f64) -> Result<String, Unsupported> {
+    fn serialize_f64(self, _: f64) -> R {
         Err(Unsupported)
     }
-    fn serialize_char(self, _: char) -> Result<String, Unsupported> {
+    fn serialize_char(self, _: char) -> R {
         Err(Unsupported)
     }
-    fn serialize_bytes(self, _: &[u8]) -> Result<String, Unsupported> {
+    fn serialize_bytes(self, _: &[u8]) -> R {
         Err(Unsupported)
     }
-    fn serialize_none(self) -> Result<String, Unsupported> {
+    fn serialize_none(self) -> R {
         Err(Unsupported)
     }
-    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<String, Unsupported> {
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> R {
         Err(Unsupported)
     }
-    fn serialize_unit(self) -> Result<String, Unsupported> {
+    fn serialize_unit(self) -> R {
         Err(Unsupported)
     }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<String, Unsupported> {
+    fn serialize_unit_struct(self, _: &'static str) -> R {
         Err(Unsupported)
     }
-    fn serialize_unit_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-    ) -> Result<String, Unsupported> {
+    fn serialize_unit_variant(self, _: &'static str, _: u32, _: &'static str) -> R {
         Err(Unsupported)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -426,7 +439,7 @@ impl ser::Serializer for KeyWriter {
         _: u32,
         _: &'static str,
         _: &T,
-    ) -> Result<String, Unsupported> {
+    ) -> R {
         Err(Unsupported)
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Unsupported> {
