@@ -11,11 +11,16 @@ struct Style {
 }
 
 impl Style {
-    fn paint(&self, code: &str, text: &str) -> String {
+    /// Append `text` (given in pieces), painted with `code` when colour is on.
+    fn paint(&self, out: &mut String, code: &str, text: &[&str]) {
         if self.on {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
+            out.push_str("\x1b[");
+            out.push_str(code);
+            out.push('m');
+        }
+        text.iter().for_each(|t| out.push_str(t));
+        if self.on {
+            out.push_str("\x1b[0m");
         }
     }
 }
@@ -25,42 +30,51 @@ pub fn render(d: &Diagnostic, source: Option<&str>, color: bool) -> String {
     let line = source
         .filter(|_| d.location.line > 0)
         .and_then(|s| s.lines().nth(d.location.line as usize - 1));
-    render_at(d, line, color)
+    let mut out = String::new();
+    render_at(&mut out, d, line, color);
+    out
 }
 
-/// Render one diagnostic with its source line (the line `d.location.line` names), if any.
-fn render_at(d: &Diagnostic, line: Option<&str>, color: bool) -> String {
+/// Append one diagnostic with its source line (the line `d.location.line` names), if any.
+/// Written piece by piece into `out`: thousands of warnings are rendered at a time.
+fn render_at(out: &mut String, d: &Diagnostic, line: Option<&str>, color: bool) {
+    use crate::text::push_decimal;
     let st = Style { on: color };
     let (word, code) = match d.severity {
         Severity::Error => ("error", "1;31"),
         Severity::Warning => ("warning", "1;33"),
     };
-    let mut out = format!(
-        "{}{}",
-        st.paint(code, &format!("{word}[{}]", d.code)),
-        st.paint("1", &format!(": {}", d.message))
-    );
+    st.paint(out, code, &[word, "[", d.code, "]"]);
+    st.paint(out, "1", &[": ", &d.message]);
     let loc = &d.location;
     if loc.file.is_empty() && loc.path.is_empty() {
         out.push('\n');
-        return out;
+        return;
     }
-    let mut at = loc.file.clone();
+    out.push_str("\n  ");
+    st.paint(out, "1;34", &["-->"]);
+    out.push(' ');
+    out.push_str(&loc.file);
     if loc.line > 0 {
-        at.push_str(&format!(":{}:{}", loc.line, loc.column));
+        out.push(':');
+        push_decimal(out, u64::from(loc.line));
+        out.push(':');
+        push_decimal(out, u64::from(loc.column));
     }
     if !loc.path.is_empty() {
-        if at.is_empty() {
-            at = loc.path.clone();
+        if loc.file.is_empty() && loc.line == 0 {
+            out.push_str(&loc.path);
         } else {
-            at.push_str(&format!(" ({})", loc.path));
+            out.push_str(" (");
+            out.push_str(&loc.path);
+            out.push(')');
         }
     }
-    out.push_str(&format!("\n  {} {at}\n", st.paint("1;34", "-->")));
+    out.push('\n');
     if let Some(line) = line.filter(|_| loc.line > 0) {
-        let num = loc.line.to_string();
+        let mut num = String::new();
+        push_decimal(&mut num, u64::from(loc.line));
         let pad = " ".repeat(num.len());
-        let bar = st.paint("1;34", "|");
         let col = (loc.column.max(1) - 1) as usize;
         // Keep tabs so the caret lines up under tab-indented text.
         let lead: String = line
@@ -68,23 +82,32 @@ fn render_at(d: &Diagnostic, line: Option<&str>, color: bool) -> String {
             .take(col)
             .map(|c| if c == '\t' { '\t' } else { ' ' })
             .collect();
-        let width = line
+        let word: String = line
             .chars()
             .skip(col)
             .take_while(|c| !c.is_whitespace())
-            .collect::<String>()
-            .trim_end_matches([':', ','])
-            .chars()
-            .count()
-            .max(1);
-        out.push_str(&format!(" {pad} {bar}\n"));
-        out.push_str(&format!(" {} {bar} {line}\n", st.paint("1;34", &num)));
-        out.push_str(&format!(
-            " {pad} {bar} {lead}{}\n",
-            st.paint(code, &"^".repeat(width))
-        ));
+            .collect();
+        let width = word.trim_end_matches([':', ',']).chars().count().max(1);
+        let bar = |out: &mut String| st.paint(out, "1;34", &["|"]);
+        out.push(' ');
+        out.push_str(&pad);
+        out.push(' ');
+        bar(out);
+        out.push_str("\n ");
+        st.paint(out, "1;34", &[&num]);
+        out.push(' ');
+        bar(out);
+        out.push(' ');
+        out.push_str(line);
+        out.push_str("\n ");
+        out.push_str(&pad);
+        out.push(' ');
+        bar(out);
+        out.push(' ');
+        out.push_str(&lead);
+        st.paint(out, code, &[&"^".repeat(width)]);
+        out.push('\n');
     }
-    out
 }
 
 /// Render many diagnostics, warnings before errors, reading each file once via `read` and
@@ -113,7 +136,7 @@ pub fn render_all(
             .get(d.location.file.as_str())
             .filter(|_| d.location.line > 0)
             .and_then(|l| l.get(d.location.line as usize - 1).copied());
-        out.push_str(&render_at(d, line, color));
+        render_at(&mut out, d, line, color);
     }
     out
 }

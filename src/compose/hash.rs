@@ -8,6 +8,12 @@ use std::hash::{BuildHasherDefault, Hasher};
 /// Builds [`FastHasher`]s; the hasher of [`super::node::Map`].
 pub type FastState = BuildHasherDefault<FastHasher>;
 
+/// A hash map keyed by the project's own names, for the stages' internal indexes.
+pub type FastMap<K, V> = std::collections::HashMap<K, V, FastState>;
+
+/// A hash set of the project's own names.
+pub type FastSet<K> = std::collections::HashSet<K, FastState>;
+
 #[derive(Default, Clone, Copy)]
 pub struct FastHasher {
     hash: u64,

@@ -7,11 +7,11 @@
 //! `!reset`/`!override` kept on the nodes. Input limits guard against alias bombs, deep nesting
 //! and huge files.
 
+use super::hash::FastMap;
 use super::node::{Map, Node, Pos, Tag, Value};
 use super::yaml_events::{Event, Events, Mark, Style, YamlError};
 use crate::diag::dotted;
 use crate::diag::{Diagnostic, Location};
-use std::collections::HashMap;
 
 /// Input limits. The defaults admit every real Compose file seen (the largest real files are a
 /// few hundred kilobytes with a few thousand alias uses) while stopping pathological ones.
@@ -75,7 +75,7 @@ pub fn parse(
     }
     let mut b = Builder {
         limits,
-        anchors: HashMap::new(),
+        anchors: FastMap::default(),
         stack: Vec::new(),
         docs: Vec::new(),
         alias_nodes: 0,
@@ -167,7 +167,7 @@ enum Frame {
 
 struct Builder<'a> {
     limits: &'a Limits,
-    anchors: HashMap<String, Node>,
+    anchors: FastMap<String, Node>,
     stack: Vec<Frame>,
     docs: Vec<Node>,
     alias_nodes: usize,

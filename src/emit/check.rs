@@ -8,6 +8,7 @@
 //! kubeferry bug (the lowering should never produce such an object), so the message says so
 //! and names the object.
 
+use crate::compose::hash::{FastMap, FastSet};
 use crate::diag::dotted;
 use crate::diag::{Diagnostic, Failure, Location};
 use crate::lower::{External, Object};
@@ -43,15 +44,15 @@ type Pod<'a> = (&'a BTreeMap<String, String>, BTreeSet<&'a str>);
 
 /// What the references of one object may point at.
 struct Index<'a> {
-    names: BTreeSet<(&'a str, &'a str)>,
+    names: FastSet<(&'a str, &'a str)>,
     external: &'a External,
     /// Labels of every pod template, with the container ports (by name) of that pod.
     pods: Vec<Pod<'a>>,
     /// Pods by their `app.kubernetes.io/name` label, so a selector naming it looks at its
     /// own pods only (scanning every pod per Service is quadratic in large projects).
-    pods_by_name: std::collections::HashMap<&'a str, Vec<usize>>,
+    pods_by_name: FastMap<&'a str, Vec<usize>>,
     /// Service name → its port numbers and names.
-    services: BTreeMap<&'a str, (BTreeSet<i32>, BTreeSet<&'a str>)>,
+    services: FastMap<&'a str, (BTreeSet<i32>, BTreeSet<&'a str>)>,
 }
 
 static NO_LABELS: BTreeMap<String, String> = BTreeMap::new();
@@ -71,9 +72,9 @@ fn all_containers(spec: &PodSpec) -> impl Iterator<Item = &Container> {
 
 impl<'a> Index<'a> {
     fn new(objects: &'a [Object], external: &'a External) -> Self {
-        let mut names = BTreeSet::new();
+        let mut names = FastSet::default();
         let mut pods = Vec::new();
-        let mut services = BTreeMap::new();
+        let mut services = FastMap::default();
         for o in objects {
             names.insert((o.kind(), o.name()));
             if let Some(t) = o.pod_template() {
@@ -97,7 +98,7 @@ impl<'a> Index<'a> {
                 );
             }
         }
-        let mut pods_by_name: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+        let mut pods_by_name: FastMap<&str, Vec<usize>> = Default::default();
         for (i, (labels, _)) in pods.iter().enumerate() {
             if let Some(n) = labels.get(crate::lower::names::NAME) {
                 pods_by_name.entry(n.as_str()).or_default().push(i);

@@ -26,10 +26,12 @@ pub fn machine_paths(objects: &[Object], folders: &[String]) -> Vec<Diagnostic> 
     for o in objects {
         found.fill(false);
         super::strings::each(o, &mut |s| {
-            // Every folder starts with `/`: only a string with one can hold it.
-            if s.len() > 2 && s.contains('/') {
-                for (i, f) in folders.iter().enumerate() {
-                    found[i] |= holds(s, f);
+            // Every folder starts with `/`: one pass over the string's slashes tries them all.
+            if s.len() > 2 {
+                for (at, _) in s.match_indices('/') {
+                    for (i, f) in folders.iter().enumerate() {
+                        found[i] |= holds_at(&s[at..], f);
+                    }
                 }
             }
         });
@@ -56,11 +58,15 @@ pub fn machine_paths(objects: &[Object], folders: &[String]) -> Vec<Diagnostic> 
 /// Whether the string `s` holds the folder `f` itself or something inside it (`f` at its end,
 /// or `f/…`), not a sibling sharing its prefix (`f-old`). Looks only where `s` has a `/`, as
 /// `f` starts with one.
+#[cfg(test)]
 fn holds(s: &str, f: &str) -> bool {
-    s.match_indices('/').any(|(i, _)| {
-        let rest = &s[i..];
-        rest.starts_with(f) && matches!(rest.as_bytes().get(f.len()), None | Some(b'/'))
-    })
+    s.match_indices('/').any(|(i, _)| holds_at(&s[i..], f))
+}
+
+/// Whether `rest` (a string from one of its slashes on) starts with the folder `f` itself or
+/// something inside it.
+fn holds_at(rest: &str, f: &str) -> bool {
+    rest.starts_with(f) && matches!(rest.as_bytes().get(f.len()), None | Some(b'/'))
 }
 
 #[cfg(test)]

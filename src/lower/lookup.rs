@@ -3,14 +3,14 @@
 //! services the scans made lowering quadratic).
 
 use super::object::Object;
-use std::collections::HashMap;
+use crate::compose::hash::FastMap;
 
 /// Position of the first object of each kind and name in the lowering's object list. The
 /// list only grows, so the index catches up on the objects pushed since the last question.
 #[derive(Debug, Default)]
 pub(crate) struct ObjectIndex {
     seen: usize,
-    at: HashMap<&'static str, HashMap<String, usize>>,
+    at: FastMap<&'static str, FastMap<String, usize>>,
 }
 
 impl ObjectIndex {

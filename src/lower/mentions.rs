@@ -13,8 +13,8 @@
 //! hand) falls back to the scan.
 
 use super::mentions_host;
+use crate::compose::hash::FastMap;
 use crate::compose::model::Project;
-use std::collections::HashMap;
 
 const BEFORE: &[u8] = b"/@= ,\"'";
 const AFTER: &[u8] = b":/ ,\"'?";
@@ -26,18 +26,18 @@ fn is_delimiter(b: u8) -> bool {
 pub(crate) struct Mentions<'a> {
     project: &'a Project,
     /// Host segment → indices (in service order, once each) of the services naming it.
-    by_host: HashMap<&'a str, Vec<usize>>,
+    by_host: FastMap<&'a str, Vec<usize>>,
     /// Service name → indices of the services that depend on it.
-    dependents: HashMap<&'a str, Vec<usize>>,
+    dependents: FastMap<&'a str, Vec<usize>>,
     /// Host segment → the ports written after it (`host:port`), in order, once each.
-    ports: HashMap<&'a str, Vec<u32>>,
+    ports: FastMap<&'a str, Vec<u32>>,
 }
 
 impl<'a> Mentions<'a> {
     pub fn new(project: &'a Project) -> Self {
-        let mut by_host: HashMap<&str, Vec<usize>> = HashMap::new();
-        let mut dependents: HashMap<&str, Vec<usize>> = HashMap::new();
-        let mut ports: HashMap<&str, Vec<u32>> = HashMap::new();
+        let mut by_host: FastMap<&str, Vec<usize>> = FastMap::default();
+        let mut dependents: FastMap<&str, Vec<usize>> = FastMap::default();
+        let mut ports: FastMap<&str, Vec<u32>> = FastMap::default();
         for (i, svc) in project.services.values().enumerate() {
             for value in svc.environment.values().flatten() {
                 for (host, port) in hosts_with_ports(value) {

@@ -27,10 +27,11 @@ mod volumes;
 mod workload;
 
 use crate::compose::FileSystem;
+use crate::compose::hash::FastMap;
 use crate::compose::model::{Project, Service};
 use crate::diag::{Diagnostic, Failure, Location};
 pub use object::{External, Object};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Which workload kind a service becomes when the Compose file does not decide.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -172,7 +173,7 @@ pub(crate) struct Ctx<'a> {
     pub warnings: Vec<Diagnostic>,
     pub errors: Vec<Diagnostic>,
     /// Kubernetes name of each Compose service.
-    pub names: HashMap<String, String>,
+    pub names: FastMap<String, String>,
     /// Services that are run to completion (targets of `service_completed_successfully`).
     pub completed_targets: BTreeSet<String>,
     pub objects: Vec<Object>,
@@ -182,9 +183,9 @@ pub(crate) struct Ctx<'a> {
     /// The services that mount each named volume ([`volumes::volume_users`]), computed once.
     pub volume_users: BTreeMap<String, Vec<String>>,
     /// The services that join each service's pod (`network_mode: service:X`), in order.
-    pub sidecars: HashMap<String, Vec<String>>,
+    pub sidecars: FastMap<String, Vec<String>>,
     /// `expose` of the services whose port is implied by their image ([`implied_ports`]).
-    implied_expose: HashMap<String, Vec<String>>,
+    implied_expose: FastMap<String, Vec<String>>,
 }
 
 impl Ctx<'_> {
@@ -249,7 +250,7 @@ pub fn lower(
         fs,
         warnings: Vec::new(),
         errors: Vec::new(),
-        names: HashMap::new(),
+        names: FastMap::default(),
         completed_targets: BTreeSet::new(),
         // Room for the usual two or three objects per service (and one per volume, secret
         // and config) up front (objects are boxed, so a slot is two words).
@@ -262,7 +263,7 @@ pub fn lower(
         ),
         index: lookup::ObjectIndex::default(),
         volume_users: volumes::volume_users(project),
-        sidecars: HashMap::new(),
+        sidecars: FastMap::default(),
         external: External::default(),
         implied_expose: implied
             .iter()
@@ -349,7 +350,7 @@ fn lower_service(cx: &mut Ctx<'_>, name: &str, svc: &Service) {
 /// Give every service a Kubernetes name; two services whose names sanitise to the same one
 /// are an error, not a silent overwrite.
 fn assign_names(cx: &mut Ctx<'_>, mentions: &mentions::Mentions<'_>) {
-    let mut seen: HashMap<String, String> = HashMap::new();
+    let mut seen: FastMap<String, String> = FastMap::default();
     let project = cx.project;
     for (name, svc) in &project.services {
         let k = names::service_name(svc.settings.name_override.as_deref().unwrap_or(name));
@@ -462,7 +463,7 @@ pub(crate) fn implied_ports(
 }
 
 /// [`implied_ports`] by service, for the stages after lowering (bridges of a staged move).
-pub(crate) fn implied_ports_by_service(project: &Project) -> HashMap<String, Vec<u32>> {
+pub(crate) fn implied_ports_by_service(project: &Project) -> FastMap<String, Vec<u32>> {
     let mentions = mentions::Mentions::new(project);
     implied_ports(project, &mentions)
         .into_iter()

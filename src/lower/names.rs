@@ -19,8 +19,10 @@ pub fn dns_label(s: &str) -> String {
             out.push('-');
         }
     }
-    let trimmed = out.trim_matches('-');
-    let mut out: String = trimmed.chars().take(63).collect();
+    // Only ASCII was pushed: bytes are characters.
+    let lead = out.len() - out.trim_start_matches('-').len();
+    out.drain(..lead);
+    out.truncate(63);
     while out.ends_with('-') {
         out.pop();
     }
@@ -39,13 +41,20 @@ pub fn service_name(s: &str) -> String {
 
 /// A label value: at most 63 characters of `[A-Za-z0-9._-]`, alphanumeric at both ends.
 pub fn label_value(s: &str) -> String {
-    let v: String = s
-        .chars()
+    let mut v = String::with_capacity(s.len().min(63));
+    s.chars()
         .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         .take(63)
-        .collect();
-    v.trim_matches(|c: char| !c.is_ascii_alphanumeric())
-        .to_string()
+        .for_each(|c| v.push(c));
+    let end = v
+        .trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
+        .len();
+    v.truncate(end);
+    let lead = v.len()
+        - v.trim_start_matches(|c: char| !c.is_ascii_alphanumeric())
+            .len();
+    v.drain(..lead);
+    v
 }
 
 /// Whether `s` is a valid label value.
@@ -120,5 +129,20 @@ mod tests {
         assert!(is_qualified_key("example.com/x"));
         assert!(!is_qualified_key("bad key"));
         assert_eq!(label_value("-abc_"), "abc");
+        assert_eq!(dns_label(&format!("{}-bc", "a".repeat(62))), "a".repeat(62));
+        assert_eq!(label_value("\u{e9}-x.y_"), "x.y");
+        assert_eq!(
+            label_value(&format!("{}.b", "a".repeat(62))),
+            "a".repeat(62)
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn names_from_any_text_are_valid(s in "[a-zA-Z0-9 ._\\-\u{e9}\u{1F600}]{0,80}") {
+            proptest::prop_assert!(crate::emit::is_dns_label(&dns_label(&s)), "{:?}", s);
+            let v = label_value(&s);
+            proptest::prop_assert!(crate::emit::is_label_value(&v), "{:?} -> {:?}", s, v);
+        }
     }
 }
