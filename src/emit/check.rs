@@ -153,17 +153,21 @@ fn template_path(kind: &str) -> &'static str {
 
 /// A DNS-1123 label: lowercase alphanumerics and `-`, alphanumeric at both ends, 1–63.
 pub fn is_dns_label(s: &str) -> bool {
+    dns_label_bytes(s.as_bytes())
+}
+
+fn dns_label_bytes(s: &[u8]) -> bool {
     !s.is_empty()
         && s.len() <= 63
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !s.starts_with('-')
-        && !s.ends_with('-')
+        && s.iter()
+            .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.first() != Some(&b'-')
+        && s.last() != Some(&b'-')
 }
 
 /// A DNS-1123 subdomain: dot-separated labels, at most 253 characters.
 pub fn is_dns_subdomain(s: &str) -> bool {
-    s.len() <= 253 && s.split('.').all(is_dns_label)
+    s.len() <= 253 && s.as_bytes().split(|&b| b == b'.').all(dns_label_bytes)
 }
 
 /// A DNS-1035 label: a DNS-1123 label that starts with a letter.
