@@ -25,9 +25,14 @@ gen="$here/target/release/kubeferry-bench-gen"
 if [ -z "${KUBEFERRY_BIN:-}" ]; then
   (cd "$here" && cargo build --release --quiet -p kubeferry)
 fi
-bin="$(realpath "${KUBEFERRY_BIN:-$here/target/release/kubeferry}")"
 work="${BENCH_DIR:-$(mktemp -d)}"
-mkdir -p "$work"
+mkdir -p "$work/bin"
+# The binary measured is an installed copy, as `cargo install` or a package leaves it, not the
+# file the linker wrote into target/: the kernel caches a file written in small pieces in
+# small pages, and starting from it takes about 15 % more page faults (docs/performance.md).
+# `--version` runs from the same copy.
+install -m 755 "${KUBEFERRY_BIN:-$here/target/release/kubeferry}" "$work/bin/kubeferry"
+bin="$work/bin/kubeferry"
 if [ "$quick" = 1 ]; then
   sizes=(3 100 1000); runs=3; warmup=1
 else
@@ -35,6 +40,24 @@ else
 fi
 # Only what the benchmark sets: no variable of the caller's shell reaches interpolation.
 clean_env=(env -i PATH="$PATH" HOME="$HOME")
+
+# Runs hyperfine ROUNDS times with PER runs of each command, warming up in the first round
+# only, and prints the comma-separated JSON files. The commands take turns round by round, so
+# a change in the machine's speed during the benchmark (this shared virtual machine drifts by
+# 10 % over minutes) falls on all of them alike instead of on whichever ran last.
+#   alternate PREFIX ROUNDS PER WARMUP [-n NAME COMMAND]...
+alternate() {
+  local prefix=$1 rounds=$2 per=$3 warm=$4 files=()
+  shift 4
+  for i in $(seq 1 "$rounds"); do
+    local w=0
+    [ "$i" = 1 ] && w=$warm
+    "${clean_env[@]}" hyperfine -N --style none --runs "$per" --warmup "$w" \
+      --export-json "$prefix-$i.json" "$@" >/dev/null
+    files+=("$prefix-$i.json")
+  done
+  (IFS=,; echo "${files[*]}")
+}
 
 # Peak resident memory of one run, in KiB.
 peak_kib() {
@@ -47,32 +70,31 @@ printf 'load\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" > "$work/results.tsv"
 for n in "${sizes[@]}"; do
   dir="$work/s$n"
   "$gen" "$n" "$dir"
-  r=$runs
-  [ "$n" -ge 5000 ] && r=$(( runs / 2 ))
+  # `runs` of each tool in all, taking turns in rounds of (up to) two.
+  per=2; [ "$runs" -lt 10 ] && per=1
+  [ "$n" -ge 5000 ] && per=1
+  rounds=$(( runs / per )); [ "$n" -ge 5000 ] && rounds=$(( runs / 2 ))
   kf=("$bin" convert -f compose.yaml -o "$work/out-$n.yaml")
   ref=("$compose_bin" -f compose.yaml config --format json)
-  # Both tools in one hyperfine run: the same load for both.
-  (cd "$dir" && "${clean_env[@]}" hyperfine -N --style none --runs "$r" --warmup "$warmup" \
-    --export-json "$work/h$n.json" -n kubeferry "${kf[*]}" -n reference "${ref[*]}" >/dev/null)
+  json=$(cd "$dir" && alternate "$work/h$n" "$rounds" "$per" "$warmup" \
+    -n kubeferry "${kf[*]}" -n reference "${ref[*]}")
   kf_mem=$(cd "$dir" && peak_kib "${kf[@]}")
   ref_mem=$(cd "$dir" && peak_kib "${ref[@]}")
-  printf 'size\t%s\t%s\t%s\t%s\n' "$n" "$work/h$n.json" "$kf_mem" "$ref_mem" >> "$work/results.tsv"
+  printf 'size\t%s\t%s\t%s\t%s\n' "$n" "$json" "$kf_mem" "$ref_mem" >> "$work/results.tsv"
   echo "bench: $n services done" >&2
 done
 # Growth: kubeferry alone at 1,000 and 5,000 services in one hyperfine run, back to back, so
 # that both see the same load (in the runs above, minutes of reference runs lie between them).
 if [ -d "$work/s1000" ] && [ -d "$work/s5000" ]; then
-  "${clean_env[@]}" hyperfine -N --style none --runs "$runs" --warmup "$warmup" \
-    --export-json "$work/growth.json" \
+  json=$(alternate "$work/growth" "$(( runs / 2 ))" 2 "$warmup" \
     -n 1000 "$bin convert -f $work/s1000/compose.yaml -o $work/out-1000.yaml" \
-    -n 5000 "$bin convert -f $work/s5000/compose.yaml -o $work/out-5000.yaml" >/dev/null
-  printf 'growth\t%s\n' "$work/growth.json" >> "$work/results.tsv"
+    -n 5000 "$bin convert -f $work/s5000/compose.yaml -o $work/out-5000.yaml")
+  printf 'growth\t%s\n' "$json" >> "$work/results.tsv"
 fi
-# Process start-up: the 3-service conversion against `--version`, in one hyperfine run.
-(cd "$work/s3" && "${clean_env[@]}" hyperfine -N --style none --runs $(( runs * 5 )) --warmup 3 \
-  --export-json "$work/startup.json" -n version "$bin --version" \
-  -n convert-3 "$bin convert -f compose.yaml -o $work/out-3.yaml" >/dev/null)
-printf 'startup\t%s\n' "$work/startup.json" >> "$work/results.tsv"
+# Process start-up: the 3-service conversion against `--version`, taking turns.
+json=$(cd "$work/s3" && alternate "$work/startup" "$runs" 10 3 \
+  -n version "$bin --version" -n convert-3 "$bin convert -f compose.yaml -o $work/out-3.yaml")
+printf 'startup\t%s\n' "$json" >> "$work/results.tsv"
 if [ -f "$shared/corpus/realworld/cases.tsv" ]; then
   corpus_runs=5; [ "$quick" = 1 ] && corpus_runs=3
   python3 "$here/scripts/bench/corpus.py" "$bin" "$shared/corpus/realworld" "$work/corpus" "$corpus_runs" file \
