@@ -9,11 +9,11 @@
 //! that may precede a host (`/ @ = space , " '`, or the start) and one that may follow it
 //! (`: / space , " ' ?`, or the end). Compose service names contain none of those
 //! delimiters, so each mention is exactly one delimiter-free segment of a value and the index
-//! keys on segments; a name that does contain one (possible only for a project built by
-//! hand) falls back to the scan.
+//! keys on the segments that are service names (the only hosts asked about); a name that
+//! does contain one (possible only for a project built by hand) falls back to the scan.
 
 use super::mentions_host;
-use crate::compose::hash::FastMap;
+use crate::compose::hash::{FastMap, FastSet};
 use crate::compose::model::Project;
 
 const BEFORE: &[u8] = b"/@= ,\"'";
@@ -25,11 +25,12 @@ fn is_delimiter(b: u8) -> bool {
 
 pub(crate) struct Mentions<'a> {
     project: &'a Project,
-    /// Host segment → indices (in service order, once each) of the services naming it.
+    /// Service name → indices (in service order, once each) of the services naming it as a
+    /// host.
     by_host: FastMap<&'a str, Vec<usize>>,
     /// Service name → indices of the services that depend on it.
     dependents: FastMap<&'a str, Vec<usize>>,
-    /// Host segment → the ports written after it (`host:port`), in order, once each.
+    /// Service name → the ports written after it (`name:port`), in order, once each.
     ports: FastMap<&'a str, Vec<u32>>,
 }
 
@@ -38,9 +39,15 @@ impl<'a> Mentions<'a> {
         let mut by_host: FastMap<&str, Vec<usize>> = FastMap::default();
         let mut dependents: FastMap<&str, Vec<usize>> = FastMap::default();
         let mut ports: FastMap<&str, Vec<u32>> = FastMap::default();
+        // Only services are ever asked about: the other segments of a value (schemes, users,
+        // paths, words) are not kept.
+        let services: FastSet<&str> = project.services.keys().map(String::as_str).collect();
         for (i, svc) in project.services.values().enumerate() {
             for value in svc.environment.values().flatten() {
                 for (host, port) in hosts_with_ports(value) {
+                    if !services.contains(host) {
+                        continue;
+                    }
                     let list = by_host.entry(host).or_default();
                     if list.last() != Some(&i) {
                         list.push(i);
@@ -65,13 +72,14 @@ impl<'a> Mentions<'a> {
         }
     }
 
-    /// The ports the environment of any service (the named one included) writes after
-    /// `host`, in the order they first appear.
+    /// The ports the environment of any service (the named one included) writes after the
+    /// service name `host`, in the order they first appear. Only service names are indexed.
     pub fn ports_of(&self, host: &str) -> &[u32] {
         self.ports.get(host).map_or(&[], Vec::as_slice)
     }
 
-    /// The indices of the services whose environment names `host`, in service order.
+    /// The indices of the services whose environment names the service `host`, in service
+    /// order. Only service names are indexed: any other host names nobody.
     fn naming(&self, host: &str) -> Vec<usize> {
         if host.is_empty() || host.bytes().any(is_delimiter) {
             return self
