@@ -27,7 +27,11 @@ pub fn machine_paths(objects: &[Object], folders: &[String]) -> Vec<Diagnostic> 
         found.fill(false);
         super::strings::each(o, &mut |s| {
             // Every folder starts with `/`: one pass over the string's slashes tries them all.
-            // A byte loop: most strings are short, where a searcher costs more to start.
+            // Most strings have no slash (memchr says so at once); in the others, a byte loop:
+            // they are short, where a searcher costs more to start than it saves.
+            if !s.as_bytes().contains(&b'/') {
+                return;
+            }
             for (at, _) in s.bytes().enumerate().filter(|&(_, b)| b == b'/') {
                 for (i, f) in folders.iter().enumerate() {
                     found[i] |= holds_at(&s[at..], f);
