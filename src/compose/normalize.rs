@@ -1,6 +1,7 @@
 //! After merging: profiles, the defaults Docker Compose fills in, and environment resolution.
 
 use super::dotenv;
+use super::hash::FastSet;
 use super::load::Env;
 use super::node::{Map, Node, Pos, Value};
 use super::{Ctx, LoadError};
@@ -405,7 +406,9 @@ fn drop_unused(top: &mut Map) {
         .enumerate()
     {
         if let Some(m) = top.get_mut(*section).and_then(Node::as_map_mut) {
-            m.retain(|k, _| used[i].contains(k));
+            // A set: a list searched per key was quadratic in the number of volumes.
+            let used: FastSet<&str> = used[i].iter().map(String::as_str).collect();
+            m.retain(|k, _| used.contains(k.as_str()));
         }
     }
 }
