@@ -1,5 +1,5 @@
-//! Large projects take the two-thread paths of the loader and the emitter (from 64 services,
-//! 64 KiB of YAML and 256 objects; see src/parallel.rs). Their results must not differ from
+//! Large projects take the two-thread paths of the loader, the hardening and the emitter (from
+//! 64 services, 64 KiB of YAML, 64 workloads and 256 objects; see src/parallel.rs). Their results must not differ from
 //! what one thread gives: the same warnings in file order, the first error in file order,
 //! the objects in their order.
 
@@ -90,4 +90,69 @@ fn large_and_small_projects_convert_alike() {
         assert!(at > last, "svc{i:03} out of order");
         last = at;
     }
+}
+
+/// `project(n)` with the image of the listed services untagged.
+fn untagged(n: usize, services: &[usize]) -> String {
+    let mut text = project(n, |_, _| {});
+    for i in services {
+        text = text.replace(
+            &format!("image: example/app:1.{i}\n"),
+            "image: example/app\n",
+        );
+    }
+    text
+}
+
+#[test]
+fn hardening_findings_keep_object_order_across_the_halves() {
+    // From 64 workloads the workload rules run in two halves: untagged images (H020) in both
+    // are warned in object order, and the report lists every workload once, in order.
+    let text = untagged(200, &[5, 120, 190]);
+    let input = Input::new().compose_file("compose.yaml", text.into_bytes());
+    let c = convert(&input, &Options::default()).expect("converts");
+    let h020: Vec<&str> = c
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "H020")
+        .map(|d| d.location.path.as_str())
+        .collect();
+    assert_eq!(
+        h020,
+        [
+            "services.svc005.image",
+            "services.svc120.image",
+            "services.svc190.image"
+        ]
+    );
+    let names: Vec<&str> = c.report.workloads.iter().map(|w| w.name.as_str()).collect();
+    let expected: Vec<String> = (0..200).map(|i| format!("svc{i:03}")).collect();
+    assert_eq!(names, expected);
+}
+
+#[test]
+fn hardening_errors_keep_object_order_across_the_halves() {
+    // Privileged containers refused at restricted (H001), one in each half: both errors, in
+    // object order.
+    let text = project(200, |i, y| {
+        if i == 30 || i == 170 {
+            y.push_str("    privileged: true\n");
+        }
+    });
+    let input = Input::new().compose_file("compose.yaml", text.into_bytes());
+    let mut options = Options::default();
+    options.harden.level = kubeferry::harden::Level::Restricted;
+    let errors = match convert(&input, &options) {
+        Ok(_) => panic!("a privileged container must fail at restricted"),
+        Err(f) => f.0,
+    };
+    let h001: Vec<&str> = errors
+        .iter()
+        .filter(|d| d.code == "H001")
+        .map(|d| d.location.path.as_str())
+        .collect();
+    assert_eq!(
+        h001,
+        ["services.svc030.privileged", "services.svc170.privileged"]
+    );
 }

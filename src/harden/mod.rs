@@ -261,58 +261,31 @@ pub fn apply(
     };
     let mut f = Findings::default();
     check_rule_ids(project, &mut f);
-    let mut added = Vec::new();
-    for o in objects.iter_mut() {
-        if o.pod_spec().is_none() {
-            continue;
-        }
-        let Some((service, svc)) = by_name
-            .get(o.name())
-            .and_then(|s| project.services.get_key_value(s))
-        else {
-            continue;
-        };
-        let level = service_level(svc, opts);
-        let containers: BTreeMap<String, String> = o
-            .pod_spec()
-            .map(|p| {
-                p.containers
-                    .iter()
-                    .filter_map(|c| by_name.get(&c.name).map(|s| (c.name.clone(), s.clone())))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let cx = Cx {
-            project,
-            service,
-            svc,
-            level,
-            opts,
-            containers: &containers,
-        };
-        for rule in RULES {
-            if let Scope::Workload(run) = rule.scope
-                && rule_on(rule, svc, level)
-            {
-                f.rule = rule.id;
-                run(o, &cx, &mut f);
-            }
-        }
-        added.append(&mut f.new_objects);
-        report.workloads.push(WorkloadReport {
-            kind: o.kind(),
-            name: o.name().to_string(),
-            service: service.clone(),
-            level: level.as_str(),
-            disabled: RULES
-                .iter()
-                .filter(|r| svc.settings.disable_rules.iter().any(|d| d == r.id))
-                .map(|r| r.id.to_string())
-                .collect(),
-            added: std::mem::take(&mut f.added),
-            not_hardened: std::mem::take(&mut f.not_hardened),
-        });
-    }
+    // A large project's workloads are hardened in two halves on two threads, each with its
+    // own findings, joined in object order: the same output as one pass.
+    let workloads = objects.iter().filter(|o| o.pod_spec().is_some()).count();
+    let (mut added, mut reports) = if workloads >= PARALLEL_MIN_WORKLOADS {
+        let mid = objects
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| o.pod_spec().is_some())
+            .nth(workloads / 2)
+            .map_or(objects.len(), |(i, _)| i);
+        let (first, second) = objects.split_at_mut(mid);
+        let mut f2 = Findings::default();
+        let ((mut added, mut reports), (added2, reports2)) = crate::parallel::both(
+            || harden_workloads(first, &by_name, project, opts, &mut f),
+            || harden_workloads(second, &by_name, project, opts, &mut f2),
+        );
+        f.warnings.append(&mut f2.warnings);
+        f.errors.append(&mut f2.errors);
+        added.extend(added2);
+        reports.extend(reports2);
+        (added, reports)
+    } else {
+        harden_workloads(objects, &by_name, project, opts, &mut f)
+    };
+    report.workloads.append(&mut reports);
     objects.append(&mut added);
     for rule in RULES {
         let Scope::Project(run) = rule.scope else {
@@ -349,6 +322,74 @@ pub fn apply(
     } else {
         Err(Failure(f.errors))
     }
+}
+
+/// From this many workloads on, the workload rules run on two threads.
+const PARALLEL_MIN_WORKLOADS: usize = 64;
+
+/// The workload rules over `objects`, in order: the objects they add and each workload's
+/// report, with their diagnostics in `f`.
+fn harden_workloads(
+    objects: &mut [Object],
+    by_name: &BTreeMap<String, String>,
+    project: &Project,
+    opts: &HardenOptions,
+    f: &mut Findings,
+) -> (Vec<Object>, Vec<WorkloadReport>) {
+    let mut added = Vec::new();
+    let mut reports = Vec::new();
+    for o in objects.iter_mut() {
+        if o.pod_spec().is_none() {
+            continue;
+        }
+        let Some((service, svc)) = by_name
+            .get(o.name())
+            .and_then(|s| project.services.get_key_value(s))
+        else {
+            continue;
+        };
+        let level = service_level(svc, opts);
+        let containers: BTreeMap<String, String> = o
+            .pod_spec()
+            .map(|p| {
+                p.containers
+                    .iter()
+                    .filter_map(|c| by_name.get(&c.name).map(|s| (c.name.clone(), s.clone())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let cx = Cx {
+            project,
+            service,
+            svc,
+            level,
+            opts,
+            containers: &containers,
+        };
+        for rule in RULES {
+            if let Scope::Workload(run) = rule.scope
+                && rule_on(rule, svc, level)
+            {
+                f.rule = rule.id;
+                run(o, &cx, f);
+            }
+        }
+        added.append(&mut f.new_objects);
+        reports.push(WorkloadReport {
+            kind: o.kind(),
+            name: o.name().to_string(),
+            service: service.clone(),
+            level: level.as_str(),
+            disabled: RULES
+                .iter()
+                .filter(|r| svc.settings.disable_rules.iter().any(|d| d == r.id))
+                .map(|r| r.id.to_string())
+                .collect(),
+            added: std::mem::take(&mut f.added),
+            not_hardened: std::mem::take(&mut f.not_hardened),
+        });
+    }
+    (added, reports)
 }
 
 /// The rules as a markdown table (the generated part of `docs/hardening.md`).
