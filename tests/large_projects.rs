@@ -1,7 +1,7 @@
 //! Large projects take the two-thread paths of the loader, the hardening and the emitter (from
-//! 64 services, 64 KiB of YAML, 64 workloads and 256 objects; see src/parallel.rs). Their results must not differ from
-//! what one thread gives: the same warnings in file order, the first error in file order,
-//! the objects in their order.
+//! 64 services, 64 KiB of YAML, 64 workloads and 256 objects; see src/parallel.rs). Their
+//! results must not differ from what one thread gives: the same warnings in file order, the
+//! first error in file order, the objects in their order.
 
 use kubeferry::convert::{Input, Options, convert};
 

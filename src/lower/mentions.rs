@@ -129,19 +129,25 @@ fn hosts(value: &str) -> impl Iterator<Item = &str> {
 fn hosts_with_ports(value: &str) -> impl Iterator<Item = (&str, Option<u32>)> {
     let bytes = value.as_bytes();
     let mut start = 0;
-    let mut out = Vec::new();
-    for end in 0..=bytes.len() {
-        if end < bytes.len() && !is_delimiter(bytes[end]) {
-            continue;
+    let mut end = 0;
+    // Lazily, segment by segment: every environment value of every service goes through here.
+    std::iter::from_fn(move || {
+        while end <= bytes.len() {
+            let at = end;
+            end += 1;
+            if at < bytes.len() && !is_delimiter(bytes[at]) {
+                continue;
+            }
+            let from = start;
+            start = at + 1;
+            let before_ok = from == 0 || BEFORE.contains(&bytes[from - 1]);
+            let after_ok = at == bytes.len() || AFTER.contains(&bytes[at]);
+            if at > from && before_ok && after_ok {
+                return Some((&value[from..at], port_after(&bytes[at..])));
+            }
         }
-        let before_ok = start == 0 || BEFORE.contains(&bytes[start - 1]);
-        let after_ok = end == bytes.len() || AFTER.contains(&bytes[end]);
-        if end > start && before_ok && after_ok {
-            out.push((&value[start..end], port_after(&bytes[end..])));
-        }
-        start = end + 1;
-    }
-    out.into_iter()
+        None
+    })
 }
 
 /// The port at the start of `rest` (`:5432/…`), if it is one.
