@@ -19,6 +19,7 @@ mod security;
 pub use report::{Entry, Report, WorkloadReport};
 
 use crate::compose::Project;
+use crate::compose::hash::FastMap;
 use crate::compose::model::Service;
 use crate::diag::{Diagnostic, Failure, Location};
 use crate::lower::Object;
@@ -137,7 +138,7 @@ pub struct ProjectCx<'a> {
     pub opts: &'a HardenOptions,
     /// Kubernetes workload name → (Compose service, level); services at level none and those
     /// that switched the rule off are absent.
-    pub workloads: BTreeMap<String, (String, Level)>,
+    pub workloads: FastMap<String, (String, Level)>,
 }
 
 /// What the rules report: diagnostics, and the report entries of the current workload.
@@ -247,7 +248,7 @@ pub fn apply(
     opts: &HardenOptions,
 ) -> Result<Hardened, Failure> {
     // The Kubernetes name lowering gives each service (its name_override, else its own).
-    let by_name: BTreeMap<String, String> = project
+    let by_name: FastMap<String, String> = project
         .services
         .iter()
         .map(|(s, svc)| {
@@ -331,7 +332,7 @@ const PARALLEL_MIN_WORKLOADS: usize = 64;
 /// report, with their diagnostics in `f`.
 fn harden_workloads(
     objects: &mut [Object],
-    by_name: &BTreeMap<String, String>,
+    by_name: &FastMap<String, String>,
     project: &Project,
     opts: &HardenOptions,
     f: &mut Findings,

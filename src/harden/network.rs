@@ -3,6 +3,7 @@
 //! declared ports; per service with published `ports`, a policy open to any client on those.
 
 use super::{Findings, Level, ProjectCx, Rule, Scope};
+use crate::compose::hash::FastMap;
 use crate::compose::model::Service;
 use crate::lower::Object;
 use crate::lower::names::{self, dns_label};
@@ -30,6 +31,8 @@ struct Pod<'a> {
     /// Declared container ports (protocol, port).
     ports: BTreeSet<(String, i32)>,
     host_network: bool,
+    /// Protected: a workload the rule is on for, not on the host's network.
+    target: bool,
 }
 
 /// The Compose networks a service is on (`default` when it names none).
@@ -46,7 +49,7 @@ fn networks(svc: &Service) -> Vec<String> {
 
 fn apply(objects: &[Object], cx: &ProjectCx<'_>, f: &mut Findings) -> Vec<Object> {
     let project = cx.project;
-    let by_name: BTreeMap<String, &str> = project
+    let by_name: FastMap<String, &str> = project
         .services
         .keys()
         .map(|s| (names::service_name(s), s.as_str()))
@@ -77,15 +80,16 @@ fn apply(objects: &[Object], cx: &ProjectCx<'_>, f: &mut Findings) -> Vec<Object
                 svc,
                 ports,
                 host_network: spec.host_network == Some(true),
+                target: false,
             },
         );
     }
-    // A set: every member of every network is looked up in it (a list was quadratic).
-    let targets: BTreeSet<&String> = pods
-        .keys()
-        .filter(|k| cx.workloads.contains_key(*k) && !pods[*k].host_network)
-        .collect();
-    if targets.is_empty() {
+    // Marked on the pods themselves: every member of every network is asked (a list of
+    // targets was quadratic, a set of names a lookup per member).
+    for (name, pod) in pods.iter_mut() {
+        pod.target = cx.workloads.contains_key(name) && !pod.host_network;
+    }
+    if !pods.values().any(|p| p.target) {
         return Vec::new();
     }
     let part_of = names::label_value(&project.name);
@@ -109,28 +113,31 @@ fn apply(objects: &[Object], cx: &ProjectCx<'_>, f: &mut Findings) -> Vec<Object
             format!(" (except `{}`, which switched the rule off)", excluded.join("`, `"))
         }
     ));
-    let mut nets: BTreeMap<String, Vec<&String>> = BTreeMap::new();
+    let mut nets: BTreeMap<String, Vec<(&String, &Pod<'_>)>> = BTreeMap::new();
     for (name, pod) in &pods {
         for n in networks(pod.svc) {
-            nets.entry(n).or_default().push(name);
+            nets.entry(n).or_default().push((name, pod));
         }
     }
     let mut used: BTreeSet<String> = BTreeSet::new();
     for (net, members) in &nets {
-        let listeners: Vec<&String> = members
+        let listeners: Vec<(&String, &Pod<'_>)> = members
             .iter()
             .copied()
-            .filter(|m| targets.contains(m) && !pods[*m].ports.is_empty())
+            .filter(|(_, p)| p.target && !p.ports.is_empty())
             .collect();
         if listeners.is_empty() {
             continue;
         }
         let ports: BTreeSet<(String, i32)> = listeners
             .iter()
-            .flat_map(|m| pods[*m].ports.iter().cloned())
+            .flat_map(|(_, p)| p.ports.iter().cloned())
             .collect();
-        let members_l: Vec<String> = members.iter().map(|m| names::label_value(m)).collect();
-        let listeners_l: Vec<String> = listeners.iter().map(|m| names::label_value(m)).collect();
+        let members_l: Vec<String> = members.iter().map(|(m, _)| names::label_value(m)).collect();
+        let listeners_l: Vec<String> = listeners
+            .iter()
+            .map(|(m, _)| names::label_value(m))
+            .collect();
         let mut name = dns_label(&format!("network-{net}"));
         while !used.insert(name.clone()) {
             name = dns_label(&format!("{name}-x"));
@@ -149,12 +156,11 @@ fn apply(objects: &[Object], cx: &ProjectCx<'_>, f: &mut Findings) -> Vec<Object
         ));
         f.added(format!(
             "NetworkPolicy `{name}`: members of Compose network `{net}` ({}) reach {} on their declared ports",
-            members.iter().map(|m| pods[*m].service).collect::<Vec<_>>().join(", "),
-            listeners.iter().map(|m| pods[*m].service).collect::<Vec<_>>().join(", "),
+            members.iter().map(|(_, p)| p.service).collect::<Vec<_>>().join(", "),
+            listeners.iter().map(|(_, p)| p.service).collect::<Vec<_>>().join(", "),
         ));
     }
-    for name in &targets {
-        let pod = &pods[*name];
+    for (name, pod) in pods.iter().filter(|(_, p)| p.target) {
         let published: BTreeSet<(String, i32)> = pod
             .svc
             .ports
