@@ -27,7 +27,7 @@ mod volumes;
 mod workload;
 
 use crate::compose::FileSystem;
-use crate::compose::hash::FastMap;
+use crate::compose::hash::{FastMap, FastSet};
 use crate::compose::model::{Project, Service};
 use crate::diag::{Diagnostic, Failure, Location};
 pub use object::{External, Object};
@@ -401,7 +401,8 @@ pub(crate) fn mentions_host(value: &str, host: &str) -> bool {
 }
 
 fn check_unique(objects: &[Object]) -> Result<(), Failure> {
-    let mut seen = BTreeSet::new();
+    // Hashed: an ordered set compared a dozen names per object at 5,000 services.
+    let mut seen = FastSet::default();
     for o in objects {
         if !seen.insert((o.kind(), o.name())) {
             return Err(Failure(vec![Diagnostic::error(
@@ -436,7 +437,7 @@ pub(crate) fn implied_ports(
     mentions: &mentions::Mentions<'_>,
 ) -> Vec<(String, Vec<u32>, Implied)> {
     let mut implied = Vec::new();
-    let reached: BTreeSet<&String> = project
+    let reached: FastSet<&String> = project
         .services
         .values()
         .flat_map(|s| s.depends_on.keys())
