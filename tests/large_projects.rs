@@ -28,6 +28,15 @@ fn codes_and_services(text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The diagnostics of a conversion that must fail.
+fn errors_of(text: String, options: &Options) -> Vec<kubeferry::diag::Diagnostic> {
+    let input = Input::new().compose_file("compose.yaml", text.into_bytes());
+    match convert(&input, options) {
+        Ok(_) => panic!("the conversion must fail"),
+        Err(f) => f.0,
+    }
+}
+
 #[test]
 fn warnings_keep_file_order_across_the_halves() {
     // Unknown kubeferry settings (C102) in the first and the second half of the services.
@@ -59,11 +68,7 @@ fn the_first_error_in_file_order_is_reported() {
             y.push_str("    mem_limit: lots\n");
         }
     });
-    let input = Input::new().compose_file("compose.yaml", text.into_bytes());
-    let errors = match convert(&input, &Options::default()) {
-        Ok(_) => panic!("a bad byte size must fail"),
-        Err(f) => f.0,
-    };
+    let errors = errors_of(text, &Options::default());
     let first = errors
         .iter()
         .find(|d| d.severity == kubeferry::diag::Severity::Error)
@@ -139,13 +144,9 @@ fn hardening_errors_keep_object_order_across_the_halves() {
             y.push_str("    privileged: true\n");
         }
     });
-    let input = Input::new().compose_file("compose.yaml", text.into_bytes());
     let mut options = Options::default();
     options.harden.level = kubeferry::harden::Level::Restricted;
-    let errors = match convert(&input, &options) {
-        Ok(_) => panic!("a privileged container must fail at restricted"),
-        Err(f) => f.0,
-    };
+    let errors = errors_of(text, &options);
     let h001: Vec<&str> = errors
         .iter()
         .filter(|d| d.code == "H001")

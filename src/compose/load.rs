@@ -11,7 +11,6 @@ use super::parse::{self, Limits};
 use super::{Ctx, LoadError};
 use crate::diag::{Diagnostic, Failure, Location};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::fmt::Write as _;
 
 /// What to load, as the command line or an embedder says it.
 #[derive(Clone, Debug, Default)]
@@ -414,7 +413,9 @@ impl Loader<'_> {
             Value::Seq(items) => {
                 for (i, item) in items.iter_mut().enumerate() {
                     let len = path.len();
-                    let _ = write!(path, "[{i}]");
+                    path.push('[');
+                    crate::text::push_decimal(path, i as u64);
+                    path.push(']');
                     self.interpolate(item, env, path)?;
                     path.truncate(len);
                 }

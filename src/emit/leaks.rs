@@ -58,23 +58,20 @@ pub fn machine_paths(objects: &[Object], folders: &[String]) -> Vec<Diagnostic> 
     out
 }
 
-/// Whether the string `s` holds the folder `f` itself or something inside it (`f` at its end,
-/// or `f/…`), not a sibling sharing its prefix (`f-old`). Looks only where `s` has a `/`, as
-/// `f` starts with one.
-#[cfg(test)]
-fn holds(s: &str, f: &str) -> bool {
-    s.match_indices('/').any(|(i, _)| holds_at(&s[i..], f))
-}
-
 /// Whether `rest` (a string from one of its slashes on) starts with the folder `f` itself or
-/// something inside it.
+/// something inside it (`f` at its end, or `f/…`), not a sibling sharing its prefix (`f-old`).
 fn holds_at(rest: &str, f: &str) -> bool {
     rest.starts_with(f) && matches!(rest.as_bytes().get(f.len()), None | Some(b'/'))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::holds;
+    use super::holds_at;
+
+    /// `holds_at` at each slash of `s`, as the scan tries it.
+    fn holds(s: &str, f: &str) -> bool {
+        s.match_indices('/').any(|(i, _)| holds_at(&s[i..], f))
+    }
 
     #[test]
     fn a_folder_is_found_itself_or_as_a_parent_but_not_as_a_prefix() {
