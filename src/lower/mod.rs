@@ -324,7 +324,7 @@ pub fn lower(
     check_unique(&objects)?;
     Ok(Lowered {
         objects,
-        warnings: cx.warnings,
+        warnings: env::group_unset(cx.warnings),
         external: cx.external,
     })
 }
