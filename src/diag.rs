@@ -61,9 +61,10 @@ pub struct Diagnostic {
     pub location: Location,
     pub message: String,
     /// Further places with the same finding (one warning per cause, however often it
-    /// occurs): `location` is the first, or the one that matters most.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub also: Vec<Location>,
+    /// occurs): `location` is the first, or the one that matters most. Boxed: diagnostics
+    /// travel in `Result`s, where every byte of the error type counts.
+    #[serde(skip_serializing_if = "<[Location]>::is_empty")]
+    pub also: Box<[Location]>,
 }
 
 impl Diagnostic {
@@ -73,7 +74,7 @@ impl Diagnostic {
             code,
             location,
             message: message.into(),
-            also: Vec::new(),
+            also: Box::default(),
         }
     }
 
@@ -83,7 +84,7 @@ impl Diagnostic {
             code,
             location,
             message: message.into(),
-            also: Vec::new(),
+            also: Box::default(),
         }
     }
 }
@@ -91,10 +92,12 @@ impl Diagnostic {
 impl Diagnostic {
     /// This finding, also found where `more` are (and their own further places).
     pub fn with_also(mut self, more: impl IntoIterator<Item = Diagnostic>) -> Self {
+        let mut also = std::mem::take(&mut self.also).into_vec();
         for d in more {
-            self.also.push(d.location);
-            self.also.extend(d.also);
+            also.push(d.location);
+            also.extend(d.also);
         }
+        self.also = also.into_boxed_slice();
         self
     }
 
