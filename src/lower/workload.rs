@@ -130,12 +130,10 @@ fn server_reason(cx: &Ctx<'_>, name: &str, svc: &Service) -> Option<String> {
     }
     // `service_started` (also the short form) counts: a server taken for a one-shot stops
     // serving for good, a one-shot taken for a server only runs again.
-    let waiting = cx.project.services.iter().find_map(|(other, o)| {
-        let d = o.depends_on.get(name)?;
-        matches!(d.condition.as_str(), "service_started" | "service_healthy")
-            .then(|| (other, d.condition.as_str()))
-    });
-    waiting.map(|(other, condition)| format!("`{other}` depends on it (`condition: {condition}`)"))
+    let (other, condition) = cx.awaited.get(name)?;
+    Some(format!(
+        "`{other}` depends on it (`condition: {condition}`)"
+    ))
 }
 
 fn schedule(svc: &Service) -> Option<String> {
