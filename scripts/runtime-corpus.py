@@ -51,10 +51,12 @@ CI_SUBSET = [
     "fixtures/runtime/*",
     "fixtures/convert/depends-on",
     "fixtures/convert/volumes-bind",
-    "fixtures/convert/secrets-configs",
-    "corpus/n8n",
+    "fixtures/convert/workload-statefulset",
     "corpus/langfuse",
-    "corpus/mattermost",
+    "corpus/nextcloud",
+    "corpus/zulip",
+    "corpus/dify-all-profiles",
+    "corpus/r2r-full",
 ]
 
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod", "Job"}
