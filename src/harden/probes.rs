@@ -1,8 +1,9 @@
 //! `probes`: every long-running container with a port or a healthcheck gets liveness and
 //! readiness probes. Lowering turned the healthcheck into exec probes (and a startupProbe for
-//! its `start_period`); this rule makes a healthcheck that only fetches a local URL with curl
-//! or wget an httpGet probe (no curl needed in the image), gives containers without a
-//! healthcheck a TCP probe on their first port behind a startupProbe, applies the
+//! at least Docker's patience); this rule makes a healthcheck that only fetches a local URL
+//! with `curl -f` or wget an httpGet probe (no curl needed in the image; curl without `-f`
+//! passes on any response, so it stays exec), gives containers without a healthcheck a TCP
+//! probe on their first port behind a startupProbe (an hour for model servers), applies the
 //! `x-kubeferry.probes` settings, and reports the containers it could not probe.
 
 use super::{Cx, Findings, Level, Rule, Scope};
@@ -15,7 +16,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 pub const RULE: Rule = Rule {
     id: "probes",
-    doc: "liveness and readiness probes: httpGet for curl/wget healthchecks of a local URL, TCP on the first port (behind a startupProbe) without a healthcheck, x-kubeferry.probes settings",
+    doc: "liveness and readiness probes: httpGet for curl -f/wget healthchecks of a local URL, TCP on the first port without a healthcheck (behind a startupProbe: 5 minutes, an hour for model servers), x-kubeferry.probes settings",
     level: Level::Baseline,
     scope: Scope::Workload(apply),
 };
@@ -526,7 +527,10 @@ mod tests {
     #[test]
     fn curl_without_fail_passes_on_any_response_so_stays_exec() {
         assert_eq!(shell("curl http://localhost:8080/ || exit 1"), None);
-        assert_eq!(cmd(&["curl", "-s", "-o", "/dev/null", "http://localhost/"]), None);
+        assert_eq!(
+            cmd(&["curl", "-s", "-o", "/dev/null", "http://localhost/"]),
+            None
+        );
         assert_eq!(shell("curl -o /f http://localhost/"), None, "f is a value");
         for ok in [
             "curl -sf http://localhost/",
@@ -535,6 +539,9 @@ mod tests {
         ] {
             assert!(shell(ok).is_some(), "{ok}");
         }
-        assert!(shell("wget -q -O- http://localhost/").is_some(), "wget fails on >= 400");
+        assert!(
+            shell("wget -q -O- http://localhost/").is_some(),
+            "wget fails on >= 400"
+        );
     }
 }

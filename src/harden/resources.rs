@@ -109,15 +109,26 @@ fn memory_limit(
             return (bytes, why);
         }
         let size = lower::quantity::bytes(shm as i64).0;
-        (bytes + shm, format!("{why}, plus {size} of memory-backed volumes (/dev/shm, tmpfs), which count against it"))
+        (
+            bytes + shm,
+            format!(
+                "{why}, plus {size} of memory-backed volumes (/dev/shm, tmpfs), which count against it"
+            ),
+        )
     };
     let r = c.resources.as_ref();
-    if let Some(l) = r.and_then(|r| r.limits.as_ref()).and_then(|l| l.get("memory")) {
+    if let Some(l) = r
+        .and_then(|r| r.limits.as_ref())
+        .and_then(|l| l.get("memory"))
+    {
         if shm == 0 {
             return None;
         }
-        let (b, why) = plus_shm(quantity_value(&l.0).max(0.0) as u64, "the Compose limit".into());
-        let q = lower::quantity::bytes(b as i64);
+        let (b, why) = plus_shm(
+            quantity_value(&l.0).max(0.0) as u64,
+            "the Compose limit".into(),
+        );
+        let q = mebibytes(b);
         filled.push(format!("memory limit {} ({why})", q.0));
         return Some(q);
     }
@@ -141,9 +152,8 @@ fn memory_limit(
             "kubeferry's dependency wait needs a few MiB".to_string(),
         ),
         (None, None) => {
-            let svc = cx.service_of(&c.name);
             f.not_hardened(format!(
-                "no memory limit on `{}` of `{svc}`: nothing says how much memory it needs (set mem_limit or deploy.resources.limits.memory, or --default-memory-limit)",
+                "no memory limit on `{}`: nothing says how much memory it needs (set mem_limit or deploy.resources.limits.memory, or --default-memory-limit)",
                 c.name
             ));
             return None;
@@ -155,12 +165,19 @@ fn memory_limit(
         .and_then(|q| q.get("memory"))
         .map_or(0, |q| quantity_value(&q.0).max(0.0) as u64);
     let (bytes, why) = if asked > bytes {
-        (asked, "the Compose reservation, above the limit it would get".to_string())
+        (
+            asked,
+            "the Compose reservation, above the limit it would get".to_string(),
+        )
     } else {
         (bytes, why)
     };
     let (bytes, why) = plus_shm(bytes, why);
-    let q = lower::quantity::bytes(bytes as i64);
+    // The flag as the user wrote it (`1G`), when nothing was added to it.
+    let q = match flag {
+        Some(q) if bytes as f64 == quantity_value(&q.0) => q.clone(),
+        _ => mebibytes(bytes),
+    };
     if flag.is_some() && lower::probes::container_is_model_server(c) {
         let svc = cx.service_of(&c.name).to_string();
         f.warn(
@@ -171,6 +188,11 @@ fn memory_limit(
     }
     filled.push(format!("memory limit {} ({why})", q.0));
     Some(q)
+}
+
+/// A computed limit, rounded up to whole MiB so that it reads as one (`1978Mi`).
+fn mebibytes(bytes: u64) -> Quantity {
+    lower::quantity::bytes((bytes.div_ceil(1 << 20) << 20) as i64)
 }
 
 /// The size of each memory-backed emptyDir that has one, by volume name.
@@ -191,20 +213,23 @@ fn memory_volumes(volumes: &[Volume]) -> BTreeMap<&str, u64> {
 pub fn open_limits(report: &Report, project: &Project) -> Option<Diagnostic> {
     let mut services: Vec<&str> = Vec::new();
     for w in &report.workloads {
-        if w.not_hardened.iter().any(|e| e.rule == RULE.id) && !services.contains(&&*w.service)
-        {
+        if w.not_hardened.iter().any(|e| e.rule == RULE.id) && !services.contains(&&*w.service) {
             services.push(&w.service);
         }
     }
     let first = services.first()?;
     let list: Vec<String> = services.iter().map(|s| format!("`{s}`")).collect();
+    let (needs, gets, them) = if services.len() == 1 {
+        ("it needs", "it gets", "it")
+    } else {
+        ("they need", "they get", "them")
+    };
     Some(Diagnostic::warning(
         "H012",
         locate(project, first, &[]),
         format!(
-            "no memory limit on {}: the Compose file sets none and nothing else says how much memory {} (an invented limit could OOM-kill a service that runs under Compose); they get a memory request only. To contain them, set mem_limit or deploy.resources.limits.memory, or --default-memory-limit",
-            list.join(", "),
-            if services.len() == 1 { "it needs" } else { "they need" }
+            "no memory limit on {}: nothing says how much memory {needs} (no mem_limit or deploy.resources.limits.memory, no JVM heap size), so {gets} a memory request only: an invented limit could OOM-kill a service that runs under Compose. To contain {them}, set mem_limit or deploy.resources.limits.memory, or --default-memory-limit for every such container",
+            list.join(", ")
         ),
     ))
 }

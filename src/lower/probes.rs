@@ -56,10 +56,12 @@ pub fn is_model_server(image: &str, gpu: bool) -> bool {
 /// [`is_model_server`] of a lowered container: its image, its GPU limits or resource claims.
 pub fn container_is_model_server(c: &Container) -> bool {
     let r = c.resources.as_ref();
-    let gpu = r
-        .and_then(|r| r.limits.as_ref())
-        .is_some_and(|l| l.keys().any(|k| k.ends_with("/gpu") || k.starts_with("gpu.")))
-        || r.and_then(|r| r.claims.as_ref()).is_some_and(|c| !c.is_empty());
+    let gpu = r.and_then(|r| r.limits.as_ref()).is_some_and(|l| {
+        l.keys()
+            .any(|k| k.ends_with("/gpu") || k.starts_with("gpu."))
+    }) || r
+        .and_then(|r| r.claims.as_ref())
+        .is_some_and(|c| !c.is_empty());
     is_model_server(c.image.as_deref().unwrap_or(""), gpu)
 }
 
@@ -202,15 +204,12 @@ pub fn from_service(
             name,
             &["healthcheck", "test"],
             format!(
-                "the healthcheck dials {}, this service's own name: in Kubernetes that is its Service, which has no endpoints until the pod is Ready, so the probe could never pass; it dials 127.0.0.1 instead",
+                "the healthcheck dials {}, which names this service itself: in Kubernetes that is its Service, which has no endpoints until the pod is Ready, so the probe could never pass; it dials 127.0.0.1 instead",
                 names.join(", ")
             ),
         );
     }
-    let hc = Healthcheck {
-        test,
-        ..hc.clone()
-    };
+    let hc = Healthcheck { test, ..hc.clone() };
     match from_healthcheck(&hc, startup_budget(is_model_server(image, gpu))) {
         Some((p, s)) => (Some(p), Some(s)),
         None => (None, None),
@@ -222,7 +221,13 @@ pub fn from_service(
 fn pod_names(cx: &Ctx<'_>, name: &str, svc: &Service) -> Vec<String> {
     let main = super::is_sidecar_of(svc).unwrap_or(name);
     let members = std::iter::once(main)
-        .chain(cx.sidecars.get(main).into_iter().flatten().map(String::as_str))
+        .chain(
+            cx.sidecars
+                .get(main)
+                .into_iter()
+                .flatten()
+                .map(String::as_str),
+        )
         .chain(std::iter::once(name))
         .filter_map(|m| cx.project.services.get_key_value(m))
         .map(|(k, v)| (k.as_str(), v));
@@ -251,7 +256,11 @@ pub fn from_healthcheck(hc: &Healthcheck, budget: u64) -> Option<(Probe, Probe)>
         s.min(i32::MAX as u64) as i32
     };
     let period = secs(hc.interval, 30);
-    let retries = hc.retries.filter(|r| *r > 0).unwrap_or(3).min(i32::MAX as i64) as i32;
+    let retries = hc
+        .retries
+        .filter(|r| *r > 0)
+        .unwrap_or(3)
+        .min(i32::MAX as i64) as i32;
     let probe = Probe {
         exec: Some(ExecAction {
             command: Some(super::pod::escape_all(&command)),
@@ -376,15 +385,27 @@ mod tests {
                 "curl -f http://api:8080/health || exit 1",
                 "curl -f http://127.0.0.1:8080/health || exit 1",
             ),
-            ("pg_isready -h db -U postgres", "pg_isready -h 127.0.0.1 -U postgres"),
+            (
+                "pg_isready -h db -U postgres",
+                "pg_isready -h 127.0.0.1 -U postgres",
+            ),
             ("redis-cli -h redis ping", "redis-cli -h 127.0.0.1 ping"),
             ("mysqladmin ping -hdb", "mysqladmin ping -h127.0.0.1"),
             ("nc -z db 5432", "nc -z 127.0.0.1 5432"),
-            ("psql postgres://u:p@db/x -c 'select 1'", "psql postgres://u:p@127.0.0.1/x -c 'select 1'"),
+            (
+                "psql postgres://u:p@db/x -c 'select 1'",
+                "psql postgres://u:p@127.0.0.1/x -c 'select 1'",
+            ),
             ("cat < /dev/tcp/db/5432", "cat < /dev/tcp/127.0.0.1/5432"),
-            ("kafka-topics --bootstrap-server=API:9092 --list", "kafka-topics --bootstrap-server=127.0.0.1:9092 --list"),
+            (
+                "kafka-topics --bootstrap-server=API:9092 --list",
+                "kafka-topics --bootstrap-server=127.0.0.1:9092 --list",
+            ),
             ("PGHOST=db pg_isready", "PGHOST=127.0.0.1 pg_isready"),
-            ("wget -qO- \"http://api:80/\"", "wget -qO- \"http://127.0.0.1:80/\""),
+            (
+                "wget -qO- \"http://api:80/\"",
+                "wget -qO- \"http://127.0.0.1:80/\"",
+            ),
         ] {
             assert_eq!(shell(check).0, want, "{check}");
         }
@@ -433,7 +454,10 @@ mod tests {
         let budget = |p: &Probe| p.period_seconds.unwrap() * p.failure_threshold.unwrap();
         // No start_period: the five-minute floor, every 5 s.
         let (live, start) = from_healthcheck(&hc(None, None), STARTUP_BUDGET).unwrap();
-        assert_eq!((live.period_seconds, live.failure_threshold), (Some(10), Some(5)));
+        assert_eq!(
+            (live.period_seconds, live.failure_threshold),
+            (Some(10), Some(5))
+        );
         assert_eq!((start.period_seconds, budget(&start)), (Some(5), 300));
         // A long start_period and its start_interval: the period plus Docker's retries.
         let (_, start) = from_healthcheck(&hc(Some(600), Some(2)), STARTUP_BUDGET).unwrap();
@@ -458,7 +482,10 @@ mod tests {
             assert!(is_model_server(image, false), "{image}");
         }
         assert!(!is_model_server("postgres:16", false));
-        assert!(!is_model_server("registry:5000/app:ollama", false), "a tag is not the image");
+        assert!(
+            !is_model_server("registry:5000/app:ollama", false),
+            "a tag is not the image"
+        );
         assert!(is_model_server("example/trainer:1", true));
     }
 }

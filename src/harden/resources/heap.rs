@@ -125,7 +125,10 @@ mod tests {
             &[],
         );
         assert_eq!(heap(&c).unwrap().0, gi + (512 << 20));
-        let c = container(&[("JAVA_OPTS", "-Xmx256m")], &["java", "-Xmx3g", "-jar", "a"]);
+        let c = container(
+            &[("JAVA_OPTS", "-Xmx256m")],
+            &["java", "-Xmx3g", "-jar", "a"],
+        );
         assert_eq!(heap(&c), Some((3 * gi, "-Xmx3g".into())));
         let c = container(&[("JAVA_OPTS", "-XX:MaxHeapSize=1073741824")], &[]);
         assert_eq!(heap(&c).unwrap().0, gi);
@@ -133,7 +136,13 @@ mod tests {
 
     #[test]
     fn no_heap_without_a_size() {
-        for v in ["-Xms2g", "-XX:MaxRAMPercentage=75", "-Xmx", "-Xmx2x", "-Xmx0"] {
+        for v in [
+            "-Xms2g",
+            "-XX:MaxRAMPercentage=75",
+            "-Xmx",
+            "-Xmx2x",
+            "-Xmx0",
+        ] {
             assert_eq!(heap(&container(&[("JAVA_OPTS", v)], &[])), None, "{v}");
         }
         assert_eq!(heap(&container(&[("HEAP", "2g")], &[])), None);
