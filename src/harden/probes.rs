@@ -192,13 +192,17 @@ fn settings(c: &mut Container, svc: &Service, f: &mut Findings) {
                 "no {kind} probe on `{}`: x-kubeferry.probes.{kind} disables it",
                 c.name
             ));
-            continue;
+        } else {
+            *slot = Some(overridden(slot.take(), s, port));
+            f.added(format!(
+                "{kind} probe of `{}` from x-kubeferry.probes.{kind}",
+                c.name
+            ));
         }
-        *slot = Some(overridden(slot.take(), s, port));
-        f.added(format!(
-            "{kind} probe of `{}` from x-kubeferry.probes.{kind}",
-            c.name
-        ));
+        if kind == "liveness" {
+            c.startup_probe =
+                lower::probes::guarding(c.startup_probe.take(), c.liveness_probe.as_ref());
+        }
     }
 }
 

@@ -287,6 +287,20 @@ pub fn from_healthcheck(hc: &Healthcheck, budget: u64) -> Option<(Probe, Probe)>
     Some((probe, startup))
 }
 
+/// The startup probe that guards `liveness` once settings replaced or removed it: `startup`'s
+/// timing with liveness's action, so that the user's own check decides; none without a
+/// liveness probe (there is nothing to hold back, and a stale check could still kill).
+pub fn guarding(startup: Option<Probe>, liveness: Option<&Probe>) -> Option<Probe> {
+    let (s, l) = (startup?, liveness?);
+    Some(Probe {
+        exec: l.exec.clone(),
+        http_get: l.http_get.clone(),
+        tcp_socket: l.tcp_socket.clone(),
+        grpc: l.grpc.clone(),
+        ..s
+    })
+}
+
 /// A probe from `kompose.service.healthcheck.<kind>.*` / `x-kubeferry.probes.<kind>`: its own
 /// action (exec, httpGet or tcpSocket) replaces the healthcheck's; timings alone adjust the
 /// healthcheck's probe. `Err` explains a timing that is not a duration.
@@ -466,6 +480,25 @@ mod tests {
         let (_, start) = from_healthcheck(&hc(Some(60), None), MODEL_STARTUP_BUDGET).unwrap();
         assert_eq!(budget(&start), 3600);
         assert_eq!(start.exec, live.exec);
+    }
+
+    #[test]
+    fn the_startup_probe_follows_the_liveness_that_settings_chose() {
+        let (live, start) = from_healthcheck(&hc(None, None), STARTUP_BUDGET).unwrap();
+        let own = Probe {
+            tcp_socket: Some(TCPSocketAction {
+                port: IntOrString::Int(80),
+                host: None,
+            }),
+            period_seconds: Some(7),
+            ..Default::default()
+        };
+        let s = guarding(Some(start.clone()), Some(&own)).unwrap();
+        assert_eq!((s.exec, s.tcp_socket), (None, own.tcp_socket.clone()));
+        assert_eq!(s.failure_threshold, start.failure_threshold);
+        assert_eq!(guarding(Some(start.clone()), Some(&live)), Some(start.clone()));
+        assert_eq!(guarding(Some(start), None), None, "no liveness, nothing to guard");
+        assert_eq!(guarding(None, Some(&own)), None);
     }
 
     #[test]
