@@ -496,8 +496,15 @@ mod tests {
         let s = guarding(Some(start.clone()), Some(&own)).unwrap();
         assert_eq!((s.exec, s.tcp_socket), (None, own.tcp_socket.clone()));
         assert_eq!(s.failure_threshold, start.failure_threshold);
-        assert_eq!(guarding(Some(start.clone()), Some(&live)), Some(start.clone()));
-        assert_eq!(guarding(Some(start), None), None, "no liveness, nothing to guard");
+        assert_eq!(
+            guarding(Some(start.clone()), Some(&live)),
+            Some(start.clone())
+        );
+        assert_eq!(
+            guarding(Some(start), None),
+            None,
+            "no liveness, nothing to guard"
+        );
         assert_eq!(guarding(None, Some(&own)), None);
     }
 
