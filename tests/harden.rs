@@ -186,26 +186,32 @@ fn fixture_output_passes_the_validator() {
     }
 }
 
+/// `kubeferry convert -q -f fixtures/harden/resources/compose.yaml ARGS...`.
+fn convert_resources_fixture(args: &[&str], extra: &[&std::ffi::OsStr]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_kubeferry"))
+        .args(["convert", "-q", "-f"])
+        .arg(root().join("fixtures/harden/resources/compose.yaml"))
+        .args(args)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn the_command_line_writes_the_report_and_checks_its_flags() {
-    let bin = env!("CARGO_BIN_EXE_kubeferry");
-    let fixture = root().join("fixtures/harden/resources/compose.yaml");
     let tmp = std::env::temp_dir().join(format!("kubeferry-report-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).unwrap();
     let report = tmp.join("report.json");
-    let out = std::process::Command::new(bin)
-        .args(["convert", "-q", "-f"])
-        .arg(&fixture)
-        .args([
+    let out = convert_resources_fixture(
+        &[
             "--default-memory-limit",
             "1Gi",
             "--default-cpu-limit",
             "1",
             "--report",
-        ])
-        .arg(&report)
-        .output()
-        .unwrap();
+        ],
+        &[report.as_os_str()],
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -217,12 +223,7 @@ fn the_command_line_writes_the_report_and_checks_its_flags() {
         serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(v["level"], "baseline");
     assert!(v["workloads"].as_array().is_some_and(|w| w.len() == 5));
-    let bad = std::process::Command::new(bin)
-        .args(["convert", "-q", "-f"])
-        .arg(&fixture)
-        .args(["--default-cpu-request", "lots"])
-        .output()
-        .unwrap();
+    let bad = convert_resources_fixture(&["--default-cpu-request", "lots"], &[]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--default-cpu-request `lots`"));
     let _ = std::fs::remove_dir_all(&tmp);
@@ -232,15 +233,9 @@ fn the_command_line_writes_the_report_and_checks_its_flags() {
 /// read as 0, and the request became 1G); without the flag, no limit is invented.
 #[test]
 fn the_default_memory_limit_flag_takes_every_quantity_form() {
-    let bin = env!("CARGO_BIN_EXE_kubeferry");
-    let fixture = root().join("fixtures/harden/resources/compose.yaml");
     let run = |extra: &[&str]| {
-        let out = std::process::Command::new(bin)
-            .args(["convert", "-q", "--format", "json", "-f"])
-            .arg(&fixture)
-            .args(extra)
-            .output()
-            .unwrap();
+        let args: Vec<&str> = ["--format", "json"].iter().chain(extra).copied().collect();
+        let out = convert_resources_fixture(&args, &[]);
         assert!(
             out.status.success(),
             "{}",
@@ -273,11 +268,6 @@ fn the_default_memory_limit_flag_takes_every_quantity_form() {
     let r = run(&[]);
     assert!(r["limits"].get("memory").is_none(), "{r}");
     assert_eq!(r["requests"]["memory"], "128Mi");
-    let bad = std::process::Command::new(bin)
-        .args(["convert", "-q", "-f"])
-        .arg(&fixture)
-        .args(["--default-memory-limit", "1GB"])
-        .output()
-        .unwrap();
+    let bad = convert_resources_fixture(&["--default-memory-limit", "1GB"], &[]);
     assert_eq!(bad.status.code(), Some(2));
 }
