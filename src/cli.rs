@@ -237,8 +237,8 @@ pub struct ConvertArgs {
     /// memory request of containers whose Compose file gives none
     #[arg(long, value_name = "QUANTITY", default_value = "128Mi")]
     pub default_memory_request: String,
-    /// memory limit of containers whose Compose file, JVM heap or /dev/shm gives none
-    /// (default: no limit, a warning names the services left open)
+    /// memory limit of containers that nothing else sizes (no Compose limit, no JVM heap);
+    /// default: none, and warning H012 names them
     #[arg(long, value_name = "QUANTITY")]
     pub default_memory_limit: Option<String>,
     /// cpu limit of containers whose Compose file gives none (default: no cpu limit)
