@@ -16,8 +16,8 @@ mod models;
 pub mod names;
 pub mod object;
 mod pod;
-mod probes;
-mod quantity;
+pub(crate) mod probes;
+pub(crate) mod quantity;
 pub use resources::parse_quantity as quantity_value;
 mod resources;
 mod service;
@@ -31,6 +31,7 @@ use crate::compose::hash::{FastMap, FastSet};
 use crate::compose::model::{Project, Service};
 use crate::diag::{Diagnostic, Failure, Location};
 pub use object::{External, Object};
+pub(crate) use pod::WAIT_CONTAINER;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Which workload kind a service becomes when the Compose file does not decide.

@@ -119,10 +119,7 @@ pub fn container(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Container, Opt
     }
     models::environment(cx, svc, &mut env);
     let resources = resources::requirements(cx, name, svc, gpu.as_ref());
-    let (liveness, startup) = match svc.healthcheck.as_ref().and_then(probes::from_healthcheck) {
-        Some((p, s)) => (Some(p), s),
-        None => (None, None),
-    };
+    let (liveness, startup) = probes::from_service(cx, name, svc, &image, gpu.is_some());
     let mut sc = SecurityContext::default();
     if svc.privileged {
         sc.privileged = Some(true);
@@ -483,6 +480,9 @@ pub fn pod_spec(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> Option<PodSpec> 
     Some(spec)
 }
 
+/// The name of the init container [`wait_container`] makes.
+pub const WAIT_CONTAINER: &str = "wait-for-dependencies";
+
 /// An init container that waits until every dependency's Service accepts connections.
 fn wait_container(cx: &mut Ctx<'_>, name: &str, svc: &Service, image: &str) -> Option<Container> {
     let mut checks = Vec::new();
@@ -530,7 +530,7 @@ fn wait_container(cx: &mut Ctx<'_>, name: &str, svc: &Service, image: &str) -> O
         return None;
     }
     Some(Container {
-        name: "wait-for-dependencies".into(),
+        name: WAIT_CONTAINER.into(),
         image: Some(image.to_string()),
         command: Some(vec!["/bin/sh".into(), "-c".into(), checks.join("\n")]),
         ..Default::default()
