@@ -177,6 +177,9 @@ pub(crate) struct Ctx<'a> {
     pub names: FastMap<String, String>,
     /// Services that are run to completion (targets of `service_completed_successfully`).
     pub completed_targets: BTreeSet<String>,
+    /// Services a dependent waits for to start or be healthy: the first such dependent and
+    /// its condition.
+    pub awaited: BTreeMap<String, (String, String)>,
     pub objects: Vec<Object>,
     pub external: External,
     /// Where each object of `objects` is, by kind and name (see [`Ctx::find_object`]).
@@ -253,6 +256,7 @@ pub fn lower(
         errors: Vec::new(),
         names: FastMap::default(),
         completed_targets: BTreeSet::new(),
+        awaited: BTreeMap::new(),
         // Room for the usual two or three objects per service (and one per volume, secret
         // and config) up front (objects are boxed, so a slot is two words).
         objects: Vec::with_capacity(
@@ -299,10 +303,13 @@ pub fn lower(
         };
         cx.warn("L071", &svc, &[], message);
     }
-    for svc in project.services.values() {
+    for (name, svc) in &project.services {
         for (dep, d) in &svc.depends_on {
             if d.condition == "service_completed_successfully" {
                 cx.completed_targets.insert(dep.clone());
+            } else {
+                let first = (name.clone(), d.condition.clone());
+                cx.awaited.entry(dep.clone()).or_insert(first);
             }
         }
     }
@@ -325,7 +332,7 @@ pub fn lower(
     check_unique(&objects)?;
     Ok(Lowered {
         objects,
-        warnings: cx.warnings,
+        warnings: env::group_unset(cx.warnings),
         external: cx.external,
     })
 }
