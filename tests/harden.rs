@@ -45,7 +45,7 @@ fn convert(
     let lowered = lower::lower(&loaded.project, &lopts, &fs).expect("the fixture lowers");
     let mut objects = lowered.objects;
     let mut warnings = lowered.warnings;
-    match harden::apply(&mut objects, &loaded.project, &hopts) {
+    match harden::apply(&mut objects, &loaded.project, &lowered.sources, &hopts) {
         Ok(h) => {
             warnings.extend(h.warnings);
             (Ok(objects), warnings, emit::report_markdown(&h.report))
