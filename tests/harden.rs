@@ -222,3 +222,26 @@ fn the_command_line_writes_the_report_and_checks_its_flags() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--default-cpu-request `lots`"));
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// `docs/images.md` holds the image table as the code has it (`image_contract::TABLE`).
+#[test]
+fn the_image_table_in_the_docs_is_current() {
+    let path = root().join("docs/images.md");
+    let docs = std::fs::read_to_string(&path).expect("docs/images.md");
+    let start = "<!-- images:start -->\n";
+    let end = "<!-- images:end -->";
+    let (Some(a), Some(b)) = (docs.find(start), docs.find(end)) else {
+        panic!("docs/images.md lacks the images markers");
+    };
+    let current = harden::image_contract::markdown();
+    if std::env::var_os("KUBEFERRY_BLESS_DOCS").is_some() {
+        let fresh = format!("{}{current}{}", &docs[..a + start.len()], &docs[b..]);
+        std::fs::write(&path, fresh).unwrap();
+        return;
+    }
+    assert_eq!(
+        &docs[a + start.len()..b],
+        current,
+        "docs/images.md is stale: rerun this test with KUBEFERRY_BLESS_DOCS=1"
+    );
+}

@@ -209,18 +209,6 @@ pub const TABLE: &[Contract] = &[
         read_only_root: false,
         source: "opensearch-project/opensearch-build docker/release/dockerfiles (USER 1000; the entrypoint writes into config/)",
     },
-    Contract {
-        repos: &["zookeeper"],
-        uid: 1000,
-        gid: 1000,
-        sets_user: false,
-        data: &["/data", "/datalog"],
-        runtime: &["/logs"],
-        low_ports: &[],
-        data_env: None,
-        read_only_root: false,
-        source: "31z4/zookeeper-docker Dockerfile, docker-entrypoint.sh (writes /conf/zoo.cfg beside the shipped logging configuration)",
-    },
 ];
 
 /// The repository of an image reference: no registry, `library/`, tag or digest.
