@@ -155,11 +155,11 @@ pub const TABLE: &[Contract] = &[
         gid: 999,
         sets_user: false,
         data: &["/var/lib/rabbitmq"],
-        runtime: &[],
+        runtime: &["/var/log/rabbitmq"],
         low_ports: &[],
         data_env: None,
         read_only_root: true,
-        source: "docker-library/rabbitmq 4.1/ubuntu/Dockerfile (HOME and the Erlang cookie in /var/lib/rabbitmq, logs to the console)",
+        source: "docker-library/rabbitmq 4.1/ubuntu/Dockerfile (HOME and the Erlang cookie in /var/lib/rabbitmq; the upgrade log goes to /var/log/rabbitmq even when logging to the console)",
     },
     Contract {
         repos: &["busybox"],
