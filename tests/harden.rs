@@ -117,25 +117,40 @@ fn every_rule_has_a_fixture_and_documentation() {
     }
 }
 
-#[test]
-fn the_rules_table_in_the_docs_is_current() {
-    let docs =
-        std::fs::read_to_string(root().join("docs/hardening.md")).expect("docs/hardening.md");
-    let start = "<!-- rules:start -->\n";
-    let end = "<!-- rules:end -->";
-    let (Some(a), Some(b)) = (docs.find(start), docs.find(end)) else {
-        panic!("docs/hardening.md lacks the rules markers");
+/// The generated part of a doc, between `<!-- NAME:start -->` and `<!-- NAME:end -->`, is
+/// `current` (with `KUBEFERRY_BLESS_DOCS` set, it is rewritten instead).
+fn assert_generated(doc: &str, name: &str, current: &str) {
+    let path = root().join(doc);
+    let docs = std::fs::read_to_string(&path).expect(doc);
+    let start = format!("<!-- {name}:start -->\n");
+    let end = format!("<!-- {name}:end -->");
+    let (Some(a), Some(b)) = (docs.find(&start), docs.find(&end)) else {
+        panic!("{doc} lacks the {name} markers");
     };
-    let current = harden::rules_markdown();
     if std::env::var_os("KUBEFERRY_BLESS_DOCS").is_some() {
         let fresh = format!("{}{current}{}", &docs[..a + start.len()], &docs[b..]);
-        std::fs::write(root().join("docs/hardening.md"), fresh).unwrap();
+        std::fs::write(&path, fresh).unwrap();
         return;
     }
     assert_eq!(
         &docs[a + start.len()..b],
         current,
-        "docs/hardening.md is stale: rerun this test with KUBEFERRY_BLESS_DOCS=1"
+        "{doc} is stale: rerun this test with KUBEFERRY_BLESS_DOCS=1"
+    );
+}
+
+#[test]
+fn the_rules_table_in_the_docs_is_current() {
+    assert_generated("docs/hardening.md", "rules", &harden::rules_markdown());
+}
+
+/// `docs/images.md` holds the image table as the code has it (`image_contract::TABLE`).
+#[test]
+fn the_image_table_in_the_docs_is_current() {
+    assert_generated(
+        "docs/images.md",
+        "images",
+        &harden::image_contract::markdown(),
     );
 }
 
@@ -221,27 +236,4 @@ fn the_command_line_writes_the_report_and_checks_its_flags() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--default-cpu-request `lots`"));
     let _ = std::fs::remove_dir_all(&tmp);
-}
-
-/// `docs/images.md` holds the image table as the code has it (`image_contract::TABLE`).
-#[test]
-fn the_image_table_in_the_docs_is_current() {
-    let path = root().join("docs/images.md");
-    let docs = std::fs::read_to_string(&path).expect("docs/images.md");
-    let start = "<!-- images:start -->\n";
-    let end = "<!-- images:end -->";
-    let (Some(a), Some(b)) = (docs.find(start), docs.find(end)) else {
-        panic!("docs/images.md lacks the images markers");
-    };
-    let current = harden::image_contract::markdown();
-    if std::env::var_os("KUBEFERRY_BLESS_DOCS").is_some() {
-        let fresh = format!("{}{current}{}", &docs[..a + start.len()], &docs[b..]);
-        std::fs::write(&path, fresh).unwrap();
-        return;
-    }
-    assert_eq!(
-        &docs[a + start.len()..b],
-        current,
-        "docs/images.md is stale: rerun this test with KUBEFERRY_BLESS_DOCS=1"
-    );
 }

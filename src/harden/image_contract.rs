@@ -38,17 +38,29 @@ pub struct Contract {
     pub source: &'static str,
 }
 
+/// What an entry does not say: no data, nothing written, no low port, a read-only root.
+const NOTHING: Contract = Contract {
+    repos: &[],
+    uid: 0,
+    gid: 0,
+    sets_user: false,
+    data: &[],
+    runtime: &[],
+    low_ports: &[],
+    data_env: None,
+    read_only_root: true,
+    source: "",
+};
+
 const POSTGRES: Contract = Contract {
     repos: &["postgres", "pgvector/pgvector", "ankane/pgvector"],
     uid: 999,
     gid: 999,
-    sets_user: false,
     data: &["/var/lib/postgresql/data"],
     runtime: &["/var/run/postgresql"],
-    low_ports: &[],
     data_env: Some(("PGDATA", "/var/lib/postgresql/data")),
-    read_only_root: true,
     source: "docker-library/postgres 16/bookworm/Dockerfile, docker-entrypoint.sh (pgvector images build FROM postgres)",
+    ..NOTHING
 };
 
 /// postgres 18 and later: the data folder is `/var/lib/postgresql/<major>/docker`, below the
@@ -69,121 +81,85 @@ pub const TABLE: &[Contract] = &[
         repos: &["redis", "valkey/valkey"],
         uid: 999,
         gid: 999,
-        sets_user: false,
         data: &["/data"],
-        runtime: &[],
-        low_ports: &[],
-        data_env: None,
-        read_only_root: true,
         source: "docker-library/redis 7.2/debian/Dockerfile (alpine: gid 1000); valkey-io/valkey-container Dockerfile",
+        ..NOTHING
     },
     Contract {
         repos: &["nginx"],
         uid: 101,
         gid: 101,
-        sets_user: false,
-        data: &[],
         runtime: &["/var/cache/nginx", "/var/run"],
         low_ports: &[80],
-        data_env: None,
-        read_only_root: true,
         source: "nginxinc/docker-nginx stable/debian/Dockerfile (pid /var/run/nginx.pid, temp paths /var/cache/nginx, listen 80)",
+        ..NOTHING
     },
     Contract {
         repos: &["nginxinc/nginx-unprivileged"],
         uid: 101,
         gid: 101,
         sets_user: true,
-        data: &[],
-        runtime: &[],
-        low_ports: &[],
-        data_env: None,
-        read_only_root: true,
         source: "nginxinc/docker-nginx-unprivileged stable/debian/Dockerfile (USER 101, pid and temp paths in /tmp, listen 8080)",
+        ..NOTHING
     },
     Contract {
         repos: &["mariadb"],
         uid: 999,
         gid: 999,
-        sets_user: false,
         data: &["/var/lib/mysql"],
         runtime: &["/run/mysqld"],
-        low_ports: &[],
-        data_env: None,
-        read_only_root: true,
         source: "MariaDB/mariadb-docker 10.11/Dockerfile, docker-entrypoint.sh",
+        ..NOTHING
     },
     Contract {
         repos: &["mysql"],
         uid: 999,
         gid: 999,
-        sets_user: false,
         data: &["/var/lib/mysql"],
         runtime: &["/var/run/mysqld"],
-        low_ports: &[],
-        data_env: None,
-        read_only_root: true,
         source: "docker-library/mysql 8.4/Dockerfile.oracle, docker-entrypoint.sh",
+        ..NOTHING
     },
     Contract {
         repos: &["memcached"],
         uid: 11211,
         gid: 11211,
         sets_user: true,
-        data: &[],
-        runtime: &[],
-        low_ports: &[],
-        data_env: None,
-        read_only_root: true,
         source: "docker-library/memcached 1/debian/Dockerfile (USER memcache)",
+        ..NOTHING
     },
     Contract {
         repos: &["httpd"],
         uid: 33,
         gid: 33,
-        sets_user: false,
-        data: &[],
         runtime: &["/usr/local/apache2/logs"],
         low_ports: &[80],
-        data_env: None,
-        read_only_root: true,
         source: "docker-library/httpd 2.4/Dockerfile (children as www-data 33; pid file, mutexes and runtime dir in logs/; Listen 80)",
+        ..NOTHING
     },
     Contract {
         repos: &["rabbitmq"],
         uid: 999,
         gid: 999,
-        sets_user: false,
         data: &["/var/lib/rabbitmq"],
         runtime: &["/var/log/rabbitmq"],
-        low_ports: &[],
-        data_env: None,
-        read_only_root: true,
         source: "docker-library/rabbitmq 4.1/ubuntu/Dockerfile (HOME and the Erlang cookie in /var/lib/rabbitmq; the upgrade log goes to /var/log/rabbitmq even when logging to the console)",
+        ..NOTHING
     },
     Contract {
         repos: &["busybox"],
         uid: 65534,
         gid: 65534,
-        sets_user: false,
-        data: &[],
-        runtime: &[],
-        low_ports: &[],
-        data_env: None,
-        read_only_root: true,
         source: "docker-library/busybox (user nobody 65534; kubeferry's wait init containers write nothing)",
+        ..NOTHING
     },
     Contract {
         repos: &["mongo"],
         uid: 999,
         gid: 999,
-        sets_user: false,
         data: &["/data/db", "/data/configdb"],
-        runtime: &[],
-        low_ports: &[],
-        data_env: None,
-        read_only_root: true,
         source: "docker-library/mongo 8.0/Dockerfile (user mongodb 999; socket in /tmp)",
+        ..NOTHING
     },
     Contract {
         repos: &["elasticsearch", "elasticsearch/elasticsearch"],
@@ -192,10 +168,9 @@ pub const TABLE: &[Contract] = &[
         sets_user: true,
         data: &["/usr/share/elasticsearch/data"],
         runtime: &["/usr/share/elasticsearch/logs"],
-        low_ports: &[],
-        data_env: None,
         read_only_root: false,
         source: "elastic/dockerfiles elasticsearch/Dockerfile (USER 1000:0; the entrypoint writes the keystore into config/)",
+        ..NOTHING
     },
     Contract {
         repos: &["opensearchproject/opensearch"],
@@ -204,10 +179,9 @@ pub const TABLE: &[Contract] = &[
         sets_user: true,
         data: &["/usr/share/opensearch/data"],
         runtime: &["/usr/share/opensearch/logs"],
-        low_ports: &[],
-        data_env: None,
         read_only_root: false,
         source: "opensearch-project/opensearch-build docker/release/dockerfiles (USER 1000; the entrypoint writes into config/)",
+        ..NOTHING
     },
 ];
 
