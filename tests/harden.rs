@@ -237,3 +237,42 @@ fn the_command_line_writes_the_report_and_checks_its_flags() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--default-cpu-request `lots`"));
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// Every workload goes through the same hardening, the model runners kubeferry adds
+/// (`models:`) included: at restricted each of their containers meets Pod Security.
+#[test]
+fn model_runners_are_hardened_as_every_workload() {
+    use kubeferry::convert::{Input, Options, convert};
+    let compose = "services:\n  agent:\n    image: example/agent:1.0\n    models: [llm]\nmodels:\n  llm:\n    model: ai/smollm2\n";
+    let mut options = Options::default();
+    options.lower.model_runner_image = Some("docker/model-runner:v0.1.40".into());
+    options.harden.level = Level::Restricted;
+    options.harden.namespace = Some("ai".into());
+    let c = convert(
+        &Input::new().compose_file("compose.yaml", compose),
+        &options,
+    )
+    .expect("converts");
+    let pods: Vec<_> = c
+        .objects
+        .iter()
+        .filter_map(|o| o.pod_spec().map(|p| (o.name().to_string(), p)))
+        .collect();
+    assert!(pods.iter().any(|(n, _)| n == "model-llm"), "no runner");
+    for (name, pod) in pods {
+        let psc = pod.security_context.as_ref().expect(&name);
+        assert_eq!(psc.run_as_non_root, Some(true), "{name}");
+        assert_eq!(pod.automount_service_account_token, Some(false), "{name}");
+        for ct in &pod.containers {
+            let sc = ct.security_context.as_ref().expect(&name);
+            let drop = sc.capabilities.as_ref().and_then(|c| c.drop.clone());
+            assert_eq!(drop, Some(vec!["ALL".to_string()]), "{name}");
+            assert_eq!(sc.allow_privilege_escalation, Some(false), "{name}");
+            assert!(sc.run_as_user.is_some_and(|u| u > 0), "{name}");
+            assert!(
+                ct.resources.as_ref().is_some_and(|r| r.limits.is_some()),
+                "{name}"
+            );
+        }
+    }
+}
