@@ -276,3 +276,34 @@ fn model_runners_are_hardened_as_every_workload() {
         }
     }
 }
+
+/// The runtime fixtures (`fixtures/runtime/<image>/`, played by runtime-check) use images of
+/// the table only: at restricted nothing is guessed (no H041), and they convert at every level.
+#[test]
+fn runtime_fixtures_guess_nothing_at_restricted() {
+    use kubeferry::compose::RealFs;
+    use kubeferry::convert::{Options, convert_with};
+    let base = root().join("fixtures/runtime");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&base).unwrap() {
+        let dir = entry.unwrap().path();
+        if !dir.join("compose.yaml").is_file() {
+            continue;
+        }
+        seen += 1;
+        for level in [Level::None, Level::Baseline, Level::Restricted] {
+            let load = LoadOptions {
+                files: vec!["compose.yaml".into()],
+                working_dir: dir.to_string_lossy().into_owned(),
+                ..LoadOptions::default()
+            };
+            let mut options = Options::default();
+            options.harden.level = level;
+            let c = convert_with(&load, &RealFs::default(), &options)
+                .unwrap_or_else(|f| panic!("{}: {f}", dir.display()));
+            let guessed: Vec<_> = c.diagnostics.iter().filter(|d| d.code == "H041").collect();
+            assert!(guessed.is_empty(), "{}: {guessed:?}", dir.display());
+        }
+    }
+    assert!(seen >= 9, "the runtime fixtures are missing");
+}
