@@ -32,7 +32,9 @@ fuzz_target!(|data: &[u8]| {
         &loaded.project,
         &lowered.sources,
         &harden::HardenOptions::default(),
-    ).is_err() {
+    )
+    .is_err()
+    {
         return;
     }
     if let Err(f) = emit::check(&objects, &external) {
