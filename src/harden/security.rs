@@ -1,7 +1,8 @@
 //! `security-context`: seccomp RuntimeDefault, no privilege escalation, NET_RAW dropped; in
 //! restricted, also all capabilities dropped (NET_BIND_SERVICE kept when `cap_add` lists it),
-//! a non-root numeric user, a read-only root filesystem with memory-backed writable paths,
-//! and an fsGroup for mounted volumes. What the Compose file demands that the level forbids is
+//! a non-root numeric user, a read-only root filesystem with emptyDirs where the image writes,
+//! the port sysctl for ports below 1024, and an fsGroup for mounted volumes; what depends on
+//! the image is in [`super::restricted`]. What the Compose file demands that the level forbids is
 //! a warning in baseline and an error, naming the Compose key, in restricted.
 
 use super::{Cx, Findings, Level, Rule, Scope, restricted};
@@ -12,7 +13,7 @@ use k8s_openapi::api::core::v1::{
 
 pub const RULE: Rule = Rule {
     id: "security-context",
-    doc: "seccomp RuntimeDefault, allowPrivilegeEscalation: false, NET_RAW dropped; restricted adds drop ALL, runAsNonRoot with a numeric uid, readOnlyRootFilesystem with memory emptyDirs for /tmp and writable paths, fsGroup",
+    doc: "seccomp RuntimeDefault, allowPrivilegeEscalation: false, NET_RAW dropped; restricted adds drop ALL, runAsNonRoot with the image's uid (docs/images.md) or a default, readOnlyRootFilesystem with emptyDirs for /tmp and the paths the image writes, the port sysctl for ports below 1024, fsGroup",
     level: Level::Baseline,
     scope: Scope::Workload(apply),
 };
