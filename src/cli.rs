@@ -581,11 +581,8 @@ pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), S
         gpu_toleration: !a.no_gpu_toleration,
         gpu_node_selector,
         runtime_class: a.runtime_class.clone(),
-        // Hardening forbids hostIPC; the shared memory it was for becomes a /dev/shm emptyDir.
-        ipc_host: match a.harden {
-            HardenArg::None => IpcHost::Keep,
-            HardenArg::Baseline | HardenArg::Restricted => IpcHost::SharedMemory,
-        },
+        // Resolved from the hardening level by the library (`Options::resolved`).
+        ipc_host: IpcHost::Auto,
         model_runner_image: a.model_runner_image.clone(),
         namespace: a.namespace.clone(),
         secrets: match a.secrets {

@@ -457,7 +457,7 @@ fn convert(bytes: Vec<u8>, c: Choice) -> Option<String> {
     let loaded = compose::load(&opts, &fs).ok()?;
     let lowered = lower::lower(&loaded.project, &lopts, &fs).ok()?;
     let mut objects = lowered.objects;
-    harden::apply(&mut objects, &loaded.project, &hopts).ok()?;
+    harden::apply(&mut objects, &loaded.project, &lowered.sources, &hopts).ok()?;
     if let Err(f) = emit::check(&objects, &lowered.external) {
         panic!("the output check rejects a lowered object:\n{f}");
     }

@@ -40,10 +40,15 @@ fn load_str(yaml: &str) -> (Project, MemoryFs) {
 
 /// Lower and harden the whole project, as `convert` does before staging.
 fn objects(project: &Project, fs: &dyn FileSystem) -> Vec<Object> {
-    let mut objects = lower::lower(project, &LowerOptions::default(), fs)
-        .expect("lowers")
-        .objects;
-    harden::apply(&mut objects, project, &HardenOptions::default()).expect("hardens");
+    let lowered = lower::lower(project, &LowerOptions::default(), fs).expect("lowers");
+    let mut objects = lowered.objects;
+    harden::apply(
+        &mut objects,
+        project,
+        &lowered.sources,
+        &HardenOptions::default(),
+    )
+    .expect("hardens");
     objects
 }
 

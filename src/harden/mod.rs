@@ -7,6 +7,7 @@
 //! `fixtures/harden/<id>/`; [`RULES`] lists them in the order they run.
 
 mod availability;
+pub mod image_contract;
 mod images;
 mod namespace;
 mod network;
@@ -14,6 +15,7 @@ mod pod;
 mod probes;
 mod report;
 mod resources;
+mod restricted;
 mod security;
 
 pub use report::{Entry, Report, WorkloadReport};
@@ -22,8 +24,7 @@ use crate::compose::Project;
 use crate::compose::hash::FastMap;
 use crate::compose::model::Service;
 use crate::diag::{Diagnostic, Failure, Location};
-use crate::lower::Object;
-use crate::lower::names;
+use crate::lower::{Object, Source, Sources};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use std::collections::BTreeMap;
 
@@ -117,12 +118,18 @@ pub struct Cx<'a> {
     pub opts: &'a HardenOptions,
     /// Kubernetes container name → Compose service (for `network_mode: service:` sidecars).
     pub containers: &'a BTreeMap<String, String>,
+    /// Where findings about a workload kubeferry added (a model runner) are located: the
+    /// declaration it comes from, since it has no service of its own.
+    pub origin: Option<Location>,
 }
 
 impl Cx<'_> {
     /// The location of `services.<svc>.<path>` in the user's files.
     pub fn at(&self, svc: &str, path: &[&str]) -> Location {
-        locate(self.project, svc, path)
+        match &self.origin {
+            Some(at) if svc == self.service => at.clone(),
+            _ => locate(self.project, svc, path),
+        }
     }
 
     /// The Compose service of a container of this workload.
@@ -242,22 +249,16 @@ fn check_rule_ids(project: &Project, f: &mut Findings) {
     }
 }
 
-/// Harden every workload in place and add the objects the rules call for. A service whose
-/// Compose file demands what its level forbids is an error (nothing is written).
+/// Harden every workload in place and add the objects the rules call for. `sources` says
+/// where each workload comes from (lowering records it): workloads without one are left as
+/// they are. A service whose Compose file demands what its level forbids is an error
+/// (nothing is written).
 pub fn apply(
     objects: &mut Vec<Object>,
     project: &Project,
+    sources: &Sources,
     opts: &HardenOptions,
 ) -> Result<Hardened, Failure> {
-    // The Kubernetes name lowering gives each service (its name_override, else its own).
-    let by_name: FastMap<String, String> = project
-        .services
-        .iter()
-        .map(|(s, svc)| {
-            let k = svc.settings.name_override.as_deref().unwrap_or(s);
-            (names::service_name(k), s.clone())
-        })
-        .collect();
     let mut report = Report {
         level: opts.level.as_str(),
         ..Report::default()
@@ -277,8 +278,8 @@ pub fn apply(
         let (first, second) = objects.split_at_mut(mid);
         let mut f2 = Findings::default();
         let ((mut added, mut reports), (added2, reports2)) = crate::parallel::both(
-            || harden_workloads(first, &by_name, project, opts, &mut f),
-            || harden_workloads(second, &by_name, project, opts, &mut f2),
+            || harden_workloads(first, sources, project, opts, &mut f),
+            || harden_workloads(second, sources, project, opts, &mut f2),
         );
         f.warnings.append(&mut f2.warnings);
         f.errors.append(&mut f2.errors);
@@ -286,7 +287,7 @@ pub fn apply(
         reports.extend(reports2);
         (added, reports)
     } else {
-        harden_workloads(objects, &by_name, project, opts, &mut f)
+        harden_workloads(objects, sources, project, opts, &mut f)
     };
     report.workloads.append(&mut reports);
     f.warnings.extend(resources::open_limits(&report, project));
@@ -335,7 +336,7 @@ const PARALLEL_MIN_WORKLOADS: usize = 64;
 /// report, with their diagnostics in `f`.
 fn harden_workloads(
     objects: &mut [Object],
-    by_name: &FastMap<String, String>,
+    sources: &Sources,
     project: &Project,
     opts: &HardenOptions,
     f: &mut Findings,
@@ -346,29 +347,30 @@ fn harden_workloads(
         if o.pod_spec().is_none() {
             continue;
         }
-        let Some((service, svc)) = by_name
-            .get(o.name())
-            .and_then(|s| project.services.get_key_value(s))
-        else {
-            continue;
+        let (service, svc, origin) = match sources.of(o.name()) {
+            Some(Source::Service(s)) => match project.services.get_key_value(s) {
+                Some((name, svc)) => (name.clone(), svc, None),
+                None => continue,
+            },
+            Some(Source::ModelRunner { key, user, service }) => (
+                o.name().to_string(),
+                service.as_ref(),
+                Some(locate(project, user, &["models", key])),
+            ),
+            None => continue,
         };
+        let service = &service;
         let level = service_level(svc, opts);
-        let containers: BTreeMap<String, String> = o
-            .pod_spec()
-            .map(|p| {
-                p.containers
-                    .iter()
-                    .filter_map(|c| by_name.get(&c.name).map(|s| (c.name.clone(), s.clone())))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let empty = BTreeMap::new();
+        let containers = sources.containers.get(o.name()).unwrap_or(&empty);
         let cx = Cx {
             project,
             service,
             svc,
             level,
             opts,
-            containers: &containers,
+            containers,
+            origin,
         };
         for rule in RULES {
             if let Scope::Workload(run) = rule.scope

@@ -22,6 +22,7 @@ pub use resources::parse_quantity as quantity_value;
 mod resources;
 mod service;
 mod settings;
+pub mod source;
 pub mod support;
 mod volumes;
 mod workload;
@@ -32,6 +33,7 @@ use crate::compose::model::{Project, Service};
 use crate::diag::{Diagnostic, Failure, Location};
 pub use object::{External, Object};
 pub(crate) use pod::WAIT_CONTAINER;
+pub use source::{Source, Sources};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Which workload kind a service becomes when the Compose file does not decide.
@@ -88,8 +90,11 @@ pub enum GpuApi {
 /// What `ipc: host` becomes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum IpcHost {
-    /// `hostIPC: true`, as asked.
+    /// What the hardening level calls for: [`IpcHost::SharedMemory`] when hardening,
+    /// [`IpcHost::Keep`] at `none`. [`crate::convert`] resolves it; lowering alone keeps.
     #[default]
+    Auto,
+    /// `hostIPC: true`, as asked.
     Keep,
     /// A memory emptyDir at `/dev/shm`: the shared memory model servers use `ipc: host`
     /// for, without the node's IPC namespace (which Pod Security forbids).
@@ -149,7 +154,7 @@ impl Default for LowerOptions {
             gpu_toleration: true,
             gpu_node_selector: None,
             runtime_class: None,
-            ipc_host: IpcHost::Keep,
+            ipc_host: IpcHost::Auto,
             model_runner_image: None,
             namespace: None,
             secrets: SecretValues::Inline,
@@ -164,6 +169,8 @@ pub struct Lowered {
     pub warnings: Vec<Diagnostic>,
     /// What the objects reference that the user creates.
     pub external: External,
+    /// Where each workload comes from (read by hardening).
+    pub sources: Sources,
 }
 
 /// State shared by the per-service lowering functions.
@@ -190,6 +197,8 @@ pub(crate) struct Ctx<'a> {
     pub sidecars: FastMap<String, Vec<String>>,
     /// `expose` of the services whose port is implied by their image ([`implied_ports`]).
     implied_expose: FastMap<String, Vec<String>>,
+    /// Where each workload made so far comes from.
+    pub sources: Sources,
 }
 
 impl Ctx<'_> {
@@ -270,6 +279,7 @@ pub fn lower(
         volume_users: volumes::volume_users(project),
         sidecars: FastMap::default(),
         external: External::default(),
+        sources: Sources::default(),
         implied_expose: implied
             .iter()
             .map(|(svc, ports, _)| (svc.clone(), ports.iter().map(u32::to_string).collect()))
@@ -334,6 +344,7 @@ pub fn lower(
         objects,
         warnings: env::group_unset(cx.warnings),
         external: cx.external,
+        sources: cx.sources,
     })
 }
 

@@ -345,7 +345,7 @@ pub fn pod_spec(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> Option<PodSpec> 
     }
     if svc.ipc.as_deref() == Some("host") {
         match cx.opts.ipc_host {
-            IpcHost::Keep => {
+            IpcHost::Keep | IpcHost::Auto => {
                 spec.host_ipc = Some(true);
                 cx.warn("L019", name, &["ipc"], "ipc: host becomes hostIPC: the pod shares the node's IPC namespace (with --harden baseline or restricted, a memory emptyDir at /dev/shm replaces it)");
             }

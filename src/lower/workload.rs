@@ -136,12 +136,34 @@ fn server_reason(cx: &Ctx<'_>, name: &str, svc: &Service) -> Option<String> {
     ))
 }
 
+/// Record the Compose service of a workload and of each of its containers (the main one,
+/// then its `network_mode: service:` sidecars, in the order the pod lists them).
+fn record_source(cx: &mut Ctx<'_>, name: &str, k8s: &str, pod: &PodSpec) {
+    let project = cx.project;
+    if !project.services.contains_key(name) {
+        return;
+    }
+    let sidecars = cx.sidecars.get(name).into_iter().flatten();
+    let services = std::iter::once(name)
+        .chain(sidecars.map(String::as_str))
+        .filter(|s| project.services.contains_key(*s))
+        .map(str::to_string);
+    let containers = pod.containers.iter().map(|c| c.name.clone()).zip(services);
+    cx.sources
+        .containers
+        .insert(k8s.to_string(), containers.collect());
+    cx.sources
+        .workloads
+        .insert(k8s.to_string(), super::Source::Service(name.to_string()));
+}
+
 fn schedule(svc: &Service) -> Option<String> {
     svc.settings.schedule.clone()
 }
 
 pub fn workload(cx: &mut Ctx<'_>, name: &str, svc: &Service, mut pod: PodSpec) {
     let k8s = cx.names[name].clone();
+    record_source(cx, name, &k8s, &pod);
     let labels = cx.labels(name);
     let selector = LabelSelector {
         match_labels: Some(names::selector(&k8s, &cx.project.name)),
