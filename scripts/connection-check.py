@@ -475,8 +475,16 @@ def summary(results):
     return ok, len(results)
 
 
+VERBOSE = False
+
+
 def report(label, results, quiet=False, out=sys.stdout):
     ok, total = summary(results)
+    if VERBOSE:
+        for r in results:
+            if r["ok"]:
+                port = r["port"] if r["port"] is not None else "?"
+                print(f"  ok   {label}{r['caller']} -> {r['host']}:{port} [{r['where']}]", file=out)
     if not quiet:
         for r in results:
             if not r["ok"]:
@@ -585,7 +593,10 @@ def main():
     ap.add_argument("--fixtures", action="store_true")
     ap.add_argument("--min-percent", type=float)
     ap.add_argument("--keep", help="corpus mode: keep the converted output here")
+    ap.add_argument("--verbose", action="store_true", help="list the working connections too")
     a = ap.parse_args()
+    global VERBOSE
+    VERBOSE = a.verbose
     if a.corpus:
         if not os.path.isfile(os.path.join(CORPUS, "cases.tsv")) or not os.access(BIN, os.X_OK):
             print(f"connection-check: needs {CORPUS}/cases.tsv and {BIN}", file=sys.stderr)
