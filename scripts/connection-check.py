@@ -10,8 +10,9 @@ MANIFESTS is a YAML stream, a JSON object or `kind: List`, or a folder of .yaml/
 CONFIG.json is `kubeferry config --format json` (or `docker compose config --format json`).
 
 A connection is a caller pod dialling a name: every value in the manifests that names a
-Compose service (or its DNS form, its `container_name`, `hostname` or network alias) as a
-host. Looked at: container env values and command/args, the data of ConfigMaps and Secrets the
+Compose service (or its DNS form, its `container_name` or a network alias: the names Compose's
+DNS answers to) as a host. A caller and a target that share no Compose network are left out:
+that connection does not work under Compose either. Looked at: container env values and command/args, the data of ConfigMaps and Secrets the
 pod reads (envFrom, env valueFrom, mounted files: converted config files). A name counts where
 it stands as a host: a URL host (`scheme://[user@]NAME[:port]`, Kafka listeners included),
 `NAME:port`, an nginx/Caddy/Envoy/Prometheus-style `server`/`reverse_proxy`/`address` entry, or
@@ -86,15 +87,17 @@ def url_hosts(text):
 def name_port_hosts(text, names):
     """(host, port, how) of every `NAME:port` with NAME one of names."""
     for name in names:
-        pat = re.compile(r"(?<![" + NAME_CHAR + r"@])" + re.escape(name) + r":(\d{1,5})(?![\d@A-Za-z_\-]|\.\d)")
+        pat = re.compile(r"(?<![" + NAME_CHAR + r"@])" + re.escape(name) + r"((?::\d{1,5})+)(?![\d@A-Za-z_\-]|\.\d)")
         for m in pat.finditer(text):
             before = text[max(0, m.start() - 2):m.start()]
             # `org/redis:7` is an image; `//redis:6379` is a URL (counted by url_hosts).
             if before.endswith("/"):
                 continue
-            p = parse_port(m.group(1))
-            if p:
-                yield name, p, "host:port"
+            # `zoo1:2888:3888`: ZooKeeper's peer and election ports, both dialled.
+            for digits in m.group(1).split(":")[1:]:
+                p = parse_port(digits)
+                if p and p >= 20:  # below 20 it is an image tag (`postgres:16`)
+                    yield name, p, "host:port"
 
 
 CONFIG_HOST = re.compile(
@@ -273,15 +276,14 @@ def admitted(policies, caller, target, port, proto, ns):
 
 def dial_names(config):
     """Every name a Compose container can be dialled by: service names, their DNS forms,
-    container_name, hostname and network aliases."""
+    container_name and network aliases."""
     names = set()
     for name, svc in (config.get("services") or {}).items():
         names.add(name)
         if dns(name):
             names.add(dns(name))
-        for k in ("container_name", "hostname"):
-            if svc.get(k):
-                names.add(svc[k])
+        if svc.get("container_name"):
+            names.add(svc["container_name"])
         for net in (svc.get("networks") or {}).values():
             for a in (net or {}).get("aliases") or []:
                 names.add(a)
@@ -327,7 +329,10 @@ def decode(data, binary=False):
 
 
 def check(objects, config):
-    names = dial_names(config)
+    # The project's names, and the names of the Services written for it (a name that had to
+    # change, `3proxy` -> `s-3proxy`, is dialled under the new one).
+    names = dial_names(config) | {
+        (o.get("metadata") or {}).get("name") for o in objects if o.get("kind") == "Service"}
     services = {}
     pods = []
     policies = []
@@ -413,7 +418,7 @@ def compose_reaches(config, nets, caller, host):
     services = config.get("services") or {}
     target = None
     for name, svc in services.items():
-        aliases = {name, dns(name), svc.get("container_name"), svc.get("hostname")}
+        aliases = {name, dns(name), svc.get("container_name")}
         for net in (svc.get("networks") or {}).values():
             aliases.update((net or {}).get("aliases") or [])
         if host in aliases:

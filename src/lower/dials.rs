@@ -108,7 +108,8 @@ fn is_host_key(key: &str) -> bool {
     .any(|s| k.ends_with(s))
 }
 
-/// Every place `text` dials a name `is_name` accepts, in order, once per span.
+/// Every place `text` dials a name `is_name` accepts, in order, once per span and port (a span
+/// can dial two: `zoo1:2888:3888`).
 pub(crate) fn dials<'t>(
     text: &'t str,
     kind: Text<'_>,
@@ -123,7 +124,7 @@ pub(crate) fn dials<'t>(
     let push = |d: Dial<'t>, out: &mut Vec<Dial<'t>>| {
         if is_name(d.host)
             && !upstreams.contains(&d.host)
-            && !out.iter().any(|o| o.start == d.start)
+            && !out.iter().any(|o| o.start == d.start && o.port == d.port)
         {
             out.push(d);
         }
@@ -195,18 +196,23 @@ pub(crate) fn dials<'t>(
         let before = start.checked_sub(1).map(|p| bytes[p]);
         // `org/redis:7` is an image path; `//host:port` was read as a URL above.
         let path = before == Some(b'/') && (start < 2 || bytes[start - 2] != b'/');
-        if !path
-            && before != Some(b'@')
-            && let Some(port) = port_after(bytes, i)
-        {
-            push(
-                Dial {
-                    start,
-                    host: word,
-                    port: Some(port),
-                },
-                &mut out,
-            );
+        if !path && before != Some(b'@') {
+            // `zoo1:2888:3888`: ZooKeeper's peer and election ports, both dialled.
+            let mut at = i;
+            while let Some(port) = port_after(bytes, at) {
+                push(
+                    Dial {
+                        start,
+                        host: word,
+                        port: Some(port),
+                    },
+                    &mut out,
+                );
+                at += 1 + bytes[at + 1..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_digit())
+                    .count();
+            }
         }
     }
     match kind {
@@ -233,7 +239,7 @@ pub(crate) fn dials<'t>(
         }
         _ => {}
     }
-    out.sort_by_key(|d| d.start);
+    out.sort_by_key(|d| (d.start, d.port));
     out
 }
 
@@ -368,7 +374,11 @@ mod tests {
         );
         assert_eq!(
             found("zoo1:2888:3888;kafka:9092", Text::Arg),
-            vec![("zoo1", Some(2888)), ("kafka", Some(9092))]
+            vec![
+                ("zoo1", Some(2888)),
+                ("zoo1", Some(3888)),
+                ("kafka", Some(9092))
+            ]
         );
         assert_eq!(found("grpc://db", Text::Arg), vec![("db", None)]);
         // Images, passwords and versions are not dials.

@@ -66,11 +66,125 @@ fn containers(spec: &PodSpec) -> impl Iterator<Item = &Container> {
         .chain(&spec.containers)
 }
 
-/// The post-pass: ports learned from config files, then names rewritten.
+/// The post-pass: ports learned from config files, Services for the other names services
+/// are dialled by, then names rewritten.
 pub(crate) fn finish(cx: &mut Ctx<'_>) {
     let r = readers(&cx.objects);
     learn_ports(cx, &r);
-    rename(cx, &r);
+    // Old host → (new host, the service it names).
+    let mut renamed: FastMap<String, (String, String)> = cx
+        .project
+        .services
+        .iter()
+        .filter(|(n, s)| super::is_sidecar_of(s).is_none() && cx.names[*n] != **n)
+        .map(|(n, _)| (n.clone(), (cx.names[n].clone(), n.clone())))
+        .collect();
+    renamed.extend(alias_services(cx, &r));
+    rename(cx, &r, &renamed);
+}
+
+/// Every host `is_name` accepts that the output dials: in env values, commands and arguments,
+/// and the ConfigMaps pods read.
+fn dialled(objects: &[Object], r: &Readers, is_name: &dyn Fn(&str) -> bool) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut add = |text: &str, kind: Text<'_>| {
+        out.extend(
+            dials::dials(text, kind, is_name)
+                .into_iter()
+                .map(|d| d.host.to_string()),
+        );
+    };
+    for o in objects {
+        match o {
+            Object::ConfigMap(cm) if r.files.contains_key(o.name()) || r.env.contains(o.name()) => {
+                let as_file = r.files.contains_key(o.name());
+                for (key, text) in cm.data.iter().flatten() {
+                    add(text, if as_file { Text::File } else { Text::Env(key) });
+                }
+            }
+            _ => {
+                for c in o.pod_spec().into_iter().flat_map(containers) {
+                    for e in c.env.iter().flatten() {
+                        if let Some(v) = &e.value {
+                            add(v, Text::Env(&e.name));
+                        }
+                    }
+                    for w in c.command.iter().chain(c.args.iter()).flatten() {
+                        add(w, Text::Arg);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A Service under each `container_name` and network alias others dial (Compose's DNS answers
+/// to those too): the same pods and ports as the service's own. Returns the aliases that are
+/// not DNS labels, with the name their Service got and the service, for [`rename`].
+fn alias_services(cx: &mut Ctx<'_>, r: &Readers) -> Vec<(String, (String, String))> {
+    let mut taken: BTreeSet<String> = cx.project.services.keys().cloned().collect();
+    taken.extend(cx.names.values().cloned());
+    taken.extend(
+        cx.objects
+            .iter()
+            .filter(|o| o.kind() == "Service")
+            .map(|o| o.name().to_string()),
+    );
+    // Alias → the service it names (the first one, when two claim it).
+    let mut aliases: BTreeMap<String, String> = BTreeMap::new();
+    for (name, svc) in &cx.project.services {
+        if super::is_sidecar_of(svc).is_some() {
+            continue;
+        }
+        let nets = svc
+            .networks
+            .values()
+            .flatten()
+            .flat_map(|n| n.aliases.iter());
+        for a in svc.container_name.iter().chain(nets) {
+            if !taken.contains(a) {
+                aliases.entry(a.clone()).or_insert_with(|| name.clone());
+            }
+        }
+    }
+    if aliases.is_empty() {
+        return Vec::new();
+    }
+    let used = dialled(&cx.objects, r, &|h| aliases.contains_key(h));
+    let mut renamed = Vec::new();
+    for alias in used {
+        let svc = &aliases[&alias];
+        let k8s = cx.names[svc].clone();
+        let object_name = names::service_name(&alias);
+        if taken.contains(&object_name) {
+            continue;
+        }
+        if served_ports(&cx.objects, &k8s).is_none() {
+            let compose = &cx.project.services[svc];
+            super::service::learned(cx, svc, compose, &[]);
+        }
+        let Some(mut copy) = cx
+            .objects
+            .iter()
+            .find(|o| o.kind() == "Service" && o.name() == k8s)
+            .cloned()
+        else {
+            continue;
+        };
+        if let Object::Service(s) = &mut copy {
+            s.metadata.name = Some(object_name.clone());
+        }
+        cx.objects.push(copy);
+        taken.insert(object_name.clone());
+        cx.warn("L078", svc, &[], format!(
+            "the project dials `{svc}` as `{alias}` (its container name or network alias, which Compose resolves); a Service `{object_name}` with the same pods and ports makes that name resolve"
+        ));
+        if object_name != alias {
+            renamed.push((alias, (object_name, svc.clone())));
+        }
+    }
+    renamed
 }
 
 /// Ports the mounted config files dial services on, served by their Services.
@@ -205,15 +319,8 @@ fn add_container_ports(objects: &mut [Object], workload: &str, ports: &[u32]) {
     }
 }
 
-/// Rewrite the hosts that dial a Compose name which is not the Service's name.
-fn rename(cx: &mut Ctx<'_>, r: &Readers) {
-    let renamed: FastMap<String, String> = cx
-        .project
-        .services
-        .iter()
-        .filter(|(n, s)| super::is_sidecar_of(s).is_none() && cx.names[*n] != **n)
-        .map(|(n, _)| (n.clone(), cx.names[n].clone()))
-        .collect();
+/// Rewrite the hosts that dial a name which is not its Service's name (`renamed`: old → new).
+fn rename(cx: &mut Ctx<'_>, r: &Readers, renamed: &FastMap<String, (String, String)>) {
     if renamed.is_empty() {
         return;
     }
@@ -230,7 +337,7 @@ fn rename(cx: &mut Ctx<'_>, r: &Readers) {
                 }
                 for (key, text) in cm.data.iter_mut().flatten() {
                     let kind = if as_file { Text::File } else { Text::Env(key) };
-                    for host in rewrite(text, kind, &is_name, &renamed) {
+                    for host in rewrite(text, kind, &is_name, renamed) {
                         let list = done.entry(host).or_default();
                         list.insert(format!("ConfigMap `{name}`"));
                     }
@@ -249,11 +356,11 @@ fn rename(cx: &mut Ctx<'_>, r: &Readers) {
                     let mut hit = Vec::new();
                     for e in c.env.iter_mut().flatten() {
                         if let Some(v) = e.value.as_mut() {
-                            hit.extend(rewrite(v, Text::Env(&e.name), &is_name, &renamed));
+                            hit.extend(rewrite(v, Text::Env(&e.name), &is_name, renamed));
                         }
                     }
                     for w in c.command.iter_mut().chain(c.args.iter_mut()).flatten() {
-                        hit.extend(rewrite(w, Text::Arg, &is_name, &renamed));
+                        hit.extend(rewrite(w, Text::Arg, &is_name, renamed));
                     }
                     for host in hit {
                         let list = done.entry(host).or_default();
@@ -264,9 +371,9 @@ fn rename(cx: &mut Ctx<'_>, r: &Readers) {
         }
     }
     for (old, places) in done {
-        let new = &renamed[&old];
+        let (new, at) = &renamed[&old];
         let places: Vec<&str> = places.iter().map(String::as_str).collect();
-        cx.warn("L077", &old, &[], format!(
+        cx.warn("L077", at, &[], format!(
             "`{old}` is not a valid Service name, so the hosts that dial it in {} are rewritten to `{new}`, the Service's name (URL hosts, `{old}:PORT`, host variables and proxy entries; other words are left alone)",
             places.join(", ")
         ));
@@ -278,15 +385,16 @@ fn rewrite(
     text: &mut String,
     kind: Text<'_>,
     is_name: &dyn Fn(&str) -> bool,
-    renamed: &FastMap<String, String>,
+    renamed: &FastMap<String, (String, String)>,
 ) -> Vec<String> {
-    let found: Vec<(usize, usize, String)> = dials::dials(text, kind, is_name)
+    let mut found: Vec<(usize, usize, String)> = dials::dials(text, kind, is_name)
         .into_iter()
         .map(|d: Dial<'_>| (d.start, d.end(), d.host.to_string()))
         .collect();
+    found.dedup_by_key(|f| f.0);
     // From the end, so earlier spans keep their place.
     for (start, end, host) in found.iter().rev() {
-        text.replace_range(*start..*end, &renamed[host]);
+        text.replace_range(*start..*end, &renamed[host].0);
     }
     found.into_iter().map(|(_, _, h)| h).collect()
 }
