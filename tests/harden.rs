@@ -1,6 +1,7 @@
 //! The hardening rules on their fixtures (`fixtures/harden/<rule-id>/`): each folder holds a
-//! `compose.yaml` and optionally `options` (`harden=LEVEL`, `namespace=NAME` lines); the
-//! snapshot is the manifests, the diagnostics and the markdown report.
+//! `compose.yaml` and optionally `options` (`harden=LEVEL`, `namespace=NAME`,
+//! `network_policies=none` lines); the snapshot is the manifests, the diagnostics and the
+//! markdown report.
 
 use kubeferry::compose::{self, LoadOptions, RealFs};
 use kubeferry::harden::{self, HardenOptions, Level, RULES};
@@ -22,6 +23,9 @@ fn convert(
         match line.split_once('=') {
             Some(("harden", l)) => hopts.level = Level::parse(l.trim()).expect("a level"),
             Some(("namespace", n)) => hopts.namespace = Some(n.trim().to_string()),
+            Some(("network_policies", "none")) => {
+                hopts.network_policies = harden::NetworkPolicies::None
+            }
             _ => {}
         }
     }

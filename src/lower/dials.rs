@@ -122,10 +122,7 @@ pub(crate) fn dials<'t>(
     };
     let mut out: Vec<Dial<'t>> = Vec::new();
     let push = |d: Dial<'t>, out: &mut Vec<Dial<'t>>| {
-        if is_name(d.host)
-            && !upstreams.contains(&d.host)
-            && !out.iter().any(|o| o.start == d.start && o.port == d.port)
-        {
+        if is_name(d.host) && !out.iter().any(|o| o.start == d.start && o.port == d.port) {
             out.push(d);
         }
     };
@@ -155,7 +152,8 @@ pub(crate) fn dials<'t>(
                 .iter()
                 .position(|&b| b == b':' || b == b',')
                 .map_or(auth_end, |p| at + p);
-            let port = if bytes.get(host_end) == Some(&b':') {
+            let explicit = bytes.get(host_end) == Some(&b':');
+            let port = if explicit {
                 let n = bytes[host_end + 1..auth_end]
                     .iter()
                     .take_while(|b| b.is_ascii_digit())
@@ -164,7 +162,9 @@ pub(crate) fn dials<'t>(
             } else {
                 scheme_port(scheme)
             };
-            if host_end > at {
+            // `proxy_pass http://backend` names the upstream block `backend` when there is one.
+            let upstream = !explicit && upstreams.contains(&&text[at..host_end]);
+            if host_end > at && !upstream {
                 push(
                     Dial {
                         start: at,
@@ -341,7 +341,7 @@ fn nginx_upstreams(text: &str) -> Vec<&str> {
 mod tests {
     use super::*;
 
-    fn found(text: &str, kind: Text<'_>) -> Vec<(&str, Option<u32>)> {
+    fn found<'a>(text: &'a str, kind: Text<'_>) -> Vec<(&'a str, Option<u32>)> {
         let names = [
             "db", "cache", "kafka", "zoo1", "backend", "web", "redis", "db_main",
         ];
@@ -403,10 +403,14 @@ mod tests {
 
     #[test]
     fn config_files() {
-        let nginx = "upstream backend { server backend:8000; }\nserver { listen 80;\n location / { proxy_pass http://backend; }\n location /w { proxy_pass http://web; }\n}\n";
+        let nginx = "upstream backend { server backend:8000; }\nupstream app { server web; }\nserver { listen 80;\n location / { proxy_pass http://backend; }\n location /w { proxy_pass http://web; }\n}\n";
         assert_eq!(
             found(nginx, Text::File),
-            vec![("backend", Some(8000)), ("web", Some(80))]
+            vec![
+                ("backend", Some(8000)),
+                ("web", Some(80)),
+                ("web", Some(80))
+            ]
         );
         let caddy = "example.com {\n\treverse_proxy web:3000\n\treverse_proxy cache\n}\n";
         assert_eq!(

@@ -305,16 +305,14 @@ pub fn lower(
             .join(", ");
         let message = match why {
             Implied::Mentioned => format!(
-                "no port declared; the project's environment reaches `{svc}` on {list} (`{svc}:{}`), so the container and its Service expose {list} (declare `expose` to change it)",
-                ports[0]
+                "no port declared; the project's environment or commands dial `{svc}` on {list} (`{svc}:PORT`, or a URL's default port), so the container and its Service expose {list} (declare `expose` to change it)"
             ),
             Implied::KnownImage => format!(
                 "no port declared; the image is a known server listening on {list}, so the Service exposes {list} (declare `expose` to change it)"
             ),
             Implied::Undeclared => {
                 cx.warn("L075", &svc, &[], format!(
-                    "the project dials `{svc}` on {list}, which it does not declare (`{svc}:{}`); the container and its Service expose {list} too (add them to `expose` to say so)",
-                    ports[0]
+                    "the project's environment or commands dial `{svc}` on {list}, which it does not declare (`{svc}:PORT`); the container and its Service expose {list} too (add them to `expose` to say so)"
                 ));
                 continue;
             }
@@ -397,8 +395,9 @@ fn assign_names(cx: &mut Ctx<'_>, mentions: &mentions::Mentions<'_>) {
             if !users.is_empty() {
                 let list: Vec<String> = users.iter().map(|u| format!("`{u}`")).collect();
                 msg.push_str(&format!(
-                    "; {} name it by its Compose name, which cannot resolve: where they dial it as a host it is rewritten to `{k}` (L077), any other use must be pointed at `{k}`",
-                    list.join(", ")
+                    "; {} {} it by its Compose name, which cannot resolve: where it is dialled as a host it is rewritten to `{k}` (L077), any other use must be pointed at `{k}`",
+                    list.join(", "),
+                    if list.len() == 1 { "names" } else { "name" }
                 ));
             }
             cx.warn("L002", name, &[], msg);
