@@ -213,13 +213,19 @@ fn port_list(ports: &BTreeSet<(String, i32)>) -> String {
         .join(", ")
 }
 
+/// (protocol, port) of a pod.
+type Ports = BTreeSet<(String, i32)>;
+
+/// What reaches a pod from outside the namespace (an Ingress, a Service), and on which ports.
+type Exposure = Vec<(String, Ports)>;
+
 /// Pod name → (what reaches it from outside the namespace, the pod ports it reaches): the
 /// LoadBalancer and NodePort Services and the Ingress backends of the output. Named target
 /// ports are resolved through the pod's container ports.
 fn exposure<'o>(
     objects: &'o [Object],
     pods: &BTreeMap<String, Pod<'_>>,
-) -> BTreeMap<&'o str, Vec<(String, BTreeSet<(String, i32)>)>> {
+) -> BTreeMap<&'o str, Exposure> {
     let mut services: BTreeMap<&str, &Service> = BTreeMap::new();
     for o in objects {
         if let Object::Service(s) = o {
@@ -253,7 +259,7 @@ fn exposure<'o>(
         };
         (proto, port)
     };
-    let mut out: BTreeMap<&str, Vec<(String, BTreeSet<(String, i32)>)>> = BTreeMap::new();
+    let mut out: BTreeMap<&str, Exposure> = BTreeMap::new();
     for (name, s) in &services {
         let type_ = s.spec.as_ref().and_then(|s| s.type_.as_deref());
         let (Some(kind @ ("LoadBalancer" | "NodePort")), Some(pod)) = (type_, pod_of(s)) else {
