@@ -501,28 +501,15 @@ def report(label, results, quiet=False, out=sys.stdout):
 # --- corpus mode -----------------------------------------------------------------------------
 
 def cases():
-    with open(os.path.join(CORPUS, "cases.tsv")) as f:
-        for line in f:
-            cols = line.rstrip("\n").split("\t")
-            if cols[0] == "case" or len(cols) < 7 or cols[6] != "ok":
-                continue
-            cid, d, files, envf, profs, vars_ = cols[:6]
-            args = []
-            for p in files.split(","):
-                args += ["-f", p]
-            if envf != "-":
-                for p in envf.split(","):
-                    args += ["--env-file", p]
-            if profs != "-":
-                for p in profs.split(","):
-                    args += ["--profile", p]
-            env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/"),
-                   "PWD": os.path.join(CORPUS, d)}
-            if vars_ != "-":
-                for kv in vars_.split():
-                    k, _, v = kv.partition("=")
-                    env[k] = v
-            yield cid, os.path.join(CORPUS, d), args, env
+    """The corpus's `ok` cases, loaded as harden-check.py (the reference for the corpus
+    scripts in Python) loads them: (case, folder, flags, environment)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "harden_check", os.path.join(HERE, "scripts", "harden-check.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.cases()
 
 
 def fixture_cases():
