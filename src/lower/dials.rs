@@ -284,7 +284,7 @@ fn entries(text: &str) -> Vec<Dial<'_>> {
             if !ends || start == at {
                 continue;
             }
-            let mut end = (at + 200).min(text.len());
+            let mut end = (at + 100).min(text.len());
             while !text.is_char_boundary(end) {
                 end -= 1;
             }
@@ -299,7 +299,8 @@ fn entries(text: &str) -> Vec<Dial<'_>> {
     out
 }
 
-/// `port: N` or `port_value: N` in the text that follows a host entry.
+/// `port: N` or `port_value: N` in the text that follows a host entry (the next 100 bytes:
+/// Envoy writes it on the next line).
 fn near_port(window: &str) -> Option<u32> {
     let mut from = 0;
     while let Some(i) = window[from..].find("port") {
