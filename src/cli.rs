@@ -241,9 +241,10 @@ pub struct ConvertArgs {
     /// memory request of containers whose Compose file gives none
     #[arg(long, value_name = "QUANTITY", default_value = "128Mi")]
     pub default_memory_request: String,
-    /// memory limit of containers whose Compose file gives none
-    #[arg(long, value_name = "QUANTITY", default_value = "512Mi")]
-    pub default_memory_limit: String,
+    /// memory limit of containers that nothing else sizes (no Compose limit, no JVM heap);
+    /// default: none, and warning H012 names them
+    #[arg(long, value_name = "QUANTITY")]
+    pub default_memory_limit: Option<String>,
     /// cpu limit of containers whose Compose file gives none (default: no cpu limit)
     #[arg(long, value_name = "QUANTITY")]
     pub default_cpu_limit: Option<String>,
@@ -602,8 +603,9 @@ pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), S
             SecretsArg::External => SecretValues::External,
         },
     };
+    // One grammar and one reading with the rules that compare them: `1G` is 10^9 bytes.
     let quantity = |flag: &str, v: &str| -> Result<Quantity, String> {
-        is_quantity(v)
+        (emit::is_quantity(v) && crate::lower::quantity_value(v) >= 0.0)
             .then(|| Quantity(v.to_string()))
             .ok_or_else(|| {
                 format!("--{flag} `{v}` is not a Kubernetes quantity (e.g. 250m, 1, 256Mi)")
@@ -628,7 +630,10 @@ pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), S
         },
         cpu_request: quantity("default-cpu-request", &a.default_cpu_request)?,
         memory_request: quantity("default-memory-request", &a.default_memory_request)?,
-        memory_limit: quantity("default-memory-limit", &a.default_memory_limit)?,
+        memory_limit: match &a.default_memory_limit {
+            Some(m) => Some(quantity("default-memory-limit", m)?),
+            None => None,
+        },
         cpu_limit: match &a.default_cpu_limit {
             Some(c) => Some(quantity("default-cpu-limit", c)?),
             None => None,
@@ -641,20 +646,6 @@ pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), S
         },
     };
     Ok((lower, harden))
-}
-
-/// A decimal number with an optional SI or binary suffix, as Kubernetes quantities are.
-fn is_quantity(v: &str) -> bool {
-    let num = ["Ki", "Mi", "Gi", "Ti", "m", "k", "M", "G", "T"]
-        .iter()
-        .find_map(|s| v.strip_suffix(s))
-        .unwrap_or(v);
-    let mut parts = num.splitn(2, '.');
-    let int = parts.next().unwrap_or("");
-    let frac = parts.next();
-    !int.is_empty()
-        && int.chars().all(|c| c.is_ascii_digit())
-        && frac.is_none_or(|f| !f.is_empty() && f.chars().all(|c| c.is_ascii_digit()))
 }
 
 fn convert(args: ConvertArgs) -> ExitCode {

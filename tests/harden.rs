@@ -1,8 +1,9 @@
 //! The hardening rules on their fixtures (`fixtures/harden/<rule-id>/`): each folder holds a
 //! `compose.yaml` and optionally `options` (`harden=LEVEL`, `namespace=NAME`,
-//! `network_policies=none` lines); the snapshot is the manifests, the diagnostics and the
-//! markdown report.
+//! `default-memory-limit=QUANTITY`, `network-policies=none` lines); the snapshot is the
+//! manifests, the diagnostics and the markdown report.
 
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use kubeferry::compose::{self, LoadOptions, RealFs};
 use kubeferry::harden::{self, HardenOptions, Level, RULES};
 use kubeferry::lower::{self, LowerOptions, Object};
@@ -23,7 +24,10 @@ fn convert(
         match line.split_once('=') {
             Some(("harden", l)) => hopts.level = Level::parse(l.trim()).expect("a level"),
             Some(("namespace", n)) => hopts.namespace = Some(n.trim().to_string()),
-            Some(("network_policies", "none")) => {
+            Some(("default-memory-limit", q)) => {
+                hopts.memory_limit = Some(Quantity(q.trim().to_string()))
+            }
+            Some(("network-policies", "none")) => {
                 hopts.network_policies = harden::NetworkPolicies::None
             }
             _ => {}
@@ -185,26 +189,32 @@ fn fixture_output_passes_the_validator() {
     }
 }
 
+/// `kubeferry convert -q -f fixtures/harden/resources/compose.yaml ARGS...`.
+fn convert_resources_fixture(args: &[&str], extra: &[&std::ffi::OsStr]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_kubeferry"))
+        .args(["convert", "-q", "-f"])
+        .arg(root().join("fixtures/harden/resources/compose.yaml"))
+        .args(args)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn the_command_line_writes_the_report_and_checks_its_flags() {
-    let bin = env!("CARGO_BIN_EXE_kubeferry");
-    let fixture = root().join("fixtures/harden/resources/compose.yaml");
     let tmp = std::env::temp_dir().join(format!("kubeferry-report-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).unwrap();
     let report = tmp.join("report.json");
-    let out = std::process::Command::new(bin)
-        .args(["convert", "-q", "-f"])
-        .arg(&fixture)
-        .args([
+    let out = convert_resources_fixture(
+        &[
             "--default-memory-limit",
             "1Gi",
             "--default-cpu-limit",
             "1",
             "--report",
-        ])
-        .arg(&report)
-        .output()
-        .unwrap();
+        ],
+        &[report.as_os_str()],
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -216,13 +226,51 @@ fn the_command_line_writes_the_report_and_checks_its_flags() {
         serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(v["level"], "baseline");
     assert!(v["workloads"].as_array().is_some_and(|w| w.len() == 5));
-    let bad = std::process::Command::new(bin)
-        .args(["convert", "-q", "-f"])
-        .arg(&fixture)
-        .args(["--default-cpu-request", "lots"])
-        .output()
-        .unwrap();
+    let bad = convert_resources_fixture(&["--default-cpu-request", "lots"], &[]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--default-cpu-request `lots`"));
     let _ = std::fs::remove_dir_all(&tmp);
+}
+
+/// `--default-memory-limit 1G` is 10^9 bytes to every rule that compares it (issue 22: it was
+/// read as 0, and the request became 1G); without the flag, no limit is invented.
+#[test]
+fn the_default_memory_limit_flag_takes_every_quantity_form() {
+    let run = |extra: &[&str]| {
+        let args: Vec<&str> = ["--format", "json"].iter().chain(extra).copied().collect();
+        let out = convert_resources_fixture(&args, &[]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let bare = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["kind"] == "Deployment" && o["metadata"]["name"] == "bare")
+            .expect("the bare Deployment")
+            .clone();
+        bare["spec"]["template"]["spec"]["containers"][0]["resources"].clone()
+    };
+    let r = run(&["--default-memory-limit", "1G"]);
+    assert_eq!(r["limits"]["memory"], "1G");
+    assert_eq!(r["requests"]["memory"], "128Mi");
+    let r = run(&[
+        "--default-memory-limit",
+        "1e9",
+        "--default-memory-request",
+        "2Gi",
+    ]);
+    assert_eq!(
+        (&r["limits"]["memory"], &r["requests"]["memory"]),
+        (&"1e9".into(), &"1e9".into()),
+        "a request never exceeds the limit"
+    );
+    let r = run(&[]);
+    assert!(r["limits"].get("memory").is_none(), "{r}");
+    assert_eq!(r["requests"]["memory"], "128Mi");
+    let bad = convert_resources_fixture(&["--default-memory-limit", "1GB"], &[]);
+    assert_eq!(bad.status.code(), Some(2));
 }

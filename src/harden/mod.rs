@@ -65,7 +65,9 @@ pub struct HardenOptions {
     pub level: Level,
     pub cpu_request: Quantity,
     pub memory_request: Quantity,
-    pub memory_limit: Quantity,
+    /// The memory limit of containers nothing else gives one (`--default-memory-limit`);
+    /// none by default: an invented limit could OOM-kill the workload.
+    pub memory_limit: Option<Quantity>,
     /// A default CPU limit; none unless asked (CPU limits throttle).
     pub cpu_limit: Option<Quantity>,
     /// The uid restricted pods run as when neither `user` nor `x-kubeferry.run_as_user` says.
@@ -82,7 +84,7 @@ impl Default for HardenOptions {
             level: Level::Baseline,
             cpu_request: Quantity("100m".into()),
             memory_request: Quantity("128Mi".into()),
-            memory_limit: Quantity("512Mi".into()),
+            memory_limit: None,
             cpu_limit: None,
             default_uid: 65532,
             namespace: None,
@@ -291,6 +293,7 @@ pub fn apply(
         harden_workloads(objects, &by_name, project, opts, &mut f)
     };
     report.workloads.append(&mut reports);
+    f.warnings.extend(resources::open_limits(&report, project));
     objects.append(&mut added);
     for rule in RULES {
         let Scope::Project(run) = rule.scope else {

@@ -17,8 +17,8 @@ mod models;
 pub mod names;
 pub mod object;
 mod pod;
-mod probes;
-mod quantity;
+pub(crate) mod probes;
+pub(crate) mod quantity;
 mod reach;
 pub use resources::parse_quantity as quantity_value;
 mod resources;
@@ -33,6 +33,7 @@ use crate::compose::hash::{FastMap, FastSet};
 use crate::compose::model::{Project, Service};
 use crate::diag::{Diagnostic, Failure, Location};
 pub use object::{External, Object};
+pub(crate) use pod::WAIT_CONTAINER;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Which workload kind a service becomes when the Compose file does not decide.
@@ -178,6 +179,9 @@ pub(crate) struct Ctx<'a> {
     pub names: FastMap<String, String>,
     /// Services that are run to completion (targets of `service_completed_successfully`).
     pub completed_targets: BTreeSet<String>,
+    /// Services a dependent waits for to start or be healthy: the first such dependent and
+    /// its condition.
+    pub awaited: BTreeMap<String, (String, String)>,
     pub objects: Vec<Object>,
     pub external: External,
     /// Where each object of `objects` is, by kind and name (see [`Ctx::find_object`]).
@@ -258,6 +262,7 @@ pub fn lower(
         errors: Vec::new(),
         names: FastMap::default(),
         completed_targets: BTreeSet::new(),
+        awaited: BTreeMap::new(),
         // Room for the usual two or three objects per service (and one per volume, secret
         // and config) up front (objects are boxed, so a slot is two words).
         objects: Vec::with_capacity(
@@ -325,10 +330,13 @@ pub fn lower(
         };
         cx.warn("L071", &svc, &[], message);
     }
-    for svc in project.services.values() {
+    for (name, svc) in &project.services {
         for (dep, d) in &svc.depends_on {
             if d.condition == "service_completed_successfully" {
                 cx.completed_targets.insert(dep.clone());
+            } else {
+                let first = (name.clone(), d.condition.clone());
+                cx.awaited.entry(dep.clone()).or_insert(first);
             }
         }
     }
@@ -352,7 +360,7 @@ pub fn lower(
     check_unique(&objects)?;
     Ok(Lowered {
         objects,
-        warnings: cx.warnings,
+        warnings: env::group_unset(cx.warnings),
         external: cx.external,
     })
 }

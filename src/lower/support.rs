@@ -54,7 +54,11 @@ pub const SERVICE_KEYS: &[(&str, Support, &str)] = &[
         Support::Unsupported,
         "the kubelet manages cgroups",
     ),
-    ("command", Support::Handled, "container args"),
+    (
+        "command",
+        Support::Handled,
+        "container args (`$` escaped where the kubelet would expand it)",
+    ),
     (
         "configs",
         Support::Handled,
@@ -128,7 +132,11 @@ pub const SERVICE_KEYS: &[(&str, Support, &str)] = &[
         Support::Unsupported,
         "needs a headless Service and subdomain",
     ),
-    ("entrypoint", Support::Handled, "container command"),
+    (
+        "entrypoint",
+        Support::Handled,
+        "container command (`$` escaped where the kubelet would expand it)",
+    ),
     (
         "env_file",
         Support::Handled,
@@ -137,7 +145,7 @@ pub const SERVICE_KEYS: &[(&str, Support, &str)] = &[
     (
         "environment",
         Support::Handled,
-        "container env; hosts that dial a service whose name is not a DNS label are rewritten to its Service name",
+        "container env (`$` escaped where the kubelet would expand it); hosts that dial a service whose name is not a DNS label are rewritten to its Service name",
     ),
     (
         "expose",
@@ -265,7 +273,7 @@ pub const SERVICE_KEYS: &[(&str, Support, &str)] = &[
     (
         "restart",
         Support::Handled,
-        "workload kind and restartPolicy",
+        "workload kind and restartPolicy: a Job only for a one-shot service (`restart: no`/`on-failure` or a dependent's `service_completed_successfully`) that nothing waits on as a server (no port, published, `expose`d or implied; no healthcheck; no dependent with `service_started` or `service_healthy`); any other service is a Deployment, with a warning when `restart` asked not to restart; x-kubeferry.controller and kompose.controller.type win",
     ),
     (
         "runtime",

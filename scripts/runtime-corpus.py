@@ -1,0 +1,329 @@
+#!/usr/bin/env python3
+"""Play kubeferry's output in a container runtime: ../shared/tools/runtime-check over three sets.
+
+    scripts/runtime-corpus.py [--set examples,fixtures,corpus] [--level default,restricted]
+                              [--subset ci] [--only NAME...] [--json FILE] [--keep-dir DIR]
+
+Sets:
+  examples   fixtures/examples/*/compose.yaml
+  fixtures   fixtures/convert/*/ and fixtures/runtime/*/ (their `args`, less any --harden)
+  corpus     every `ok` case of shared/corpus/realworld/cases.tsv
+
+Each project is converted at each level (`default` is `kubeferry convert` with no --harden,
+`restricted` adds `--harden restricted`). Of the output, the workloads whose images all have a
+stand-in (runtime-check's images/map.tsv) are played, with every Service, ConfigMap, Secret and
+PersistentVolumeClaim; a workload whose wait-for-dependencies init container waits on a
+Service that no played workload backs is left out too (it would wait forever here, on a
+service this check cannot run) and reported as such. A project with nothing to play is not run.
+
+`--subset ci` is the fixed list that .ci/run plays (CI_SUBSET below, about 20 minutes).
+Exit status 0 when every played pod passed at every level and no conversion failed for a
+reason other than a privilege the Compose file asks for; 1 otherwise; 2 on usage errors.
+
+Environment: KUBEFERRY_BIN (default target/release/kubeferry), SHARED_DIR (default ../shared).
+"""
+
+import argparse
+import fnmatch
+import hashlib
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("SHARED_DIR", ROOT.parent / "shared")).resolve()
+BIN = os.environ.get("KUBEFERRY_BIN", str(ROOT / "target/release/kubeferry"))
+RC = SHARED / "tools/runtime-check"
+
+# The projects .ci/run plays: the example, the fixtures written for this check (one per
+# stand-in image and a three-service stack) and corpus cases whose databases and caches have
+# stand-ins. Chosen to cover every stand-in image in about 20 minutes at both levels.
+CI_SUBSET = [
+    "examples/agent-stack",
+    "fixtures/runtime/*",
+    "fixtures/convert/volumes-bind",
+    "fixtures/convert/workload-statefulset-label",
+    "corpus/langfuse",
+    "corpus/nextcloud",
+    "corpus/zulip",
+    "corpus/dify-all-profiles",
+    "corpus/r2r-full",
+]
+
+# Workloads that do not run under Docker Compose either, so their failure here says nothing
+# about the conversion: (project pattern, workload) -> why.
+FAIL_UNDER_COMPOSE = {
+    ("fixtures/convert/depends-on*", "Deployment/db"): "postgres without POSTGRES_PASSWORD: the image's entrypoint refuses to initialise",
+    ("fixtures/convert/implied-ports", "Deployment/db"): "postgres without POSTGRES_PASSWORD: the image's entrypoint refuses to initialise",
+    ("fixtures/convert/unsupported-keys", "Deployment/db"): "postgres without POSTGRES_PASSWORD: the image's entrypoint refuses to initialise",
+    ("fixtures/convert/volumes-bad-settings", "Deployment/db"): "postgres without POSTGRES_PASSWORD: the image's entrypoint refuses to initialise",
+    ("fixtures/convert/workload-statefulset-label", "StatefulSet/db"): "postgres without POSTGRES_PASSWORD: the image's entrypoint refuses to initialise",
+}
+
+WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod", "Job"}
+KEEP_KINDS = {"Service", "ConfigMap", "Secret", "PersistentVolumeClaim"}
+NC_WAIT = re.compile(r"nc -z(?: -w \d+)? (\S+) (\d+)")
+
+
+def standin_rules():
+    rules = []
+    for line in (RC / "images/map.tsv").read_text().splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        pattern, standin = line.split("\t")[:2]
+        rules.append((pattern.strip(), standin.strip()))
+    return rules
+
+
+def repository(image):
+    """The normalised repository of an image reference, as map.tsv matches it."""
+    ref = image.split("@", 1)[0]
+    last = ref.rsplit("/", 1)[-1]
+    if ":" in last:
+        ref = ref[: len(ref) - len(last)] + last.split(":", 1)[0]
+    first = ref.split("/", 1)[0]
+    if "/" not in ref or not ("." in first or ":" in first or first == "localhost"):
+        ref = "docker.io/" + ref
+    if ref.count("/") == 1 and ref.startswith("docker.io/"):
+        ref = "docker.io/library/" + ref.split("/", 1)[1]
+    return ref
+
+
+def pod_spec(obj):
+    spec = obj.get("spec") or {}
+    if obj["kind"] == "Pod":
+        return spec
+    if obj["kind"] == "Job":
+        return (spec.get("template") or {}).get("spec") or {}
+    return ((spec.get("template") or {}).get("spec")) or {}
+
+
+def pod_labels(obj):
+    if obj["kind"] == "Pod":
+        return (obj.get("metadata") or {}).get("labels") or {}
+    return (((obj.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("labels") or {}
+
+
+def playable(project, objects, rules):
+    """Split the workloads into those to play and those left out, with the reason."""
+    workloads = [o for o in objects if o.get("kind") in WORKLOAD_KINDS]
+    broken = {w: why for (p, w), why in FAIL_UNDER_COMPOSE.items() if fnmatch.fnmatchcase(project, p)}
+    services = {o["metadata"]["name"]: o for o in objects if o.get("kind") == "Service"}
+    out = {}
+    reasons = {}
+    for w in workloads:
+        name = f"{w['kind']}/{w['metadata']['name']}"
+        spec = pod_spec(w)
+        images = [c.get("image", "") for c in (spec.get("containers") or []) + (spec.get("initContainers") or [])]
+        missing = [i for i in images if not any(fnmatch.fnmatchcase(repository(i), p) for p, _ in rules)]
+        if name in broken:
+            reasons[name] = f"fails under Docker Compose too: {broken[name]}"
+        elif missing:
+            reasons[name] = f"no stand-in for {', '.join(sorted(set(missing)))}"
+        else:
+            out[name] = w
+    # A workload waiting on a Service that no played workload backs would wait forever here.
+    changed = True
+    while changed:
+        changed = False
+        for name, w in list(out.items()):
+            spec = pod_spec(w)
+            for init in spec.get("initContainers") or []:
+                text = " ".join(init.get("command") or []) + " " + " ".join(init.get("args") or [])
+                for host, _port in NC_WAIT.findall(text):
+                    svc = services.get(host.split(".")[0])
+                    sel = ((svc or {}).get("spec") or {}).get("selector") or {}
+                    backed = svc is not None and any(
+                        sel and all(pod_labels(o).get(k) == v for k, v in sel.items()) for o in out.values()
+                    )
+                    if not backed and name in out:
+                        reasons[name] = f"waits for `{host}`, which is not played here"
+                        del out[name]
+                        changed = True
+    return out, reasons
+
+
+def projects(sets):
+    """(name, cwd, convert args, env) of every project of the chosen sets."""
+    result = []
+    if "examples" in sets:
+        for c in sorted((ROOT / "fixtures/examples").glob("*/compose.yaml")):
+            result.append((f"examples/{c.parent.name}", c.parent, ["-f", "compose.yaml"], {}))
+    if "fixtures" in sets:
+        for group in ("convert", "runtime"):
+            for d in sorted((ROOT / "fixtures" / group).glob("*/")):
+                if not (d / "compose.yaml").exists():
+                    continue
+                args = []
+                if (d / "args").exists():
+                    for line in (d / "args").read_text().splitlines():
+                        line = line.strip()
+                        if line and not line.startswith("#"):
+                            args += line.split(" ", 1)
+                cleaned, skip = [], False
+                for a in args:
+                    if skip:
+                        skip = False
+                        continue
+                    if a == "--harden":
+                        skip = True
+                        continue
+                    cleaned.append(a)
+                if "-f" not in cleaned:
+                    cleaned = ["-f", "compose.yaml"] + cleaned
+                result.append((f"fixtures/{group}/{d.name}", d, cleaned, {}))
+    if "corpus" in sets:
+        root = SHARED / "corpus/realworld"
+        for line in (root / "cases.tsv").read_text().splitlines()[1:]:
+            cols = line.split("\t")
+            if len(cols) < 7 or cols[6] != "ok":
+                continue
+            case, d, files, envf, profs, vars_ = cols[:6]
+            args = []
+            for f in files.split(","):
+                args += ["-f", f]
+            if envf != "-":
+                for f in envf.split(","):
+                    args += ["--env-file", f]
+            if profs != "-":
+                for p in profs.split(","):
+                    args += ["--profile", p]
+            env = dict(v.split("=", 1) for v in vars_.split()) if vars_ != "-" else {}
+            result.append((f"corpus/{case}", root / d, args, env))
+    return result
+
+
+def convert(cwd, args, env, level):
+    extra = ["--harden", "restricted"] if level == "restricted" else []
+    full_env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/"), "PWD": str(cwd), **env}
+    p = subprocess.run([BIN, "convert", *args, "-q", *extra], cwd=cwd, env=full_env, capture_output=True, text=True)
+    return p.returncode, p.stdout, p.stderr
+
+
+def play(name, objects, tmp, wait):
+    path = tmp / (re.sub(r"[^A-Za-z0-9_.-]", "_", name) + ".yaml")
+    path.write_text(yaml.safe_dump_all(objects, sort_keys=False))
+    report = tmp / (path.stem + ".json")
+    p = subprocess.run(
+        [str(RC / "runtime-check"), str(path), "--json", str(report), "--wait", str(wait), "--settle", "5"],
+        capture_output=True,
+        text=True,
+    )
+    if not report.exists():
+        return None, p.stdout + p.stderr
+    return json.loads(report.read_text()), p.stdout
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--set", default="examples,fixtures,corpus")
+    ap.add_argument("--level", default="default,restricted")
+    ap.add_argument("--subset", choices=["ci"])
+    ap.add_argument("--only", nargs="*", help="fnmatch patterns of project names")
+    ap.add_argument("--wait", type=int, default=90)
+    ap.add_argument("--json", help="write every result here")
+    ap.add_argument("--dry-run", action="store_true", help="list what would be played, play nothing")
+    a = ap.parse_args()
+    sets = set(a.set.split(","))
+    levels = a.level.split(",")
+    if not (RC / "runtime-check").exists():
+        print(f"runtime-corpus: {RC} not found", file=sys.stderr)
+        return 2
+    rules = standin_rules()
+    chosen = projects(sets)
+    patterns = a.only or (CI_SUBSET if a.subset == "ci" else None)
+    if patterns:
+        chosen = [p for p in chosen if any(fnmatch.fnmatchcase(p[0], pat) for pat in patterns)]
+    results = []
+    played = {}
+    tmp = Path(tempfile.mkdtemp(prefix="runtime-corpus-"))
+    started = time.monotonic()
+    for name, cwd, args, env in chosen:
+        for level in levels:
+            entry = {"project": name, "level": level, "pods": [], "left_out": {}}
+            rc, out, err = convert(cwd, args, env, level)
+            if rc != 0:
+                # Fixtures that test a refusal are expected to fail; examples and the corpus are not.
+                entry["conversion"] = (
+                    "refused" if level == "restricted" else "error fixture" if name.startswith("fixtures/") else "failed"
+                )
+                lines = err.strip().splitlines()
+                errors = [i for i, l in enumerate(lines) if l.startswith("error")]
+                entry["error"] = lines[errors[0] : errors[0] + 2] if errors else lines[:3]
+                results.append(entry)
+                print(f"{level:10} {name}: conversion {entry['conversion']}: {' '.join(entry['error'])[:200]}", flush=True)
+                continue
+            objects = [o for o in yaml.safe_load_all(out) if o]
+            play_these, left_out = playable(name, objects, rules)
+            entry["left_out"] = left_out
+            if not play_these:
+                entry["conversion"] = "ok"
+                results.append(entry)
+                continue
+            if a.dry_run:
+                print(f"{level:10} {name}: would play {', '.join(play_these)}", flush=True)
+                continue
+            keep = [o for o in objects if o.get("kind") in KEEP_KINDS] + list(play_these.values())
+            t0 = time.monotonic()
+            # Cases that share a folder often play the same objects: play those once.
+            key = hashlib.sha256(yaml.safe_dump_all(keep, sort_keys=True).encode()).hexdigest()
+            if key in played:
+                report, text = played[key]
+            else:
+                report, text = played[key] = play(f"{name}-{level}", keep, tmp, a.wait)
+            entry["conversion"] = "ok"
+            entry["seconds"] = round(time.monotonic() - t0, 1)
+            if report is None:
+                entry["error"] = text.strip().splitlines()[-3:]
+                print(f"{level:10} {name}: runtime-check failed: {entry['error']}", flush=True)
+                results.append(entry)
+                continue
+            for pod in report.get("pods", []):
+                if pod["verdict"] == "skipped":
+                    continue
+                failed = [c for c in pod["containers"] if not c.get("ok") and c.get("state") != "not run"]
+                cause = "; ".join(
+                    f"{c['name']}: {c.get('state')} {c.get('reason', '')} {' | '.join(c.get('logs', [])[-2:])}".strip()
+                    for c in failed
+                )
+                entry["pods"].append({"workload": pod["workload"], "verdict": pod["verdict"], "cause": cause[:400]})
+            ok = sum(1 for p in entry["pods"] if p["verdict"] == "pass")
+            print(f"{level:10} {name}: {ok}/{len(entry['pods'])} pods passed ({entry['seconds']} s)", flush=True)
+            for p in entry["pods"]:
+                if p["verdict"] != "pass":
+                    print(f"           FAIL {p['workload']}: {p['cause']}", flush=True)
+            results.append(entry)
+    status = 0
+    print()
+    for level in levels:
+        rs = [r for r in results if r["level"] == level]
+        pods = [p for r in rs for p in r["pods"]]
+        passed = sum(1 for p in pods if p["verdict"] == "pass")
+        played = sum(1 for r in rs if r["pods"])
+        refused = [r["project"] for r in rs if r.get("conversion") == "refused"]
+        left = sum(len(r["left_out"]) for r in rs)
+        print(
+            f"runtime-corpus: {level}: {len(rs)} projects, {played} played, {len(pods)} pods, "
+            f"{passed} passed, {len(pods) - passed} failed; {len(refused)} conversions refused; "
+            f"{left} workloads without stand-ins (or waiting on one) not played"
+        )
+        if refused:
+            print(f"runtime-corpus: {level}: refused: {', '.join(refused)}")
+        if passed != len(pods) or any(r.get("conversion") == "failed" for r in rs):
+            status = 1
+    print(f"runtime-corpus: {round(time.monotonic() - started)} s")
+    if a.json:
+        Path(a.json).write_text(json.dumps(results, indent=1))
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
