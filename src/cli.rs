@@ -5,7 +5,7 @@ use crate::compose::{self, LoadOptions, RealFs};
 use crate::convert::Options;
 use crate::diag::{Diagnostic, Failure, Severity};
 use crate::emit;
-use crate::harden::{HardenOptions, Level};
+use crate::harden::{HardenOptions, Level, NetworkPolicies};
 use crate::lower::{
     BindStrategy, Controller, DependencyWait, EnvFiles, GpuApi, IpcHost, LowerOptions, SecretValues,
 };
@@ -182,6 +182,10 @@ pub struct ConvertArgs {
     /// Hardening level
     #[arg(long, value_enum, default_value_t = HardenArg::Baseline)]
     pub harden: HardenArg,
+    /// NetworkPolicies: `isolate` (default-deny; Compose network members reach each other on
+    /// every port; published and Ingress/LoadBalancer/NodePort ports open) or `none`
+    #[arg(long, value_enum, default_value_t = NetworkPoliciesArg::Isolate)]
+    pub network_policies: NetworkPoliciesArg,
     /// Workload kind for every long-running service
     #[arg(long, value_enum)]
     pub controller: Option<ControllerArg>,
@@ -269,6 +273,12 @@ pub enum HardenArg {
     None,
     Baseline,
     Restricted,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NetworkPoliciesArg {
+    Isolate,
+    None,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -627,6 +637,10 @@ pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), S
         },
         default_uid: a.run_as_user,
         namespace: a.namespace.clone(),
+        network_policies: match a.network_policies {
+            NetworkPoliciesArg::Isolate => NetworkPolicies::Isolate,
+            NetworkPoliciesArg::None => NetworkPolicies::None,
+        },
     };
     Ok((lower, harden))
 }

@@ -1,7 +1,7 @@
 //! The hardening rules on their fixtures (`fixtures/harden/<rule-id>/`): each folder holds a
 //! `compose.yaml` and optionally `options` (`harden=LEVEL`, `namespace=NAME`,
-//! `default-memory-limit=QUANTITY` lines); the
-//! snapshot is the manifests, the diagnostics and the markdown report.
+//! `default-memory-limit=QUANTITY`, `network-policies=none` lines); the snapshot is the
+//! manifests, the diagnostics and the markdown report.
 
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use kubeferry::compose::{self, LoadOptions, RealFs};
@@ -26,6 +26,9 @@ fn convert(
             Some(("namespace", n)) => hopts.namespace = Some(n.trim().to_string()),
             Some(("default-memory-limit", q)) => {
                 hopts.memory_limit = Some(Quantity(q.trim().to_string()))
+            }
+            Some(("network-policies", "none")) => {
+                hopts.network_policies = harden::NetworkPolicies::None
             }
             _ => {}
         }

@@ -11,6 +11,7 @@ pub mod image_contract;
 mod images;
 mod namespace;
 mod network;
+pub use network::NetworkPolicies;
 mod pod;
 mod probes;
 mod report;
@@ -74,6 +75,8 @@ pub struct HardenOptions {
     pub default_uid: i64,
     /// The namespace of the output; the pass emits it with its Pod Security label.
     pub namespace: Option<String>,
+    /// Whether the `network-policy` rule writes NetworkPolicies (`--network-policies`).
+    pub network_policies: NetworkPolicies,
 }
 
 impl Default for HardenOptions {
@@ -86,6 +89,7 @@ impl Default for HardenOptions {
             cpu_limit: None,
             default_uid: 65532,
             namespace: None,
+            network_policies: NetworkPolicies::Isolate,
         }
     }
 }
