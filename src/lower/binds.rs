@@ -35,7 +35,8 @@ pub struct Placed {
     pub volume: Volume,
     /// `Some` = exactly this subPath (`None` inside = none); `None` = the usual defaults.
     pub sub_path: Option<Option<String>>,
-    pub read_only: bool,
+    /// `Some` = this, whatever Compose says; `None` = Compose's `:ro`.
+    pub read_only: Option<bool>,
     /// Volumes only `init` mounts.
     pub extra: Vec<Volume>,
     pub init: Option<Container>,
@@ -46,7 +47,7 @@ impl Placed {
         Placed {
             volume,
             sub_path: None,
-            read_only: false,
+            read_only: None,
             extra: Vec::new(),
             init: None,
         }
@@ -77,30 +78,42 @@ pub fn lower(
     if cx.fs.exists(&src) {
         return file(cx, name, v, &vname, &rel, read_only);
     }
-    let listing = folders::list(cx.fs, &src).filter(|l| !l.is_empty());
+    let wd = cx.project.working_dir.trim_end_matches('/');
+    let in_project = src == wd || src.starts_with(&format!("{wd}/"));
+    if strategy.binds == BindStrategy::EmptyDir {
+        let what = format!("bind mount `{rel}`");
+        if let Some(vol) = model_cache(cx, name, svc, &vname, &v.target, i, &what) {
+            return Some(Placed::plain(vol));
+        }
+    }
+    // Only the project's own folders are content to carry; a host path outside it (`/`,
+    // `/var/log`) is the node's, not something to copy from the machine that converts.
+    let listing = folders::list(cx.fs, &src).filter(|l| in_project && !l.is_empty());
     if !strategy.explicit {
         let image = svc.image.as_deref().unwrap_or_default();
         if let Some(db) = data_paths::database(image, &v.target) {
-            let had = listing
-                .as_ref()
-                .map(|l| format!(" (its {} are not copied)", folders::size(l.bytes())));
-            return Some(Placed::plain(data_claim(
-                cx,
-                name,
-                svc,
-                &vname,
-                i,
-                &format!(
-                    "bind mount `{rel}` → `{}`{}",
-                    v.target,
-                    had.unwrap_or_default()
-                ),
-                &db,
-            )));
+            let mut what = format!("bind mount `{rel}` → `{}`", v.target);
+            let vol = data_claim(cx, name, svc, &vname, i, &what, &db);
+            if let Some(l) = &listing {
+                let claim = claim_name(vol.persistent_volume_claim.as_ref());
+                what = format!(
+                    "the {} in `{rel}` are not copied into the PersistentVolumeClaim `{claim}`: the database starts empty (copy them with `kubectl cp` if they are data to keep)",
+                    folders::size(l.bytes())
+                );
+                cx.warn("L048", name, &["volumes"], what);
+            }
+            return Some(Placed::plain(vol));
         }
     }
     let Some(listing) = listing.filter(|_| !strategy.explicit) else {
-        return Some(by_strategy(cx, name, svc, v, i, strategy, &vname, &rel));
+        let why = if !in_project && cx.fs.list(&src).is_some() {
+            Empty::OutsideProject
+        } else if strategy.explicit {
+            Empty::Chosen
+        } else {
+            Empty::NoContent
+        };
+        return Some(by_strategy(cx, name, v, i, strategy, &vname, &rel, why));
     };
     match folders::read(cx.fs, &src, &listing) {
         Ok(content) => {
@@ -111,9 +124,15 @@ pub fn lower(
                     v.target, list.join(", ")
                 ));
             }
-            let base = src.rsplit('/').next().unwrap_or("folder");
-            let k8s = cx.names[name].clone();
-            let cm = config_map(cx, &format!("{k8s}-{base}"), content);
+            // Named after the folder, not the service: the services that mount one folder
+            // (Sentry's `./sentry` in twenty of them) share one ConfigMap.
+            let folder = rel.trim_start_matches("./").trim_start_matches('.');
+            let want = if folder.is_empty() {
+                format!("{}-files", cx.project.name)
+            } else {
+                folder.replace('/', "-")
+            };
+            let cm = config_map(cx, &want, content);
             if !v.read_only {
                 read_only.push(format!("`{rel}` → `{}`", v.target));
             }
@@ -129,7 +148,7 @@ pub fn lower(
                     ..Default::default()
                 },
                 sub_path: Some(None),
-                read_only: true,
+                read_only: Some(true),
                 extra: Vec::new(),
                 init: None,
             })
@@ -137,11 +156,15 @@ pub fn lower(
         Err(why) => {
             let k8s = cx.names[name].clone();
             cx.warn("L047", name, &["volumes"], format!(
-                "bind-mounted folder `{rel}` → `{t}` holds {n} files, {why}: it becomes an emptyDir, empty over the image's own files at `{t}`; seed it once the pod runs with `kubectl cp {rel} <pod of {k8s}>:{t} -c {k8s}` (again after each restart), or keep it with --volumes persistentVolumeClaim and seed the claim once",
+                "bind-mounted folder `{rel}` → `{t}` holds {more}{n} file{s}, {why}: it becomes an emptyDir, empty over the image's own files at `{t}` (and writable, so it can be seeded); seed it once the pod runs with `kubectl cp {rel} <pod of {k8s}>:{t} -c {k8s}` (again after each restart), or keep it with --volumes persistentVolumeClaim and seed the claim once",
                 t = v.target,
                 n = listing.files.len(),
+                more = if listing.truncated { "at least " } else { "" },
+                s = if listing.files.len() == 1 { "" } else { "s" },
             ));
-            Some(Placed::plain(empty_dir(&vname, None, None)))
+            let mut p = Placed::plain(empty_dir(&vname, None, None));
+            p.read_only = Some(false);
+            Some(p)
         }
     }
 }
@@ -164,6 +187,10 @@ pub fn data_claim(
     let p = pvc(cx, claim.clone(), size, class);
     cx.objects.push(p);
     claim_volume(vname, claim)
+}
+
+fn claim_name(c: Option<&k8s_openapi::api::core::v1::PersistentVolumeClaimVolumeSource>) -> &str {
+    c.map_or("", |c| c.claim_name.as_str())
 }
 
 fn claim_size(cx: &Ctx<'_>, svc: &Service) -> (String, Option<String>) {
@@ -232,7 +259,7 @@ fn file(
     Some(Placed {
         volume: source,
         sub_path: Some(Some(key)),
-        read_only: true,
+        read_only: Some(true),
         extra: Vec::new(),
         init: None,
     })
@@ -309,7 +336,7 @@ fn seeded_file(
     Placed {
         volume: claim_volume(vname, claim),
         sub_path: Some(Some(key.to_string())),
-        read_only: false,
+        read_only: Some(false),
         extra: vec![source],
         init: Some(init),
     }
@@ -348,30 +375,44 @@ fn config_map(
     }
 }
 
-/// A folder without content, or one the user chose the strategy for.
+/// Why a bind-mounted folder is lowered by the strategy alone.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Empty {
+    /// Empty, only Git placeholders, or missing (Compose creates it).
+    NoContent,
+    /// The user chose the strategy.
+    Chosen,
+    /// A host folder outside the project.
+    OutsideProject,
+}
+
+/// A folder without content, one outside the project, or one the user chose the strategy
+/// for.
 #[allow(clippy::too_many_arguments)]
 fn by_strategy(
     cx: &mut Ctx<'_>,
     name: &str,
-    svc: &Service,
     v: &ServiceVolume,
     i: usize,
     strategy: Strategy,
     vname: &str,
     rel: &str,
+    why: Empty,
 ) -> Placed {
     let src = v.source.clone().unwrap_or_default();
     let k8s = cx.names[name].clone();
     match strategy.binds {
         BindStrategy::EmptyDir => {
-            let what = format!("bind mount `{rel}`");
-            if let Some(vol) = model_cache(cx, name, svc, vname, &v.target, i, &what) {
-                return Placed::plain(vol);
-            }
-            let why = if strategy.explicit {
-                "the host folder's content is not carried over (use --volumes persistentVolumeClaim or hostPath)"
-            } else {
-                "the host folder is empty or missing, so the container starts with an empty folder there, as under Compose; what it writes there does not survive the pod"
+            let why = match why {
+                Empty::NoContent => {
+                    "the host folder is empty or missing, so the container starts with an empty folder there, as under Compose; what it writes there does not survive the pod"
+                }
+                Empty::Chosen => {
+                    "the host folder's content is not carried over (use --volumes persistentVolumeClaim or hostPath)"
+                }
+                Empty::OutsideProject => {
+                    "the host folder is outside the project, so its content is the node's, not carried over (use --volumes hostPath to mount the node's folder)"
+                }
             };
             cx.warn(
                 "L034",

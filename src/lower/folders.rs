@@ -31,6 +31,9 @@ pub struct Listing {
     /// Entries that a ConfigMap cannot reproduce (links to folders, dangling links,
     /// sockets, pipes, folders deeper than [`MAX_DEPTH`]).
     pub skipped: Vec<String>,
+    /// The walk stopped at more than [`MAX_FILES`] files or [`OBJECT_BUDGET`] bytes: the
+    /// counts are lower bounds.
+    pub truncated: bool,
 }
 
 impl Listing {
@@ -41,7 +44,8 @@ impl Listing {
     /// No content beyond Git placeholders: the folder is as good as empty, and is likely
     /// written to (logs, uploads), so it stays a writable empty folder.
     pub fn is_empty(&self) -> bool {
-        self.skipped.is_empty()
+        !self.truncated
+            && self.skipped.is_empty()
             && self
                 .files
                 .iter()
@@ -49,7 +53,8 @@ impl Listing {
     }
 }
 
-/// The listing of the folder at `root`, or `None` when there is no folder there.
+/// The listing of the folder at `root`, or `None` when there is no folder there. The walk
+/// stops early (with [`Listing::truncated`]) once the folder cannot fit a ConfigMap.
 pub fn list(fs: &dyn FileSystem, root: &str) -> Option<Listing> {
     let mut out = Listing::default();
     walk(fs, root, "", 0, &mut out)?;
@@ -63,6 +68,10 @@ fn walk(fs: &dyn FileSystem, root: &str, rel: &str, depth: usize, out: &mut List
         format!("{root}/{rel}")
     };
     for e in fs.list(&dir)? {
+        if out.files.len() > MAX_FILES || out.bytes() > OBJECT_BUDGET {
+            out.truncated = true;
+            return Some(());
+        }
         let path = if rel.is_empty() {
             e.name.clone()
         } else {
@@ -114,7 +123,7 @@ impl std::fmt::Display for TooBig {
                 size(*n),
                 size(OBJECT_BUDGET)
             ),
-            TooBig::Files(n) => write!(f, "{n} files, more than {MAX_FILES}"),
+            TooBig::Files(_) => write!(f, "more files than the {MAX_FILES} a ConfigMap takes"),
             TooBig::Unreadable(p, e) => write!(f, "`{p}` cannot be read ({e})"),
         }
     }

@@ -495,8 +495,8 @@ pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> Mounts {
                 if let Some(sub) = p.sub_path {
                     m.sub_path = sub;
                 }
-                if p.read_only {
-                    m.read_only = Some(true);
+                if let Some(ro) = p.read_only {
+                    m.read_only = ro.then_some(true);
                 }
                 if let Some(final_name) = add(&mut vols, &mut mnts, p.volume, m)
                     && let Some(mut c) = p.init
@@ -672,8 +672,9 @@ pub struct Mounts {
 }
 
 /// Add a volume to the pod's and return its name there: an equal volume of the same name is
-/// shared; a different one under a taken name gets the first free `<name>-<n>`, so two
-/// containers never read each other's volume by accident.
+/// shared when it stands for one object (a claim, a ConfigMap); an emptyDir (each
+/// container's own scratch space under Compose) or a different volume under a taken name gets
+/// the first free `<name>-<n>`, so two containers never read each other's volume by accident.
 fn place(vols: &mut Vec<Volume>, mut v: Volume) -> String {
     let base = v.name.clone();
     let mut n = 1;
@@ -684,7 +685,7 @@ fn place(vols: &mut Vec<Volume>, mut v: Volume) -> String {
                 vols.push(v);
                 return name;
             }
-            Some(x) if *x == v => return v.name,
+            Some(x) if *x == v && v.empty_dir.is_none() => return v.name,
             Some(_) => {
                 n += 1;
                 v.name = dns_label(&format!("{base}-{n}"));
