@@ -54,6 +54,47 @@ pub fn database(image: &str, target: &str) -> Option<String> {
     })
 }
 
+/// The "Mounts" section of docs/conversion.md: what a bind mount becomes, and this table.
+pub fn doc_section() -> String {
+    let mut out = format!(
+        "## Mounts
+
+What a bind mount (`- ./host:/container`) becomes with the default `--volumes emptyDir`, first rule that applies:
+
+1. The Docker socket: not mounted (warning L033).
+2. A file: a ConfigMap key mounted with `subPath`, read-only. A file the service writes (`*.db`, `*.sqlite`, `*.sqlite3`, `*.db3`, `acme.json`, mounted without `:ro`) lives on a PersistentVolumeClaim instead, copied there from the ConfigMap by the init container `seed-bind-<n>` when it is not there yet (`acme.json` with mode 600) (L049). Other files mounted without `:ro` are read-only now, said once per service (L049). A file over the budget (below) is not mounted (L047).
+3. A model cache folder of a model server: a PersistentVolumeClaim (L039).
+4. A database's data folder (table below): a PersistentVolumeClaim, so the data survives restarts; what the host folder holds is not copied (L048).
+5. A folder of the project with content: one ConfigMap, named after the folder and shared by the services that mount it, read-only. Each file is a key (`/` becomes `_`; text in `data`, the rest in `binaryData`, empty files kept, hidden files included) and `items` put each key back at its path, nested folders included. Links to files are read; links to folders, sockets and pipes are left out (L043).
+6. Content over the budget ({budget} KiB as JSON: `kubectl apply` records the object in an annotation capped at 256 KiB; the API server takes 1 MiB) or over {files} files: a writable emptyDir, and a warning naming the folder, its size and the `kubectl cp` step that seeds it (L047).
+7. An empty or missing folder (or one holding only `.gitkeep`-style placeholders), or a host folder outside the project: an emptyDir, as under Compose (L034).
+
+`--volumes persistentVolumeClaim|hostPath`, or `x-kubeferry: volume_type` / `kompose.volume.type` set to `persistentVolumeClaim`, `hostPath` or `emptyDir`, is the user's choice: rules 4 to 7 give way to it (files stay ConfigMaps). Volume names are unique per pod: a `network_mode: service:` container whose volume's name its pod already uses for another volume gets `<name>-2`.
+
+Database data folders (an anonymous volume there becomes a claim too; a Bitnami image's `/bitnami/...` always counts):
+
+| Path | Images |
+| --- | --- |
+",
+        budget = super::folders::OBJECT_BUDGET / 1024,
+        files = super::folders::MAX_FILES,
+    );
+    for (path, images) in DATA_PATHS {
+        let images = if images.is_empty() {
+            "any".to_string()
+        } else {
+            images
+                .iter()
+                .map(|i| format!("`{i}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        out.push_str(&format!("| `{path}` | {images} |\n"));
+    }
+    out.push_str("\n");
+    out
+}
+
 /// `docker.io/library/redis:7@sha256:..` -> `redis`.
 fn repository(image: &str) -> String {
     let no_digest = image.split('@').next().unwrap_or(image);

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 pub const OBJECT_BUDGET: u64 = 240 * 1024;
 /// More files than this make a pod spec of `items` too long to read; the folder is seeded
 /// instead.
-const MAX_FILES: usize = 200;
+pub const MAX_FILES: usize = 200;
 /// Folders deeper than this are not walked (link loops, generated trees).
 const MAX_DEPTH: usize = 12;
 
