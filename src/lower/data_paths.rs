@@ -91,7 +91,7 @@ Database data folders (an anonymous volume there becomes a claim too; a Bitnami 
         };
         out.push_str(&format!("| `{path}` | {images} |\n"));
     }
-    out.push_str("\n");
+    out.push('\n');
     out
 }
 
