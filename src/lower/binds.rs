@@ -10,7 +10,7 @@ use super::data_paths;
 use super::folders::{self, Content, OBJECT_BUDGET};
 use super::names::dns_label;
 use super::object::Object;
-use super::volumes::{claim_volume, empty_dir, meta, model_cache, pvc, relative};
+use super::volumes::{claim_size, claim_volume, empty_dir, meta, model_cache, pvc, relative};
 use super::{BindStrategy, Ctx, DependencyWait};
 use crate::compose::model::{Service, ServiceVolume};
 use k8s_openapi::api::core::v1::{
@@ -191,21 +191,6 @@ pub fn data_claim(
 
 fn claim_name(c: Option<&k8s_openapi::api::core::v1::PersistentVolumeClaimVolumeSource>) -> &str {
     c.map_or("", |c| c.claim_name.as_str())
-}
-
-fn claim_size(cx: &Ctx<'_>, svc: &Service) -> (String, Option<String>) {
-    let size = svc
-        .settings
-        .pvc_size
-        .clone()
-        .filter(|s| super::settings::is_quantity(s))
-        .unwrap_or_else(|| cx.opts.pvc_size.clone());
-    let class = svc
-        .settings
-        .storage_class
-        .clone()
-        .or_else(|| cx.opts.storage_class.clone());
-    (size, class)
 }
 
 /// A bind-mounted file: a ConfigMap key; a file the service writes, a claim seeded from it.

@@ -737,22 +737,30 @@ pub(super) fn model_cache(
 ) -> Option<Volume> {
     let cache = models::cache_kind(svc, target)?;
     let claim = dns_label(&format!("{}-model-cache-{i}", cx.names[name]));
-    let size = svc
-        .settings
-        .pvc_size
-        .clone()
-        .unwrap_or_else(|| cx.opts.pvc_size.clone());
-    let class = svc
-        .settings
-        .storage_class
-        .clone()
-        .or_else(|| cx.opts.storage_class.clone());
+    let (size, class) = claim_size(cx, svc);
     cx.warn("L039", name, &["volumes"], format!(
         "{what} at `{target}` holds downloaded models ({cache} cache): it becomes the PersistentVolumeClaim `{claim}` of {size}, so models are not downloaded again on every restart; models are often tens of GB, so set the size (x-kubeferry pvc_size or --pvc-request-size)"
     ));
     let p = pvc(cx, claim.clone(), size, class);
     cx.objects.push(p);
     Some(claim_volume(vname, claim))
+}
+
+/// Size and class of a claim the service's mounts need: its own setting, else the options.
+/// A size that is not a quantity was warned about (`warn_bad_sizes`) and is skipped.
+pub(super) fn claim_size(cx: &Ctx<'_>, svc: &Service) -> (String, Option<String>) {
+    let size = svc
+        .settings
+        .pvc_size
+        .clone()
+        .filter(|s| super::settings::is_quantity(s))
+        .unwrap_or_else(|| cx.opts.pvc_size.clone());
+    let class = svc
+        .settings
+        .storage_class
+        .clone()
+        .or_else(|| cx.opts.storage_class.clone());
+    (size, class)
 }
 
 /// The strategy for this service's bind-mounted folders: its own volume type, else the option.
