@@ -110,3 +110,31 @@ fn an_oversized_file_is_never_a_config_map() {
             .is_some()
     );
 }
+
+#[test]
+fn written_files_of_a_pod_and_its_sidecar_are_seeded_apart() {
+    let fs = MemoryFs::new()
+        .with(
+            "/p/compose.yaml",
+            "services:\n  proxy:\n    image: traefik\n    volumes:\n      - ./acme.json:/acme.json\n  app:\n    image: busybox\n    network_mode: service:proxy\n    volumes:\n      - ./app.db:/data/app.db\n",
+        )
+        .with("/p/acme.json", "{}\n")
+        .with("/p/app.db", "SQLite format 3\0");
+    let objects = convert(&fs);
+    assert_eq!(support::mount_problems(&objects), Vec::<String>::new());
+    let spec = objects.iter().find_map(Object::pod_spec).unwrap();
+    let init: Vec<&str> = spec
+        .init_containers
+        .iter()
+        .flatten()
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(init, ["seed-bind-0", "seed-bind-0-2"]);
+    let app = volume_at(&objects, "app", "/data/app.db");
+    let proxy = volume_at(&objects, "proxy", "/acme.json");
+    assert_ne!(app.name, proxy.name);
+    assert_eq!(
+        app.persistent_volume_claim.as_ref().unwrap().claim_name,
+        "app-file-0"
+    );
+}

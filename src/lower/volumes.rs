@@ -719,6 +719,15 @@ pub fn merge(pod: &mut Mounts, other: Mounts) -> Vec<VolumeMount> {
             .flat_map(|c| c.volume_mounts.iter_mut().flatten());
         rename_in(mounts.iter_mut().chain(in_init), &was, &now);
     }
+    // Container names are unique in a pod: a sidecar's `seed-bind-0` beside its host's.
+    for c in &mut init {
+        let base = c.name.clone();
+        let mut n = 1;
+        while pod.init.iter().any(|x| x.name == c.name) {
+            n += 1;
+            c.name = dns_label(&format!("{base}-{n}"));
+        }
+    }
     pod.init.append(&mut init);
     mounts
 }

@@ -91,8 +91,8 @@ pub fn ok_cases(shared: &std::path::Path) -> Vec<Case> {
     cases
 }
 
-/// What is wrong with the pods' volumes and the file objects of a conversion: two volumes of
-/// one name in a pod, a mount of a volume the pod does not have, a ConfigMap or Secret over the
+/// What is wrong with the pods' volumes and the file objects of a conversion: two volumes (or
+/// containers) of one name in a pod, a mount of a volume the pod does not have, a ConfigMap or Secret over the
 /// API server's 1 MiB of data or over the 256 KiB of JSON that `kubectl apply` can record.
 pub fn mount_problems(objects: &[kubeferry::lower::Object]) -> Vec<String> {
     use kubeferry::lower::Object;
@@ -122,7 +122,11 @@ pub fn mount_problems(objects: &[kubeferry::lower::Object]) -> Vec<String> {
                 .containers
                 .iter()
                 .chain(spec.init_containers.iter().flatten());
+            let mut container_names = std::collections::BTreeSet::new();
             for c in containers {
+                if !container_names.insert(c.name.as_str()) {
+                    out.push(format!("{}: two containers named `{}`", o.name(), c.name));
+                }
                 for m in c.volume_mounts.iter().flatten() {
                     if !names.contains(m.name.as_str()) {
                         out.push(format!(
