@@ -292,6 +292,29 @@ mod tests {
         assert!(c.weight > OBJECT_BUDGET);
     }
 
+    /// On disk: a link to a file reads as the file; a link to a folder and a dangling link
+    /// are left out, and said to be.
+    #[cfg(unix)]
+    #[test]
+    fn links_on_the_real_file_system() {
+        use std::os::unix::fs::symlink;
+        let dir = std::env::temp_dir().join(format!("kubeferry-folders-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("conf/sub")).unwrap();
+        std::fs::write(dir.join("conf/a.conf"), "a").unwrap();
+        std::fs::write(dir.join("conf/sub/b.conf"), "bb").unwrap();
+        symlink(dir.join("conf/a.conf"), dir.join("conf/link.conf")).unwrap();
+        symlink(dir.join("conf/sub"), dir.join("conf/linked-dir")).unwrap();
+        symlink(dir.join("missing"), dir.join("conf/dangling")).unwrap();
+        let fs = crate::compose::RealFs::default();
+        let root = dir.join("conf").to_string_lossy().into_owned();
+        let l = list(&fs, &root).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        let files: Vec<(&str, u64)> = l.files.iter().map(|(p, n)| (p.as_str(), *n)).collect();
+        assert_eq!(files, [("a.conf", 1), ("link.conf", 1), ("sub/b.conf", 2)]);
+        assert_eq!(l.skipped, ["dangling", "linked-dir"]);
+    }
+
     #[test]
     fn too_many_files_are_refused() {
         let mut fs = MemoryFs::new();
