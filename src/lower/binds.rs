@@ -12,7 +12,7 @@ use super::names::dns_label;
 use super::object::Object;
 use super::volumes::{claim_size, claim_volume, empty_dir, meta, model_cache, pvc, relative};
 use super::{BindStrategy, Ctx, DependencyWait};
-use crate::compose::model::{Service, ServiceVolume};
+use crate::compose::model::{Service, ServiceVolume, VolumeType};
 use k8s_openapi::api::core::v1::{
     ConfigMap, ConfigMapVolumeSource, Container, HostPathVolumeSource, Volume, VolumeMount,
 };
@@ -64,7 +64,7 @@ pub fn lower(
     v: &ServiceVolume,
     i: usize,
     strategy: Strategy,
-    read_only: &mut Vec<String>,
+    read_only: &mut Vec<(String, String)>,
 ) -> Option<Placed> {
     let src = v.source.clone().unwrap_or_default();
     if DOCKER_SOCKET.contains(&src.as_str()) {
@@ -134,7 +134,7 @@ pub fn lower(
             };
             let cm = config_map(cx, &want, content);
             if !v.read_only {
-                read_only.push(format!("`{rel}` → `{}`", v.target));
+                read_only.push((src.clone(), format!("`{rel}` → `{}`", v.target)));
             }
             let items = cm.1;
             Some(Placed {
@@ -200,7 +200,7 @@ fn file(
     v: &ServiceVolume,
     vname: &str,
     rel: &str,
-    read_only: &mut Vec<String>,
+    read_only: &mut Vec<(String, String)>,
 ) -> Option<Placed> {
     let src = v.source.as_deref().unwrap_or_default();
     let bytes = match cx.fs.read(src) {
@@ -239,7 +239,10 @@ fn file(
         return Some(seeded_file(cx, name, v, vname, rel, source, &cm, &key));
     }
     if !v.read_only {
-        read_only.push(format!("`{rel}` → `{}` (key `{key}` of `{cm}`)", v.target));
+        read_only.push((
+            src.to_string(),
+            format!("`{rel}` → `{}` (key `{key}` of `{cm}`)", v.target),
+        ));
     }
     Some(Placed {
         volume: source,
@@ -437,13 +440,42 @@ fn by_strategy(
     }
 }
 
-/// One warning per service for the mounts Compose leaves writable that are read-only now.
-pub fn warn_read_only(cx: &mut Ctx<'_>, name: &str, mounts: &[String]) {
-    if mounts.is_empty() {
+/// One warning for the mounts Compose leaves writable that are read-only now, given by
+/// (host path, description): each path is said once, by the first service (in the project's order)
+/// that mounts it so, naming the others.
+pub fn warn_read_only(cx: &mut Ctx<'_>, name: &str, mounts: &[(String, String)]) {
+    let mut said = Vec::new();
+    for (src, text) in mounts {
+        let users: Vec<&String> = cx
+            .project
+            .services
+            .iter()
+            .filter(|(_, s)| {
+                s.volumes.iter().any(|v| {
+                    v.kind == VolumeType::Bind && !v.read_only && v.source.as_ref() == Some(src)
+                })
+            })
+            .map(|(n, _)| n)
+            .collect();
+        if users.first().is_some_and(|first| *first != name) {
+            continue;
+        }
+        let others: Vec<String> = users[1..].iter().map(|u| format!("`{u}`")).collect();
+        said.push(match others.len() {
+            0 => text.clone(),
+            1..=3 => format!("{text} (also in {})", others.join(", ")),
+            n => format!(
+                "{text} (also in {} and {} more)",
+                others[..3].join(", "),
+                n - 3
+            ),
+        });
+    }
+    if said.is_empty() {
         return;
     }
     cx.warn("L049", name, &["volumes"], format!(
         "mounted without `:ro`, these become read-only ConfigMap content: {}; a service that writes there fails (give it a claim with x-kubeferry volume_type: persistentVolumeClaim and seed it)",
-        mounts.join(", ")
+        said.join(", ")
     ));
 }

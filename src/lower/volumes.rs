@@ -379,7 +379,7 @@ pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> Mounts {
     let mut mnts: Vec<VolumeMount> = Vec::new();
     let mut paths: BTreeSet<String> = BTreeSet::new();
     let mut init: Vec<Container> = Vec::new();
-    let mut read_only: Vec<String> = Vec::new();
+    let mut read_only: Vec<(String, String)> = Vec::new();
     // The volume's name in the pod (renamed when another volume has its name), or `None`
     // when something is already mounted at the path.
     let mut add = |vols: &mut Vec<Volume>,
