@@ -115,48 +115,13 @@ pub fn lower(
         };
         return Some(by_strategy(cx, name, v, i, strategy, &vname, &rel, why));
     };
-    match folders::read(cx.fs, &src, &listing) {
-        Ok(content) => {
-            if !listing.skipped.is_empty() {
-                let list: Vec<String> = listing.skipped.iter().map(|p| format!("`{p}`")).collect();
-                cx.warn("L043", name, &["volumes"], format!(
-                    "bind-mounted folder `{rel}` → `{}` becomes a ConfigMap without {} (links to folders, dangling links, sockets and pipes cannot be ConfigMap keys)",
-                    v.target, list.join(", ")
-                ));
-            }
-            // Named after the folder, not the service: the services that mount one folder
-            // (Sentry's `./sentry` in twenty of them) share one ConfigMap.
-            let folder = rel.trim_start_matches("./").trim_start_matches('.');
-            let want = if folder.is_empty() {
-                format!("{}-files", cx.project.name)
-            } else {
-                folder.replace('/', "-")
-            };
-            let cm = config_map(cx, &want, content);
-            if !v.read_only {
-                read_only.push((src.clone(), format!("`{rel}` → `{}`", v.target)));
-            }
-            let items = cm.1;
-            Some(Placed {
-                volume: Volume {
-                    name: vname,
-                    config_map: Some(ConfigMapVolumeSource {
-                        name: cm.0,
-                        items: Some(items),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                },
-                sub_path: Some(None),
-                read_only: Some(true),
-                extra: Vec::new(),
-                init: None,
-            })
-        }
+    let placed = match folders::read(cx.fs, &src, &listing) {
+        Ok(content) => content_folder(cx, name, v, vname, &rel, &listing, content, read_only),
         Err(why) => {
             let k8s = cx.names[name].clone();
+            // `/.`: kubectl copies a folder into an existing one under its own name otherwise.
             cx.warn("L047", name, &["volumes"], format!(
-                "bind-mounted folder `{rel}` → `{t}` holds {more}{n} file{s}, {why}: it becomes an emptyDir, empty over the image's own files at `{t}` (and writable, so it can be seeded); seed it once the pod runs with `kubectl cp {rel} <pod of {k8s}>:{t} -c {k8s}` (again after each restart), or keep it with --volumes persistentVolumeClaim and seed the claim once",
+                "bind-mounted folder `{rel}` → `{t}` holds {more}{n} file{s}, {why}: it becomes an emptyDir, empty over the image's own files at `{t}` (and writable, so it can be seeded); seed it once the pod runs with `kubectl cp {rel}/. <pod of {k8s}>:{t} -c {k8s}` (again after each restart), or keep it with --volumes persistentVolumeClaim and seed the claim once",
                 t = v.target,
                 n = listing.files.len(),
                 more = if listing.truncated { "at least " } else { "" },
@@ -164,8 +129,58 @@ pub fn lower(
             ));
             let mut p = Placed::plain(empty_dir(&vname, None, None));
             p.read_only = Some(false);
-            Some(p)
+            p
         }
+    };
+    Some(placed)
+}
+
+/// A project folder with content: one ConfigMap, read-only, each key placed at its path.
+#[allow(clippy::too_many_arguments)]
+fn content_folder(
+    cx: &mut Ctx<'_>,
+    name: &str,
+    v: &ServiceVolume,
+    vname: String,
+    rel: &str,
+    listing: &folders::Listing,
+    content: Content,
+    read_only: &mut Vec<(String, String)>,
+) -> Placed {
+    if !listing.skipped.is_empty() {
+        let list: Vec<String> = listing.skipped.iter().map(|p| format!("`{p}`")).collect();
+        cx.warn("L043", name, &["volumes"], format!(
+            "bind-mounted folder `{rel}` → `{}` becomes a ConfigMap without {} (links to folders, dangling links, sockets and pipes cannot be ConfigMap keys)",
+            v.target, list.join(", ")
+        ));
+    }
+    // Named after the folder, not the service: the services that mount one folder
+    // (Sentry's `./sentry` in twenty of them) share one ConfigMap.
+    let folder = rel.trim_start_matches("./").trim_start_matches('.');
+    let want = if folder.is_empty() {
+        format!("{}-files", cx.project.name)
+    } else {
+        folder.replace('/', "-")
+    };
+    let (cm, items) = config_map(cx, &want, content);
+    if !v.read_only {
+        let src = v.source.clone().unwrap_or_default();
+        read_only.push((src, format!("`{rel}` → `{}`", v.target)));
+    }
+    Placed {
+        volume: Volume {
+            name: vname,
+            config_map: Some(ConfigMapVolumeSource {
+                name: cm,
+                items: Some(items),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        sub_path: Some(None),
+        read_only: Some(true),
+        extra: Vec::new(),
+        init: None,
     }
 }
 
