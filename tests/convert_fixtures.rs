@@ -196,3 +196,21 @@ fn fixture_outputs_pass_the_validator() {
     }
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// Pod volume names are unique, every mount has its volume, and no ConfigMap or Secret is over
+/// what the API server or `kubectl apply` takes, in every fixture.
+#[test]
+fn fixture_pods_mount_what_they_name() {
+    let mut problems = Vec::new();
+    for f in fixture_files() {
+        if let Ok((objects, _)) = convert(&f) {
+            let dir = f.parent().unwrap().file_name().unwrap().to_string_lossy();
+            problems.extend(
+                support::mount_problems(&objects)
+                    .into_iter()
+                    .map(|p| format!("{dir}: {p}")),
+            );
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

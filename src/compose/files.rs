@@ -8,6 +8,28 @@ pub trait FileSystem {
     fn read(&self, path: &str) -> Result<Vec<u8>, String>;
     /// Whether a file exists at the path.
     fn exists(&self, path: &str) -> bool;
+    /// The entries of the folder at an absolute path, sorted by name, or `None` when there
+    /// is no folder there (or the file system cannot list folders).
+    fn list(&self, _path: &str) -> Option<Vec<DirEntry>> {
+        None
+    }
+}
+
+/// One entry of a folder listing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirEntry {
+    pub name: String,
+    pub kind: EntryKind,
+}
+
+/// What a folder entry is. Links to files count as files (their content is what a reader
+/// of the folder sees); links to folders, dangling links, sockets and pipes are `Other`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A file of this many bytes.
+    File(u64),
+    Dir,
+    Other,
 }
 
 /// The real filesystem. `-` reads the bytes given as `stdin` (the CLI reads stdin once).
@@ -33,6 +55,29 @@ impl FileSystem for RealFs {
 
     fn exists(&self, path: &str) -> bool {
         std::path::Path::new(path).is_file()
+    }
+
+    fn list(&self, path: &str) -> Option<Vec<DirEntry>> {
+        let mut out: Vec<DirEntry> = std::fs::read_dir(path)
+            .ok()?
+            .filter_map(Result::ok)
+            .map(|e| {
+                let p = e.path();
+                let link = e.file_type().is_ok_and(|t| t.is_symlink());
+                // `metadata` follows links: a link to a file reads as the file.
+                let kind = match std::fs::metadata(&p) {
+                    Ok(m) if m.is_file() => EntryKind::File(m.len()),
+                    Ok(m) if m.is_dir() && !link => EntryKind::Dir,
+                    _ => EntryKind::Other,
+                };
+                DirEntry {
+                    name: e.file_name().to_string_lossy().into_owned(),
+                    kind,
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Some(out)
     }
 }
 
@@ -68,5 +113,28 @@ impl FileSystem for MemoryFs {
 
     fn exists(&self, path: &str) -> bool {
         self.files.contains_key(path)
+    }
+
+    /// A folder exists where some file lies below it.
+    fn list(&self, path: &str) -> Option<Vec<DirEntry>> {
+        let prefix = format!("{}/", path.trim_end_matches('/'));
+        let mut out: Vec<DirEntry> = Vec::new();
+        for (p, bytes) in self.files.range(prefix.clone()..) {
+            let Some(rest) = p.strip_prefix(&prefix) else {
+                break;
+            };
+            let (name, kind) = match rest.split_once('/') {
+                Some((dir, _)) => (dir, EntryKind::Dir),
+                None => (rest, EntryKind::File(bytes.len() as u64)),
+            };
+            if out.last().is_none_or(|e| e.name != name) {
+                out.push(DirEntry {
+                    name: name.to_string(),
+                    kind,
+                });
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        (!out.is_empty()).then_some(out)
     }
 }

@@ -29,7 +29,7 @@ pub mod volumes;
 mod yaml_events;
 
 use crate::diag::{Diagnostic, Location};
-pub use files::{FileSystem, MemoryFs, RealFs};
+pub use files::{DirEntry, EntryKind, FileSystem, MemoryFs, RealFs};
 pub use load::{LoadOptions, Loaded, load};
 pub use model::Project;
 use node::Pos;

@@ -5,8 +5,11 @@
 //! for everything that could not be expressed faithfully. Each object family has its module;
 //! this one only dispatches per service.
 
+mod binds;
+mod data_paths;
 mod dials;
 mod env;
+mod folders;
 mod gpu;
 mod hpa;
 mod ingress;

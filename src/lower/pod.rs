@@ -273,7 +273,8 @@ fn shell_join(argv: &[String]) -> String {
 /// the service cannot be converted (an error was recorded).
 pub fn pod_spec(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> Option<PodSpec> {
     let (mut main, gpu) = container(cx, name, svc);
-    let (mut vols, mounts) = volumes::mounts(cx, name, svc);
+    let mut pod_mounts = volumes::mounts(cx, name, svc);
+    let mounts = std::mem::take(&mut pod_mounts.mounts);
     main.volume_mounts = (!mounts.is_empty()).then_some(mounts);
     let mut spec = PodSpec::default();
     let project = cx.project;
@@ -285,12 +286,8 @@ pub fn pod_spec(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> Option<PodSpec> 
         .filter_map(|o| project.services.get_key_value(o))
     {
         let (mut c, _) = container(cx, other, osvc);
-        let (ov, om) = volumes::mounts(cx, other, osvc);
-        for v in ov {
-            if !vols.iter().any(|x| x.name == v.name) {
-                vols.push(v);
-            }
-        }
+        let om = volumes::mounts(cx, other, osvc);
+        let om = volumes::merge(&mut pod_mounts, om);
         c.volume_mounts = (!om.is_empty()).then_some(om);
         // One network namespace: a port another container of the pod declares is that
         // container's, and port names must be unique in a pod.
@@ -323,6 +320,7 @@ pub fn pod_spec(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> Option<PodSpec> 
         );
     }
     spec.containers = containers;
+    let vols = pod_mounts.volumes;
     spec.volumes = (!vols.is_empty()).then_some(vols);
     match svc.network_mode.as_deref() {
         Some("host") => {
@@ -475,6 +473,11 @@ pub fn pod_spec(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> Option<PodSpec> 
         if let Some(init) = wait_container(cx, name, svc, &image) {
             spec.init_containers = Some(vec![init]);
         }
+    }
+    // Seeding needs no dependency: it runs first.
+    if !pod_mounts.init.is_empty() {
+        let wait = spec.init_containers.take().unwrap_or_default();
+        spec.init_containers = Some(pod_mounts.init.into_iter().chain(wait).collect());
     }
     super::settings::apply(cx, name, svc, &mut spec);
     Some(spec)

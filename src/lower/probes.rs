@@ -200,7 +200,7 @@ pub fn from_service(
     if !hit.is_empty() {
         let names: Vec<String> = hit.iter().map(|h| format!("`{h}`")).collect();
         cx.warn(
-            "L047",
+            "L057",
             name,
             &["healthcheck", "test"],
             format!(

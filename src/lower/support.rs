@@ -331,7 +331,7 @@ pub const SERVICE_KEYS: &[(&str, Support, &str)] = &[
     (
         "volumes",
         Support::Handled,
-        "PersistentVolumeClaims, ConfigMaps for files, emptyDirs",
+        "named volumes and database data paths to PersistentVolumeClaims; bind-mounted files and project folders to ConfigMaps; empty folders to emptyDirs (see Mounts below)",
     ),
     (
         "volumes_from",
@@ -372,12 +372,12 @@ pub const TOP_LEVEL_KEYS: &[(&str, Support, &str)] = &[
     (
         "configs",
         Support::Handled,
-        "ConfigMaps (external: referenced by name)",
+        "ConfigMaps (external: referenced by name; over 240 KiB: not converted, warned)",
     ),
     (
         "secrets",
         Support::Handled,
-        "Secrets (external: referenced by name)",
+        "Secrets (external: referenced by name; over 240 KiB: not converted, warned)",
     ),
     (
         "models",
@@ -553,7 +553,7 @@ pub const KOMPOSE_LABELS: &[(&str, Support, &str)] = &[
     (
         "kompose.volume.type",
         Support::Handled,
-        "per-service --volumes strategy for bind-mounted folders",
+        "per-service --volumes strategy for bind-mounted folders (`configMap`: the default behaviour)",
     ),
 ];
 
@@ -747,8 +747,8 @@ fn section(out: &mut String, title: &str, intro: &str, rows: &[(&str, Support, &
     out.push('\n');
 }
 
-/// `docs/conversion.md`, generated from [`TOP_LEVEL_KEYS`], [`SERVICE_KEYS`] and
-/// [`KOMPOSE_LABELS`].
+/// `docs/conversion.md`, generated from [`TOP_LEVEL_KEYS`], [`SERVICE_KEYS`],
+/// [`KOMPOSE_LABELS`] and the table of database data paths.
 pub fn conversion_table() -> String {
     let mut out = String::from(
         "# Conversion table\n\nGenerated from `src/lower/support.rs`; `cargo test` fails when this file is stale (regenerate with `KUBEFERRY_BLESS=1 cargo test --test conversion_doc`).\n\nWhat each Compose key becomes in Kubernetes. Every key that is set and not handled in full produces a warning; none is dropped silently.\n\n",
@@ -771,6 +771,7 @@ pub fn conversion_table() -> String {
         "Kompose's `kompose.*` service labels, so Kompose users' files work unchanged (the `x-kubeferry` extension sets the same things).",
         KOMPOSE_LABELS,
     );
+    out.push_str(&super::data_paths::doc_section());
     out.trim_end().to_string() + "\n"
 }
 

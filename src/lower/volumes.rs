@@ -6,11 +6,12 @@ use super::names::{self, dns_label};
 use super::object::Object;
 use super::quantity;
 use super::{BindStrategy, Ctx, IpcHost, SecretValues, models};
+use super::{binds, data_paths, folders};
 use crate::compose::model::{FileObject, Project, Service, VolumeType};
 use crate::diag::dotted;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::{
-    ConfigMap, ConfigMapVolumeSource, EmptyDirVolumeSource, HostPathVolumeSource, KeyToPath,
+    ConfigMap, ConfigMapVolumeSource, Container, EmptyDirVolumeSource, KeyToPath,
     PersistentVolumeClaim, PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource, Secret,
     SecretVolumeSource, Volume, VolumeMount, VolumeResourceRequirements,
 };
@@ -25,9 +26,7 @@ const ACCESS_MODES: [&str; 4] = [
     "ReadWriteOncePod",
 ];
 
-const DOCKER_SOCKET: [&str; 2] = ["/var/run/docker.sock", "/run/docker.sock"];
-
-fn meta(cx: &Ctx<'_>, name: String) -> ObjectMeta {
+pub(super) fn meta(cx: &Ctx<'_>, name: String) -> ObjectMeta {
     ObjectMeta {
         name: Some(name),
         namespace: cx.opts.namespace.clone(),
@@ -225,7 +224,7 @@ pub fn top_level(cx: &mut Ctx<'_>) {
     }
 }
 
-fn pvc(cx: &Ctx<'_>, name: String, size: String, class: Option<String>) -> Object {
+pub(super) fn pvc(cx: &Ctx<'_>, name: String, size: String, class: Option<String>) -> Object {
     Object::from(pvc_with(cx, name, size, class, "ReadWriteOnce".into()))
 }
 
@@ -291,6 +290,27 @@ fn first_user(cx: &Ctx<'_>, name: &str) -> String {
 /// The bytes of a secret or config, or `None` (with a warning) when they live outside the
 /// Compose project.
 fn content(cx: &mut Ctx<'_>, def: &FileObject, name: &str, what: &str) -> Option<Vec<u8>> {
+    let bytes = raw_content(cx, def, name, what)?;
+    // A Secret's data is base64; a ConfigMap's text is counted as JSON.
+    let weight = if what == "secret" {
+        (bytes.len() as u64).div_ceil(3) * 4
+    } else {
+        folders::fields(vec![(key_name(name), bytes.clone())]).weight
+    };
+    if weight <= folders::OBJECT_BUDGET {
+        return Some(bytes);
+    }
+    let first = first_user(cx, name);
+    cx.warn("L044", &first, &[&format!("{what}s")], format!(
+        "{what} `{name}` is {}: a {} may weigh {} for `kubectl apply` (1 MiB for the API server), so it is not converted and the services that use it start without it; build it into the image or mount it from a claim",
+        folders::size(weight),
+        if what == "secret" { "Secret" } else { "ConfigMap" },
+        folders::size(folders::OBJECT_BUDGET)
+    ));
+    None
+}
+
+fn raw_content(cx: &mut Ctx<'_>, def: &FileObject, name: &str, what: &str) -> Option<Vec<u8>> {
     let first = first_user(cx, name);
     if def.external {
         let obj = dns_label(def.name.as_deref().unwrap_or(name));
@@ -354,22 +374,27 @@ fn content(cx: &mut Ctx<'_>, def: &FileObject, name: &str, what: &str) -> Option
 }
 
 /// The pod volumes and the container's mounts for a service.
-pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<Volume>, Vec<VolumeMount>) {
+pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> Mounts {
     let mut vols: Vec<Volume> = Vec::new();
     let mut mnts: Vec<VolumeMount> = Vec::new();
     let mut paths: BTreeSet<String> = BTreeSet::new();
-    let k8s = cx.names[name].clone();
-    let mut add =
-        |vols: &mut Vec<Volume>, mnts: &mut Vec<VolumeMount>, v: Volume, m: VolumeMount| {
-            if !paths.insert(m.mount_path.clone()) {
-                return false;
-            }
-            if !vols.iter().any(|x| x.name == v.name) {
-                vols.push(v);
-            }
-            mnts.push(m);
-            true
-        };
+    let mut init: Vec<Container> = Vec::new();
+    let mut read_only: Vec<(String, String)> = Vec::new();
+    // The volume's name in the pod (renamed when another volume has its name), or `None`
+    // when something is already mounted at the path.
+    let mut add = |vols: &mut Vec<Volume>,
+                   mnts: &mut Vec<VolumeMount>,
+                   v: Volume,
+                   mut m: VolumeMount|
+     -> Option<String> {
+        if !paths.insert(m.mount_path.clone()) {
+            return None;
+        }
+        m.name = place(vols, v);
+        let placed = m.name.clone();
+        mnts.push(m);
+        Some(placed)
+    };
     let binds = bind_strategy(cx, name, svc);
     let subpath = svc.settings.volume_subpath.clone();
     let mut volumes = svc.volumes.clone();
@@ -431,6 +456,13 @@ pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<Volume>, Vec<
                         add(&mut vols, &mut mnts, vol, mount(&vname, None));
                         continue;
                     }
+                    let image = svc.image.as_deref().unwrap_or_default();
+                    if let Some(db) = data_paths::database(image, &v.target) {
+                        let what = format!("anonymous volume at `{}`", v.target);
+                        let vol = binds::data_claim(cx, name, svc, &vname, i, &what, &db);
+                        add(&mut vols, &mut mnts, vol, mount(&vname, None));
+                        continue;
+                    }
                     cx.warn("L032", name, &["volumes"], format!("anonymous volume at `{}` becomes an emptyDir: its data does not survive the pod", v.target));
                     add(
                         &mut vols,
@@ -455,96 +487,27 @@ pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<Volume>, Vec<
                 );
             }
             VolumeType::Bind => {
-                let src = v.source.clone().unwrap_or_default();
-                if DOCKER_SOCKET.contains(&src.as_str()) {
-                    cx.warn("L033", name, &["volumes"], format!(
-                        "the Docker socket `{src}` is not mounted: a cluster has no Docker engine to hand to a pod, and mounting the node's container runtime gives root on the node"
-                    ));
+                let Some(p) = binds::lower(cx, name, svc, v, i, binds, &mut read_only) else {
                     continue;
+                };
+                let vname = p.volume.name.clone();
+                let mut m = mount(&vname, None);
+                if let Some(sub) = p.sub_path {
+                    m.sub_path = sub;
                 }
-                if cx.fs.exists(&src) {
-                    // A file: carry its content as a ConfigMap.
-                    if let Ok(bytes) = cx.fs.read(&src) {
-                        let base = src.rsplit('/').next().unwrap_or("file");
-                        let cm_name = dns_label(&format!("{k8s}-{base}"));
-                        let key = key_name(base);
-                        let mut cm = ConfigMap {
-                            metadata: meta(cx, cm_name.clone()),
-                            ..Default::default()
-                        };
-                        match String::from_utf8(bytes) {
-                            Ok(t) => cm.data = Some(BTreeMap::from([(key.clone(), t)])),
-                            Err(e) => {
-                                cm.binary_data = Some(BTreeMap::from([(
-                                    key.clone(),
-                                    ByteString(e.into_bytes()),
-                                )]))
-                            }
-                        }
-                        if cx.find_object("ConfigMap", &cm_name).is_none() {
-                            cx.objects.push(Object::from(cm));
-                        }
-                        let vname = dns_label(&format!("bind-{i}"));
-                        let vol = Volume {
-                            name: vname.clone(),
-                            config_map: Some(ConfigMapVolumeSource {
-                                name: cm_name,
-                                ..Default::default()
-                            }),
-                            ..Default::default()
-                        };
-                        let mut m = mount(&vname, Some(key));
-                        m.read_only = Some(true);
-                        add(&mut vols, &mut mnts, vol, m);
-                        continue;
-                    }
+                if let Some(ro) = p.read_only {
+                    m.read_only = ro.then_some(true);
                 }
-                let vname = format!("bind-{i}");
-                let rel = relative(&src, &cx.project.working_dir);
-                match binds {
-                    BindStrategy::EmptyDir => {
-                        let what = format!("bind mount `{rel}`");
-                        if let Some(vol) = model_cache(cx, name, svc, &vname, &v.target, i, &what) {
-                            add(&mut vols, &mut mnts, vol, mount(&vname, None));
-                            continue;
-                        }
-                        cx.warn("L034", name, &["volumes"], format!(
-                            "bind mount `{rel}` → `{}` becomes an emptyDir: the host folder's content is not carried over (use --volumes persistentVolumeClaim or hostPath)",
-                            v.target
-                        ));
-                        add(
-                            &mut vols,
-                            &mut mnts,
-                            empty_dir(&vname, None, None),
-                            mount(&vname, None),
-                        );
+                if let Some(final_name) = add(&mut vols, &mut mnts, p.volume, m)
+                    && let Some(mut c) = p.init
+                {
+                    rename_in(c.volume_mounts.iter_mut().flatten(), &vname, &final_name);
+                    for x in p.extra {
+                        let was = x.name.clone();
+                        let now = place(&mut vols, x);
+                        rename_in(c.volume_mounts.iter_mut().flatten(), &was, &now);
                     }
-                    BindStrategy::HostPath => {
-                        cx.warn("L035", name, &["volumes"], format!(
-                            "bind mount `{rel}` becomes a hostPath: the path must exist on every node the pod can run on"
-                        ));
-                        let vol = Volume {
-                            name: vname.clone(),
-                            host_path: Some(HostPathVolumeSource {
-                                path: src.clone(),
-                                type_: None,
-                            }),
-                            ..Default::default()
-                        };
-                        add(&mut vols, &mut mnts, vol, mount(&vname, None));
-                    }
-                    BindStrategy::PersistentVolumeClaim => {
-                        let claim = dns_label(&format!("{k8s}-bind-{i}"));
-                        cx.warn("L036", name, &["volumes"], format!(
-                            "bind mount `{rel}` becomes the PersistentVolumeClaim `{claim}`: copy the folder's content into it"
-                        ));
-                        let size = cx.opts.pvc_size.clone();
-                        let class = cx.opts.storage_class.clone();
-                        let p = pvc(cx, claim.clone(), size, class);
-                        cx.objects.push(p);
-                        let vol = claim_volume(&vname, claim);
-                        add(&mut vols, &mut mnts, vol, mount(&vname, None));
-                    }
+                    init.push(c);
                 }
             }
             VolumeType::Image | VolumeType::Npipe | VolumeType::Cluster => {
@@ -689,16 +652,90 @@ pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<Volume>, Vec<
             add(&mut vols, &mut mnts, vol, m);
         }
     }
+    binds::warn_read_only(cx, name, &read_only);
     // Kept for the whole run, once per service: no spare capacity.
     vols.shrink_to_fit();
     mnts.shrink_to_fit();
-    (vols, mnts)
+    Mounts {
+        volumes: vols,
+        mounts: mnts,
+        init,
+    }
+}
+
+/// A service's pod volumes, its container's mounts, and the init containers that seed them.
+#[derive(Debug, Default)]
+pub struct Mounts {
+    pub volumes: Vec<Volume>,
+    pub mounts: Vec<VolumeMount>,
+    pub init: Vec<Container>,
+}
+
+/// Add a volume to the pod's and return its name there: an equal volume of the same name is
+/// shared when it stands for one object (a claim, a ConfigMap); an emptyDir (each
+/// container's own scratch space under Compose) or a different volume under a taken name gets
+/// the first free `<name>-<n>`, so two containers never read each other's volume by accident.
+fn place(vols: &mut Vec<Volume>, mut v: Volume) -> String {
+    let base = v.name.clone();
+    let mut n = 1;
+    loop {
+        match vols.iter().find(|x| x.name == v.name) {
+            None => {
+                let name = v.name.clone();
+                vols.push(v);
+                return name;
+            }
+            Some(x) if *x == v && v.empty_dir.is_none() => return v.name,
+            Some(_) => {
+                n += 1;
+                v.name = dns_label(&format!("{base}-{n}"));
+            }
+        }
+    }
+}
+
+fn rename_in<'m>(mounts: impl Iterator<Item = &'m mut VolumeMount>, from: &str, to: &str) {
+    if from != to {
+        for m in mounts.filter(|m| m.name == from) {
+            m.name = to.to_string();
+        }
+    }
+}
+
+/// Join a sidecar's (`network_mode: service:`) volumes to the pod's, renaming the sidecar's
+/// volumes whose names the pod already uses for something else. Returns the sidecar
+/// container's mounts.
+pub fn merge(pod: &mut Mounts, other: Mounts) -> Vec<VolumeMount> {
+    let Mounts {
+        volumes,
+        mut mounts,
+        mut init,
+    } = other;
+    for v in volumes {
+        let was = v.name.clone();
+        let now = place(&mut pod.volumes, v);
+        let in_init = init
+            .iter_mut()
+            .flat_map(|c| c.volume_mounts.iter_mut().flatten());
+        rename_in(mounts.iter_mut().chain(in_init), &was, &now);
+    }
+    // Container names are unique in a pod: a sidecar's `seed-bind-0` beside its host's.
+    for c in &mut init {
+        let base = c.name.clone();
+        let mut n = 1;
+        while pod.init.iter().any(|x| x.name == c.name) {
+            n += 1;
+            c.name = dns_label(&format!("{base}-{n}"));
+        }
+    }
+    pod.init.append(&mut init);
+    mounts
 }
 
 /// A PersistentVolumeClaim for a volume mounted where model servers keep downloaded models
 /// (which would otherwise be an emptyDir, downloading gigabytes again on every restart).
 #[allow(clippy::too_many_arguments)]
-fn model_cache(
+pub(super) fn model_cache(
     cx: &mut Ctx<'_>,
     name: &str,
     svc: &Service,
@@ -709,16 +746,7 @@ fn model_cache(
 ) -> Option<Volume> {
     let cache = models::cache_kind(svc, target)?;
     let claim = dns_label(&format!("{}-model-cache-{i}", cx.names[name]));
-    let size = svc
-        .settings
-        .pvc_size
-        .clone()
-        .unwrap_or_else(|| cx.opts.pvc_size.clone());
-    let class = svc
-        .settings
-        .storage_class
-        .clone()
-        .or_else(|| cx.opts.storage_class.clone());
+    let (size, class) = claim_size(cx, svc);
     cx.warn("L039", name, &["volumes"], format!(
         "{what} at `{target}` holds downloaded models ({cache} cache): it becomes the PersistentVolumeClaim `{claim}` of {size}, so models are not downloaded again on every restart; models are often tens of GB, so set the size (x-kubeferry pvc_size or --pvc-request-size)"
     ));
@@ -727,34 +755,56 @@ fn model_cache(
     Some(claim_volume(vname, claim))
 }
 
+/// Size and class of a claim the service's mounts need: its own setting, else the options.
+/// A size that is not a quantity was warned about (`warn_bad_sizes`) and is skipped.
+pub(super) fn claim_size(cx: &Ctx<'_>, svc: &Service) -> (String, Option<String>) {
+    let size = svc
+        .settings
+        .pvc_size
+        .clone()
+        .filter(|s| super::settings::is_quantity(s))
+        .unwrap_or_else(|| cx.opts.pvc_size.clone());
+    let class = svc
+        .settings
+        .storage_class
+        .clone()
+        .or_else(|| cx.opts.storage_class.clone());
+    (size, class)
+}
+
 /// The strategy for this service's bind-mounted folders: its own volume type, else the option.
-fn bind_strategy(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> BindStrategy {
+/// `configMap` is what kubeferry does anyway (files and folders with content become
+/// ConfigMaps), so it is not an explicit choice.
+fn bind_strategy(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> binds::Strategy {
+    let option = binds::Strategy {
+        binds: cx.opts.binds,
+        explicit: cx.opts.binds != BindStrategy::EmptyDir,
+    };
     let Some(t) = svc.settings.volume_type.as_deref() else {
-        return cx.opts.binds;
+        return option;
+    };
+    let chosen = |binds| binds::Strategy {
+        binds,
+        explicit: true,
     };
     match t.to_ascii_lowercase().as_str() {
-        "persistentvolumeclaim" => BindStrategy::PersistentVolumeClaim,
-        "emptydir" => BindStrategy::EmptyDir,
-        "hostpath" => BindStrategy::HostPath,
-        "configmap" => {
-            // Files already become ConfigMaps; a folder's listing is not available here.
-            if svc.volumes.iter().any(|v| {
-                v.kind == VolumeType::Bind && !cx.fs.exists(v.source.as_deref().unwrap_or(""))
-            }) {
-                cx.warn("L039", name, &["labels"], "volume type configMap: bind-mounted files become ConfigMaps; bind-mounted folders become emptyDirs (create a ConfigMap from the folder with kubectl)");
-            }
-            BindStrategy::EmptyDir
-        }
+        "persistentvolumeclaim" => chosen(BindStrategy::PersistentVolumeClaim),
+        "emptydir" => chosen(BindStrategy::EmptyDir),
+        "hostpath" => chosen(BindStrategy::HostPath),
+        "configmap" => binds::Strategy {
+            binds: BindStrategy::EmptyDir,
+            explicit: false,
+        },
         other => {
             cx.warn("L039", name, &["labels"], format!(
                 "volume type `{other}` is not persistentVolumeClaim, emptyDir, hostPath or configMap; --volumes applies"
             ));
-            cx.opts.binds
+            option
         }
     }
 }
 
-fn empty_dir(name: &str, medium: Option<&str>, size: Option<Quantity>) -> Volume {
+pub(super) fn empty_dir(name: &str, medium: Option<&str>, size: Option<Quantity>) -> Volume {
     Volume {
         name: name.to_string(),
         empty_dir: Some(EmptyDirVolumeSource {
@@ -766,7 +816,7 @@ fn empty_dir(name: &str, medium: Option<&str>, size: Option<Quantity>) -> Volume
 }
 
 /// A host path shown relative to the project folder, so messages do not carry host paths.
-fn relative(path: &str, base: &str) -> String {
+pub(super) fn relative(path: &str, base: &str) -> String {
     match path.strip_prefix(base) {
         Some("") => ".".into(),
         Some(rest) if rest.starts_with('/') => format!(".{rest}"),
@@ -775,7 +825,7 @@ fn relative(path: &str, base: &str) -> String {
 }
 
 /// A pod volume backed by a PersistentVolumeClaim.
-fn claim_volume(name: &str, claim: String) -> Volume {
+pub(super) fn claim_volume(name: &str, claim: String) -> Volume {
     Volume {
         name: name.to_string(),
         persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {

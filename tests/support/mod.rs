@@ -90,3 +90,96 @@ pub fn ok_cases(shared: &std::path::Path) -> Vec<Case> {
     }
     cases
 }
+
+/// What is wrong with the pods' volumes and the file objects of a conversion: two volumes (or
+/// containers) of one name in a pod, a mount of a volume the pod does not have, a ConfigMap or Secret over the
+/// API server's 1 MiB of data or over the 256 KiB of JSON that `kubectl apply` can record.
+pub fn mount_problems(objects: &[kubeferry::lower::Object]) -> Vec<String> {
+    use kubeferry::lower::Object;
+    let mut out = Vec::new();
+    for o in objects {
+        if let Some(spec) = o.pod_spec() {
+            let mut names = std::collections::BTreeSet::new();
+            // A StatefulSet's claim templates are pod volumes too.
+            let templates = match o {
+                Object::StatefulSet(s) => s
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.volume_claim_templates.as_ref()),
+                _ => None,
+            };
+            let template_names = templates
+                .into_iter()
+                .flatten()
+                .filter_map(|t| t.metadata.name.as_deref());
+            let volume_names = spec.volumes.iter().flatten().map(|v| v.name.as_str());
+            for name in volume_names.chain(template_names) {
+                if !names.insert(name) {
+                    out.push(format!("{}: two volumes named `{name}`", o.name()));
+                }
+            }
+            let containers = spec
+                .containers
+                .iter()
+                .chain(spec.init_containers.iter().flatten());
+            let mut container_names = std::collections::BTreeSet::new();
+            for c in containers {
+                if !container_names.insert(c.name.as_str()) {
+                    out.push(format!("{}: two containers named `{}`", o.name(), c.name));
+                }
+                for m in c.volume_mounts.iter().flatten() {
+                    if !names.contains(m.name.as_str()) {
+                        out.push(format!(
+                            "{}: `{}` mounts no volume `{}`",
+                            o.name(),
+                            c.name,
+                            m.name
+                        ));
+                    }
+                }
+            }
+        }
+        let (data, json) = match o {
+            Object::ConfigMap(cm) => {
+                let text = cm.data.iter().flatten().map(|(k, v)| k.len() + v.len());
+                let bin = cm
+                    .binary_data
+                    .iter()
+                    .flatten()
+                    .map(|(k, v)| k.len() + v.0.len());
+                (
+                    text.chain(bin).sum::<usize>(),
+                    serde_json::to_vec(cm).unwrap().len(),
+                )
+            }
+            Object::Secret(s) => {
+                let data = s.data.iter().flatten().map(|(k, v)| k.len() + v.0.len());
+                let string = s
+                    .string_data
+                    .iter()
+                    .flatten()
+                    .map(|(k, v)| k.len() + v.len());
+                (
+                    data.chain(string).sum::<usize>(),
+                    serde_json::to_vec(s).unwrap().len(),
+                )
+            }
+            _ => continue,
+        };
+        if data > 1024 * 1024 {
+            out.push(format!(
+                "{} `{}`: {data} bytes of data, over 1 MiB",
+                o.kind(),
+                o.name()
+            ));
+        }
+        if json > 256 * 1024 {
+            out.push(format!(
+                "{} `{}`: {json} bytes of JSON, over 256 KiB",
+                o.kind(),
+                o.name()
+            ));
+        }
+    }
+    out
+}
