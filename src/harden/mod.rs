@@ -149,6 +149,8 @@ impl Cx<'_> {
 pub struct ProjectCx<'a> {
     pub project: &'a Project,
     pub opts: &'a HardenOptions,
+    /// Where each workload comes from (model runners have no Compose service of their own).
+    pub sources: &'a Sources,
     /// Kubernetes workload name → (Compose service, level); services at level none and those
     /// that switched the rule off are absent.
     pub workloads: FastMap<String, (String, Level)>,
@@ -303,11 +305,15 @@ pub fn apply(
         let pcx = ProjectCx {
             project,
             opts,
+            sources,
             workloads: report
                 .workloads
                 .iter()
                 .filter_map(|w| {
-                    let svc = project.services.get(&w.service)?;
+                    let svc = match sources.of(&w.name) {
+                        Some(Source::ModelRunner { service, .. }) => service.as_ref(),
+                        _ => project.services.get(&w.service)?,
+                    };
                     let level = service_level(svc, opts);
                     rule_on(rule, svc, level).then(|| (w.name.clone(), (w.service.clone(), level)))
                 })

@@ -8,8 +8,8 @@
 use super::{Findings, Level, ProjectCx, Rule, Scope};
 use crate::compose::hash::FastMap;
 use crate::compose::model::Service as ComposeService;
-use crate::lower::Object;
 use crate::lower::names::{self, dns_label};
+use crate::lower::{Object, Source};
 use k8s_openapi::api::core::v1::{Service, ServicePort};
 use k8s_openapi::api::networking::v1::{
     NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort,
@@ -42,6 +42,8 @@ pub enum NetworkPolicies {
 struct Pod<'a> {
     service: &'a str,
     svc: &'a ComposeService,
+    /// The Compose networks the pod is on.
+    nets: Vec<String>,
     host_network: bool,
     /// Protected: a workload the rule is on for, not on the host's network.
     target: bool,
@@ -71,10 +73,26 @@ fn apply(objects: &[Object], cx: &ProjectCx<'_>, f: &mut Findings) -> Vec<Object
         .collect();
     let mut pods: BTreeMap<String, Pod<'_>> = BTreeMap::new();
     for o in objects {
-        let (Some(spec), Some(service)) = (o.pod_spec(), by_name.get(o.name())) else {
+        let Some(spec) = o.pod_spec() else {
             continue;
         };
-        let Some(svc) = project.services.get(*service) else {
+        let (service, svc, nets) = if let Some(service) = by_name.get(o.name()) {
+            let Some(svc) = project.services.get(*service) else {
+                continue;
+            };
+            (*service, svc, networks(svc))
+        } else if let Some(Source::ModelRunner { key, service, .. }) = cx.sources.of(o.name()) {
+            // A model runner serves the services that use its model: it joins their networks.
+            let mut nets: Vec<String> = project
+                .services
+                .values()
+                .filter(|s| s.models.contains_key(key))
+                .flat_map(networks)
+                .collect();
+            nets.sort();
+            nets.dedup();
+            (o.name(), service.as_ref(), nets)
+        } else {
             continue;
         };
         pods.insert(
@@ -82,6 +100,7 @@ fn apply(objects: &[Object], cx: &ProjectCx<'_>, f: &mut Findings) -> Vec<Object
             Pod {
                 service,
                 svc,
+                nets,
                 host_network: spec.host_network == Some(true),
                 target: false,
             },
@@ -118,8 +137,8 @@ fn apply(objects: &[Object], cx: &ProjectCx<'_>, f: &mut Findings) -> Vec<Object
     ));
     let mut nets: BTreeMap<String, Vec<(&String, &Pod<'_>)>> = BTreeMap::new();
     for (name, pod) in &pods {
-        for n in networks(pod.svc) {
-            nets.entry(n).or_default().push((name, pod));
+        for n in &pod.nets {
+            nets.entry(n.clone()).or_default().push((name, pod));
         }
     }
     let mut used: BTreeSet<String> = BTreeSet::new();
