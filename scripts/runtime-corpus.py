@@ -208,12 +208,24 @@ def convert(cwd, args, env, level):
     return p.returncode, p.stdout, p.stderr
 
 
+def unprivileged_ports(objects):
+    """Whether a pod asks for `net.ipv4.ip_unprivileged_port_start`: podman 4.3 ignores pod
+    sysctls, so runtime-check's --unprivileged-ports plays what the kubelet would apply."""
+    for o in objects:
+        if o.get("kind") in WORKLOAD_KINDS:
+            sysctls = (pod_spec(o).get("securityContext") or {}).get("sysctls") or []
+            if any(s.get("name") == "net.ipv4.ip_unprivileged_port_start" for s in sysctls):
+                return True
+    return False
+
+
 def play(name, objects, tmp, wait):
     path = tmp / (re.sub(r"[^A-Za-z0-9_.-]", "_", name) + ".yaml")
     path.write_text(yaml.safe_dump_all(objects, sort_keys=False))
     report = tmp / (path.stem + ".json")
+    extra = ["--unprivileged-ports"] if unprivileged_ports(objects) else []
     p = subprocess.run(
-        [str(RC / "runtime-check"), str(path), "--json", str(report), "--wait", str(wait), "--settle", "5"],
+        [str(RC / "runtime-check"), str(path), "--json", str(report), "--wait", str(wait), "--settle", "5", *extra],
         capture_output=True,
         text=True,
     )
