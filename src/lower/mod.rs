@@ -21,6 +21,7 @@ mod quantity;
 pub use resources::parse_quantity as quantity_value;
 mod resources;
 mod service;
+mod sensitive;
 mod settings;
 pub mod support;
 mod volumes;

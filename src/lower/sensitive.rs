@@ -1,0 +1,372 @@
+//! Which environment variables hold credentials.
+//!
+//! Takes a service's resolved environment (whatever its source: `environment`, `env_file`, or
+//! `.env` interpolation), the project's interpolation variables and the `x-kubeferry` lists;
+//! returns, per sensitive variable, why it is sensitive. The lowering moves those values into
+//! Secrets. docs/secrets.md gives the reason for each pattern; the false positives it avoids
+//! are tested below.
+
+use crate::compose::model::Dict;
+use std::collections::BTreeMap;
+
+/// Why a variable is sensitive (named in `--report`-free warnings, never with its value).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Why {
+    /// Its name matches a pattern (the pattern, e.g. `*PASSWORD*`).
+    Name(&'static str),
+    /// Its value carries a credential (`scheme://user:password@host`, `password=…`, a key block).
+    Value(&'static str),
+    /// `x-kubeferry.secret_env` names it.
+    Listed,
+    /// Its value contains the value of this sensitive variable (of the service or of `.env`).
+    Holds(String),
+}
+
+/// The sensitivity settings of `x-kubeferry` (project level, then service level).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Lists<'a> {
+    pub add: &'a [String],
+    pub exempt: &'a [String],
+}
+
+/// Values shorter than this are not looked for inside other values: `postgres`-like short
+/// words would make every variable that names the host sensitive.
+const HOLD_MIN: usize = 8;
+
+/// The sensitive variables of one environment. An empty value is never sensitive (there is
+/// nothing to hide, and Kubernetes shows `""` either way). `lists` are applied in order, the
+/// later (the service's) winning over the earlier (the project's).
+pub fn classify(
+    env: &Dict<Option<String>>,
+    project_vars: &Dict<String>,
+    lists: &[Lists<'_>],
+) -> BTreeMap<String, Why> {
+    let listed = |k: &str| -> Option<bool> {
+        let mut verdict = None;
+        for l in lists {
+            if l.add.iter().any(|n| n == k) {
+                verdict = Some(true);
+            }
+            if l.exempt.iter().any(|n| n == k) {
+                verdict = Some(false);
+            }
+        }
+        verdict
+    };
+    let mut out = BTreeMap::new();
+    for (k, v) in env {
+        let Some(v) = v.as_deref().filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        let why = match listed(k) {
+            Some(false) => continue,
+            Some(true) => Some(Why::Listed),
+            None => by_name(k).map(Why::Name).or_else(|| by_value(v).map(Why::Value)),
+        };
+        if let Some(why) = why {
+            out.insert(k.clone(), why);
+        }
+    }
+    // Values that repeat a credential: the service's own sensitive values, and those of
+    // sensitively named interpolation variables (`OPTS: --key ${API_KEY}`).
+    let mut known: Vec<(&str, &str)> = env
+        .iter()
+        .filter(|(k, _)| out.contains_key(*k))
+        .filter_map(|(k, v)| Some((k.as_str(), v.as_deref()?)))
+        .chain(
+            project_vars
+                .iter()
+                .filter(|(k, _)| by_name(k).is_some())
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        )
+        .filter(|(_, v)| v.len() >= HOLD_MIN)
+        .collect();
+    known.sort_unstable();
+    let mut holds = Vec::new();
+    for (k, v) in env {
+        let Some(v) = v.as_deref() else { continue };
+        if out.contains_key(k) || listed(k) == Some(false) {
+            continue;
+        }
+        if let Some((from, _)) = known.iter().find(|(_, s)| v.contains(s)) {
+            holds.push((k.clone(), Why::Holds(from.to_string())));
+        }
+    }
+    out.extend(holds);
+    out
+}
+
+/// Name parts that make a variable a credential wherever they stand in the name (`PGPASSWORD`,
+/// `MYSQL_ROOT_PASSWORD`, `HTPASSWD`), with the pattern reported.
+const ANYWHERE: &[(&str, &str)] = &[
+    ("PASSWORD", "*PASSWORD*"),
+    ("PASSWD", "*PASSWD*"),
+    ("PASSPHRASE", "*PASSPHRASE*"),
+    ("SECRET", "*SECRET*"),
+    ("CREDENTIAL", "*CREDENTIAL*"),
+    ("APIKEY", "*APIKEY*"),
+];
+
+/// Whole words of a name (split at `_`, `-`, `.`) that mark a credential.
+const WORDS: &[(&str, &str)] = &[
+    ("TOKEN", "*TOKEN*"),
+    ("PASS", "*_PASS*"),
+    ("PWD", "*_PWD*"),
+    ("CREDS", "*CREDS*"),
+    ("PRIVATE", "*PRIVATE*"),
+    ("DSN", "*DSN*"),
+    ("SALT", "*SALT*"),
+];
+
+/// A last word that says the variable describes a credential rather than holding it: a path
+/// (`POSTGRES_PASSWORD_FILE`, Docker's secret-file convention), a duration, a size, a switch,
+/// an address or a name. `TOKEN_EXPIRY`, `PASSWORD_MIN_LENGTH`, `SECRET_NAME` stay inline.
+const DESCRIBES: &[&str] = &[
+    "FILE", "PATH", "DIR", "FOLDER", "LOCATION", "EXPIRY", "EXPIRE", "EXPIRES", "EXPIRATION",
+    "TTL", "LIFETIME", "TIMEOUT", "AGE", "SECONDS", "MINUTES", "HOURS", "DAYS", "LENGTH", "LEN",
+    "SIZE", "LIMIT", "MAX", "MIN", "COUNT", "ENABLED", "ENABLE", "DISABLED", "DISABLE",
+    "REQUIRED", "MODE", "TYPE", "NAME", "ID", "URL", "URI", "ENDPOINT", "HOST", "PORT", "HEADER",
+    "ALGORITHM", "ALG", "ISSUER", "AUDIENCE", "POLICY", "PREFIX", "SUFFIX", "FORMAT", "IP",
+    "NETWORK", "SUBNET", "REGISTRY", "INTERVAL", "ROTATION", "ROUNDS", "STRENGTH", "COMPLEXITY",
+];
+
+/// Words before a final `KEY` that make it something other than a credential.
+const NOT_SECRET_KEYS: &[&str] = &[
+    "PUBLIC",
+    "PUB",
+    "PRIMARY",
+    "FOREIGN",
+    "PARTITION",
+    "SORT",
+    "SHARD",
+    "ROUTING",
+    "CACHE",
+    "GPG",
+    "IDEMPOTENCY",
+    "OBJECT",
+    "LOOKUP",
+    "HOTKEY",
+    "KEYBOARD",
+];
+
+/// The pattern a name matches, if it names a credential.
+pub fn by_name(name: &str) -> Option<&'static str> {
+    let upper = name.to_ascii_uppercase();
+    let words: Vec<&str> = upper
+        .split(['_', '-', '.'])
+        .filter(|w| !w.is_empty())
+        .collect();
+    let last = *words.last()?;
+    if words.len() > 1 && DESCRIBES.contains(&last) {
+        return None;
+    }
+    // A public key is public; `NEXT_PUBLIC_*`-style build variables still count (they are
+    // often API keys shipped to browsers, but the Compose file treats them as settings).
+    if words.contains(&"PUBLIC") && matches!(last, "KEY" | "KEYS" | "CERT" | "CERTIFICATE") {
+        return None;
+    }
+    if let Some((_, p)) = ANYWHERE.iter().find(|(w, _)| upper.contains(w)) {
+        return Some(p);
+    }
+    for w in &words {
+        if let Some((_, p)) = WORDS.iter().find(|(s, _)| s == w) {
+            // `PWD` alone is the shell's working folder.
+            if *w == "PWD" && words.len() == 1 {
+                continue;
+            }
+            return Some(p);
+        }
+        // `AUTHTOKEN`, `BOTTOKEN`, `GITHUBTOKEN`; not `TOKENIZER` or `MAX_TOKENS`.
+        if w.len() > 5 && w.ends_with("TOKEN") {
+            return Some("*TOKEN*");
+        }
+    }
+    if words.len() > 1 && matches!(last, "KEY" | "KEYS") {
+        let before = words[words.len() - 2];
+        if !NOT_SECRET_KEYS.contains(&before) {
+            return Some(if before == "API" { "*API_KEY*" } else { "*_KEY" });
+        }
+    }
+    None
+}
+
+/// The kind of credential a value carries, if any: a URL with a password in its user part,
+/// a `password=`/`pwd=` field of a connection string, or a private key block.
+pub fn by_value(value: &str) -> Option<&'static str> {
+    if url_with_password(value) {
+        return Some("scheme://user:password@host");
+    }
+    if field_with_password(value) {
+        return Some("password=… in a connection string");
+    }
+    if value.contains("-----BEGIN") && value.contains("PRIVATE KEY") {
+        return Some("a private key block");
+    }
+    None
+}
+
+/// `scheme://user:password@host`, anywhere in the value (several URLs may be listed).
+fn url_with_password(value: &str) -> bool {
+    value.match_indices("://").any(|(i, _)| {
+        let rest = &value[i + 3..];
+        let end = rest.find(['/', '?', '#', ' ', ',', ';']).unwrap_or(rest.len());
+        let authority = &rest[..end];
+        let Some(at) = authority.rfind('@') else {
+            return false;
+        };
+        authority[..at]
+            .split_once(':')
+            .is_some_and(|(_, pw)| !pw.is_empty())
+    })
+}
+
+/// `password=x` or `pwd=x` as a field of a connection string (`;`, `&`, `?` or space before).
+fn field_with_password(value: &str) -> bool {
+    let lower = value.to_ascii_lowercase();
+    ["password=", "pwd=", "passwd="].iter().any(|f| {
+        lower.match_indices(f).any(|(i, _)| {
+            let starts = i == 0 || matches!(lower.as_bytes()[i - 1], b';' | b'&' | b'?' | b' ');
+            let rest = &lower[i + f.len()..];
+            starts && !rest.is_empty() && !rest.starts_with([';', '&', ' '])
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credential_names_match() {
+        for n in [
+            "POSTGRES_PASSWORD",
+            "PGPASSWORD",
+            "MYSQL_ROOT_PASSWORD",
+            "HTPASSWD",
+            "JWT_SECRET",
+            "AWS_SECRET_ACCESS_KEY",
+            "OPENAI_API_KEY",
+            "ANTHROPIC_APIKEY",
+            "HF_TOKEN",
+            "NGROK_AUTHTOKEN",
+            "GITHUB_TOKEN",
+            "APP_KEY",
+            "MINIO_ACCESS_KEY",
+            "GOOGLE_APPLICATION_CREDENTIALS_JSON",
+            "DB_PASS",
+            "SMTP_PWD",
+            "SENTRY_DSN",
+            "DSN",
+            "PRIVATE_KEY",
+            "HASH_SALT",
+            "COOKIE_SECRET",
+            "jwt_secret",
+        ] {
+            assert!(by_name(n).is_some(), "{n}");
+        }
+    }
+
+    #[test]
+    fn names_that_describe_a_credential_or_only_look_like_one_do_not() {
+        for n in [
+            "PWD",
+            "POSTGRES_PASSWORD_FILE",
+            "TOKEN_EXPIRY",
+            "ACCESS_TOKEN_EXPIRE_MINUTES",
+            "PASSWORD_MIN_LENGTH",
+            "SECRET_NAME",
+            "MAX_TOKENS",
+            "TOKENIZER",
+            "PRIMARY_KEY",
+            "PARTITION_KEY",
+            "GPG_KEY",
+            "JWT_PUBLIC_KEY",
+            "PUBLIC_KEY",
+            "KEY",
+            "AWS_ACCESS_KEY_ID",
+            "PASSWORD_AUTH_ENABLED",
+            "TOKEN_URL",
+            "PRIVATE_IP",
+            "POSTGRES_USER",
+            "PASSENGER_APP_ENV",
+        ] {
+            assert_eq!(by_name(n), None, "{n}");
+        }
+    }
+
+    #[test]
+    fn credential_values_match() {
+        assert!(by_value("postgres://app:s3cret@db:5432/app").is_some());
+        assert!(by_value("redis://:s3cret@cache:6379/0").is_some());
+        assert!(by_value("amqp://u:p@a:5672,amqp://u:p@b:5672").is_some());
+        assert!(by_value("Server=db;User Id=sa;Password=Xy1;").is_some());
+        assert!(by_value("jdbc:postgresql://db/app?user=a&password=b").is_some());
+        assert!(by_value("-----BEGIN RSA PRIVATE KEY-----\nMII…").is_some());
+        for v in [
+            "postgres://db:5432/app",
+            "http://user@host/",
+            "https://example.com/a:b@c",
+            "password=",
+            "mypassword=x",
+            "http://host:8080",
+        ] {
+            assert_eq!(by_value(v), None, "{v}");
+        }
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> Dict<Option<String>> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), Some(v.to_string())))
+            .collect()
+    }
+
+    #[test]
+    fn lists_add_and_exempt_the_service_list_winning() {
+        let e = env(&[("A", "x"), ("DB_PASSWORD", "y"), ("B", "z")]);
+        let add = vec!["A".to_string(), "B".to_string()];
+        let exempt = vec!["DB_PASSWORD".to_string()];
+        let project = Lists {
+            add: &add,
+            exempt: &[],
+        };
+        let service = Lists {
+            add: &[],
+            exempt: &exempt,
+        };
+        let got = classify(&e, &Dict::new(), &[project, service]);
+        assert_eq!(
+            got,
+            BTreeMap::from([("A".into(), Why::Listed), ("B".into(), Why::Listed)])
+        );
+        let only_b = vec!["B".to_string()];
+        let service = Lists {
+            add: &[],
+            exempt: &only_b,
+        };
+        assert_eq!(
+            classify(&e, &Dict::new(), &[project, service]).keys().collect::<Vec<_>>(),
+            ["A", "DB_PASSWORD"]
+        );
+    }
+
+    #[test]
+    fn empty_values_stay_and_repeated_credentials_follow() {
+        let e = env(&[
+            ("DB_PASSWORD", "longpassword1"),
+            ("API_TOKEN", ""),
+            ("ARGS", "--pw longpassword1 --v"),
+            ("OPTS", "--key sk-interpolated-123"),
+            ("HOST", "db"),
+        ]);
+        let vars = Dict::from([
+            ("OPENAI_API_KEY".to_string(), "sk-interpolated-123".to_string()),
+            ("SHORT_TOKEN".to_string(), "db".to_string()),
+        ]);
+        let got = classify(&e, &vars, &[]);
+        assert_eq!(got["DB_PASSWORD"], Why::Name("*PASSWORD*"));
+        assert_eq!(got["ARGS"], Why::Holds("DB_PASSWORD".into()));
+        assert_eq!(got["OPTS"], Why::Holds("OPENAI_API_KEY".into()));
+        assert!(!got.contains_key("API_TOKEN") && !got.contains_key("HOST"));
+    }
+}
