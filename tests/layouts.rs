@@ -47,7 +47,12 @@ fn yaml_value(text: &str) -> Value {
 /// (as `-f values-secrets.yaml`); one document per template, in file order.
 fn render_chart(c: &Conversion) -> Vec<Value> {
     let files = c.files(Layout::Helm, Format::Yaml);
-    let file = |path: &str| files.iter().find(|f| f.path == path).map(|f| yaml_value(&f.contents));
+    let file = |path: &str| {
+        files
+            .iter()
+            .find(|f| f.path == path)
+            .map(|f| yaml_value(&f.contents))
+    };
     let mut values = file("values.yaml").unwrap();
     if let Some(secrets) = file("values-secrets.yaml") {
         values["secretValues"] = secrets["secretValues"].clone();

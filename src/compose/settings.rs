@@ -636,7 +636,13 @@ mod tests {
     fn credential_lists_at_both_levels() {
         let ext = json!({"secret_env": ["LICENSE"], "plain_env": ["TOKEN_BUCKET"]});
         let st = service(&BTreeMap::new(), &BTreeMap::new(), Some(&ext)).unwrap();
-        assert_eq!((st.secret_env, st.plain_env), (vec!["LICENSE".to_string()], vec!["TOKEN_BUCKET".to_string()]));
+        assert_eq!(
+            (st.secret_env, st.plain_env),
+            (
+                vec!["LICENSE".to_string()],
+                vec!["TOKEN_BUCKET".to_string()]
+            )
+        );
         let p = project(Some(&json!({"secret_env": ["A"]}))).unwrap();
         assert_eq!(p.secret_env, ["A"]);
         let (key, _) = project(Some(&json!({"plain_env": "A"}))).unwrap_err();

@@ -110,7 +110,9 @@ pub fn files(objects: &[Object], project: &str) -> Vec<OutputFile> {
                 if secret_values.is_empty() {
                     String::new()
                 } else {
-                    format!(" (with `-f {SECRET_VALUES}`, which holds the\n# Secrets' values: this file holds none)")
+                    format!(
+                        " (with `-f {SECRET_VALUES}`, which holds the\n# Secrets' values: this file holds none)"
+                    )
                 },
                 yaml::to_string(&values)
             ),
@@ -118,7 +120,9 @@ pub fn files(objects: &[Object], project: &str) -> Vec<OutputFile> {
     ];
     out.extend(templates);
     if !secret_values.is_empty() {
-        let ignore = format!("# The values of the Secrets: never packaged nor committed.\n{SECRET_VALUES}\n");
+        let ignore = format!(
+            "# The values of the Secrets: never packaged nor committed.\n{SECRET_VALUES}\n"
+        );
         out.push(OutputFile {
             path: ".helmignore".into(),
             contents: ignore.clone(),

@@ -4,9 +4,14 @@
 //! machine, so each object that does gets a warning.
 //!
 //! Takes the objects and the machine's folders; returns one warning per object and folder.
+//!
+//! The other leak is a credential in plain text: [`credentials`] looks for the values of the
+//! Secrets (those written, and those the user creates) in every other object, where a command,
+//! a healthcheck or a label may repeat one, and warns without showing the value.
 
+use crate::compose::hash::FastMap;
 use crate::diag::{Diagnostic, Location};
-use crate::lower::Object;
+use crate::lower::{External, Object};
 
 /// Warnings for the objects whose text contains one of `folders`.
 pub fn machine_paths(objects: &[Object], folders: &[String]) -> Vec<Diagnostic> {
@@ -49,6 +54,71 @@ pub fn machine_paths(objects: &[Object], folders: &[String]) -> Vec<Diagnostic> 
                 Location::new("<output>", 0, 0, format!("{} {}", o.kind(), o.name())),
                 format!(
                     "{} `{}` contains `{f}`, a folder of this machine (from a host path, or `${{PWD}}`/`${{HOME}}` in the Compose file): the manifests will not be the same on another machine",
+                    o.kind(),
+                    o.name()
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// Values shorter than this are not looked for: short passwords (`postgres`, `secret`) are
+/// also ordinary words of names, images and commands.
+const CREDENTIAL_MIN: usize = 8;
+
+/// Warnings for the objects other than Secrets that contain the value of a Secret's key.
+pub fn credentials(objects: &[Object], external: &External) -> Vec<Diagnostic> {
+    let mut needles: Vec<(String, &[u8])> = Vec::new();
+    for o in objects {
+        if let Object::Secret(s) = o {
+            for (k, v) in s.data.iter().flatten() {
+                // A file's last newline is not part of what a command would repeat.
+                let v = v.0.strip_suffix(b"\n").unwrap_or(&v.0);
+                needles.push((format!("key `{k}` of Secret `{}`", o.name()), v));
+            }
+        }
+    }
+    for (what, v) in &external.credentials.0 {
+        needles.push((what.clone(), v.as_bytes()));
+    }
+    needles.retain(|(_, v)| v.len() >= CREDENTIAL_MIN);
+    let mut out = Vec::new();
+    if needles.is_empty() {
+        return out;
+    }
+    // Indexed by their first bytes: each string is read once, whatever the number of values.
+    let mut by_prefix: FastMap<&[u8], Vec<usize>> = FastMap::default();
+    for (i, (_, v)) in needles.iter().enumerate() {
+        by_prefix.entry(&v[..CREDENTIAL_MIN]).or_default().push(i);
+    }
+    let mut found: Vec<usize> = Vec::new();
+    for o in objects.iter().filter(|o| !matches!(o, Object::Secret(_))) {
+        found.clear();
+        super::strings::each(o, &mut |s| {
+            let b = s.as_bytes();
+            if b.len() < CREDENTIAL_MIN {
+                return;
+            }
+            for at in 0..=b.len() - CREDENTIAL_MIN {
+                let Some(list) = by_prefix.get(&b[at..at + CREDENTIAL_MIN]) else {
+                    continue;
+                };
+                for &i in list {
+                    if b[at..].starts_with(needles[i].1) && !found.contains(&i) {
+                        found.push(i);
+                    }
+                }
+            }
+        });
+        found.sort_unstable();
+        for &i in &found {
+            let what = &needles[i].0;
+            out.push(Diagnostic::warning(
+                "E011",
+                Location::new("<output>", 0, 0, format!("{} {}", o.kind(), o.name())),
+                format!(
+                    "{} `{}` contains the value of {what} in plain text (from a command, a healthcheck or a label of the Compose file): read it from the variable instead (`$(VAR)` in command and args, `$$VAR` in a shell) so it stays in the Secret",
                     o.kind(),
                     o.name()
                 ),

@@ -217,13 +217,20 @@ fn env_secret(
     let secret_name = unique_secret_name(cx, name_wanted);
     if cx.opts.secrets == SecretValues::External {
         let keys: Vec<String> = data.keys().map(|k| format!("`{k}`")).collect();
-        let literals: Vec<String> = data.keys().map(|k| format!("--from-literal={k}=…")).collect();
+        let literals: Vec<String> = data
+            .keys()
+            .map(|k| format!("--from-literal={k}=…"))
+            .collect();
         cx.warn("L024", svc, &[key], format!(
             "credentials of the {key} are not written (--secrets external): create the Secret `{secret_name}` with the keys {} before applying, e.g. `kubectl create secret generic {secret_name} {}`",
             keys.join(", "),
             literals.join(" ")
         ));
         cx.external.secrets.insert(secret_name.clone());
+        for (k, v) in data {
+            let what = format!("key `{k}` of Secret `{secret_name}`");
+            cx.external.credentials.0.push((what, v));
+        }
         return secret_name;
     }
     cx.objects.push(Object::from(Secret {

@@ -9,6 +9,20 @@
 use crate::compose::model::Dict;
 use std::collections::BTreeMap;
 
+/// Credential values the output must not show outside Secrets, each with what it is (``key
+/// `K` of Secret `S` ``): the values of Secrets the user creates (`--secrets external`), for
+/// the leak scan. Its `Debug` shows only what each value is.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Credentials(pub Vec<(String, String)>);
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|(what, _)| what))
+            .finish()
+    }
+}
+
 /// Why a variable is sensitive (named in `--report`-free warnings, never with its value).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Why {
@@ -61,7 +75,9 @@ pub fn classify(
         let why = match listed(k) {
             Some(false) => continue,
             Some(true) => Some(Why::Listed),
-            None => by_name(k).map(Why::Name).or_else(|| by_value(v).map(Why::Value)),
+            None => by_name(k)
+                .map(Why::Name)
+                .or_else(|| by_value(v).map(Why::Value)),
         };
         if let Some(why) = why {
             out.insert(k.clone(), why);
@@ -122,12 +138,62 @@ const WORDS: &[(&str, &str)] = &[
 /// (`POSTGRES_PASSWORD_FILE`, Docker's secret-file convention), a duration, a size, a switch,
 /// an address or a name. `TOKEN_EXPIRY`, `PASSWORD_MIN_LENGTH`, `SECRET_NAME` stay inline.
 const DESCRIBES: &[&str] = &[
-    "FILE", "PATH", "DIR", "FOLDER", "LOCATION", "EXPIRY", "EXPIRE", "EXPIRES", "EXPIRATION",
-    "TTL", "LIFETIME", "TIMEOUT", "AGE", "SECONDS", "MINUTES", "HOURS", "DAYS", "LENGTH", "LEN",
-    "SIZE", "LIMIT", "MAX", "MIN", "COUNT", "ENABLED", "ENABLE", "DISABLED", "DISABLE",
-    "REQUIRED", "MODE", "TYPE", "NAME", "ID", "URL", "URI", "ENDPOINT", "HOST", "PORT", "HEADER",
-    "ALGORITHM", "ALG", "ISSUER", "AUDIENCE", "POLICY", "PREFIX", "SUFFIX", "FORMAT", "IP",
-    "NETWORK", "SUBNET", "REGISTRY", "INTERVAL", "ROTATION", "ROUNDS", "STRENGTH", "COMPLEXITY",
+    "FILE",
+    "PATH",
+    "DIR",
+    "FOLDER",
+    "LOCATION",
+    "EXPIRY",
+    "EXPIRE",
+    "EXPIRES",
+    "EXPIRATION",
+    "TTL",
+    "LIFETIME",
+    "TIMEOUT",
+    "AGE",
+    "SECONDS",
+    "MINUTES",
+    "HOURS",
+    "DAYS",
+    "LENGTH",
+    "LEN",
+    "SIZE",
+    "LIMIT",
+    "MAX",
+    "MIN",
+    "COUNT",
+    "ENABLED",
+    "ENABLE",
+    "DISABLED",
+    "DISABLE",
+    "REQUIRED",
+    "MODE",
+    "TYPE",
+    "NAME",
+    "ID",
+    "URL",
+    "URI",
+    "ENDPOINT",
+    "HOST",
+    "PORT",
+    "HEADER",
+    "ALGORITHM",
+    "ALG",
+    "ISSUER",
+    "AUDIENCE",
+    "POLICY",
+    "PREFIX",
+    "SUFFIX",
+    "FORMAT",
+    "IP",
+    "NETWORK",
+    "SUBNET",
+    "REGISTRY",
+    "INTERVAL",
+    "ROTATION",
+    "ROUNDS",
+    "STRENGTH",
+    "COMPLEXITY",
 ];
 
 /// Words before a final `KEY` that make it something other than a credential.
@@ -184,7 +250,11 @@ pub fn by_name(name: &str) -> Option<&'static str> {
     if words.len() > 1 && matches!(last, "KEY" | "KEYS") {
         let before = words[words.len() - 2];
         if !NOT_SECRET_KEYS.contains(&before) {
-            return Some(if before == "API" { "*API_KEY*" } else { "*_KEY" });
+            return Some(if before == "API" {
+                "*API_KEY*"
+            } else {
+                "*_KEY"
+            });
         }
     }
     None
@@ -209,7 +279,9 @@ pub fn by_value(value: &str) -> Option<&'static str> {
 fn url_with_password(value: &str) -> bool {
     value.match_indices("://").any(|(i, _)| {
         let rest = &value[i + 3..];
-        let end = rest.find(['/', '?', '#', ' ', ',', ';']).unwrap_or(rest.len());
+        let end = rest
+            .find(['/', '?', '#', ' ', ',', ';'])
+            .unwrap_or(rest.len());
         let authority = &rest[..end];
         let Some(at) = authority.rfind('@') else {
             return false;
@@ -230,6 +302,31 @@ fn field_with_password(value: &str) -> bool {
             starts && !rest.is_empty() && !rest.starts_with([';', '&', ' '])
         })
     })
+}
+
+/// `line` of a Compose or env file with the value of a credential (`KEY: v`, `- KEY=v`,
+/// `KEY=v`) masked, for the source excerpts of diagnostics.
+pub fn redact_line(line: &str) -> std::borrow::Cow<'_, str> {
+    let body = line.trim_start().trim_start_matches("- ").trim_start();
+    let key_end = body
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+        .unwrap_or(body.len());
+    let key = body[..key_end].trim_matches(['"', '\'']);
+    let rest = body[key_end..].trim_start_matches(['"', '\'']);
+    let Some(value) = rest
+        .strip_prefix(':')
+        .or_else(|| rest.strip_prefix('='))
+        .map(|v| v.trim().trim_matches(['"', '\'']))
+        .filter(|v| !v.is_empty())
+    else {
+        return line.into();
+    };
+    if by_name(key).is_some() || by_value(value).is_some() {
+        let at = line.len() - body.len() + key_end;
+        let sep = line[at..].find([':', '=']).map_or(at, |i| at + i + 1);
+        return format!("{} …", &line[..sep]).into();
+    }
+    line.into()
 }
 
 #[cfg(test)]
@@ -295,6 +392,19 @@ mod tests {
     }
 
     #[test]
+    fn source_lines_lose_credential_values() {
+        assert_eq!(
+            redact_line("      OPENAI_API_KEY: sk-123"),
+            "      OPENAI_API_KEY: …"
+        );
+        assert_eq!(redact_line("  - JWT_SECRET=abc"), "  - JWT_SECRET= …");
+        assert_eq!(redact_line("DB_PASSWORD=x"), "DB_PASSWORD= …");
+        assert_eq!(redact_line("  URL: redis://:pw@cache"), "  URL: …");
+        assert_eq!(redact_line("  LOG_LEVEL: info"), "  LOG_LEVEL: info");
+        assert_eq!(redact_line("    environment:"), "    environment:");
+    }
+
+    #[test]
     fn credential_values_match() {
         assert!(by_value("postgres://app:s3cret@db:5432/app").is_some());
         assert!(by_value("redis://:s3cret@cache:6379/0").is_some());
@@ -345,7 +455,9 @@ mod tests {
             exempt: &only_b,
         };
         assert_eq!(
-            classify(&e, &Dict::new(), &[project, service]).keys().collect::<Vec<_>>(),
+            classify(&e, &Dict::new(), &[project, service])
+                .keys()
+                .collect::<Vec<_>>(),
             ["A", "DB_PASSWORD"]
         );
     }
@@ -360,7 +472,10 @@ mod tests {
             ("HOST", "db"),
         ]);
         let vars = Dict::from([
-            ("OPENAI_API_KEY".to_string(), "sk-interpolated-123".to_string()),
+            (
+                "OPENAI_API_KEY".to_string(),
+                "sk-interpolated-123".to_string(),
+            ),
             ("SHORT_TOKEN".to_string(), "db".to_string()),
         ]);
         let got = classify(&e, &vars, &[]);
