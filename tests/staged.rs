@@ -129,6 +129,7 @@ fn stage1_with_an_ip_host() {
         ids(&s1.objects),
         [
             "ConfigMap/gateway-nginx-conf",
+            "Secret/agent-env",
             "PersistentVolumeClaim/hf-cache",
             "Service/agent",
             "Service/cache",
@@ -208,6 +209,7 @@ fn stage2_replaces_the_bridges() {
     assert_eq!(
         ids(&s2.objects),
         [
+            "Secret/db-env",
             "PersistentVolumeClaim/pgdata",
             "PersistentVolumeClaim/qdrant-data",
             "Service/db",

@@ -136,7 +136,59 @@ fn holds_at(rest: &str, f: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::holds_at;
+    use super::{External, Object, credentials, holds_at};
+    use k8s_openapi::ByteString;
+    use k8s_openapi::api::core::v1::{ConfigMap, Secret};
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+    fn meta(name: &str) -> ObjectMeta {
+        ObjectMeta {
+            name: Some(name.into()),
+            ..Default::default()
+        }
+    }
+
+    fn config_map(name: &str, text: &str) -> Object {
+        Object::from(ConfigMap {
+            metadata: meta(name),
+            data: Some([("cmd".to_string(), text.to_string())].into()),
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn credential_values_outside_secrets_are_named_never_shown() {
+        let secret = Object::from(Secret {
+            metadata: meta("db-env"),
+            data: Some(
+                [
+                    ("PW".to_string(), ByteString(b"longsecret9\n".to_vec())),
+                    ("SHORT".to_string(), ByteString(b"pw".to_vec())),
+                ]
+                .into(),
+            ),
+            ..Default::default()
+        });
+        let objects = [
+            secret,
+            config_map("a", "redis-cli -a longsecret9 ping"),
+            config_map("b", "pw is short, so not looked for"),
+        ];
+        let w = credentials(&objects, &External::default());
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].code, "E011");
+        assert!(w[0].message.contains("key `PW` of Secret `db-env`"));
+        assert!(!w[0].message.contains("longsecret9"));
+        // The values of Secrets the user creates are looked for too.
+        let mut ext = External::default();
+        ext.credentials
+            .0
+            .push(("key `T` of Secret `x`".into(), "tok-123456".into()));
+        let w = credentials(&[config_map("c", "--token=tok-123456")], &ext);
+        assert_eq!(w.len(), 1);
+        assert!(format!("{:?}", ext.credentials).contains("key `T`"));
+        assert!(!format!("{:?}", ext.credentials).contains("tok-123456"));
+    }
 
     /// `holds_at` at each slash of `s`, as the scan tries it.
     fn holds(s: &str, f: &str) -> bool {
