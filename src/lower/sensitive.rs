@@ -43,8 +43,8 @@ pub struct Lists<'a> {
     pub exempt: &'a [String],
 }
 
-/// Values shorter than this are not looked for inside other values: `postgres`-like short
-/// words would make every variable that names the host sensitive.
+/// Values shorter than this are not looked for inside other values: short words would make
+/// every variable that names the host sensitive.
 const HOLD_MIN: usize = 8;
 
 /// The sensitive variables of one environment. An empty value is never sensitive (there is
@@ -76,6 +76,7 @@ pub fn classify(
             Some(false) => continue,
             Some(true) => Some(Why::Listed),
             None => by_name(k)
+                .filter(|_| !is_path(v))
                 .map(Why::Name)
                 .or_else(|| by_value(v).map(Why::Value)),
         };
@@ -95,7 +96,9 @@ pub fn classify(
                 .filter(|(k, _)| by_name(k).is_some())
                 .map(|(k, v)| (k.as_str(), v.as_str())),
         )
-        .filter(|(_, v)| v.len() >= HOLD_MIN)
+        // Letters alone are a word (`postgres`, `clickhouse`): also the names of hosts,
+        // users and databases, which would all become sensitive.
+        .filter(|(_, v)| v.len() >= HOLD_MIN && !v.chars().all(|c| c.is_ascii_alphabetic()))
         .collect();
     known.sort_unstable();
     let mut holds = Vec::new();
@@ -121,6 +124,7 @@ const ANYWHERE: &[(&str, &str)] = &[
     ("SECRET", "*SECRET*"),
     ("CREDENTIAL", "*CREDENTIAL*"),
     ("APIKEY", "*APIKEY*"),
+    ("API_KEY", "*API_KEY*"),
 ];
 
 /// Whole words of a name (split at `_`, `-`, `.`) that mark a credential.
@@ -194,7 +198,19 @@ const DESCRIBES: &[&str] = &[
     "ROUNDS",
     "STRENGTH",
     "COMPLEXITY",
+    "USER",
+    "USERS",
+    "USERNAME",
+    "BUDGET",
+    "FILENAME",
 ];
+
+/// Words that make the variable a switch about a credential (`DISABLE_PASSWORD_LOGIN`,
+/// `MYSQL_ALLOW_EMPTY_PASSWORD`), wherever they stand.
+const SWITCHES: &[&str] = &["DISABLE", "ENABLE", "ALLOW", "SKIP"];
+
+/// Last words ending in `KEY` that are not keys.
+const NOT_KEYS: &[&str] = &["HOTKEY", "VALKEY", "MONKEY", "TURKEY", "WHISKEY", "JOCKEY"];
 
 /// Words before a final `KEY` that make it something other than a credential.
 const NOT_SECRET_KEYS: &[&str] = &[
@@ -223,7 +239,7 @@ pub fn by_name(name: &str) -> Option<&'static str> {
         .filter(|w| !w.is_empty())
         .collect();
     let last = *words.last()?;
-    if words.len() > 1 && DESCRIBES.contains(&last) {
+    if words.len() > 1 && DESCRIBES.contains(&last) || words.iter().any(|w| SWITCHES.contains(w)) {
         return None;
     }
     // A public key is public; `NEXT_PUBLIC_*`-style build variables still count (they are
@@ -257,7 +273,37 @@ pub fn by_name(name: &str) -> Option<&'static str> {
             });
         }
     }
+    // `ENCRYPTIONKEY`, `MASTERKEY`: a key written as one word.
+    if last.len() > 3 && last.ends_with("KEY") && !NOT_KEYS.contains(&last) {
+        return Some("*KEY");
+    }
+    // `NEO4J_AUTH=neo4j/password`, `REDISCLI_AUTH`, `BASIC_AUTH=user:password`.
+    if words.len() > 1 && last == "AUTH" {
+        return Some("*_AUTH");
+    }
     None
+}
+
+/// Whether a value is a file's path (`/run/secrets/db`, `certs/es01.key`): a variable named
+/// like a credential that holds a path says where the credential is, not what it is.
+fn is_path(value: &str) -> bool {
+    const FILES: &[&str] = &[
+        ".key",
+        ".pem",
+        ".crt",
+        ".cert",
+        ".p12",
+        ".pfx",
+        ".jks",
+        ".json",
+        ".txt",
+        ".keystore",
+    ];
+    !value.contains(char::is_whitespace)
+        && (value.starts_with(['/', '~'])
+            || value.starts_with("./")
+            || value.starts_with("../")
+            || value.contains('/') && FILES.iter().any(|e| value.ends_with(e)))
 }
 
 /// The kind of credential a value carries, if any: a URL with a password in its user part,
@@ -358,6 +404,9 @@ mod tests {
             "HASH_SALT",
             "COOKIE_SECRET",
             "jwt_secret",
+            "NEO4J_AUTH",
+            "REDISCLI_AUTH",
+            "XPACK_ENCRYPTEDSAVEDOBJECTS_ENCRYPTIONKEY",
         ] {
             assert!(by_name(n).is_some(), "{n}");
         }
@@ -386,6 +435,12 @@ mod tests {
             "PRIVATE_IP",
             "POSTGRES_USER",
             "PASSENGER_APP_ENV",
+            "DISABLE_PASSWORD_LOGIN",
+            "MYSQL_ALLOW_EMPTY_PASSWORD",
+            "WEAVIATE_AUTHENTICATION_APIKEY_USERS",
+            "APP_VLM_THINKING_TOKEN_BUDGET",
+            "VALKEY",
+            "GF_AUTH_ANONYMOUS_ENABLED",
         ] {
             assert_eq!(by_name(n), None, "{n}");
         }
@@ -402,6 +457,19 @@ mod tests {
         assert_eq!(redact_line("  URL: redis://:pw@cache"), "  URL: …");
         assert_eq!(redact_line("  LOG_LEVEL: info"), "  LOG_LEVEL: info");
         assert_eq!(redact_line("    environment:"), "    environment:");
+    }
+
+    #[test]
+    fn credential_names_holding_paths_are_not_credentials() {
+        let e = env(&[
+            ("xpack.security.http.ssl.key", "certs/es01/es01.key"),
+            ("REDIS_TLS_KEY", "/tls/redis.key"),
+            ("JWT_SECRET", "not/a/path but a secret"),
+        ]);
+        assert_eq!(
+            classify(&e, &Dict::new(), &[]).keys().collect::<Vec<_>>(),
+            ["JWT_SECRET"]
+        );
     }
 
     #[test]
@@ -466,6 +534,8 @@ mod tests {
     fn empty_values_stay_and_repeated_credentials_follow() {
         let e = env(&[
             ("DB_PASSWORD", "longpassword1"),
+            ("POSTGRES_PASSWORD", "clickhouse"),
+            ("CLICKHOUSE_URL", "http://clickhouse:8123"),
             ("API_TOKEN", ""),
             ("ARGS", "--pw longpassword1 --v"),
             ("OPTS", "--key sk-interpolated-123"),
@@ -483,5 +553,6 @@ mod tests {
         assert_eq!(got["ARGS"], Why::Holds("DB_PASSWORD".into()));
         assert_eq!(got["OPTS"], Why::Holds("OPENAI_API_KEY".into()));
         assert!(!got.contains_key("API_TOKEN") && !got.contains_key("HOST"));
+        assert!(!got.contains_key("CLICKHOUSE_URL"));
     }
 }
