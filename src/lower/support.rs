@@ -132,9 +132,13 @@ pub const SERVICE_KEYS: &[(&str, Support, &str)] = &[
     (
         "env_file",
         Support::Handled,
-        "merged into env (environment wins), or ConfigMaps read through envFrom with --env-files-to configmap",
+        "merged into env (environment wins), or ConfigMaps read through envFrom with --env-files-to configmap; credentials in a Secret either way (docs/secrets.md)",
     ),
-    ("environment", Support::Handled, "container env"),
+    (
+        "environment",
+        Support::Handled,
+        "container env; credentials from a Secret through secretKeyRef (docs/secrets.md)",
+    ),
     (
         "expose",
         Support::Handled,
