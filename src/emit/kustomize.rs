@@ -46,9 +46,9 @@ pub fn files(groups: &[Group<'_>], format: Format) -> Vec<OutputFile> {
                 None => {
                     let f = &render_files(std::slice::from_ref(s), format)[0];
                     let rel = format!("{SECRETS_DIR}/{}", f.path);
-                    kustomization["resources"]
-                        .as_array_mut()
-                        .map(|r| r.push(Value::String(rel.clone())));
+                    if let Some(r) = kustomization["resources"].as_array_mut() {
+                        r.push(Value::String(rel.clone()));
+                    }
                     value_files.push(OutputFile {
                         path: format!("{}/{rel}", g.folder),
                         contents: f.contents.clone(),
@@ -118,4 +118,51 @@ fn generator(o: &Object, folder: &str, files: &mut Vec<OutputFile>) -> Option<Va
     g["files"] = Value::Array(sources);
     g["options"] = options;
     Some(g)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::ByteString;
+    use k8s_openapi::api::core::v1::Secret;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+    fn secret(name: &str, value: &[u8]) -> Object {
+        Object::from(Secret {
+            metadata: ObjectMeta {
+                name: Some(name.into()),
+                ..Default::default()
+            },
+            data: Some([("k".to_string(), ByteString(value.to_vec()))].into()),
+            type_: Some("Opaque".into()),
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn secrets_leave_the_committed_files() {
+        let objects = [secret("text", b"pa ss\n"), secret("bytes", &[0xff, 0xfe])];
+        let files = files(
+            &[Group {
+                folder: "base",
+                objects: &objects,
+            }],
+            Format::Yaml,
+        );
+        let get = |p: &str| &files.iter().find(|f| f.path == p).unwrap().contents;
+        // Text: a generator reading the exact bytes from the ignored folder.
+        assert_eq!(get("base/secrets/text/k"), "pa ss\n");
+        let k: Value = serde_yaml::from_str(get("base/kustomization.yaml")).unwrap();
+        assert_eq!(k["secretGenerator"][0]["files"][0], "k=secrets/text/k");
+        // Bytes that are not text: the Secret itself, as a resource in the ignored folder.
+        assert_eq!(k["resources"], json!(["secrets/bytes-secret.yaml"]));
+        assert!(get("base/secrets/bytes-secret.yaml").contains("kind: Secret"));
+        assert_eq!(get("base/.gitignore").lines().last(), Some("/secrets/"));
+        for f in files
+            .iter()
+            .filter(|f| !f.path.starts_with("base/secrets/"))
+        {
+            assert!(!f.contents.contains("pa ss"), "{}", f.path);
+        }
+    }
 }
