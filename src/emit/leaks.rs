@@ -49,18 +49,25 @@ pub fn machine_paths(objects: &[Object], folders: &[String]) -> Vec<Diagnostic> 
                 continue;
             }
             seen.push(f);
-            out.push(Diagnostic::warning(
+            out.push(in_output(
                 "E010",
-                Location::new("<output>", 0, 0, format!("{} {}", o.kind(), o.name())),
+                o,
                 format!(
-                    "{} `{}` contains `{f}`, a folder of this machine (from a host path, or `${{PWD}}`/`${{HOME}}` in the Compose file): the manifests will not be the same on another machine",
-                    o.kind(),
-                    o.name()
+                    "contains `{f}`, a folder of this machine (from a host path, or `${{PWD}}`/`${{HOME}}` in the Compose file): the manifests will not be the same on another machine"
                 ),
             ));
         }
     }
     out
+}
+
+/// A warning about object `o` of the output: ``<Kind> `<name>` <what>``.
+fn in_output(code: &'static str, o: &Object, what: String) -> Diagnostic {
+    Diagnostic::warning(
+        code,
+        Location::new("<output>", 0, 0, format!("{} {}", o.kind(), o.name())),
+        format!("{} `{}` {what}", o.kind(), o.name()),
+    )
 }
 
 /// Values shorter than this are not looked for: short passwords (`postgres`, `secret`) are
@@ -114,13 +121,11 @@ pub fn credentials(objects: &[Object], external: &External) -> Vec<Diagnostic> {
         found.sort_unstable();
         for &i in &found {
             let what = &needles[i].0;
-            out.push(Diagnostic::warning(
+            out.push(in_output(
                 "E011",
-                Location::new("<output>", 0, 0, format!("{} {}", o.kind(), o.name())),
+                o,
                 format!(
-                    "{} `{}` contains the value of {what} in plain text (from a command, a healthcheck or a label of the Compose file): read it from the variable instead (`$(VAR)` in command and args, `$$VAR` in a shell) so it stays in the Secret",
-                    o.kind(),
-                    o.name()
+                    "contains the value of {what} in plain text (from a command, a healthcheck or a label of the Compose file): read it from the variable instead (`$(VAR)` in command and args, `$$VAR` in a shell) so it stays in the Secret"
                 ),
             ));
         }

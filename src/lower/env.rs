@@ -96,12 +96,7 @@ pub fn env(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<EnvVar>, Vec<Env
                 continue;
             }
             cx.objects.push(Object::from(ConfigMap {
-                metadata: ObjectMeta {
-                    name: Some(cm_name.clone()),
-                    namespace: cx.opts.namespace.clone(),
-                    labels: Some(cx.labels(name)),
-                    ..Default::default()
-                },
+                metadata: meta(cx, name, &cm_name),
                 data: Some(data),
                 ..Default::default()
             }));
@@ -164,6 +159,16 @@ pub fn env(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<EnvVar>, Vec<Env
     // Kept for the whole run, once per service: no spare capacity.
     env.shrink_to_fit();
     (env, env_from)
+}
+
+/// The metadata of an object `name` that holds environment values of service `svc`.
+fn meta(cx: &Ctx<'_>, svc: &str, name: &str) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name.to_string()),
+        namespace: cx.opts.namespace.clone(),
+        labels: Some(cx.labels(svc)),
+        ..Default::default()
+    }
 }
 
 /// The sensitive variables of the service, by the project's and the service's lists.
@@ -234,12 +239,7 @@ fn env_secret(
         return secret_name;
     }
     cx.objects.push(Object::from(Secret {
-        metadata: ObjectMeta {
-            name: Some(secret_name.clone()),
-            namespace: cx.opts.namespace.clone(),
-            labels: Some(cx.labels(svc)),
-            ..Default::default()
-        },
+        metadata: meta(cx, svc, &secret_name),
         data: Some(
             data.into_iter()
                 .map(|(k, v)| (k, ByteString(v.into_bytes())))
