@@ -72,7 +72,7 @@ fn in_output(code: &'static str, o: &Object, what: String) -> Diagnostic {
 
 /// Values shorter than this are not looked for: short passwords (`postgres`, `secret`) are
 /// also ordinary words of names, images and commands.
-const CREDENTIAL_MIN: usize = 8;
+const CREDENTIAL_MIN: usize = 8; // the bytes of a u64
 
 /// Warnings for the objects other than Secrets that contain the value of a Secret's key.
 pub fn credentials(objects: &[Object], external: &External) -> Vec<Diagnostic> {
@@ -94,10 +94,14 @@ pub fn credentials(objects: &[Object], external: &External) -> Vec<Diagnostic> {
     if needles.is_empty() {
         return out;
     }
-    // Indexed by their first bytes: each string is read once, whatever the number of values.
-    let mut by_prefix: FastMap<&[u8], Vec<usize>> = FastMap::default();
+    // Indexed by their first 8 bytes: each string is read once, whatever the number of
+    // values, and most positions are passed over on their first byte alone.
+    let prefix = |b: &[u8]| u64::from_le_bytes(b[..CREDENTIAL_MIN].try_into().unwrap_or_default());
+    let mut by_prefix: FastMap<u64, Vec<usize>> = FastMap::default();
+    let mut starts = [false; 256];
     for (i, (_, v)) in needles.iter().enumerate() {
-        by_prefix.entry(&v[..CREDENTIAL_MIN]).or_default().push(i);
+        by_prefix.entry(prefix(v)).or_default().push(i);
+        starts[usize::from(v[0])] = true;
     }
     let mut found: Vec<usize> = Vec::new();
     for o in objects.iter().filter(|o| !matches!(o, Object::Secret(_))) {
@@ -108,7 +112,10 @@ pub fn credentials(objects: &[Object], external: &External) -> Vec<Diagnostic> {
                 return;
             }
             for at in 0..=b.len() - CREDENTIAL_MIN {
-                let Some(list) = by_prefix.get(&b[at..at + CREDENTIAL_MIN]) else {
+                if !starts[usize::from(b[at])] {
+                    continue;
+                }
+                let Some(list) = by_prefix.get(&prefix(&b[at..])) else {
                     continue;
                 };
                 for &i in list {

@@ -185,7 +185,7 @@ fn classify(cx: &Ctx<'_>, svc: &Service) -> BTreeMap<String, Why> {
             exempt: &s.plain_env,
         },
     ];
-    sensitive::classify(&svc.environment, &cx.project.environment, &lists)
+    sensitive::classify(&svc.environment, &cx.interpolated_credentials, &lists)
 }
 
 /// `base`, or `base-2`, `base-3`… when a Secret of that name is already written or expected

@@ -187,6 +187,8 @@ pub(crate) struct Ctx<'a> {
     pub sidecars: FastMap<String, Vec<String>>,
     /// `expose` of the services whose port is implied by their image ([`implied_ports`]).
     implied_expose: FastMap<String, Vec<String>>,
+    /// Credentials among the interpolation variables ([`sensitive::interpolated`]), once.
+    pub interpolated_credentials: Vec<(String, String)>,
 }
 
 impl Ctx<'_> {
@@ -270,6 +272,7 @@ pub fn lower(
             .iter()
             .map(|(svc, ports, _)| (svc.clone(), ports.iter().map(u32::to_string).collect()))
             .collect(),
+        interpolated_credentials: sensitive::interpolated(&project.environment),
     };
     for (name, svc) in &project.services {
         if let Some(host) = is_sidecar_of(svc) {

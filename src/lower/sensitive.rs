@@ -43,6 +43,23 @@ pub struct Lists<'a> {
     pub exempt: &'a [String],
 }
 
+/// The variables of the project's interpolation (`.env`, the shell) named like credentials,
+/// whose values [`classify`] looks for in other values. Computed once per project.
+pub fn interpolated(project_vars: &Dict<String>) -> Vec<(String, String)> {
+    project_vars
+        .iter()
+        .filter(|(k, v)| worth_finding(v) && by_name(k).is_some())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// Whether a credential's value is looked for inside other values. Letters alone are a word
+/// (`postgres`, `clickhouse`): also the names of hosts, users and databases, which would all
+/// become sensitive.
+fn worth_finding(v: &str) -> bool {
+    v.len() >= HOLD_MIN && !v.bytes().all(|c| c.is_ascii_alphabetic())
+}
+
 /// Values shorter than this are not looked for inside other values: short words would make
 /// every variable that names the host sensitive.
 const HOLD_MIN: usize = 8;
@@ -52,7 +69,7 @@ const HOLD_MIN: usize = 8;
 /// later (the service's) winning over the earlier (the project's).
 pub fn classify(
     env: &Dict<Option<String>>,
-    project_vars: &Dict<String>,
+    interpolated: &[(String, String)],
     lists: &[Lists<'_>],
 ) -> BTreeMap<String, Why> {
     let listed = |k: &str| -> Option<bool> {
@@ -90,15 +107,8 @@ pub fn classify(
         .iter()
         .filter(|(k, _)| out.contains_key(*k))
         .filter_map(|(k, v)| Some((k.as_str(), v.as_deref()?)))
-        .chain(
-            project_vars
-                .iter()
-                .filter(|(k, _)| by_name(k).is_some())
-                .map(|(k, v)| (k.as_str(), v.as_str())),
-        )
-        // Letters alone are a word (`postgres`, `clickhouse`): also the names of hosts,
-        // users and databases, which would all become sensitive.
-        .filter(|(_, v)| v.len() >= HOLD_MIN && !v.chars().all(|c| c.is_ascii_alphabetic()))
+        .filter(|(_, v)| worth_finding(v))
+        .chain(interpolated.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .collect();
     known.sort_unstable();
     let mut holds = Vec::new();
@@ -233,6 +243,9 @@ const NOT_SECRET_KEYS: &[&str] = &[
 
 /// The pattern a name matches, if it names a credential.
 pub fn by_name(name: &str) -> Option<&'static str> {
+    if !may_name_credential(name.as_bytes()) {
+        return None;
+    }
     let upper = name.to_ascii_uppercase();
     let words: Vec<&str> = upper
         .split(['_', '-', '.'])
@@ -306,13 +319,30 @@ fn is_path(value: &str) -> bool {
             || value.contains('/') && FILES.iter().any(|e| value.ends_with(e)))
 }
 
+/// Whether a name holds any part the rules below look for (`PASS`, `SECRET`, `CRED`, `KEY`,
+/// `TOKEN`, `PWD`, `PRIVATE`, `DSN`, `SALT`, `AUTH`): most names hold none, and are passed in
+/// one scan without allocating.
+fn may_name_credential(name: &[u8]) -> bool {
+    const PARTS: &[&[u8]] = &[
+        b"PASS", b"SECRET", b"CRED", b"KEY", b"TOKEN", b"PWD", b"PRIVATE", b"DSN", b"SALT", b"AUTH",
+    ];
+    (0..name.len()).any(|i| {
+        matches!(
+            name[i].to_ascii_uppercase(),
+            b'P' | b'S' | b'C' | b'K' | b'T' | b'D' | b'A'
+        ) && PARTS
+            .iter()
+            .any(|p| name.len() - i >= p.len() && name[i..i + p.len()].eq_ignore_ascii_case(p))
+    })
+}
+
 /// The kind of credential a value carries, if any: a URL with a password in its user part,
 /// a `password=`/`pwd=` field of a connection string, or a private key block.
 pub fn by_value(value: &str) -> Option<&'static str> {
-    if url_with_password(value) {
+    if value.contains("://") && url_with_password(value) {
         return Some("scheme://user:password@host");
     }
-    if field_with_password(value) {
+    if value.contains('=') && field_with_password(value) {
         return Some("password=… in a connection string");
     }
     if value.contains("-----BEGIN") && value.contains("PRIVATE KEY") {
@@ -467,7 +497,7 @@ mod tests {
             ("JWT_SECRET", "not/a/path but a secret"),
         ]);
         assert_eq!(
-            classify(&e, &Dict::new(), &[]).keys().collect::<Vec<_>>(),
+            classify(&e, &[], &[]).keys().collect::<Vec<_>>(),
             ["JWT_SECRET"]
         );
     }
@@ -512,7 +542,7 @@ mod tests {
             add: &[],
             exempt: &exempt,
         };
-        let got = classify(&e, &Dict::new(), &[project, service]);
+        let got = classify(&e, &[], &[project, service]);
         assert_eq!(
             got,
             BTreeMap::from([("A".into(), Why::Listed), ("B".into(), Why::Listed)])
@@ -523,7 +553,7 @@ mod tests {
             exempt: &only_b,
         };
         assert_eq!(
-            classify(&e, &Dict::new(), &[project, service])
+            classify(&e, &[], &[project, service])
                 .keys()
                 .collect::<Vec<_>>(),
             ["A", "DB_PASSWORD"]
@@ -548,7 +578,7 @@ mod tests {
             ),
             ("SHORT_TOKEN".to_string(), "db".to_string()),
         ]);
-        let got = classify(&e, &vars, &[]);
+        let got = classify(&e, &interpolated(&vars), &[]);
         assert_eq!(got["DB_PASSWORD"], Why::Name("*PASSWORD*"));
         assert_eq!(got["ARGS"], Why::Holds("DB_PASSWORD".into()));
         assert_eq!(got["OPTS"], Why::Holds("OPENAI_API_KEY".into()));
