@@ -70,9 +70,9 @@ fn in_output(code: &'static str, o: &Object, what: String) -> Diagnostic {
     )
 }
 
-/// Values shorter than this are not looked for: short passwords (`postgres`, `secret`) are
-/// also ordinary words of names, images and commands.
-const CREDENTIAL_MIN: usize = 8; // the bytes of a u64
+/// The bytes of a value's prefix the scan indexes (a u64); no shorter value is looked for.
+const CREDENTIAL_MIN: usize = crate::lower::sensitive::HOLD_MIN;
+const _: () = assert!(CREDENTIAL_MIN == 8, "the index keys are u64 prefixes");
 
 /// Warnings for the objects other than Secrets that contain the value of a Secret's key.
 pub fn credentials(objects: &[Object], external: &External) -> Vec<Diagnostic> {
@@ -89,7 +89,26 @@ pub fn credentials(objects: &[Object], external: &External) -> Vec<Diagnostic> {
     for (what, v) in &external.credentials.0 {
         needles.push((what.clone(), v.as_bytes()));
     }
-    needles.retain(|(_, v)| v.len() >= CREDENTIAL_MIN);
+    // Short values and plain words (`temporal`) are also names, labels and commands.
+    needles.retain(|(_, v)| crate::lower::sensitive::worth_finding(v));
+    // One value shared by several keys is one finding: named by its first key and a count.
+    needles.sort_by(|a, b| a.1.cmp(b.1).then_with(|| a.0.cmp(&b.0)));
+    let mut shared: Vec<usize> = Vec::new();
+    let mut unique: Vec<(String, &[u8])> = Vec::new();
+    for (what, v) in needles {
+        match unique.last() {
+            Some((_, last)) if *last == v => {
+                if let Some(n) = shared.last_mut() {
+                    *n += 1;
+                }
+            }
+            _ => {
+                unique.push((what, v));
+                shared.push(0);
+            }
+        }
+    }
+    let needles = unique;
     let mut out = Vec::new();
     if needles.is_empty() {
         return out;
@@ -127,7 +146,13 @@ pub fn credentials(objects: &[Object], external: &External) -> Vec<Diagnostic> {
         });
         found.sort_unstable();
         for &i in &found {
-            let what = &needles[i].0;
+            let what = match shared.get(i).copied().unwrap_or(0) {
+                0 => needles[i].0.clone(),
+                n => format!(
+                    "{} (and of {n} other keys that hold the same value)",
+                    needles[i].0
+                ),
+            };
             out.push(in_output(
                 "E011",
                 o,

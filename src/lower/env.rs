@@ -250,3 +250,43 @@ fn env_secret(
     }));
     secret_name
 }
+
+/// The checkov check that asks for Secrets as files rather than variables (CIS 5.4.1), and why
+/// it is skipped on workloads that read credentials from the environment.
+const FILES_CHECK: &str = "CKV_K8S_35";
+const FILES_CHECK_REASON: &str = "the image reads these credentials from environment variables, as under Compose; files would change its interface";
+
+/// Marks each workload whose containers read a Secret through `env` or `envFrom` with
+/// checkov's skip annotation for [`FILES_CHECK`]: its advice cannot be followed without
+/// changing what the container sees, so the annotation says so where a reviewer looks.
+pub fn mark_secret_env(objects: &mut [Object]) {
+    for o in objects.iter_mut() {
+        let reads_secret = o.pod_spec().is_some_and(|spec| {
+            spec.containers
+                .iter()
+                .chain(spec.init_containers.iter().flatten())
+                .any(|c| {
+                    c.env.iter().flatten().any(|e| {
+                        e.value_from
+                            .as_ref()
+                            .is_some_and(|f| f.secret_key_ref.is_some())
+                    }) || c.env_from.iter().flatten().any(|f| f.secret_ref.is_some())
+                })
+        });
+        let meta = match o {
+            Object::Deployment(d) if reads_secret => &mut d.metadata,
+            Object::StatefulSet(d) if reads_secret => &mut d.metadata,
+            Object::DaemonSet(d) if reads_secret => &mut d.metadata,
+            Object::Job(j) if reads_secret => &mut j.metadata,
+            Object::CronJob(c) if reads_secret => &mut c.metadata,
+            _ => continue,
+        };
+        let annotations = meta.annotations.get_or_insert_with(BTreeMap::new);
+        // The first free `checkov.io/skipN`: the Compose file's labels may hold some.
+        let key = (1..)
+            .map(|n| format!("checkov.io/skip{n}"))
+            .find(|k| !annotations.contains_key(k))
+            .unwrap_or_default();
+        annotations.insert(key, format!("{FILES_CHECK}={FILES_CHECK_REASON}"));
+    }
+}

@@ -322,6 +322,7 @@ pub fn lower(
         return Err(Failure(cx.errors));
     }
     let mut objects = cx.objects;
+    env::mark_secret_env(&mut objects);
     // Reserved generously above; what follows (hardening, emitting) needs only its length.
     objects.shrink_to_fit();
     object::sort(&mut objects);

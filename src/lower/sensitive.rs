@@ -48,7 +48,7 @@ pub struct Lists<'a> {
 pub fn interpolated(project_vars: &Dict<String>) -> Vec<(String, String)> {
     project_vars
         .iter()
-        .filter(|(k, v)| worth_finding(v) && by_name(k).is_some())
+        .filter(|(k, v)| worth_finding(v.as_bytes()) && by_name(k).is_some())
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
 }
@@ -56,13 +56,13 @@ pub fn interpolated(project_vars: &Dict<String>) -> Vec<(String, String)> {
 /// Whether a credential's value is looked for inside other values. Letters alone are a word
 /// (`postgres`, `clickhouse`): also the names of hosts, users and databases, which would all
 /// become sensitive.
-fn worth_finding(v: &str) -> bool {
-    v.len() >= HOLD_MIN && !v.bytes().all(|c| c.is_ascii_alphabetic())
+pub fn worth_finding(v: &[u8]) -> bool {
+    v.len() >= HOLD_MIN && !v.iter().all(u8::is_ascii_alphabetic)
 }
 
-/// Values shorter than this are not looked for inside other values: short words would make
-/// every variable that names the host sensitive.
-const HOLD_MIN: usize = 8;
+/// Values shorter than this are not looked for inside other values (nor by the leak scan of
+/// the output): short words would make every variable that names the host sensitive.
+pub const HOLD_MIN: usize = 8;
 
 /// The sensitive variables of one environment. An empty value is never sensitive (there is
 /// nothing to hide, and Kubernetes shows `""` either way). `lists` are applied in order, the
@@ -107,7 +107,7 @@ pub fn classify(
         .iter()
         .filter(|(k, _)| out.contains_key(*k))
         .filter_map(|(k, v)| Some((k.as_str(), v.as_deref()?)))
-        .filter(|(_, v)| worth_finding(v))
+        .filter(|(_, v)| worth_finding(v.as_bytes()))
         .chain(interpolated.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .collect();
     known.sort_unstable();
