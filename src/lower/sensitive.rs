@@ -380,27 +380,37 @@ fn field_with_password(value: &str) -> bool {
     })
 }
 
-/// `line` of a Compose or env file with the value of a credential (`KEY: v`, `- KEY=v`,
-/// `KEY=v`) masked, for the source excerpts of diagnostics.
+/// `line` of a Compose or env file with the value of a credential masked, for the source
+/// excerpts of diagnostics: whatever follows the first `:` or `=` after a word named like a
+/// credential (`KEY: v`, `- KEY=v`, `"KEY": "v"`, `{A: 1, KEY: v}`), or after the first one of
+/// a line whose text carries a credential (`URL: redis://:pw@cache`). Masking too much only
+/// shortens an excerpt.
 pub fn redact_line(line: &str) -> std::borrow::Cow<'_, str> {
-    let body = line.trim_start().trim_start_matches("- ").trim_start();
-    let key_end = body
-        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
-        .unwrap_or(body.len());
-    let key = body[..key_end].trim_matches(['"', '\'']);
-    let rest = body[key_end..].trim_start_matches(['"', '\'']);
-    let Some(value) = rest
-        .strip_prefix(':')
-        .or_else(|| rest.strip_prefix('='))
-        .map(|v| v.trim().trim_matches(['"', '\'']))
-        .filter(|v| !v.is_empty())
-    else {
-        return line.into();
+    let masked_after = |at: usize| -> Option<String> {
+        let sep = at + line[at..].find([':', '='])?;
+        let rest = line[sep + 1..].trim();
+        (!rest.is_empty() && rest != "|" && rest != ">").then(|| format!("{} …", &line[..=sep]))
     };
-    if by_name(key).is_some() || by_value(value).is_some() {
-        let at = line.len() - body.len() + key_end;
-        let sep = line[at..].find([':', '=']).map_or(at, |i| at + i + 1);
-        return format!("{} …", &line[..sep]).into();
+    let mut start = None;
+    for (i, c) in line.char_indices().chain([(line.len(), ' ')]) {
+        let word = c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
+        match (word, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                start = None;
+                if by_name(&line[s..i]).is_some()
+                    && let Some(m) = masked_after(i)
+                {
+                    return m.into();
+                }
+            }
+            _ => {}
+        }
+    }
+    if by_value(line).is_some()
+        && let Some(m) = masked_after(0)
+    {
+        return m.into();
     }
     line.into()
 }
@@ -486,6 +496,16 @@ mod tests {
         assert_eq!(redact_line("DB_PASSWORD=x"), "DB_PASSWORD= …");
         assert_eq!(redact_line("  URL: redis://:pw@cache"), "  URL: …");
         assert_eq!(redact_line("  LOG_LEVEL: info"), "  LOG_LEVEL: info");
+        assert_eq!(redact_line("  - \"DB_PASSWORD=x\""), "  - \"DB_PASSWORD= …");
+        assert_eq!(redact_line("  \"API_TOKEN\": \"t\","), "  \"API_TOKEN\": …");
+        assert_eq!(
+            redact_line("    environment: {A: 1, JWT_SECRET: s}"),
+            "    environment: {A: 1, JWT_SECRET: …"
+        );
+        assert_eq!(
+            redact_line("      DATABASE_URL: postgres://u:p@db/x"),
+            "      DATABASE_URL: …"
+        );
         assert_eq!(redact_line("    environment:"), "    environment:");
     }
 
