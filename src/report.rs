@@ -72,7 +72,9 @@ fn render_at(out: &mut String, d: &Diagnostic, line: Option<&str>, color: bool) 
         }
     }
     out.push('\n');
-    if let Some(line) = line.filter(|_| loc.line > 0) {
+    // The excerpt shows no credential, whatever line the diagnostic points at.
+    let line = line.map(crate::lower::sensitive::redact_line);
+    if let Some(line) = line.as_deref().filter(|_| loc.line > 0) {
         let mut num = String::new();
         push_decimal(&mut num, u64::from(loc.line));
         let pad = " ".repeat(num.len());

@@ -43,16 +43,20 @@ fn yaml_value(text: &str) -> Value {
     serde_yaml::from_str(text).unwrap_or_else(|e| panic!("{e}\n{text}"))
 }
 
-/// Render the chart with its default values; one document per template, in file order.
+/// Render the chart with its default values and the Secrets' values of `values-secrets.yaml`
+/// (as `-f values-secrets.yaml`); one document per template, in file order.
 fn render_chart(c: &Conversion) -> Vec<Value> {
     let files = c.files(Layout::Helm, Format::Yaml);
-    let values = yaml_value(
-        &files
+    let file = |path: &str| {
+        files
             .iter()
-            .find(|f| f.path == "values.yaml")
-            .unwrap()
-            .contents,
-    );
+            .find(|f| f.path == path)
+            .map(|f| yaml_value(&f.contents))
+    };
+    let mut values = file("values.yaml").unwrap();
+    if let Some(secrets) = file("values-secrets.yaml") {
+        values["secretValues"] = secrets["secretValues"].clone();
+    }
     files
         .iter()
         .filter(|f| f.path.starts_with("templates/"))

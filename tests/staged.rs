@@ -134,6 +134,7 @@ fn stage1_with_an_ip_host() {
         ids(&s1.objects),
         [
             "ConfigMap/gateway-nginx-conf",
+            "Secret/agent-env",
             "PersistentVolumeClaim/hf-cache",
             "Service/agent",
             "Service/cache",
@@ -213,6 +214,7 @@ fn stage2_replaces_the_bridges() {
     assert_eq!(
         ids(&s2.objects),
         [
+            "Secret/db-env",
             "PersistentVolumeClaim/pgdata",
             "PersistentVolumeClaim/qdrant-data",
             "Service/db",

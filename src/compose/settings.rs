@@ -111,6 +111,9 @@ pub struct ServiceSettings {
     pub run_as_user: Option<i64>,
     /// Staged migration: `Some(true)` stateful, `Some(false)` stateless, `None` guess.
     pub stateful: Option<bool>,
+    /// Environment variables to treat as credentials, and ones that are not (docs/secrets.md).
+    pub secret_env: Vec<String>,
+    pub plain_env: Vec<String>,
     /// Keys of `x-kubeferry` this version does not know (warned about by the loader).
     #[serde(skip)]
     pub unknown: Vec<String>,
@@ -123,6 +126,9 @@ pub struct ProjectSettings {
     pub image_registry: Option<String>,
     pub pvc_size: Option<String>,
     pub storage_class: Option<String>,
+    /// Environment variables every service treats as credentials, and ones that are not.
+    pub secret_env: Vec<String>,
+    pub plain_env: Vec<String>,
     #[serde(skip)]
     pub unknown: Vec<String>,
 }
@@ -170,6 +176,20 @@ fn strings(v: &Value) -> Vec<String> {
     match v {
         Value::Array(a) => a.iter().filter_map(s).collect(),
         other => s(other).into_iter().collect(),
+    }
+}
+
+/// A list of variable names (`secret_env`, `plain_env`).
+fn names(v: &Value) -> Result<Vec<String>, String> {
+    match v {
+        Value::Array(a) => a
+            .iter()
+            .map(|x| match x {
+                Value::String(n) if !n.is_empty() => Ok(n.clone()),
+                _ => Err("must be a list of variable names".to_string()),
+            })
+            .collect(),
+        _ => Err("must be a list of variable names".into()),
     }
 }
 
@@ -490,6 +510,8 @@ pub fn service(
             "writable_paths" => st.writable_paths = strings(v),
             "run_as_user" | "user" => st.run_as_user = Some(int(v).map_err(e)?),
             "stateful" => st.stateful = Some(boolean(v).map_err(e)?),
+            "secret_env" => st.secret_env = names(v).map_err(e)?,
+            "plain_env" => st.plain_env = names(v).map_err(e)?,
             other => st.unknown.push(other.to_string()),
         }
     }
@@ -511,6 +533,14 @@ pub fn project(ext: Option<&Value>) -> Result<ProjectSettings, (String, String)>
             "image_registry" => p.image_registry = s(v),
             "pvc_size" => p.pvc_size = s(v),
             "storage_class" => p.storage_class = s(v),
+            "secret_env" | "plain_env" => {
+                let list = names(v).map_err(|m| (format!("x-kubeferry.{k}"), m))?;
+                if k == "secret_env" {
+                    p.secret_env = list;
+                } else {
+                    p.plain_env = list;
+                }
+            }
             other => p.unknown.push(other.to_string()),
         }
     }
@@ -600,5 +630,22 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(key, "x-kubeferry.controller");
+    }
+
+    #[test]
+    fn credential_lists_at_both_levels() {
+        let ext = json!({"secret_env": ["LICENSE"], "plain_env": ["TOKEN_BUCKET"]});
+        let st = service(&BTreeMap::new(), &BTreeMap::new(), Some(&ext)).unwrap();
+        assert_eq!(
+            (st.secret_env, st.plain_env),
+            (
+                vec!["LICENSE".to_string()],
+                vec!["TOKEN_BUCKET".to_string()]
+            )
+        );
+        let p = project(Some(&json!({"secret_env": ["A"]}))).unwrap();
+        assert_eq!(p.secret_env, ["A"]);
+        let (key, _) = project(Some(&json!({"plain_env": "A"}))).unwrap_err();
+        assert_eq!(key, "x-kubeferry.plain_env");
     }
 }

@@ -8,6 +8,13 @@
 //! `{{ toJson (index .Values "k" …) }}` (a value of any type, written as JSON, which is YAML),
 //! `{{ index .Values "k" … }}` (inside a quoted image reference) and `{{ "{{" }}` (a literal
 //! `{{` of the Compose file, which must not be read as an action).
+//!
+//! No Secret value is in the chart: each Secret's template is wrapped in
+//! `{{ if index .Values "secrets" "<name>" "create" }}` … `{{ end }}` and takes its `data`
+//! from `{{ toJson (required "…" (index .Values "secretValues" "<name>")) }}`. The values are
+//! written to `values-secrets.yaml`, which `.helmignore` and `.gitignore` keep out of packages
+//! and commits: `helm install … -f values-secrets.yaml` renders the plain output; setting
+//! `secrets.<name>.create: false` uses a Secret of that name created another way.
 
 use super::{OutputFile, to_value, yaml};
 use crate::lower::Object;
@@ -26,7 +33,12 @@ enum Action {
     Json(Vec<Seg>),
     /// `"repository:tag"` from two string values.
     Image(Vec<Seg>, Vec<Seg>),
+    /// The value at the path, as JSON; rendering fails with the message when it is unset.
+    Required(Vec<Seg>, String),
 }
+
+/// The file with the values of the chart's Secrets, kept out of packages and commits.
+pub const SECRET_VALUES: &str = "values-secrets.yaml";
 
 struct Chart {
     values: Value,
@@ -37,9 +49,14 @@ struct Chart {
 /// The chart's files for `objects` of project `project`.
 pub fn files(objects: &[Object], project: &str) -> Vec<OutputFile> {
     let mut values = Value::Object(Map::new());
+    let mut secret_values = Map::new();
     let mut templates = Vec::new();
     for o in objects {
         let mut v = to_value(o);
+        let secret = matches!(o, Object::Secret(_));
+        if secret && let Some(data) = v.get("data") {
+            secret_values.insert(o.name().to_string(), data.clone());
+        }
         let plain = yaml::to_string(&v);
         // A placeholder prefix that occurs nowhere in the object's own text.
         let mut prefix = "kfslot".to_string();
@@ -57,6 +74,12 @@ pub fn files(objects: &[Object], project: &str) -> Vec<OutputFile> {
         for (i, action) in chart.actions.iter().enumerate() {
             let slot = format!("{}{i}z", chart.prefix);
             text = text.replacen(&slot, &render_action(action), 1);
+        }
+        if secret {
+            text = format!(
+                "{{{{ if index {} }}}}\n{text}{{{{ end }}}}\n",
+                go_args(&key(&["secrets", o.name(), "create"]))
+            );
         }
         templates.push(OutputFile {
             path: format!(
@@ -83,12 +106,39 @@ pub fn files(objects: &[Object], project: &str) -> Vec<OutputFile> {
         OutputFile {
             path: "values.yaml".into(),
             contents: format!(
-                "# Per-service settings, keyed by Kubernetes name. With these defaults the chart\n# renders exactly what `kubeferry convert` prints.\n{}",
+                "# Per-service settings, keyed by Kubernetes name. With these defaults the chart\n# renders exactly what `kubeferry convert` prints{}.\n{}",
+                if secret_values.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " (with `-f {SECRET_VALUES}`, which holds the\n# Secrets' values: this file holds none)"
+                    )
+                },
                 yaml::to_string(&values)
             ),
         },
     ];
     out.extend(templates);
+    if !secret_values.is_empty() {
+        let ignore = format!(
+            "# The values of the Secrets: never packaged nor committed.\n{SECRET_VALUES}\n"
+        );
+        out.push(OutputFile {
+            path: ".helmignore".into(),
+            contents: ignore.clone(),
+        });
+        out.push(OutputFile {
+            path: ".gitignore".into(),
+            contents: ignore,
+        });
+        out.push(OutputFile {
+            path: SECRET_VALUES.into(),
+            contents: format!(
+                "# The values of the chart's Secrets, base64 as in a Secret's `data`. Keep this file out of\n# version control; install with `-f {SECRET_VALUES}`, or create the Secrets another way\n# and set `secrets.<name>.create: false` in values.yaml.\n{}",
+                yaml::to_string(&serde_json::json!({ "secretValues": secret_values }))
+            ),
+        });
+    }
     out
 }
 
@@ -140,6 +190,10 @@ fn go_args(path: &[Seg]) -> String {
 fn render_action(a: &Action) -> String {
     match a {
         Action::Json(p) => format!("{{{{ toJson (index {}) }}}}", go_args(p)),
+        Action::Required(p, msg) => format!(
+            "{{{{ toJson (required \"{msg}\" (index {})) }}}}",
+            go_args(p)
+        ),
         Action::Image(r, t) => format!(
             "\"{{{{ index {} }}}}:{{{{ index {} }}}}\"",
             go_args(r),
@@ -230,7 +284,25 @@ impl Chart {
                 }
             }
             Object::Ingress(_) => self.ingress(&name, v),
+            Object::Secret(_) => self.secret(&name, v),
             _ => {}
+        }
+    }
+
+    /// The Secret's `data` read from `secretValues` (never in values.yaml), created unless
+    /// `secrets.<name>.create` is false.
+    fn secret(&mut self, name: &str, v: &mut Value) {
+        let create = key(&["secrets", name, "create"]);
+        if !safe_key(name) || !self.set(&create, &Value::Bool(true)) {
+            return;
+        }
+        self.set(&key(&["secretValues"]), &Value::Object(Map::new()));
+        if let Some(data) = v.get_mut("data") {
+            *data = self.placeholder();
+            self.actions.push(Action::Required(
+                key(&["secretValues", name]),
+                format!("the values of Secret {name}: install with -f {SECRET_VALUES}, or set secrets.{name}.create=false and create it"),
+            ));
         }
     }
 

@@ -54,21 +54,24 @@ pub struct OutputFile {
 }
 
 /// The output checks: the check that refuses what Kubernetes would ([`check`], errors), then
-/// the warnings for this machine's `folders` found in the objects ([`machine_paths`]).
+/// the warnings for this machine's `folders` found in the objects ([`machine_paths`]) and for
+/// credentials in plain text ([`leaks::credentials`]).
 pub fn inspect(
     objects: &[Object],
     external: &crate::lower::External,
     folders: &[String],
 ) -> Result<Vec<crate::diag::Diagnostic>, crate::diag::Failure> {
+    let leaks = || {
+        let mut w = leaks::machine_paths(objects, folders);
+        w.extend(leaks::credentials(objects, external));
+        w
+    };
     if objects.len() < PARALLEL_MIN {
         check::check(objects, external)?;
-        return Ok(leaks::machine_paths(objects, folders));
+        return Ok(leaks());
     }
     // Both only read the objects.
-    let (checked, paths) = both(
-        || check::check(objects, external),
-        || leaks::machine_paths(objects, folders),
-    );
+    let (checked, paths) = both(|| check::check(objects, external), leaks);
     checked.map(|()| paths)
 }
 

@@ -25,6 +25,7 @@ pub(crate) mod quantity;
 mod reach;
 pub use resources::parse_quantity as quantity_value;
 mod resources;
+pub mod sensitive;
 mod service;
 mod settings;
 pub mod source;
@@ -208,6 +209,8 @@ pub(crate) struct Ctx<'a> {
     /// Services others reach on no port anyone knows: a headless Service gives them their
     /// name ([`Implied::Unknown`]).
     pub portless: FastSet<String>,
+    /// Credentials among the interpolation variables ([`sensitive::interpolated`]), once.
+    pub interpolated_credentials: Vec<(String, String)>,
 }
 
 impl Ctx<'_> {
@@ -303,6 +306,7 @@ pub fn lower(
             .filter(|(_, _, why)| *why == Implied::Unknown)
             .map(|(svc, _, _)| svc.clone())
             .collect(),
+        interpolated_credentials: sensitive::interpolated(&project.environment),
     };
     for (name, svc) in &project.services {
         if let Some(host) = is_sidecar_of(svc) {
@@ -367,6 +371,7 @@ pub fn lower(
         return Err(Failure(cx.errors));
     }
     let mut objects = cx.objects;
+    env::mark_secret_env(&mut objects);
     // Reserved generously above; what follows (hardening, emitting) needs only its length.
     objects.shrink_to_fit();
     object::sort(&mut objects);

@@ -23,6 +23,9 @@ pub struct External {
     pub secrets: BTreeSet<String>,
     pub config_maps: BTreeSet<String>,
     pub claims: BTreeSet<String>,
+    /// The values of those Secrets that kubeferry knew (credentials of the environment), so
+    /// the leak scan can look for them; never written.
+    pub credentials: super::sensitive::Credentials,
 }
 
 /// One emitted object. The variant order is the output order (then by name).

@@ -27,6 +27,11 @@ struct Readers {
     files: BTreeMap<String, BTreeSet<String>>,
     /// ConfigMaps read as environment (`envFrom`).
     env: BTreeSet<String>,
+    /// Secrets read as environment (`secretKeyRef`, `envFrom`): credentials that dial a
+    /// service (`postgres://app:pw@relational_db/...`) are values like any other.
+    secret_env: BTreeSet<String>,
+    /// Secrets mounted as files.
+    secret_files: BTreeSet<String>,
 }
 
 fn readers(objects: &[Object]) -> Readers {
@@ -47,12 +52,27 @@ fn readers(objects: &[Object]) -> Readers {
                 let list = r.files.entry(m.to_string()).or_default();
                 list.insert(o.name().to_string());
             }
+            if let Some(name) = v.secret.as_ref().and_then(|s| s.secret_name.as_ref()) {
+                r.secret_files.insert(name.clone());
+            }
+            for p in v.projected.iter().flat_map(|p| p.sources.iter().flatten()) {
+                if let Some(sec) = &p.secret {
+                    r.secret_files.insert(sec.name.clone());
+                }
+            }
         }
         for c in containers(spec) {
             for e in c.env_from.iter().flatten() {
                 if let Some(cm) = &e.config_map_ref {
                     r.env.insert(cm.name.clone());
                 }
+                if let Some(sec) = &e.secret_ref {
+                    r.secret_env.insert(sec.name.clone());
+                }
+            }
+            let refs = c.env.iter().flatten().filter_map(|e| e.value_from.as_ref());
+            for sel in refs.filter_map(|v| v.secret_key_ref.as_ref()) {
+                r.secret_env.insert(sel.name.clone());
             }
         }
     }
@@ -340,6 +360,27 @@ fn rename(cx: &mut Ctx<'_>, r: &Readers, renamed: &FastMap<String, (String, Stri
                     for host in rewrite(text, kind, &is_name, renamed) {
                         let list = done.entry(host).or_default();
                         list.insert(format!("ConfigMap `{name}`"));
+                    }
+                }
+            }
+            Object::Secret(sec) => {
+                let as_env = r.secret_env.contains(&name);
+                if !as_env && !r.secret_files.contains(&name) {
+                    continue;
+                }
+                for (key, bytes) in sec.data.iter_mut().flatten() {
+                    let Ok(mut text) = String::from_utf8(bytes.0.clone()) else {
+                        continue;
+                    };
+                    let kind = if as_env { Text::Env(key) } else { Text::File };
+                    let hosts = rewrite(&mut text, kind, &is_name, renamed);
+                    if hosts.is_empty() {
+                        continue;
+                    }
+                    bytes.0 = text.into_bytes();
+                    for host in hosts {
+                        let list = done.entry(host).or_default();
+                        list.insert(format!("Secret `{name}`"));
                     }
                 }
             }

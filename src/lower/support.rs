@@ -140,12 +140,12 @@ pub const SERVICE_KEYS: &[(&str, Support, &str)] = &[
     (
         "env_file",
         Support::Handled,
-        "merged into env (environment wins), or ConfigMaps read through envFrom with --env-files-to configmap",
+        "merged into env (environment wins), or ConfigMaps read through envFrom with --env-files-to configmap; credentials in a Secret either way (docs/secrets.md)",
     ),
     (
         "environment",
         Support::Handled,
-        "container env (`$` escaped where the kubelet would expand it); hosts that dial a service whose name is not a DNS label are rewritten to its Service name",
+        "container env (`$` escaped where the kubelet would expand it); credentials from a Secret through secretKeyRef (docs/secrets.md); hosts that dial a service whose name is not a DNS label are rewritten to its Service name",
     ),
     (
         "expose",
