@@ -54,7 +54,7 @@ fn run(project: &Project, stage: Stage, host: Option<&str>) -> Result<Staged, St
         stage,
         compose_host: host.map(|h| ComposeHost::parse(h).unwrap()),
         bridge_bind: Some("10.0.0.5".into()),
-        namespace: None,
+        ..Default::default()
     };
     plan::stage(project, &cls, objects(project, &fs), &opts).map_err(|f| f.to_string())
 }
@@ -99,7 +99,7 @@ fn plan_markdown_and_json() {
     let opts = PlanOptions {
         compose_host: Some(ComposeHost::parse("10.0.0.5").unwrap()),
         bridge_bind: Some("10.0.0.5".into()),
-        namespace: None,
+        ..Default::default()
     };
     let p = plan::plan(&project, &RealFs::default(), &opts);
     let stateful: Vec<&String> = p
@@ -241,7 +241,12 @@ fn stage1_then_stage2_equals_all() {
     for host in ["10.0.0.5", "fd00::5", "compose-host.internal.example"] {
         let s1 = run(&project, Stage::Stateless, Some(host)).unwrap();
         let staged = apply_in_stages(&s1, &s2);
-        let everything = as_map(&all.objects);
+        // Both stages give the planned data its claims of the planned sizes; `all` does not.
+        let mut kept = all.objects.clone();
+        let cls = plan::classify(&project, &RealFs::default());
+        let claims = plan::claims::data_claims(&project, &cls, &Default::default());
+        plan::claims::keep_data(&project, &claims, &mut kept, None, None);
+        let everything = as_map(&kept);
         assert_eq!(
             staged.keys().collect::<Vec<_>>(),
             everything.keys().collect::<Vec<_>>(),
@@ -503,7 +508,7 @@ fn egress_to_the_compose_host_is_allowed_when_egress_is_restricted() {
         stage: Stage::Stateless,
         compose_host: Some(ComposeHost::parse("10.0.0.5").unwrap()),
         bridge_bind: None,
-        namespace: None,
+        ..Default::default()
     };
     // Without an egress restriction no egress policy is made: alone it would close all other
     // egress (the hardening pass's ingress policies do not restrict egress).
@@ -648,8 +653,9 @@ fn every_stage_validates() {
     }
 }
 
-/// The command line writes the override file with the manifests, refuses stage 1 without an
-/// output folder, and tells what to delete after stage 2.
+/// The command line writes the override file and the stage record beside the manifests,
+/// refuses stage 1 without an output folder, and tells what to delete after stage 2, even
+/// with -q.
 #[test]
 fn command_line() {
     let bin = env!("CARGO_BIN_EXE_kubeferry");
@@ -675,13 +681,46 @@ fn command_line() {
         dir.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let project = load_file("compose.yaml");
-    let s1 = run(&project, Stage::Stateless, Some("10.0.0.5")).unwrap();
-    assert_eq!(
-        std::fs::read_to_string(dir.join("compose.bridge.yaml")).unwrap(),
-        s1.compose_override.unwrap().contents
-    );
+    // The manifests folder holds Kubernetes objects only; the override file and the record of
+    // the stage go beside it, and -q does not hide where the override went.
     assert!(dir.join("db-compose-host-endpointslice.yaml").exists());
+    for f in std::fs::read_dir(&dir).unwrap() {
+        let path = f.unwrap().path();
+        // What `kubectl apply -f DIR` reads.
+        if !path.to_string_lossy().ends_with(".yaml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(path).unwrap();
+        assert!(text.contains("\nkind: "), "{text}");
+    }
+    let bridge = out.join("compose.bridge.yaml");
+    let text = std::fs::read_to_string(&bridge).unwrap();
+    assert!(
+        text.contains(&format!(
+            "#   docker compose -f compose.yaml -f {} up -d --no-deps db\n",
+            bridge.display()
+        )),
+        "{text}"
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("on the Compose host run:"));
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("kubeferry-stage.json")).unwrap()).unwrap();
+    assert_eq!(record["compose_host"], "10.0.0.5");
+    assert_eq!(record["compose_files"], serde_json::json!(["compose.yaml"]));
+    let o = cli(&[
+        "convert",
+        "-q",
+        "--stage",
+        "stateless",
+        "--compose-host",
+        "10.0.0.5",
+        "--bridge-file",
+        out.join("elsewhere.yaml").to_str().unwrap(),
+        "-o",
+        out.join("stage1b").to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    assert!(out.join("elsewhere.yaml").exists());
     let o = cli(&[
         "convert",
         "-q",
@@ -696,6 +735,7 @@ fn command_line() {
     assert_eq!(o.status.code(), Some(2));
     let o = cli(&[
         "convert",
+        "-q",
         "--stage",
         "stateful",
         "-o",

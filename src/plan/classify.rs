@@ -313,6 +313,16 @@ fn reaches(project: &Project, name: &str, svc: &Service) -> Vec<String> {
         .keys()
         .filter(|other| *other != name)
         .filter(|other| {
+            let other_svc = &project.services[other.as_str()];
+            let by_name = |host: &str| {
+                svc.environment.iter().any(|(k, v)| {
+                    v.as_deref()
+                        .is_some_and(|v| names_host(v, host, || host_key(k)))
+                }) || args
+                    .iter()
+                    .enumerate()
+                    .any(|(i, a)| names_host(a, host, || i > 0 && host_flag(args[i - 1])))
+            };
             // Waiting for a one-shot job to finish is not reaching it over the network.
             svc.depends_on
                 .get(*other)
@@ -321,16 +331,46 @@ fn reaches(project: &Project, name: &str, svc: &Service) -> Vec<String> {
                     .links
                     .iter()
                     .any(|l| l.split(':').next() == Some(other.as_str()))
-                || svc.environment.iter().any(|(k, v)| {
-                    v.as_deref()
-                        .is_some_and(|v| names_host(v, other, || host_key(k)))
-                })
-                || args
-                    .iter()
-                    .enumerate()
-                    .any(|(i, a)| names_host(a, other, || i > 0 && host_flag(args[i - 1])))
+                || by_name(other)
+                || host_names(other, other_svc).iter().any(|h| by_name(h))
         })
         .cloned()
+        .collect()
+}
+
+/// The other names a service answers to on its Compose networks: its `container_name` and its
+/// network aliases, without duplicates and without the service name itself.
+pub fn host_names(name: &str, svc: &Service) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let aliases = svc.networks.values().flatten().flat_map(|n| &n.aliases);
+    for h in svc.container_name.iter().chain(aliases) {
+        if h != name && !out.contains(h) {
+            out.push(h.clone());
+        }
+    }
+    out
+}
+
+/// The names of `target` (its service name, container name or aliases) that `user` uses as
+/// host names in its environment, command or entrypoint.
+pub fn names_used(user: &Service, target: &str, target_svc: &Service) -> Vec<String> {
+    let args: Vec<&String> = user
+        .entrypoint
+        .iter()
+        .flatten()
+        .chain(user.command.iter().flatten())
+        .collect();
+    host_names(target, target_svc)
+        .into_iter()
+        .filter(|h| {
+            user.environment.iter().any(|(k, v)| {
+                v.as_deref()
+                    .is_some_and(|v| names_host(v, h, || host_key(k)))
+            }) || args
+                .iter()
+                .enumerate()
+                .any(|(i, a)| names_host(a, h, || i > 0 && host_flag(args[i - 1])))
+        })
         .collect()
 }
 
