@@ -61,8 +61,10 @@ pub fn data_claims(project: &Project, cls: &Classification, sizes: &Sizes) -> Ve
             let shared = out
                 .iter()
                 .find(|o| o.kind == d.kind && o.source == d.source)
-                .map(|o| o.claim.clone());
-            let claim = match (d.kind, shared) {
+                .map(|o| (o.claim.clone(), o.size.clone()));
+            // One location, one claim: its first user's name and size.
+            let size = shared.as_ref().map_or(size, |(_, s)| s.clone());
+            let claim = match (d.kind, shared.map(|(c, _)| c)) {
                 (_, Some(first)) => first,
                 ("volume", None) => def
                     .filter(|v| !v.external)
