@@ -123,12 +123,12 @@ pub fn render(bridges: &[Bridge], reverse: &[ReverseBridge], usage: &Usage) -> O
             ),
         }
     }
-    if let Some(c) = &usage.cluster_host {
-        if !reverse.is_empty() {
-            text.push_str(&format!(
-                "# extra_hosts: the moved services, reached on the cluster at {c} (--cluster-host).\n"
-            ));
-        }
+    if let Some(c) = &usage.cluster_host
+        && !reverse.is_empty()
+    {
+        text.push_str(&format!(
+            "# extra_hosts: the moved services, reached on the cluster at {c} (--cluster-host).\n"
+        ));
     }
     text.push_str(&yaml::to_string(&json!({ "services": services })));
     Some(text)
