@@ -587,6 +587,15 @@ fn default_deny() -> Object {
     })
 }
 
+/// Run the binary in `dir`.
+fn kubeferry(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_kubeferry"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 fn tempdir(tag: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("kubeferry-staged-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
@@ -658,16 +667,9 @@ fn every_stage_validates() {
 /// with -q.
 #[test]
 fn command_line() {
-    let bin = env!("CARGO_BIN_EXE_kubeferry");
     let out = tempdir("cli");
     let dir = out.join("stage1");
-    let cli = |args: &[&str]| {
-        std::process::Command::new(bin)
-            .current_dir(fixture_dir())
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let cli = |args: &[&str]| kubeferry(&fixture_dir(), args);
     let o = cli(&[
         "convert",
         "-q",
@@ -1015,15 +1017,8 @@ fn plan_commands_repeat_the_settings() {
 /// record: same files and namespace, data in claims; a differing namespace is refused.
 #[test]
 fn stage2_reads_the_record_of_stage1() {
-    let bin = env!("CARGO_BIN_EXE_kubeferry");
     let out = tempdir("record");
-    let cli = |args: &[&str]| {
-        std::process::Command::new(bin)
-            .current_dir(bind_dir())
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let cli = |args: &[&str]| kubeferry(&bind_dir(), args);
     let s1 = out.join("stage1");
     let o = cli(&[
         "convert",

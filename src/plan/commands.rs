@@ -82,15 +82,12 @@ pub fn commands(
     let mut s2 = vec!["kubeferry convert".to_string()];
     s2.extend(common);
     s2.push("--stage stateful -o stage2/".into());
-    let usage = Usage {
-        compose_files: opts.compose_files.clone(),
-        bridge_file: opts
-            .bridge_file
-            .clone()
-            .unwrap_or_else(|| override_file::FILE_NAME.into()),
-        bind: opts.bridge_bind.clone(),
-        cluster_host: opts.cluster_host.clone(),
-    };
+    let usage = Usage::new(
+        opts.compose_files.clone(),
+        opts.bridge_file.as_deref(),
+        opts.bridge_bind.as_deref(),
+        opts.cluster_host.as_deref(),
+    );
     let changed = override_file::changed(bridges, reverse, &usage);
     let compose_up = (!changed.is_empty()).then(|| {
         format!(

@@ -14,6 +14,7 @@ pub mod engine;
 mod markdown;
 pub mod migrate;
 pub mod override_file;
+mod policy;
 pub mod reverse;
 pub mod stage;
 pub mod state;

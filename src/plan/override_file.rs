@@ -26,6 +26,21 @@ pub struct Usage {
 }
 
 impl Usage {
+    /// The usage of the override at `bridge_file` (default [`FILE_NAME`]).
+    pub fn new(
+        compose_files: Vec<String>,
+        bridge_file: Option<&str>,
+        bind: Option<&str>,
+        cluster_host: Option<&str>,
+    ) -> Usage {
+        Usage {
+            compose_files,
+            bridge_file: bridge_file.unwrap_or(FILE_NAME).to_string(),
+            bind: bind.map(str::to_string),
+            cluster_host: cluster_host.map(str::to_string),
+        }
+    }
+
     /// `docker compose -f A -f B -f compose.bridge.yaml`: the project's files, then this one.
     pub fn compose(&self, with_bridge: bool) -> String {
         let mut c = String::from("docker compose");

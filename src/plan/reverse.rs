@@ -9,14 +9,10 @@ use crate::diag::{Diagnostic, Location};
 use crate::lower::names;
 use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};
 use k8s_openapi::api::networking::v1::{
-    IPBlock, NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort,
-    NetworkPolicySpec,
+    NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicySpec,
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
-    LabelSelector, LabelSelectorRequirement, ObjectMeta,
-};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use std::collections::BTreeMap;
 
 /// The policy that lets the Compose host reach the moved services.
 pub const INGRESS_POLICY: &str = "allow-ingress-from-compose-host";
@@ -80,19 +76,11 @@ pub fn ingress_policy(
         .collect();
     targets.sort();
     targets.dedup();
-    let mut ports: Vec<NetworkPolicyPort> = Vec::new();
-    for (p, proto) in reverse.iter().flat_map(|r| &r.ports) {
-        let np = NetworkPolicyPort {
-            port: Some(IntOrString::Int(*p as i32)),
-            protocol: Some(proto.clone()),
-            end_port: None,
-        };
-        if !ports.contains(&np) {
-            ports.push(np);
-        }
-    }
-    ports.sort_by_key(|p| (p.protocol.clone(), format!("{:?}", p.port)));
-    let prefix = if host_ip.contains(':') { 128 } else { 32 };
+    let ports = super::policy::ports(
+        reverse
+            .iter()
+            .flat_map(|r| r.ports.iter().map(|(p, proto)| (*p, proto.as_str()))),
+    );
     let mut labels = names::project_labels(&project.name);
     labels.insert(BRIDGE_LABEL.into(), BRIDGE_VALUE.into());
     Some(NetworkPolicy {
@@ -103,26 +91,10 @@ pub fn ingress_policy(
             ..Default::default()
         },
         spec: Some(NetworkPolicySpec {
-            pod_selector: Some(LabelSelector {
-                match_labels: Some(BTreeMap::from([(
-                    names::PART_OF.to_string(),
-                    names::label_value(&project.name),
-                )])),
-                match_expressions: Some(vec![LabelSelectorRequirement {
-                    key: names::NAME.into(),
-                    operator: "In".into(),
-                    values: Some(targets),
-                }]),
-            }),
+            pod_selector: Some(super::policy::members(project, targets)),
             policy_types: Some(vec!["Ingress".into()]),
             ingress: Some(vec![NetworkPolicyIngressRule {
-                from: Some(vec![NetworkPolicyPeer {
-                    ip_block: Some(IPBlock {
-                        cidr: format!("{host_ip}/{prefix}"),
-                        except: None,
-                    }),
-                    ..Default::default()
-                }]),
+                from: Some(vec![super::policy::host(host_ip)]),
                 ports: Some(ports),
             }]),
             egress: None,

@@ -11,12 +11,7 @@ use crate::compose::model::Project;
 use crate::diag::{Diagnostic, Failure, Location};
 use crate::emit::OutputFile;
 use crate::lower::{Object, names, object};
-use k8s_openapi::api::networking::v1::{
-    IPBlock, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPeer, NetworkPolicyPort,
-    NetworkPolicySpec,
-};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicySpec};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Which part of the project to emit.
@@ -176,15 +171,12 @@ pub fn stage(
             } else {
                 opts.compose_files.clone()
             };
-            let usage = override_file::Usage {
+            let usage = override_file::Usage::new(
                 compose_files,
-                bridge_file: opts
-                    .bridge_file
-                    .clone()
-                    .unwrap_or_else(|| override_file::FILE_NAME.into()),
-                bind: opts.bridge_bind.clone(),
-                cluster_host: opts.cluster_host.clone(),
-            };
+                opts.bridge_file.as_deref(),
+                opts.bridge_bind.as_deref(),
+                opts.cluster_host.as_deref(),
+            );
             staged.compose_override =
                 override_file::render(&bridges, &reverse, &usage).map(|contents| OutputFile {
                     path: override_file::FILE_NAME.into(),
@@ -425,19 +417,12 @@ fn egress_policy(
         .collect();
     // The plan's preflight pod checks the bridges from the cluster.
     users.insert(super::commands::PREFLIGHT.into());
-    let prefix = if host_ip.contains(':') { 128 } else { 32 };
-    let mut ports: Vec<NetworkPolicyPort> = Vec::new();
-    for p in bridges.iter().flat_map(|b| &b.ports) {
-        let np = NetworkPolicyPort {
-            port: Some(IntOrString::Int(p.host_port as i32)),
-            protocol: Some(p.protocol.clone()),
-            end_port: None,
-        };
-        if !ports.contains(&np) {
-            ports.push(np);
-        }
-    }
-    ports.sort_by_key(|p| (p.protocol.clone(), format!("{:?}", p.port)));
+    let ports = super::policy::ports(
+        bridges
+            .iter()
+            .flat_map(|b| &b.ports)
+            .map(|p| (p.host_port, p.protocol.as_str())),
+    );
     Some(NetworkPolicy {
         metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
             name: Some(EGRESS_POLICY.into()),
@@ -450,26 +435,10 @@ fn egress_policy(
             ..Default::default()
         },
         spec: Some(NetworkPolicySpec {
-            pod_selector: Some(LabelSelector {
-                match_labels: Some(BTreeMap::from([(
-                    names::PART_OF.to_string(),
-                    names::label_value(&project.name),
-                )])),
-                match_expressions: Some(vec![LabelSelectorRequirement {
-                    key: names::NAME.into(),
-                    operator: "In".into(),
-                    values: Some(users.into_iter().collect()),
-                }]),
-            }),
+            pod_selector: Some(super::policy::members(project, users.into_iter().collect())),
             policy_types: Some(vec!["Egress".into()]),
             egress: Some(vec![NetworkPolicyEgressRule {
-                to: Some(vec![NetworkPolicyPeer {
-                    ip_block: Some(IPBlock {
-                        cidr: format!("{host_ip}/{prefix}"),
-                        except: None,
-                    }),
-                    ..Default::default()
-                }]),
+                to: Some(vec![super::policy::host(host_ip)]),
                 ports: Some(ports),
             }]),
             ingress: None,
