@@ -1122,3 +1122,36 @@ fn bind_data_stages_validate() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+/// Without `--cluster-host` the stay-behind caller gets no host entry (S008, in the plan too);
+/// with a DNS `--compose-host` no ingress policy can name the host (S007).
+#[test]
+fn reverse_bridge_warnings() {
+    let project = load_bind();
+    let fs = RealFs::default();
+    let cls = plan::classify(&project, &fs);
+    let run = |host: &str| {
+        let opts = StageOptions {
+            stage: Stage::Stateless,
+            compose_host: Some(ComposeHost::parse(host).unwrap()),
+            ..Default::default()
+        };
+        plan::stage(&project, &cls, objects(&project, &fs), &opts).unwrap()
+    };
+    let s1 = run("10.0.0.5");
+    let codes: Vec<&str> = s1.warnings.iter().map(|w| w.code).collect();
+    assert_eq!(codes, ["S008"]);
+    assert!(s1.warnings[0].message.contains("`indexer` stays"));
+    let text = s1.compose_override.unwrap().contents;
+    assert!(!text.contains("extra_hosts"), "{text}");
+    // The LoadBalancer Service is made all the same, without an address.
+    assert!(
+        !yaml(find(&s1.objects, "Service", "bot-from-compose-host")).contains("loadBalancerIP")
+    );
+    let s1 = run("compose.example.internal");
+    let codes: Vec<&str> = s1.warnings.iter().map(|w| w.code).collect();
+    assert_eq!(codes, ["S007", "S008"]);
+    assert!(!ids(&s1.objects).contains(&"NetworkPolicy/allow-ingress-from-compose-host".into()));
+    let p = plan::plan(&project, &fs, &PlanOptions::default());
+    assert!(p.warnings.iter().any(|w| w.code == "S008"));
+}

@@ -45,15 +45,29 @@ fn kubectl(opts: &PlanOptions) -> String {
     }
 }
 
+/// The kinds a project's objects come in, for deleting them by label.
+const KINDS: &str = "deployment,statefulset,daemonset,job,cronjob,service,endpointslice,ingress,horizontalpodautoscaler,poddisruptionbudget,networkpolicy,configmap,secret,persistentvolumeclaim";
+
+/// The services of each stage and the claims of stage 2.
+pub struct Stages<'a> {
+    pub moved: &'a [String],
+    pub kept: &'a [String],
+    pub claims: &'a [String],
+}
+
 /// The commands for a plan's bridges and services.
 pub fn commands(
     project: &str,
     bridges: &[Bridge],
     reverse: &[ReverseBridge],
-    moved: &[String],
-    kept: &[String],
+    stages: &Stages<'_>,
     opts: &PlanOptions,
 ) -> Commands {
+    let Stages {
+        moved,
+        kept,
+        claims,
+    } = *stages;
     let mut common: Vec<String> = opts.input_flags.iter().map(|f| shell_word(f)).collect();
     if let Some(ns) = &opts.namespace {
         common.push(format!("--namespace {}", shell_word(ns)));
@@ -109,7 +123,7 @@ pub fn commands(
         ));
     }
     rollback_stage1.push(format!(
-        "Delete stage 1 from the cluster: `{kc} delete --ignore-not-found -f stage1/` (data in the claims of moved services goes with them; copy out what you need first)."
+        "Delete stage 1 from the cluster, by the project's label rather than `-f stage1/`, which would delete the Namespace and whatever else it holds: `{kc} delete {KINDS} -l {part_of}` (data in the claims of moved services goes with them; copy out what you need first)."
     ));
     if !bridged.is_empty() {
         rollback_stage1.push(format!(
@@ -118,9 +132,25 @@ pub fn commands(
             bridged.join(" ")
         ));
     }
+    let selected = kept
+        .iter()
+        .map(|k| names::label_value(&names::service_name(k)))
+        .collect::<Vec<_>>()
+        .join(",");
     let mut rollback_stage2 = vec![
         "Until you delete the Compose host's volumes and folders, they still hold the data as it was when you dumped it; anything written in the cluster since is lost unless you dump it back (the data-migration steps, the other way round).".to_string(),
-        format!("Delete stage 2: `{kc} delete --ignore-not-found -f stage2/` (its claims and their data go too: dump them first if they hold new writes)."),
+        format!(
+            "Delete stage 2's workloads and Services (not `-f stage2/`: it also holds the Namespace and the objects stage 1 shares): `{kc} delete deployment,statefulset,daemonset,job,cronjob,service -l '{} in ({selected}),{part_of}'`{}.",
+            names::NAME,
+            if claims.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", then, once their data is safe, their claims: `{kc} delete pvc {}`",
+                    claims.join(" ")
+                )
+            }
+        ),
         format!("Bring the bridges back: `{kc} apply -f stage1/`."),
     ];
     if !kept.is_empty() {

@@ -245,14 +245,26 @@ pub fn plan(project: &Project, fs: &dyn FileSystem, opts: &PlanOptions) -> Plan 
     }
     let moved: Vec<String> = stage1.iter().map(|m| m.service.clone()).collect();
     let kept: Vec<String> = stage2.iter().map(|k| k.service.clone()).collect();
+    let mut claims: Vec<String> = stage2
+        .iter()
+        .flat_map(|k| k.volumes.iter().filter_map(|v| v.claim.clone()))
+        .collect();
+    claims.sort();
+    claims.dedup();
     let commands = commands::commands(
         &project.name,
         &bridges,
         &reverse_bridges,
-        &moved,
-        &kept,
+        &commands::Stages {
+            moved: &moved,
+            kept: &kept,
+            claims: &claims,
+        },
         &opts,
     );
+    if opts.cluster_host.is_none() && !reverse_bridges.is_empty() {
+        warnings.push(reverse::no_cluster_host_warning(&reverse_bridges, project));
+    }
     let compose_host_changes = host_changes(
         project,
         &bridges,
