@@ -1005,7 +1005,11 @@ fn write_stage_files(
         std::fs::write(path, &o.contents)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         record.bridge_file = Some(absolute(&path.to_string_lossy()));
-        if let Some(usage) = o.contents.lines().nth(3) {
+        if let Some(usage) = o
+            .contents
+            .lines()
+            .find(|l| l.starts_with("#   docker compose"))
+        {
             eprintln!(
                 "kubeferry: wrote {}; on the Compose host run:{}",
                 path.display(),

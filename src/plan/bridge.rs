@@ -259,7 +259,7 @@ pub fn bridges(project: &Project, cls: &Classification) -> (Vec<Bridge>, Vec<Dia
         let mut aliases: Vec<String> = Vec::new();
         for u in used_by {
             for h in super::classify::names_used(&project.services[u.as_str()], name, svc) {
-                let h = names::dns_label(&h);
+                let h = names::service_name(&h);
                 if h != k8s && !aliases.contains(&h) {
                     aliases.push(h);
                 }
