@@ -475,7 +475,7 @@ fn host_changes(
             .map(|(p, proto)| format!("{p}/{proto}"))
             .collect();
         out.push(format!(
-            "{} {} on the Compose host and {} {} ({}): stage 1 exposes it as the LoadBalancer Service `{}` on {} (give it the address {cluster} through your load balancer; `externalTrafficPolicy: Local` keeps the Compose host's address for the NetworkPolicy), and the override file maps {} to {cluster} with `extra_hosts`, so the same URLs keep working. Check from the Compose host: `nc -z -w 5 {cluster} {}`.",
+            "{} {} on the Compose host and {} {} ({}): stage 1 exposes it as the LoadBalancer Service `{}` on {} (give it the address {cluster} through your load balancer; `externalTrafficPolicy: Local` keeps the Compose host's address for the NetworkPolicy), and the override file maps {} to {cluster} with `extra_hosts`, so the same URLs keep working. The entry takes effect when the override is applied, so apply stage 1 right after it. Check from the Compose host: `nc -z -w 5 {cluster} {}`.",
             list(&r.used_by),
             if r.used_by.len() == 1 { "stays" } else { "stay" },
             if r.used_by.len() == 1 { "reaches" } else { "reach" },
