@@ -127,6 +127,8 @@ fn stage1_then_stage2_equals_all_on_the_corpus() {
         return;
     };
     let fs = RealFs::default();
+    let mut checked = 0;
+    let mut in_claims_without_staging = 0;
     for c in &cases {
         let dir = c.dir.to_string_lossy().into_owned();
         let mut environment: BTreeMap<String, String> = c.vars.iter().cloned().collect();
@@ -175,6 +177,16 @@ fn stage1_then_stage2_equals_all_on_the_corpus() {
         for (k, n) in &s2.retire {
             cluster.remove(&format!("{k}/{n}"));
         }
+        // Every data location the plan lists is mounted from a claim in stage 2.
+        let claims_kept = data_in_claims(&s2.objects, &claims);
+        assert_eq!(
+            claims_kept,
+            claims.len(),
+            "{}: data left outside a claim",
+            c.id
+        );
+        checked += claims.len();
+        in_claims_without_staging += data_in_claims(&staged(Stage::All).objects, &claims);
         // Names a bridge answered to (aliases, container names) stay Services in stage 2.
         for a in &s2.alias_services {
             assert!(
@@ -195,4 +207,50 @@ fn stage1_then_stage2_equals_all_on_the_corpus() {
             c.id
         );
     }
+    // A plain convert leaves the bind-mounted ones in emptyDirs: the check tells them apart.
+    eprintln!(
+        "stage 2 keeps {checked} planned data locations in claims; a plain convert, {in_claims_without_staging}"
+    );
+    assert!(checked > 300, "only {checked} data locations checked");
+    assert!(in_claims_without_staging < checked);
+}
+
+/// How many of the planned data locations are mounted, in their service's workload, from a
+/// PersistentVolumeClaim or a StatefulSet claim template.
+fn data_in_claims(objects: &[lower::Object], claims: &[plan::claims::DataClaim]) -> usize {
+    claims
+        .iter()
+        .filter(|d| {
+            let label = kubeferry::lower::names::label_value(
+                &kubeferry::lower::names::service_name(&d.service),
+            );
+            objects.iter().any(|o| {
+                let v = serde_json::to_value(o).unwrap();
+                let owned = v["metadata"]["labels"]["app.kubernetes.io/name"] == label.as_str();
+                let Some(pod) = o.pod_spec() else {
+                    return false;
+                };
+                if !owned {
+                    return false;
+                }
+                let Some(m) = pod
+                    .containers
+                    .iter()
+                    .flat_map(|c| c.volume_mounts.iter().flatten())
+                    .find(|m| m.mount_path.trim_end_matches('/') == d.target.trim_end_matches('/'))
+                else {
+                    return false;
+                };
+                let volume = pod.volumes.iter().flatten().find(|x| x.name == m.name);
+                match volume {
+                    Some(x) => x.persistent_volume_claim.is_some(),
+                    None => v["spec"]["volumeClaimTemplates"]
+                        .as_array()
+                        .is_some_and(|t| {
+                            t.iter().any(|t| t["metadata"]["name"] == m.name.as_str())
+                        }),
+                }
+            })
+        })
+        .count()
 }
