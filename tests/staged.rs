@@ -1155,3 +1155,25 @@ fn reverse_bridge_warnings() {
     let p = plan::plan(&project, &fs, &PlanOptions::default());
     assert!(p.warnings.iter().any(|w| w.code == "S008"));
 }
+
+/// The override's usage line takes the project's Compose files from `COMPOSE_FILE` when the
+/// environment sets it (with its separator), else the files found: the default file, then its
+/// override file.
+#[test]
+fn compose_files_of_the_usage_line() {
+    assert_eq!(
+        plan::compose_files(&load_bind()),
+        ["docker-compose.yml", "docker-compose.override.yml"]
+    );
+    let opts = LoadOptions {
+        working_dir: bind_dir().to_string_lossy().into_owned(),
+        environment: [
+            ("COMPOSE_FILE".to_string(), "base.yml;prod.yml".to_string()),
+            ("COMPOSE_PATH_SEPARATOR".to_string(), ";".to_string()),
+        ]
+        .into(),
+        ..LoadOptions::default()
+    };
+    let project = compose::load(&opts, &RealFs::default()).unwrap().project;
+    assert_eq!(plan::compose_files(&project), ["base.yml", "prod.yml"]);
+}
