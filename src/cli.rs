@@ -5,7 +5,7 @@ use crate::compose::{self, LoadOptions, RealFs};
 use crate::convert::Options;
 use crate::diag::{Diagnostic, Failure, Severity};
 use crate::emit;
-use crate::harden::{HardenOptions, Level};
+use crate::harden::{HardenOptions, Level, NetworkPolicies};
 use crate::lower::{
     BindStrategy, Controller, DependencyWait, EnvFiles, GpuApi, IpcHost, LowerOptions, SecretValues,
 };
@@ -196,6 +196,10 @@ pub struct ConvertArgs {
     /// Hardening level
     #[arg(long, value_enum, default_value_t = HardenArg::Baseline)]
     pub harden: HardenArg,
+    /// NetworkPolicies: `isolate` (default-deny; Compose network members reach each other on
+    /// every port; published and Ingress/LoadBalancer/NodePort ports open) or `none`
+    #[arg(long, value_enum, default_value_t = NetworkPoliciesArg::Isolate)]
+    pub network_policies: NetworkPoliciesArg,
     /// Workload kind for every long-running service
     #[arg(long, value_enum)]
     pub controller: Option<ControllerArg>,
@@ -251,9 +255,10 @@ pub struct ConvertArgs {
     /// memory request of containers whose Compose file gives none
     #[arg(long, value_name = "QUANTITY", default_value = "128Mi")]
     pub default_memory_request: String,
-    /// memory limit of containers whose Compose file gives none
-    #[arg(long, value_name = "QUANTITY", default_value = "512Mi")]
-    pub default_memory_limit: String,
+    /// memory limit of containers that nothing else sizes (no Compose limit, no JVM heap);
+    /// default: none, and warning H012 names them
+    #[arg(long, value_name = "QUANTITY")]
+    pub default_memory_limit: Option<String>,
     /// cpu limit of containers whose Compose file gives none (default: no cpu limit)
     #[arg(long, value_name = "QUANTITY")]
     pub default_cpu_limit: Option<String>,
@@ -282,6 +287,12 @@ pub enum HardenArg {
     None,
     Baseline,
     Restricted,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NetworkPoliciesArg {
+    Isolate,
+    None,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -748,11 +759,8 @@ pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), S
         gpu_toleration: !a.no_gpu_toleration,
         gpu_node_selector,
         runtime_class: a.runtime_class.clone(),
-        // Hardening forbids hostIPC; the shared memory it was for becomes a /dev/shm emptyDir.
-        ipc_host: match a.harden {
-            HardenArg::None => IpcHost::Keep,
-            HardenArg::Baseline | HardenArg::Restricted => IpcHost::SharedMemory,
-        },
+        // Resolved from the hardening level by the library (`Options::resolved`).
+        ipc_host: IpcHost::Auto,
         model_runner_image: a.model_runner_image.clone(),
         namespace: a.namespace.clone(),
         secrets: match a.secrets {
@@ -760,8 +768,9 @@ pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), S
             SecretsArg::External => SecretValues::External,
         },
     };
+    // One grammar and one reading with the rules that compare them: `1G` is 10^9 bytes.
     let quantity = |flag: &str, v: &str| -> Result<Quantity, String> {
-        is_quantity(v)
+        (emit::is_quantity(v) && crate::lower::quantity_value(v) >= 0.0)
             .then(|| Quantity(v.to_string()))
             .ok_or_else(|| {
                 format!("--{flag} `{v}` is not a Kubernetes quantity (e.g. 250m, 1, 256Mi)")
@@ -786,29 +795,22 @@ pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), S
         },
         cpu_request: quantity("default-cpu-request", &a.default_cpu_request)?,
         memory_request: quantity("default-memory-request", &a.default_memory_request)?,
-        memory_limit: quantity("default-memory-limit", &a.default_memory_limit)?,
+        memory_limit: match &a.default_memory_limit {
+            Some(m) => Some(quantity("default-memory-limit", m)?),
+            None => None,
+        },
         cpu_limit: match &a.default_cpu_limit {
             Some(c) => Some(quantity("default-cpu-limit", c)?),
             None => None,
         },
         default_uid: a.run_as_user,
         namespace: a.namespace.clone(),
+        network_policies: match a.network_policies {
+            NetworkPoliciesArg::Isolate => NetworkPolicies::Isolate,
+            NetworkPoliciesArg::None => NetworkPolicies::None,
+        },
     };
     Ok((lower, harden))
-}
-
-/// A decimal number with an optional SI or binary suffix, as Kubernetes quantities are.
-fn is_quantity(v: &str) -> bool {
-    let num = ["Ki", "Mi", "Gi", "Ti", "m", "k", "M", "G", "T"]
-        .iter()
-        .find_map(|s| v.strip_suffix(s))
-        .unwrap_or(v);
-    let mut parts = num.splitn(2, '.');
-    let int = parts.next().unwrap_or("");
-    let frac = parts.next();
-    !int.is_empty()
-        && int.chars().all(|c| c.is_ascii_digit())
-        && frac.is_none_or(|f| !f.is_empty() && f.chars().all(|c| c.is_ascii_digit()))
 }
 
 fn convert(mut args: ConvertArgs) -> ExitCode {

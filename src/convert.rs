@@ -11,7 +11,7 @@ use crate::compose::{self, FileSystem, LoadOptions, MemoryFs, Project};
 use crate::diag::{Diagnostic, Failure};
 use crate::emit::{self, Format, Layout, OutputFile};
 use crate::harden::{self, HardenOptions};
-use crate::lower::{self, LowerOptions, Object};
+use crate::lower::{self, IpcHost, LowerOptions, Object};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -105,6 +105,33 @@ pub struct Options {
     pub stage: crate::plan::StageOptions,
 }
 
+impl Options {
+    /// The options with every derived choice made: a namespace given in one place applies
+    /// everywhere, and `ipc: host` follows the hardening level (hardening forbids hostIPC,
+    /// so the shared memory it was for becomes a /dev/shm emptyDir). [`convert_with`]
+    /// resolves once, so `Options::default()` is `kubeferry convert` without flags.
+    pub fn resolved(&self) -> Options {
+        let mut o = self.clone();
+        let namespace = o
+            .lower
+            .namespace
+            .clone()
+            .or_else(|| o.harden.namespace.clone())
+            .or_else(|| o.stage.namespace.clone());
+        o.lower.namespace.clone_from(&namespace);
+        o.harden.namespace.clone_from(&namespace);
+        o.stage.namespace = namespace;
+        if o.lower.ipc_host == IpcHost::Auto {
+            o.lower.ipc_host = if o.harden.level == harden::Level::None {
+                IpcHost::Keep
+            } else {
+                IpcHost::SharedMemory
+            };
+        }
+        o
+    }
+}
+
 /// A staged migration plan. This is the hook the staged conversion fills in: until then
 /// [`Conversion::plan`] is always `None`.
 #[derive(Clone, Debug, Default)]
@@ -194,6 +221,7 @@ pub fn convert_with(
     fs: &dyn FileSystem,
     options: &Options,
 ) -> Result<Conversion, Failure> {
+    let options = &options.resolved();
     let mut load = load.clone();
     let p = &options.project;
     if p.name.is_some() {
@@ -224,7 +252,12 @@ pub fn convert_with(
     diagnostics.extend(lowered.warnings.iter().cloned());
     let mut objects = lowered.objects;
     timings.lower = start.elapsed() - timings.load;
-    let report = match harden::apply(&mut objects, &loaded.project, &options.harden) {
+    let report = match harden::apply(
+        &mut objects,
+        &loaded.project,
+        &lowered.sources,
+        &options.harden,
+    ) {
         Ok(h) => {
             diagnostics.extend(h.warnings);
             h.report

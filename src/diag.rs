@@ -60,6 +60,11 @@ pub struct Diagnostic {
     pub code: &'static str,
     pub location: Location,
     pub message: String,
+    /// Further places with the same finding (one warning per cause, however often it
+    /// occurs): `location` is the first, or the one that matters most. Boxed: diagnostics
+    /// travel in `Result`s, where every byte of the error type counts.
+    #[serde(skip_serializing_if = "<[Location]>::is_empty")]
+    pub also: Box<[Location]>,
 }
 
 impl Diagnostic {
@@ -69,6 +74,7 @@ impl Diagnostic {
             code,
             location,
             message: message.into(),
+            also: Box::default(),
         }
     }
 
@@ -78,9 +84,45 @@ impl Diagnostic {
             code,
             location,
             message: message.into(),
+            also: Box::default(),
         }
     }
 }
+
+impl Diagnostic {
+    /// This finding, also found where `more` are (and their own further places).
+    pub fn with_also(mut self, more: impl IntoIterator<Item = Diagnostic>) -> Self {
+        let mut also = std::mem::take(&mut self.also).into_vec();
+        for d in more {
+            also.push(d.location);
+            also.extend(d.also);
+        }
+        self.also = also.into_boxed_slice();
+        self
+    }
+
+    /// `also` in a few words: the first `ALSO_SHOWN` key paths (or files) and how many more.
+    pub fn also_summary(&self) -> Option<String> {
+        if self.also.is_empty() {
+            return None;
+        }
+        let mut out = String::from("also at ");
+        for (i, l) in self.also.iter().take(ALSO_SHOWN).enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(if l.path.is_empty() { &l.file } else { &l.path });
+        }
+        let rest = self.also.len().saturating_sub(ALSO_SHOWN);
+        if rest > 0 {
+            out.push_str(&format!(" and {rest} more"));
+        }
+        Some(out)
+    }
+}
+
+/// How many further places a rendered diagnostic names (the data holds them all).
+pub const ALSO_SHOWN: usize = 3;
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -92,8 +134,46 @@ impl fmt::Display for Diagnostic {
             f,
             "{sev}[{}]: {}: {}",
             self.code, self.location, self.message
-        )
+        )?;
+        if let Some(also) = self.also_summary() {
+            write!(f, " ({also})")?;
+        }
+        Ok(())
     }
+}
+
+/// Fold the items for which `key` gives a key into one per key, made by `merge` from the
+/// group (in order; one member or more) at the place of its first member. The others keep
+/// their places. Items are diagnostics, or diagnostics with what their key is read from.
+pub fn group_by<T, K: Ord>(
+    items: Vec<T>,
+    key: impl Fn(&T) -> Option<K>,
+    merge: impl Fn(Vec<T>) -> T,
+) -> Vec<T> {
+    let mut slot_of: std::collections::BTreeMap<K, usize> = std::collections::BTreeMap::new();
+    // Each slot: an item left as it is, or the members of a group.
+    let mut slots: Vec<Result<T, Vec<T>>> = Vec::with_capacity(items.len());
+    for item in items {
+        let Some(k) = key(&item) else {
+            slots.push(Ok(item));
+            continue;
+        };
+        match slot_of.get(&k) {
+            Some(&i) => {
+                if let Err(members) = &mut slots[i] {
+                    members.push(item);
+                }
+            }
+            None => {
+                slot_of.insert(k, slots.len());
+                slots.push(Err(vec![item]));
+            }
+        }
+    }
+    slots
+        .into_iter()
+        .map(|s| s.unwrap_or_else(&merge))
+        .collect()
 }
 
 impl std::error::Error for Diagnostic {}
@@ -146,6 +226,34 @@ pub fn indexed(parent: &str, i: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn groups_fold_in_place_and_keep_every_location() {
+        let w = |code, path: &str| Diagnostic::warning(code, Location::new("f", 1, 1, path), "m");
+        let items = vec![w("A", "a1"), w("B", "b"), w("A", "a2"), w("A", "a3")];
+        let out = group_by(
+            items,
+            |d| (d.code == "A").then_some(()),
+            |mut g| {
+                let head = g.remove(0);
+                head.with_also(g)
+            },
+        );
+        let paths: Vec<&str> = out.iter().map(|d| d.location.path.as_str()).collect();
+        assert_eq!(paths, ["a1", "b"]);
+        let also: Vec<&str> = out[0].also.iter().map(|l| l.path.as_str()).collect();
+        assert_eq!(also, ["a2", "a3"]);
+        assert_eq!(
+            out[0].to_string(),
+            "warning[A]: f:1:1: a1: m (also at a2, a3)"
+        );
+        let many = w("A", "x").with_also((0..5).map(|i| w("A", &format!("y{i}"))));
+        assert_eq!(
+            many.also_summary().unwrap(),
+            "also at y0, y1, y2 and 2 more"
+        );
+        assert_eq!(out[1].also_summary(), None);
+    }
 
     #[test]
     fn paths_read_as_formatted() {

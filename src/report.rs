@@ -49,6 +49,7 @@ fn render_at(out: &mut String, d: &Diagnostic, line: Option<&str>, color: bool) 
     let loc = &d.location;
     if loc.file.is_empty() && loc.path.is_empty() {
         out.push('\n');
+        push_also(out, d);
         return;
     }
     out.push_str("\n  ");
@@ -106,6 +107,16 @@ fn render_at(out: &mut String, d: &Diagnostic, line: Option<&str>, color: bool) 
         out.push(' ');
         out.push_str(&lead);
         st.paint(out, code, &[&"^".repeat(width)]);
+        out.push('\n');
+    }
+    push_also(out, d);
+}
+
+/// The further places of a finding, in a few words (`= also at a, b, c and 9 more`).
+fn push_also(out: &mut String, d: &Diagnostic) {
+    if let Some(also) = d.also_summary() {
+        out.push_str("  = ");
+        out.push_str(&also);
         out.push('\n');
     }
 }

@@ -26,6 +26,25 @@ pub fn push_signed(out: &mut String, n: i64) {
     push_decimal(out, n.unsigned_abs());
 }
 
+/// `` `A`, `B` and 3 more ``: the first `shown` names, quoted as code, and how many more.
+pub fn names_list(names: &[String], shown: usize) -> String {
+    let mut out = String::new();
+    for (i, n) in names.iter().take(shown).enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push('`');
+        out.push_str(n);
+        out.push('`');
+    }
+    if names.len() > shown {
+        out.push_str(" and ");
+        push_decimal(&mut out, (names.len() - shown) as u64);
+        out.push_str(" more");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -85,7 +85,8 @@ fn convert(compose_file: &Path) -> Result<(Vec<Object>, Vec<String>), Vec<String
     let lowered = lower::lower(&loaded.project, &lopts, &fs).map_err(texts)?;
     warnings.extend(lowered.warnings.iter().map(ToString::to_string));
     let mut objects = lowered.objects;
-    let hw = harden::apply(&mut objects, &loaded.project, &hopts).map_err(texts)?;
+    let hw =
+        harden::apply(&mut objects, &loaded.project, &lowered.sources, &hopts).map_err(texts)?;
     warnings.extend(hw.warnings.iter().map(ToString::to_string));
     Ok((objects, warnings))
 }

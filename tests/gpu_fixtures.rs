@@ -32,7 +32,15 @@ fn convert(compose_file: &Path) -> (String, Vec<String>, LowerOptions) {
     else {
         panic!("not a convert command");
     };
-    let (lopts, hopts) = lower_options(&args).expect("fixture options resolve");
+    let (lower, harden) = lower_options(&args).expect("fixture options resolve");
+    // Resolved as the library does before lowering (`ipc: host` follows the level).
+    let resolved = kubeferry::convert::Options {
+        lower,
+        harden,
+        ..Default::default()
+    }
+    .resolved();
+    let (lopts, hopts) = (resolved.lower, resolved.harden);
     let dir_s = dir.to_string_lossy().into_owned();
     let opts = LoadOptions {
         files: vec!["compose.yaml".into()],
@@ -43,7 +51,8 @@ fn convert(compose_file: &Path) -> (String, Vec<String>, LowerOptions) {
     let loaded = compose::load(&opts, &fs).expect("fixture loads");
     let lowered = lower::lower(&loaded.project, &lopts, &fs).expect("fixture lowers");
     let mut objects = lowered.objects;
-    let hw = harden::apply(&mut objects, &loaded.project, &hopts).expect("fixture hardens");
+    let hw = harden::apply(&mut objects, &loaded.project, &lowered.sources, &hopts)
+        .expect("fixture hardens");
     let warnings = loaded
         .warnings
         .iter()

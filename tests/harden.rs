@@ -1,7 +1,9 @@
 //! The hardening rules on their fixtures (`fixtures/harden/<rule-id>/`): each folder holds a
-//! `compose.yaml` and optionally `options` (`harden=LEVEL`, `namespace=NAME` lines); the
-//! snapshot is the manifests, the diagnostics and the markdown report.
+//! `compose.yaml` and optionally `options` (`harden=LEVEL`, `namespace=NAME`,
+//! `default-memory-limit=QUANTITY`, `network-policies=none` lines); the snapshot is the
+//! manifests, the diagnostics and the markdown report.
 
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use kubeferry::compose::{self, LoadOptions, RealFs};
 use kubeferry::harden::{self, HardenOptions, Level, RULES};
 use kubeferry::lower::{self, LowerOptions, Object};
@@ -22,6 +24,12 @@ fn convert(
         match line.split_once('=') {
             Some(("harden", l)) => hopts.level = Level::parse(l.trim()).expect("a level"),
             Some(("namespace", n)) => hopts.namespace = Some(n.trim().to_string()),
+            Some(("default-memory-limit", q)) => {
+                hopts.memory_limit = Some(Quantity(q.trim().to_string()))
+            }
+            Some(("network-policies", "none")) => {
+                hopts.network_policies = harden::NetworkPolicies::None
+            }
             _ => {}
         }
     }
@@ -45,7 +53,7 @@ fn convert(
     let lowered = lower::lower(&loaded.project, &lopts, &fs).expect("the fixture lowers");
     let mut objects = lowered.objects;
     let mut warnings = lowered.warnings;
-    match harden::apply(&mut objects, &loaded.project, &hopts) {
+    match harden::apply(&mut objects, &loaded.project, &lowered.sources, &hopts) {
         Ok(h) => {
             warnings.extend(h.warnings);
             (Ok(objects), warnings, emit::report_markdown(&h.report))
@@ -117,25 +125,40 @@ fn every_rule_has_a_fixture_and_documentation() {
     }
 }
 
-#[test]
-fn the_rules_table_in_the_docs_is_current() {
-    let docs =
-        std::fs::read_to_string(root().join("docs/hardening.md")).expect("docs/hardening.md");
-    let start = "<!-- rules:start -->\n";
-    let end = "<!-- rules:end -->";
-    let (Some(a), Some(b)) = (docs.find(start), docs.find(end)) else {
-        panic!("docs/hardening.md lacks the rules markers");
+/// The generated part of a doc, between `<!-- NAME:start -->` and `<!-- NAME:end -->`, is
+/// `current` (with `KUBEFERRY_BLESS_DOCS` set, it is rewritten instead).
+fn assert_generated(doc: &str, name: &str, current: &str) {
+    let path = root().join(doc);
+    let docs = std::fs::read_to_string(&path).expect(doc);
+    let start = format!("<!-- {name}:start -->\n");
+    let end = format!("<!-- {name}:end -->");
+    let (Some(a), Some(b)) = (docs.find(&start), docs.find(&end)) else {
+        panic!("{doc} lacks the {name} markers");
     };
-    let current = harden::rules_markdown();
     if std::env::var_os("KUBEFERRY_BLESS_DOCS").is_some() {
         let fresh = format!("{}{current}{}", &docs[..a + start.len()], &docs[b..]);
-        std::fs::write(root().join("docs/hardening.md"), fresh).unwrap();
+        std::fs::write(&path, fresh).unwrap();
         return;
     }
     assert_eq!(
         &docs[a + start.len()..b],
         current,
-        "docs/hardening.md is stale: rerun this test with KUBEFERRY_BLESS_DOCS=1"
+        "{doc} is stale: rerun this test with KUBEFERRY_BLESS_DOCS=1"
+    );
+}
+
+#[test]
+fn the_rules_table_in_the_docs_is_current() {
+    assert_generated("docs/hardening.md", "rules", &harden::rules_markdown());
+}
+
+/// `docs/images.md` holds the image table as the code has it (`image_contract::TABLE`).
+#[test]
+fn the_image_table_in_the_docs_is_current() {
+    assert_generated(
+        "docs/images.md",
+        "images",
+        &harden::image_contract::markdown(),
     );
 }
 
@@ -181,26 +204,32 @@ fn fixture_output_passes_the_validator() {
     }
 }
 
+/// `kubeferry convert -q -f fixtures/harden/resources/compose.yaml ARGS...`.
+fn convert_resources_fixture(args: &[&str], extra: &[&std::ffi::OsStr]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_kubeferry"))
+        .args(["convert", "-q", "-f"])
+        .arg(root().join("fixtures/harden/resources/compose.yaml"))
+        .args(args)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn the_command_line_writes_the_report_and_checks_its_flags() {
-    let bin = env!("CARGO_BIN_EXE_kubeferry");
-    let fixture = root().join("fixtures/harden/resources/compose.yaml");
     let tmp = std::env::temp_dir().join(format!("kubeferry-report-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).unwrap();
     let report = tmp.join("report.json");
-    let out = std::process::Command::new(bin)
-        .args(["convert", "-q", "-f"])
-        .arg(&fixture)
-        .args([
+    let out = convert_resources_fixture(
+        &[
             "--default-memory-limit",
             "1Gi",
             "--default-cpu-limit",
             "1",
             "--report",
-        ])
-        .arg(&report)
-        .output()
-        .unwrap();
+        ],
+        &[report.as_os_str()],
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -212,13 +241,123 @@ fn the_command_line_writes_the_report_and_checks_its_flags() {
         serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(v["level"], "baseline");
     assert!(v["workloads"].as_array().is_some_and(|w| w.len() == 5));
-    let bad = std::process::Command::new(bin)
-        .args(["convert", "-q", "-f"])
-        .arg(&fixture)
-        .args(["--default-cpu-request", "lots"])
-        .output()
-        .unwrap();
+    let bad = convert_resources_fixture(&["--default-cpu-request", "lots"], &[]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--default-cpu-request `lots`"));
     let _ = std::fs::remove_dir_all(&tmp);
+}
+
+/// `--default-memory-limit 1G` is 10^9 bytes to every rule that compares it (issue 22: it was
+/// read as 0, and the request became 1G); without the flag, no limit is invented.
+#[test]
+fn the_default_memory_limit_flag_takes_every_quantity_form() {
+    let run = |extra: &[&str]| {
+        let args: Vec<&str> = ["--format", "json"].iter().chain(extra).copied().collect();
+        let out = convert_resources_fixture(&args, &[]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let bare = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["kind"] == "Deployment" && o["metadata"]["name"] == "bare")
+            .expect("the bare Deployment")
+            .clone();
+        bare["spec"]["template"]["spec"]["containers"][0]["resources"].clone()
+    };
+    let r = run(&["--default-memory-limit", "1G"]);
+    assert_eq!(r["limits"]["memory"], "1G");
+    assert_eq!(r["requests"]["memory"], "128Mi");
+    let r = run(&[
+        "--default-memory-limit",
+        "1e9",
+        "--default-memory-request",
+        "2Gi",
+    ]);
+    assert_eq!(
+        (&r["limits"]["memory"], &r["requests"]["memory"]),
+        (&"1e9".into(), &"1e9".into()),
+        "a request never exceeds the limit"
+    );
+    let r = run(&[]);
+    assert!(r["limits"].get("memory").is_none(), "{r}");
+    assert_eq!(r["requests"]["memory"], "128Mi");
+    let bad = convert_resources_fixture(&["--default-memory-limit", "1GB"], &[]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+/// Every workload goes through the same hardening, the model runners kubeferry adds
+/// (`models:`) included: at restricted each of their containers meets Pod Security.
+#[test]
+fn model_runners_are_hardened_as_every_workload() {
+    use kubeferry::convert::{Input, Options, convert};
+    let compose = "services:\n  agent:\n    image: example/agent:1.0\n    models: [llm]\nmodels:\n  llm:\n    model: ai/smollm2\n";
+    let mut options = Options::default();
+    options.lower.model_runner_image = Some("docker/model-runner:v0.1.40".into());
+    options.harden.level = Level::Restricted;
+    options.harden.namespace = Some("ai".into());
+    let c = convert(
+        &Input::new().compose_file("compose.yaml", compose),
+        &options,
+    )
+    .expect("converts");
+    let pods: Vec<_> = c
+        .objects
+        .iter()
+        .filter_map(|o| o.pod_spec().map(|p| (o.name().to_string(), p)))
+        .collect();
+    assert!(pods.iter().any(|(n, _)| n == "model-llm"), "no runner");
+    for (name, pod) in pods {
+        let psc = pod.security_context.as_ref().expect(&name);
+        assert_eq!(psc.run_as_non_root, Some(true), "{name}");
+        assert_eq!(pod.automount_service_account_token, Some(false), "{name}");
+        for ct in &pod.containers {
+            let sc = ct.security_context.as_ref().expect(&name);
+            let drop = sc.capabilities.as_ref().and_then(|c| c.drop.clone());
+            assert_eq!(drop, Some(vec!["ALL".to_string()]), "{name}");
+            assert_eq!(sc.allow_privilege_escalation, Some(false), "{name}");
+            assert!(sc.run_as_user.is_some_and(|u| u > 0), "{name}");
+            // The resources rule ran: requests are set (a memory limit only where something
+            // knows the workload's needs, which nothing here does).
+            assert!(
+                ct.resources.as_ref().is_some_and(|r| r.requests.is_some()),
+                "{name}"
+            );
+        }
+    }
+}
+
+/// The runtime fixtures (`fixtures/runtime/<image>/`, played by runtime-check) use images of
+/// the table only: at restricted nothing is guessed (no H041), and they convert at every level.
+#[test]
+fn runtime_fixtures_guess_nothing_at_restricted() {
+    use kubeferry::compose::RealFs;
+    use kubeferry::convert::{Options, convert_with};
+    let base = root().join("fixtures/runtime");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&base).unwrap() {
+        let dir = entry.unwrap().path();
+        if !dir.join("compose.yaml").is_file() {
+            continue;
+        }
+        seen += 1;
+        for level in [Level::None, Level::Baseline, Level::Restricted] {
+            let load = LoadOptions {
+                files: vec!["compose.yaml".into()],
+                working_dir: dir.to_string_lossy().into_owned(),
+                ..LoadOptions::default()
+            };
+            let mut options = Options::default();
+            options.harden.level = level;
+            let c = convert_with(&load, &RealFs::default(), &options)
+                .unwrap_or_else(|f| panic!("{}: {f}", dir.display()));
+            let guessed: Vec<_> = c.diagnostics.iter().filter(|d| d.code == "H041").collect();
+            assert!(guessed.is_empty(), "{}: {guessed:?}", dir.display());
+        }
+    }
+    assert!(seen >= 9, "the runtime fixtures are missing");
 }

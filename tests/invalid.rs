@@ -34,6 +34,7 @@ fn errors(dir: &Path, limits: compose::Limits) -> Option<String> {
         let hardening = harden::apply(
             &mut objects,
             &loaded.project,
+            &lowered.sources,
             &harden::HardenOptions::default(),
         )?;
         emit::check(&objects, &lowered.external)?;

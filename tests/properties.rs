@@ -457,7 +457,7 @@ fn convert(bytes: Vec<u8>, c: Choice) -> Option<String> {
     let loaded = compose::load(&opts, &fs).ok()?;
     let lowered = lower::lower(&loaded.project, &lopts, &fs).ok()?;
     let mut objects = lowered.objects;
-    harden::apply(&mut objects, &loaded.project, &hopts).ok()?;
+    harden::apply(&mut objects, &loaded.project, &lowered.sources, &hopts).ok()?;
     if let Err(f) = emit::check(&objects, &lowered.external) {
         panic!("the output check rejects a lowered object:\n{f}");
     }
@@ -514,4 +514,140 @@ fn fuzzer_findings_stay_fixed() {
         n += 1;
     }
     assert!(n > 0);
+}
+
+/// The kubelet's expansion of env values, command and args (Kubernetes'
+/// `third_party/forked/golang/expansion`): `$$` is `$`, `$(NAME)` is NAME's value when it is
+/// defined and stays as written when not, and any other `$x` is copied, `x` being one byte
+/// turned into a character as Go's `string(byte)` does (Latin-1).
+fn kubelet_expand(input: &str, defined: &dyn Fn(&str) -> Option<String>) -> Vec<u8> {
+    let b = input.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'$' || i + 1 == b.len() {
+            out.push(b[i]);
+            i += 1;
+            continue;
+        }
+        let next = b[i + 1];
+        match next {
+            b'$' => {
+                out.push(b'$');
+                i += 2;
+            }
+            b'(' => match b[i + 2..].iter().position(|&c| c == b')') {
+                Some(len) => {
+                    let name = &input[i + 2..i + 2 + len];
+                    match defined(name) {
+                        Some(v) => out.extend_from_slice(v.as_bytes()),
+                        None => out.extend_from_slice(format!("$({name})").as_bytes()),
+                    }
+                    i += 2 + len + 1;
+                }
+                None => {
+                    out.extend_from_slice(b"$(");
+                    i += 2;
+                }
+            },
+            _ => {
+                out.push(b'$');
+                let mut buf = [0; 4];
+                out.extend_from_slice(char::from(next).encode_utf8(&mut buf).as_bytes());
+                i += 2;
+            }
+        }
+    }
+    out
+}
+
+/// Strings made of what the kubelet's expansion reacts to: `$`, `(`, `)`, `{`, the names of
+/// a defined (`A`) and an undefined (`B`) variable, other letters, and a non-ASCII letter.
+fn dollar_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop::sample::select(vec!["$", "$", "(", ")", "{", "}", "A", "B", "x", " ", "é"]),
+        0..24,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
+/// The env value, command and args the kubelet is given for `s` (Compose's own value: the
+/// Compose file writes it with `$$` for each `$`).
+fn kubelet_inputs(s: &str) -> (String, String, String) {
+    let compose_text = s.replace('$', "$$");
+    let doc = serde_json::json!({
+        "services": {"app": {
+            "image": "example/app:1",
+            "entrypoint": [compose_text],
+            "command": [compose_text],
+            "environment": {"A": "defined", "V": compose_text},
+        }}
+    });
+    let fs = MemoryFs::new().with("/p/compose.yaml", doc.to_string().into_bytes());
+    let opts = LoadOptions {
+        files: vec!["compose.yaml".into()],
+        working_dir: "/p".into(),
+        ..LoadOptions::default()
+    };
+    let loaded = compose::load(&opts, &fs).expect("the document loads");
+    let lowered = lower::lower(&loaded.project, &lower::LowerOptions::default(), &fs)
+        .expect("the document lowers");
+    let json: serde_json::Value =
+        serde_json::from_str(&emit::render(&lowered.objects, emit::Format::Json)).unwrap();
+    let list = json
+        .get("items")
+        .unwrap_or(&json)
+        .as_array()
+        .unwrap()
+        .clone();
+    let dep = list
+        .iter()
+        .find(|o| o["kind"] == "Deployment")
+        .expect("a Deployment");
+    let c = &dep["spec"]["template"]["spec"]["containers"][0];
+    let env = c["env"].as_array().unwrap();
+    let v = env.iter().find(|e| e["name"] == "V").unwrap();
+    let text = |x: &serde_json::Value| x.as_str().unwrap().to_string();
+    (
+        text(&v["value"]),
+        text(&c["command"][0]),
+        text(&c["args"][0]),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// What the kubelet makes of the converted env value, command and args is what Compose
+    /// gives the container, whether the `$(NAME)` they contain names a defined variable or not.
+    #[test]
+    fn the_kubelet_delivers_composes_text(s in dollar_text()) {
+        let (value, command, args) = kubelet_inputs(&s);
+        let defined = |n: &str| (n == "A").then(|| "defined".to_string());
+        let undefined = |_: &str| None;
+        for given in [&value, &command, &args] {
+            prop_assert_eq!(kubelet_expand(given, &defined), s.as_bytes());
+            prop_assert_eq!(kubelet_expand(given, &undefined), s.as_bytes());
+        }
+    }
+}
+
+#[test]
+fn the_kubelet_model_reads_dollars_as_kubernetes_does() {
+    let env = |n: &str| (n == "A").then(|| "x".to_string());
+    let cases: [(&str, &[u8]); 8] = [
+        ("pa$$word", b"pa$word"),
+        ("$(A)-$(B)", b"x-$(B)"),
+        ("$$(A)", b"$(A)"),
+        ("$A ${A} $", b"$A ${A} $"),
+        ("$(A", b"$(A"),
+        ("$$$", b"$$"),
+        ("$()", b"$()"),
+        // `é` is two bytes: the first becomes `Ã`, the second is copied alone (not UTF-8).
+        ("$é", b"$\xc3\x83\xa9"),
+    ];
+    for (given, want) in cases {
+        let got = kubelet_expand(given, &env);
+        assert_eq!(got, want, "{given}");
+    }
 }

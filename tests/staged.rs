@@ -40,10 +40,15 @@ fn load_str(yaml: &str) -> (Project, MemoryFs) {
 
 /// Lower and harden the whole project, as `convert` does before staging.
 fn objects(project: &Project, fs: &dyn FileSystem) -> Vec<Object> {
-    let mut objects = lower::lower(project, &LowerOptions::default(), fs)
-        .expect("lowers")
-        .objects;
-    harden::apply(&mut objects, project, &HardenOptions::default()).expect("hardens");
+    let lowered = lower::lower(project, &LowerOptions::default(), fs).expect("lowers");
+    let mut objects = lowered.objects;
+    harden::apply(
+        &mut objects,
+        project,
+        &lowered.sources,
+        &HardenOptions::default(),
+    )
+    .expect("hardens");
     objects
 }
 
@@ -786,7 +791,7 @@ fn stage_bind(stage: Stage, sizes: &[(&str, &str)]) -> Staged {
             .collect(),
         ..Default::default()
     };
-    let mut objects = lower::lower(
+    let lowered = lower::lower(
         &project,
         &LowerOptions {
             namespace: Some("agents".into()),
@@ -794,11 +799,12 @@ fn stage_bind(stage: Stage, sizes: &[(&str, &str)]) -> Staged {
         },
         &fs,
     )
-    .expect("lowers")
-    .objects;
+    .expect("lowers");
+    let mut objects = lowered.objects;
     harden::apply(
         &mut objects,
         &project,
+        &lowered.sources,
         &HardenOptions {
             namespace: Some("agents".into()),
             ..HardenOptions::default()
@@ -948,7 +954,7 @@ fn reverse_bridges_expose_moved_services_to_the_compose_host() {
 }
 
 /// `bot` dials MariaDB by its container name: stage 1 bridges that name too, and stage 2 keeps
-/// it as a Service of the real pods.
+/// it as a Service of the real pods (the lowering's, or its own copy).
 #[test]
 fn container_names_and_aliases_are_bridged() {
     let s1 = stage_bind(Stage::Stateless, &[]);
@@ -961,15 +967,32 @@ fn container_names_and_aliases_are_bridged() {
     ));
     assert!(slice.contains("kubernetes.io/service-name: mariadb-primary"));
     assert!(slice.contains("10.0.0.5"));
+    // The lowering gives the dialled container name a Service of the real pods, which
+    // replaces the bridge in stage 2.
     let s2 = stage_bind(Stage::Stateful, &[]);
-    assert_eq!(s2.alias_services, ["mariadb-primary"]);
-    let real = yaml(find(&s2.objects, "Service", "db"));
-    let alias = yaml(find(&s2.objects, "Service", "mariadb-primary"));
-    assert_eq!(alias.replace("name: mariadb-primary", "name: db"), real);
+    assert!(s2.alias_services.is_empty());
+    assert!(
+        yaml(find(&s2.objects, "Service", "mariadb-primary"))
+            .contains("selector:\n    app.kubernetes.io/name: db\n")
+    );
     assert!(s2.retire.contains(&(
         "EndpointSlice".into(),
         "mariadb-primary-compose-host".into()
     )));
+    // Where the lowering makes none, stage 2 adds one, a copy of the service's own.
+    let project = load_bind();
+    let fs = RealFs::default();
+    let mut objs = objects(&project, &fs);
+    objs.retain(|o| o.name() != "mariadb-primary");
+    let opts = StageOptions {
+        stage: Stage::Stateful,
+        ..Default::default()
+    };
+    let s2 = plan::stage(&project, &plan::classify(&project, &fs), objs, &opts).unwrap();
+    assert_eq!(s2.alias_services, ["mariadb-primary"]);
+    let real = yaml(find(&s2.objects, "Service", "db"));
+    let alias = yaml(find(&s2.objects, "Service", "mariadb-primary"));
+    assert_eq!(alias.replace("name: mariadb-primary", "name: db"), real);
 }
 
 /// The plan's commands carry the files, namespace and sizes it was given, and give the

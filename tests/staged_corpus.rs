@@ -144,10 +144,16 @@ fn stage1_then_stage2_equals_all_on_the_corpus() {
         let project = compose::load(&opts, &fs)
             .unwrap_or_else(|e| panic!("{}: {e}", c.id))
             .project;
-        let mut objects = lower::lower(&project, &LowerOptions::default(), &fs)
-            .unwrap_or_else(|e| panic!("{}: {e}", c.id))
-            .objects;
-        harden::apply(&mut objects, &project, &HardenOptions::default()).unwrap();
+        let lowered = lower::lower(&project, &LowerOptions::default(), &fs)
+            .unwrap_or_else(|e| panic!("{}: {e}", c.id));
+        let mut objects = lowered.objects;
+        harden::apply(
+            &mut objects,
+            &project,
+            &lowered.sources,
+            &HardenOptions::default(),
+        )
+        .unwrap();
         let cls = plan::classify(&project, &fs);
         let staged = |stage: Stage| {
             let o = StageOptions {

@@ -27,7 +27,14 @@ fuzz_target!(|data: &[u8]| {
     };
     let external = lowered.external;
     let mut objects = lowered.objects;
-    if harden::apply(&mut objects, &loaded.project, &harden::HardenOptions::default()).is_err() {
+    if harden::apply(
+        &mut objects,
+        &loaded.project,
+        &lowered.sources,
+        &harden::HardenOptions::default(),
+    )
+    .is_err()
+    {
         return;
     }
     if let Err(f) = emit::check(&objects, &external) {

@@ -10,7 +10,7 @@ use super::node::{Map, Node, Pos, Value};
 use super::parse::{self, Limits};
 use super::{Ctx, LoadError};
 use crate::diag::{Diagnostic, Failure, Location};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 /// What to load, as the command line or an embedder says it.
 #[derive(Clone, Debug, Default)]
@@ -65,7 +65,7 @@ pub fn load(opts: &LoadOptions, fs: &dyn FileSystem) -> Result<Loaded, Failure> 
             .clone()
             .or_else(|| opts.environment.get("HOME").cloned())
             .unwrap_or_else(|| "/root".into()),
-        unset_seen: HashSet::new(),
+        unset: Vec::new(),
         extended_files: HashMap::new(),
     };
     l.run().map_err(|e| Failure(vec![*e]))
@@ -78,7 +78,8 @@ pub(super) struct Loader<'a> {
     pub files: Vec<String>,
     pub warnings: Vec<Diagnostic>,
     pub home: String,
-    unset_seen: HashSet<String>,
+    /// Every reference to an unset variable, warned about once loading is done.
+    unset: Vec<super::unset::Use>,
     /// Files that `extends` names, loaded once per document: a file of twenty services that
     /// each extend a service of the same base file reads and parses the base once, not twenty
     /// times (the environment, and so the result, is the same within a document).
@@ -253,7 +254,8 @@ impl Loader<'_> {
                     )
                 })
             };
-        let mut warnings = std::mem::take(&mut self.warnings);
+        let mut warnings = super::unset::warnings(std::mem::take(&mut self.unset));
+        warnings.append(&mut self.warnings);
         super::normalize::resolve_environment(
             &mut root,
             &env,
@@ -396,17 +398,17 @@ impl Loader<'_> {
                 let out = interpolate::interpolate(s, &lookup, &mut unset)
                     .map_err(|e| self.ctx().error("C030", n.at, path, e.to_string()))?;
                 for var in unset {
-                    if self.unset_seen.insert(var.clone()) {
-                        let w = self.ctx().warning(
-                            "C031",
-                            n.at,
-                            path,
-                            format!(
-                                "the variable `{var}` is not set; defaulting to a blank string"
-                            ),
-                        );
-                        self.warnings.push(w);
-                    }
+                    let warning = self.ctx().warning(
+                        "C031",
+                        n.at,
+                        path,
+                        format!("the variable `{var}` is not set; defaulting to a blank string"),
+                    );
+                    self.unset.push(super::unset::Use {
+                        var,
+                        in_environment: super::unset::in_environment(path),
+                        warning,
+                    });
                 }
                 *s = out;
             }

@@ -23,6 +23,7 @@ pub mod settings;
 pub mod shell;
 pub mod typed;
 pub mod units;
+mod unset;
 pub mod validate;
 pub mod volumes;
 mod yaml_events;

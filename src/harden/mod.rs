@@ -7,13 +7,16 @@
 //! `fixtures/harden/<id>/`; [`RULES`] lists them in the order they run.
 
 mod availability;
+pub mod image_contract;
 mod images;
 mod namespace;
 mod network;
+pub use network::NetworkPolicies;
 mod pod;
 mod probes;
 mod report;
 mod resources;
+mod restricted;
 mod security;
 
 pub use report::{Entry, Report, WorkloadReport};
@@ -22,8 +25,7 @@ use crate::compose::Project;
 use crate::compose::hash::FastMap;
 use crate::compose::model::Service;
 use crate::diag::{Diagnostic, Failure, Location};
-use crate::lower::Object;
-use crate::lower::names;
+use crate::lower::{Object, Source, Sources};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use std::collections::BTreeMap;
 
@@ -64,13 +66,17 @@ pub struct HardenOptions {
     pub level: Level,
     pub cpu_request: Quantity,
     pub memory_request: Quantity,
-    pub memory_limit: Quantity,
+    /// The memory limit of containers nothing else gives one (`--default-memory-limit`);
+    /// none by default: an invented limit could OOM-kill the workload.
+    pub memory_limit: Option<Quantity>,
     /// A default CPU limit; none unless asked (CPU limits throttle).
     pub cpu_limit: Option<Quantity>,
     /// The uid restricted pods run as when neither `user` nor `x-kubeferry.run_as_user` says.
     pub default_uid: i64,
     /// The namespace of the output; the pass emits it with its Pod Security label.
     pub namespace: Option<String>,
+    /// Whether the `network-policy` rule writes NetworkPolicies (`--network-policies`).
+    pub network_policies: NetworkPolicies,
 }
 
 impl Default for HardenOptions {
@@ -79,10 +85,11 @@ impl Default for HardenOptions {
             level: Level::Baseline,
             cpu_request: Quantity("100m".into()),
             memory_request: Quantity("128Mi".into()),
-            memory_limit: Quantity("512Mi".into()),
+            memory_limit: None,
             cpu_limit: None,
             default_uid: 65532,
             namespace: None,
+            network_policies: NetworkPolicies::Isolate,
         }
     }
 }
@@ -115,12 +122,18 @@ pub struct Cx<'a> {
     pub opts: &'a HardenOptions,
     /// Kubernetes container name → Compose service (for `network_mode: service:` sidecars).
     pub containers: &'a BTreeMap<String, String>,
+    /// Where findings about a workload kubeferry added (a model runner) are located: the
+    /// declaration it comes from, since it has no service of its own.
+    pub origin: Option<Location>,
 }
 
 impl Cx<'_> {
     /// The location of `services.<svc>.<path>` in the user's files.
     pub fn at(&self, svc: &str, path: &[&str]) -> Location {
-        locate(self.project, svc, path)
+        match &self.origin {
+            Some(at) if svc == self.service => at.clone(),
+            _ => locate(self.project, svc, path),
+        }
     }
 
     /// The Compose service of a container of this workload.
@@ -240,22 +253,16 @@ fn check_rule_ids(project: &Project, f: &mut Findings) {
     }
 }
 
-/// Harden every workload in place and add the objects the rules call for. A service whose
-/// Compose file demands what its level forbids is an error (nothing is written).
+/// Harden every workload in place and add the objects the rules call for. `sources` says
+/// where each workload comes from (lowering records it): workloads without one are left as
+/// they are. A service whose Compose file demands what its level forbids is an error
+/// (nothing is written).
 pub fn apply(
     objects: &mut Vec<Object>,
     project: &Project,
+    sources: &Sources,
     opts: &HardenOptions,
 ) -> Result<Hardened, Failure> {
-    // The Kubernetes name lowering gives each service (its name_override, else its own).
-    let by_name: FastMap<String, String> = project
-        .services
-        .iter()
-        .map(|(s, svc)| {
-            let k = svc.settings.name_override.as_deref().unwrap_or(s);
-            (names::service_name(k), s.clone())
-        })
-        .collect();
     let mut report = Report {
         level: opts.level.as_str(),
         ..Report::default()
@@ -275,8 +282,8 @@ pub fn apply(
         let (first, second) = objects.split_at_mut(mid);
         let mut f2 = Findings::default();
         let ((mut added, mut reports), (added2, reports2)) = crate::parallel::both(
-            || harden_workloads(first, &by_name, project, opts, &mut f),
-            || harden_workloads(second, &by_name, project, opts, &mut f2),
+            || harden_workloads(first, sources, project, opts, &mut f),
+            || harden_workloads(second, sources, project, opts, &mut f2),
         );
         f.warnings.append(&mut f2.warnings);
         f.errors.append(&mut f2.errors);
@@ -284,9 +291,10 @@ pub fn apply(
         reports.extend(reports2);
         (added, reports)
     } else {
-        harden_workloads(objects, &by_name, project, opts, &mut f)
+        harden_workloads(objects, sources, project, opts, &mut f)
     };
     report.workloads.append(&mut reports);
+    f.warnings.extend(resources::open_limits(&report, project));
     objects.append(&mut added);
     for rule in RULES {
         let Scope::Project(run) = rule.scope else {
@@ -332,7 +340,7 @@ const PARALLEL_MIN_WORKLOADS: usize = 64;
 /// report, with their diagnostics in `f`.
 fn harden_workloads(
     objects: &mut [Object],
-    by_name: &FastMap<String, String>,
+    sources: &Sources,
     project: &Project,
     opts: &HardenOptions,
     f: &mut Findings,
@@ -343,29 +351,30 @@ fn harden_workloads(
         if o.pod_spec().is_none() {
             continue;
         }
-        let Some((service, svc)) = by_name
-            .get(o.name())
-            .and_then(|s| project.services.get_key_value(s))
-        else {
-            continue;
+        let (service, svc, origin) = match sources.of(o.name()) {
+            Some(Source::Service(s)) => match project.services.get_key_value(s) {
+                Some((name, svc)) => (name.clone(), svc, None),
+                None => continue,
+            },
+            Some(Source::ModelRunner { key, user, service }) => (
+                o.name().to_string(),
+                service.as_ref(),
+                Some(locate(project, user, &["models", key])),
+            ),
+            None => continue,
         };
+        let service = &service;
         let level = service_level(svc, opts);
-        let containers: BTreeMap<String, String> = o
-            .pod_spec()
-            .map(|p| {
-                p.containers
-                    .iter()
-                    .filter_map(|c| by_name.get(&c.name).map(|s| (c.name.clone(), s.clone())))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let empty = BTreeMap::new();
+        let containers = sources.containers.get(o.name()).unwrap_or(&empty);
         let cx = Cx {
             project,
             service,
             svc,
             level,
             opts,
-            containers: &containers,
+            containers,
+            origin,
         };
         for rule in RULES {
             if let Scope::Workload(run) = rule.scope

@@ -1,12 +1,16 @@
 //! `network-policy`: ingress as Compose allows it and no more. Default-deny ingress for the
-//! project's pods; per Compose network, a policy letting its members reach each other on their
-//! declared ports; per service with published `ports`, a policy open to any client on those.
+//! project's pods; per Compose network, a policy letting its members reach each other on every
+//! port (as a Compose network does: a port nobody declared, a Kafka listener or a port only a
+//! config file names, still connects); per service reached from outside, a policy open to any
+//! client on those ports: its published `ports`, and the ports of the Ingress, LoadBalancer
+//! and NodePort Services kubeferry writes for it. `--network-policies none` writes none.
 
 use super::{Findings, Level, ProjectCx, Rule, Scope};
 use crate::compose::hash::FastMap;
-use crate::compose::model::Service;
+use crate::compose::model::Service as ComposeService;
 use crate::lower::Object;
 use crate::lower::names::{self, dns_label};
+use k8s_openapi::api::core::v1::{Service, ServicePort};
 use k8s_openapi::api::networking::v1::{
     NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort,
     NetworkPolicySpec,
@@ -19,24 +23,32 @@ use std::collections::{BTreeMap, BTreeSet};
 
 pub const RULE: Rule = Rule {
     id: "network-policy",
-    doc: "NetworkPolicies: default-deny ingress, members of each Compose network reach each other on declared ports, published ports open to all",
+    doc: "NetworkPolicies: default-deny ingress, members of each Compose network reach each other on every port, published ports and Ingress, LoadBalancer and NodePort backends open to all",
     level: Level::Baseline,
     scope: Scope::Project(apply),
 };
 
+/// Whether the project gets NetworkPolicies at all (`--network-policies`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum NetworkPolicies {
+    /// Default-deny, and what Compose lets in ([`RULE`]).
+    #[default]
+    Isolate,
+    /// None: every pod accepts any traffic, as without the rule.
+    None,
+}
+
 /// A workload's pod as the policies see it.
 struct Pod<'a> {
     service: &'a str,
-    svc: &'a Service,
-    /// Declared container ports (protocol, port).
-    ports: BTreeSet<(String, i32)>,
+    svc: &'a ComposeService,
     host_network: bool,
     /// Protected: a workload the rule is on for, not on the host's network.
     target: bool,
 }
 
 /// The Compose networks a service is on (`default` when it names none).
-fn networks(svc: &Service) -> Vec<String> {
+fn networks(svc: &ComposeService) -> Vec<String> {
     if svc.network_mode.is_some() {
         return Vec::new();
     }
@@ -48,6 +60,9 @@ fn networks(svc: &Service) -> Vec<String> {
 }
 
 fn apply(objects: &[Object], cx: &ProjectCx<'_>, f: &mut Findings) -> Vec<Object> {
+    if cx.opts.network_policies == NetworkPolicies::None {
+        return Vec::new();
+    }
     let project = cx.project;
     let by_name: FastMap<String, &str> = project
         .services
@@ -62,23 +77,11 @@ fn apply(objects: &[Object], cx: &ProjectCx<'_>, f: &mut Findings) -> Vec<Object
         let Some(svc) = project.services.get(*service) else {
             continue;
         };
-        let ports = spec
-            .containers
-            .iter()
-            .flat_map(|c| c.ports.iter().flatten())
-            .map(|p| {
-                (
-                    p.protocol.clone().unwrap_or_else(|| "TCP".into()),
-                    p.container_port,
-                )
-            })
-            .collect();
         pods.insert(
             o.name().to_string(),
             Pod {
                 service,
                 svc,
-                ports,
                 host_network: spec.host_network == Some(true),
                 target: false,
             },
@@ -121,47 +124,39 @@ fn apply(objects: &[Object], cx: &ProjectCx<'_>, f: &mut Findings) -> Vec<Object
     }
     let mut used: BTreeSet<String> = BTreeSet::new();
     for (net, members) in &nets {
-        let listeners: Vec<(&String, &Pod<'_>)> = members
-            .iter()
-            .copied()
-            .filter(|(_, p)| p.target && !p.ports.is_empty())
-            .collect();
-        if listeners.is_empty() {
+        let targets: Vec<(&String, &Pod<'_>)> =
+            members.iter().copied().filter(|(_, p)| p.target).collect();
+        if targets.is_empty() {
             continue;
         }
-        let ports: BTreeSet<(String, i32)> = listeners
-            .iter()
-            .flat_map(|(_, p)| p.ports.iter().cloned())
-            .collect();
         let members_l: Vec<String> = members.iter().map(|(m, _)| names::label_value(m)).collect();
-        let listeners_l: Vec<String> = listeners
-            .iter()
-            .map(|(m, _)| names::label_value(m))
-            .collect();
+        let targets_l: Vec<String> = targets.iter().map(|(m, _)| names::label_value(m)).collect();
         let mut name = dns_label(&format!("network-{net}"));
         while !used.insert(name.clone()) {
             name = dns_label(&format!("{name}-x"));
         }
+        // No `ports`: every port, as on the Compose network.
         out.push(policy(
             cx,
             &name,
-            selector(&part_of, Some(&listeners_l), &[]),
+            selector(&part_of, Some(&targets_l), &[]),
             vec![NetworkPolicyIngressRule {
                 from: Some(vec![NetworkPolicyPeer {
                     pod_selector: Some(selector(&part_of, Some(&members_l), &[])),
                     ..Default::default()
                 }]),
-                ports: Some(policy_ports(&ports)),
+                ports: None,
             }],
         ));
         f.added(format!(
-            "NetworkPolicy `{name}`: members of Compose network `{net}` ({}) reach {} on their declared ports",
+            "NetworkPolicy `{name}`: members of Compose network `{net}` ({}) reach {} on every port, as on the Compose network",
             members.iter().map(|(_, p)| p.service).collect::<Vec<_>>().join(", "),
-            listeners.iter().map(|(_, p)| p.service).collect::<Vec<_>>().join(", "),
+            targets.iter().map(|(_, p)| p.service).collect::<Vec<_>>().join(", "),
         ));
     }
+    let exposed = exposure(objects, &pods);
     for (name, pod) in pods.iter().filter(|(_, p)| p.target) {
-        let published: BTreeSet<(String, i32)> = pod
+        let mut open: BTreeSet<(String, i32)> = pod
             .svc
             .ports
             .iter()
@@ -174,7 +169,22 @@ fn apply(objects: &[Object], cx: &ProjectCx<'_>, f: &mut Findings) -> Vec<Object
             .map(|p| (p.protocol.to_ascii_uppercase(), p.target as i32))
             .filter(|p| p.1 > 0)
             .collect();
-        if published.is_empty() {
+        let mut why: Vec<String> = Vec::new();
+        if !open.is_empty() {
+            why.push(format!(
+                "`{}` publishes {} in Compose",
+                pod.service,
+                port_list(&open)
+            ));
+        }
+        for (via, ports) in exposed.get(name.as_str()).into_iter().flatten() {
+            let new: BTreeSet<(String, i32)> = ports.difference(&open).cloned().collect();
+            if !new.is_empty() {
+                why.push(format!("{via} sends {} to it", port_list(&new)));
+                open.extend(new);
+            }
+        }
+        if open.is_empty() {
             continue;
         }
         let pname = dns_label(&format!("{name}-published"));
@@ -184,18 +194,116 @@ fn apply(objects: &[Object], cx: &ProjectCx<'_>, f: &mut Findings) -> Vec<Object
             selector(&part_of, Some(&[names::label_value(name)]), &[]),
             vec![NetworkPolicyIngressRule {
                 from: None,
-                ports: Some(policy_ports(&published)),
+                ports: Some(policy_ports(&open)),
             }],
         ));
         f.added(format!(
-            "NetworkPolicy `{pname}`: `{}` publishes {} in Compose, so any client may connect there",
-            pod.service,
-            published
-                .iter()
-                .map(|(proto, p)| format!("{p}/{}", proto.to_ascii_lowercase()))
-                .collect::<Vec<_>>()
-                .join(", ")
+            "NetworkPolicy `{pname}`: {}, so any client may connect there",
+            why.join("; ")
         ));
+    }
+    out
+}
+
+fn port_list(ports: &BTreeSet<(String, i32)>) -> String {
+    ports
+        .iter()
+        .map(|(proto, p)| format!("{p}/{}", proto.to_ascii_lowercase()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// (protocol, port) of a pod.
+type Ports = BTreeSet<(String, i32)>;
+
+/// What reaches a pod from outside the namespace (an Ingress, a Service), and on which ports.
+type Exposure = Vec<(String, Ports)>;
+
+/// Pod name → (what reaches it from outside the namespace, the pod ports it reaches): the
+/// LoadBalancer and NodePort Services and the Ingress backends of the output. Named target
+/// ports are resolved through the pod's container ports.
+fn exposure<'o>(
+    objects: &'o [Object],
+    pods: &BTreeMap<String, Pod<'_>>,
+) -> BTreeMap<&'o str, Exposure> {
+    let mut services: BTreeMap<&str, &Service> = BTreeMap::new();
+    for o in objects {
+        if let Object::Service(s) = o {
+            services.insert(o.name(), s);
+        }
+    }
+    // The pod a Service selects: kubeferry's selectors name the pod's service label.
+    let pod_of = |s: &Service| -> Option<&'o str> {
+        let sel = s.spec.as_ref()?.selector.as_ref()?;
+        let name = sel.get(names::NAME)?;
+        objects
+            .iter()
+            .find(|o| o.pod_spec().is_some() && names::label_value(o.name()) == *name)
+            .filter(|o| pods.contains_key(o.name()))
+            .map(|o| o.name())
+    };
+    let target = |pod: &str, sp: &ServicePort| -> (String, i32) {
+        let proto = sp.protocol.clone().unwrap_or_else(|| "TCP".into());
+        let port = match &sp.target_port {
+            Some(IntOrString::Int(p)) => *p,
+            Some(IntOrString::String(n)) => objects
+                .iter()
+                .find(|o| o.name() == pod)
+                .and_then(|o| o.pod_spec())
+                .into_iter()
+                .flat_map(|s| &s.containers)
+                .flat_map(|c| c.ports.iter().flatten())
+                .find(|p| p.name.as_deref() == Some(n.as_str()))
+                .map_or(sp.port, |p| p.container_port),
+            None => sp.port,
+        };
+        (proto, port)
+    };
+    let mut out: BTreeMap<&str, Exposure> = BTreeMap::new();
+    for (name, s) in &services {
+        let type_ = s.spec.as_ref().and_then(|s| s.type_.as_deref());
+        let (Some(kind @ ("LoadBalancer" | "NodePort")), Some(pod)) = (type_, pod_of(s)) else {
+            continue;
+        };
+        let ports = s
+            .spec
+            .iter()
+            .flat_map(|s| s.ports.iter().flatten())
+            .map(|sp| target(pod, sp))
+            .collect();
+        out.entry(pod)
+            .or_default()
+            .push((format!("the {kind} Service `{name}`"), ports));
+    }
+    for o in objects {
+        let Object::Ingress(ing) = o else { continue };
+        let backends = ing.spec.iter().flat_map(|s| {
+            let rules = s.rules.iter().flatten().filter_map(|r| r.http.as_ref());
+            let paths = rules.flat_map(|h| h.paths.iter().map(|p| &p.backend));
+            paths.chain(s.default_backend.as_ref())
+        });
+        for b in backends {
+            let Some(sb) = &b.service else { continue };
+            let Some(s) = services.get(sb.name.as_str()) else {
+                continue;
+            };
+            let Some(pod) = pod_of(s) else { continue };
+            let wanted = sb.port.as_ref();
+            let ports: BTreeSet<(String, i32)> = s
+                .spec
+                .iter()
+                .flat_map(|s| s.ports.iter().flatten())
+                .filter(|sp| {
+                    wanted.is_none_or(|w| {
+                        w.number == Some(sp.port) || (w.name.is_some() && w.name == sp.name)
+                    })
+                })
+                .map(|sp| target(pod, sp))
+                .collect();
+            out.entry(pod)
+                .or_default()
+                .push((format!("the Ingress `{}`", o.name()), ports));
+        }
     }
     out
 }

@@ -1,21 +1,22 @@
 //! `probes`: every long-running container with a port or a healthcheck gets liveness and
 //! readiness probes. Lowering turned the healthcheck into exec probes (and a startupProbe for
-//! its `start_period`); this rule makes a healthcheck that only fetches a local URL with curl
-//! or wget an httpGet probe (no curl needed in the image), gives containers without a
-//! healthcheck a TCP probe on their first port behind a startupProbe, applies the
+//! at least Docker's patience); this rule makes a healthcheck that only fetches a local URL
+//! with `curl -f` or wget an httpGet probe (no curl needed in the image; curl without `-f`
+//! passes on any response, so it stays exec), gives containers without a healthcheck a TCP
+//! probe on their first port behind a startupProbe (an hour for model servers), applies the
 //! `x-kubeferry.probes` settings, and reports the containers it could not probe.
 
 use super::{Cx, Findings, Level, Rule, Scope};
 use crate::compose::model::Service;
 use crate::compose::settings::ProbeSettings;
 use crate::compose::units::parse_duration;
-use crate::lower::Object;
+use crate::lower::{self, Object};
 use k8s_openapi::api::core::v1::{Container, ExecAction, HTTPGetAction, Probe, TCPSocketAction};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 pub const RULE: Rule = Rule {
     id: "probes",
-    doc: "liveness and readiness probes: httpGet for curl/wget healthchecks of a local URL, TCP on the first port (behind a startupProbe) without a healthcheck, x-kubeferry.probes settings",
+    doc: "liveness and readiness probes: httpGet for curl -f/wget healthchecks of a local URL, TCP on the first port without a healthcheck (behind a startupProbe: 5 minutes, an hour for model servers), x-kubeferry.probes settings",
     level: Level::Baseline,
     scope: Scope::Workload(apply),
 };
@@ -33,6 +34,13 @@ fn apply(o: &mut Object, cx: &Cx<'_>, f: &mut Findings) {
     let Some(spec) = o.pod_template_mut().and_then(|t| t.spec.as_mut()) else {
         return;
     };
+    // The names the pod answers to: a check that dials them was made to dial 127.0.0.1.
+    let own = lower::probes::own_names(
+        std::iter::once(cx.service)
+            .chain(cx.containers.values().map(String::as_str))
+            .filter_map(|s| cx.project.services.get_key_value(s))
+            .map(|(k, v)| (k.as_str(), v)),
+    );
     for c in spec.containers.iter_mut() {
         let svc_name = cx.service_of(&c.name).to_string();
         let svc = cx.project.services.get(&svc_name).unwrap_or(cx.svc);
@@ -47,7 +55,7 @@ fn apply(o: &mut Object, cx: &Cx<'_>, f: &mut Findings) {
             .healthcheck
             .as_ref()
             .filter(|h| !h.is_disabled())
-            .and_then(|h| http_check(&h.test))
+            .and_then(|h| http_check(&lower::probes::dial_local(&h.test, &own).0))
         {
             to_http(c, &check);
             f.added(format!(
@@ -98,19 +106,28 @@ fn default_tcp(c: &mut Container, f: &mut Findings) {
     );
     c.readiness_probe = Some(probe.clone());
     c.liveness_probe = Some(probe);
-    // Slow starters get five minutes before liveness counts.
+    // Slow starters get five minutes before liveness counts; model servers an hour.
+    let model = lower::probes::container_is_model_server(c);
+    let budget = lower::probes::startup_budget(model);
+    let period = lower::probes::STARTUP_PERIOD;
     c.startup_probe = Some(with_handler(
         Probe {
-            period_seconds: Some(5),
+            period_seconds: Some(period),
             timeout_seconds: Some(5),
-            failure_threshold: Some(60),
+            failure_threshold: Some(budget.div_ceil(period as u64) as i32),
             ..Default::default()
         },
         &handler,
     ));
     f.added(format!(
-        "TCP liveness and readiness probes on port {port} of `{}`, behind a startupProbe allowing 5 minutes: the Compose file has no healthcheck",
-        c.name
+        "TCP liveness and readiness probes on port {port} of `{}`, behind a startupProbe allowing {} minutes{}: the Compose file has no healthcheck",
+        c.name,
+        budget / 60,
+        if model {
+            " (a model server downloads and loads its model first)"
+        } else {
+            ""
+        }
     ));
 }
 
@@ -175,13 +192,17 @@ fn settings(c: &mut Container, svc: &Service, f: &mut Findings) {
                 "no {kind} probe on `{}`: x-kubeferry.probes.{kind} disables it",
                 c.name
             ));
-            continue;
+        } else {
+            *slot = Some(overridden(slot.take(), s, port));
+            f.added(format!(
+                "{kind} probe of `{}` from x-kubeferry.probes.{kind}",
+                c.name
+            ));
         }
-        *slot = Some(overridden(slot.take(), s, port));
-        f.added(format!(
-            "{kind} probe of `{}` from x-kubeferry.probes.{kind}",
-            c.name
-        ));
+        if kind == "liveness" {
+            c.startup_probe =
+                lower::probes::guarding(c.startup_probe.take(), c.liveness_probe.as_ref());
+        }
     }
 }
 
@@ -298,6 +319,9 @@ pub fn http_check(test: &[String]) -> Option<HttpCheck> {
         "--connect-to",
         "--execute",
     ];
+    // curl passes on any HTTP response unless `-f`; httpGet fails on >= 400. Without it, the
+    // check stays an exec probe, as Docker runs it.
+    let mut fails_on_error = tool == "wget";
     let mut url = None;
     let mut args = argv[1..].iter();
     while let Some(a) = args.next() {
@@ -310,6 +334,7 @@ pub fn http_check(test: &[String]) -> Option<HttpCheck> {
             if LONG_DENY.contains(&name.as_str()) || name.starts_with("--data") {
                 return None;
             }
+            fails_on_error |= matches!(name.as_str(), "--fail" | "--fail-with-body");
             if !a.contains('=') && long_values.contains(&name.as_str()) {
                 args.next()?;
             }
@@ -318,6 +343,7 @@ pub fn http_check(test: &[String]) -> Option<HttpCheck> {
                 if deny_flags.contains(ch) {
                     return None;
                 }
+                fails_on_error |= tool == "curl" && ch == 'f';
                 if value_flags.contains(ch) {
                     if i + ch.len_utf8() == short.len() {
                         args.next()?;
@@ -328,6 +354,9 @@ pub fn http_check(test: &[String]) -> Option<HttpCheck> {
         } else {
             return None;
         }
+    }
+    if !fails_on_error {
+        return None;
     }
     parse_local_url(url?)
 }
@@ -497,5 +526,26 @@ mod tests {
             "socket"
         );
         assert_eq!(shell("curl http://localhost/x || echo bad"), None);
+    }
+
+    #[test]
+    fn curl_without_fail_passes_on_any_response_so_stays_exec() {
+        assert_eq!(shell("curl http://localhost:8080/ || exit 1"), None);
+        assert_eq!(
+            cmd(&["curl", "-s", "-o", "/dev/null", "http://localhost/"]),
+            None
+        );
+        assert_eq!(shell("curl -o /f http://localhost/"), None, "f is a value");
+        for ok in [
+            "curl -sf http://localhost/",
+            "curl --fail-with-body http://localhost/",
+            "curl -s --fail http://localhost/",
+        ] {
+            assert!(shell(ok).is_some(), "{ok}");
+        }
+        assert!(
+            shell("wget -q -O- http://localhost/").is_some(),
+            "wget fails on >= 400"
+        );
     }
 }

@@ -1,20 +1,19 @@
 //! `security-context`: seccomp RuntimeDefault, no privilege escalation, NET_RAW dropped; in
 //! restricted, also all capabilities dropped (NET_BIND_SERVICE kept when `cap_add` lists it),
-//! a non-root numeric user, a read-only root filesystem with memory-backed writable paths,
-//! and an fsGroup for mounted volumes. What the Compose file demands that the level forbids is
+//! a non-root numeric user, a read-only root filesystem with emptyDirs where the image writes,
+//! the port sysctl for ports below 1024, and an fsGroup for mounted volumes; what depends on
+//! the image is in [`super::restricted`]. What the Compose file demands that the level forbids is
 //! a warning in baseline and an error, naming the Compose key, in restricted.
 
-use super::{Cx, Findings, Level, Rule, Scope};
+use super::{Cx, Findings, Level, Rule, Scope, restricted};
 use crate::lower::Object;
-use crate::lower::names::dns_label;
 use k8s_openapi::api::core::v1::{
-    Capabilities, EmptyDirVolumeSource, PodSecurityContext, PodSpec, SeccompProfile,
-    SecurityContext, Volume, VolumeMount,
+    Capabilities, PodSecurityContext, PodSpec, SeccompProfile, SecurityContext, VolumeMount,
 };
 
 pub const RULE: Rule = Rule {
     id: "security-context",
-    doc: "seccomp RuntimeDefault, allowPrivilegeEscalation: false, NET_RAW dropped; restricted adds drop ALL, runAsNonRoot with a numeric uid, readOnlyRootFilesystem with memory emptyDirs for /tmp and writable paths, fsGroup",
+    doc: "seccomp RuntimeDefault, allowPrivilegeEscalation: false, NET_RAW dropped; restricted adds drop ALL, runAsNonRoot with the image's uid (docs/images.md) or a default, readOnlyRootFilesystem with emptyDirs for /tmp and the paths the image writes, the port sysctl for ports below 1024, fsGroup",
     level: Level::Baseline,
     scope: Scope::Workload(apply),
 };
@@ -118,7 +117,7 @@ fn apply(o: &mut Object, cx: &Cx<'_>, f: &mut Findings) {
         psc.seccomp_profile = Some(runtime_default());
         f.added("seccompProfile RuntimeDefault: the container runtime's syscall filter, as Docker applies by default");
     }
-    let mut writable: Vec<String> = Vec::new();
+    let mut writable: Vec<restricted::Writable> = Vec::new();
     let main = cx.service.to_string();
     let mut main_uid = None;
     let regular = spec.containers.len();
@@ -132,6 +131,7 @@ fn apply(o: &mut Object, cx: &Cx<'_>, f: &mut Findings) {
         let is_init = i >= regular;
         let svc_name = cx.service_of(&c.name).to_string();
         let svc = cx.project.services.get(&svc_name).unwrap_or(cx.svc);
+        let contract = restricted::contract(c);
         let sc = c
             .security_context
             .get_or_insert_with(SecurityContext::default);
@@ -215,24 +215,18 @@ fn apply(o: &mut Object, cx: &Cx<'_>, f: &mut Findings) {
                 what: format!("container `{}` runs as root (`user: 0`)", c.name),
             });
         }
+        let mut guess = restricted::Guess::default();
         if sc.run_as_user.is_none() && !is_init {
-            let (uid, why) = match (svc.user.as_deref(), svc.settings.run_as_user) {
-                (_, Some(u)) => (u, "x-kubeferry.run_as_user".to_string()),
-                (Some(u), None) => (
-                    cx.opts.default_uid,
-                    format!("`user: {u}` is not numeric, so the default uid"),
-                ),
-                (None, None) => (
-                    cx.opts.default_uid,
-                    "the Compose file names no user, so the default uid".to_string(),
-                ),
-            };
+            let (uid, gid, why) = restricted::user(contract, svc, cx, &mut guess);
             sc.run_as_user = Some(uid);
+            if sc.run_as_group.is_none() {
+                sc.run_as_group = gid;
+            }
             f.added(format!(
                 "runAsUser {uid} on `{}` ({why}): restricted pods must not run as root",
                 c.name
             ));
-            if svc.settings.run_as_user.is_none() {
+            if guess.uid.is_some() {
                 f.not_hardened(format!("`{}`: the uid the image expects is unknown; if it needs its own user or root, set x-kubeferry.run_as_user or writable paths", c.name));
             }
         }
@@ -249,56 +243,71 @@ fn apply(o: &mut Object, cx: &Cx<'_>, f: &mut Findings) {
         if sc.seccomp_profile.is_none() {
             sc.seccomp_profile = Some(runtime_default());
         }
+        let writes_image = contract.is_some_and(|k| !k.read_only_root);
+        if writes_image && sc.read_only_root_filesystem.is_none() {
+            f.not_hardened(format!(
+                "`{}`: the root filesystem stays writable: the image writes beside files it ships (docs/images.md)",
+                c.name
+            ));
+        }
         if sc.read_only_root_filesystem.is_none() {
-            sc.read_only_root_filesystem = Some(true);
+            let mounts = c.volume_mounts.as_deref().unwrap_or_default();
+            let paths = restricted::writable(contract, mounts, svc, &mut guess);
+            if !writes_image {
+                sc.read_only_root_filesystem = Some(true);
+            }
             let mounts = c.volume_mounts.get_or_insert_with(Vec::new);
-            let mut paths = vec!["/tmp".to_string()];
-            paths.extend(svc.settings.writable_paths.iter().cloned());
-            let mut made = Vec::new();
-            for p in paths {
-                let p = p.trim_end_matches('/').to_string();
-                if p.is_empty() || mounts.iter().any(|m| m.mount_path == p) {
-                    continue;
-                }
-                let name = writable_volume(&p);
+            for w in &paths {
                 mounts.push(VolumeMount {
-                    name: name.clone(),
-                    mount_path: p.clone(),
+                    name: restricted::volume_name(&w.path),
+                    mount_path: w.path.clone(),
                     ..Default::default()
                 });
-                if !writable.contains(&p) {
-                    writable.push(p.clone());
+                if !writable.contains(w) {
+                    writable.push(w.clone());
                 }
-                made.push(p);
             }
-            f.added(format!(
-                "readOnlyRootFilesystem on `{}`, with memory emptyDirs at {}",
-                c.name,
-                made.iter()
-                    .map(|p| format!("`{p}`"))
+            let list = |memory: bool| {
+                paths
+                    .iter()
+                    .filter(|w| w.memory == memory)
+                    .map(|w| format!("`{}`", w.path))
                     .collect::<Vec<_>>()
                     .join(", ")
+            };
+            let (mem, disk) = (list(true), list(false));
+            f.added(format!(
+                "{} on `{}`, with memory emptyDirs at {mem}{}",
+                if writes_image {
+                    "a writable root filesystem"
+                } else {
+                    "readOnlyRootFilesystem"
+                },
+                c.name,
+                if disk.is_empty() {
+                    String::new()
+                } else {
+                    format!(" and disk emptyDirs for the image's data at {disk}")
+                }
             ));
+        }
+        if !is_init {
+            restricted::data_env(c, cx, &svc_name, f);
+            restricted::warn_guess(cx, &svc_name, c, guess, f);
+        }
+    }
+    if !writable.is_empty() {
+        let vols = spec.volumes.get_or_insert_with(Vec::new);
+        for w in &writable {
+            let v = restricted::volume(w);
+            if !vols.iter().any(|x| x.name == v.name) {
+                vols.push(v);
+            }
         }
     }
     if restricted {
         restricted_pod(spec, cx, main_uid, f);
-    }
-    if !writable.is_empty() {
-        let vols = spec.volumes.get_or_insert_with(Vec::new);
-        for p in &writable {
-            let name = writable_volume(p);
-            if !vols.iter().any(|v| v.name == name) {
-                vols.push(Volume {
-                    name,
-                    empty_dir: Some(EmptyDirVolumeSource {
-                        medium: Some("Memory".into()),
-                        size_limit: None,
-                    }),
-                    ..Default::default()
-                });
-            }
-        }
+        restricted::low_ports(spec, f);
     }
     for d in demands {
         let at = cx.at(&d.service, &[d.key]);
@@ -339,14 +348,5 @@ fn restricted_pod(spec: &mut PodSpec, cx: &Cx<'_>, uid: Option<i64>, f: &mut Fin
                 "fsGroup {g}: mounted volumes are made writable for the pod's group"
             ));
         }
-    }
-}
-
-/// The volume name of a writable path: `tmp` for `/tmp`, else `writable-<path>`.
-fn writable_volume(path: &str) -> String {
-    if path == "/tmp" {
-        "tmp".into()
-    } else {
-        dns_label(&format!("writable-{path}"))
     }
 }

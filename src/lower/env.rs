@@ -10,6 +10,7 @@ use super::object::Object;
 use super::pod::escape;
 use super::{Ctx, EnvFiles};
 use crate::compose::model::Service;
+use crate::diag::{Diagnostic, group_by};
 use k8s_openapi::api::core::v1::{ConfigMap, ConfigMapEnvSource, EnvFromSource, EnvVar};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use std::collections::BTreeMap;
@@ -115,4 +116,37 @@ pub fn env(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Vec<EnvVar>, Vec<Env
     // Kept for the whole run, once per service: no spare capacity.
     env.shrink_to_fit();
     (env, env_from)
+}
+
+/// How many variable names the grouped L012 warning lists (its `also` holds every entry).
+const NAMES_SHOWN: usize = 8;
+
+/// The L012 warnings (an `environment` entry without a value, unset where kubeferry runs)
+/// folded into one per file: Compose leaves such entries out too, so they are one finding
+/// about the converting environment, not one per entry. Every entry stays in `also`.
+pub fn group_unset(warnings: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    group_by(
+        warnings,
+        |d| (d.code == "L012").then(|| d.location.file.clone()),
+        |mut group| {
+            if group.len() == 1 {
+                return group.remove(0);
+            }
+            let mut names: Vec<String> = Vec::new();
+            for d in &group {
+                let var = d.location.path.split_once(".environment.").map(|(_, v)| v);
+                if let Some(v) = var.filter(|v| !names.iter().any(|n| n == v)) {
+                    names.push(v.to_string());
+                }
+            }
+            let head = group.remove(0);
+            let mut d = head.with_also(group);
+            d.message = format!(
+                "{} `environment` entries have no value and their variables are unset in the environment, so they are left out (as Compose leaves them out; set them when converting to keep them): {}",
+                d.also.len() + 1,
+                crate::text::names_list(&names, NAMES_SHOWN)
+            );
+            d
+        },
+    )
 }

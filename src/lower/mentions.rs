@@ -2,8 +2,10 @@
 //! names another service as a host and of the `depends_on` edges, so that asking "who uses
 //! service X" costs a lookup instead of a scan of every value of every service.
 //!
-//! A mention followed by `:` and a port number (`http://ollama:11434`) also records the port:
-//! it is where the others expect the named service to listen.
+//! The ports others dial a service on (`http://ollama:11434`, `PLAINTEXT://kafka:29092`,
+//! `--advertise-addr kafka:33145`, `postgres://db/x` by its scheme) are recorded too, from the
+//! environment and the command and entrypoint ([`super::dials`]): it is where the others
+//! expect the named service to listen.
 //!
 //! A host mention is what [`super::mentions_host`] accepts: the name between a delimiter
 //! that may precede a host (`/ @ = space , " '`, or the start) and one that may follow it
@@ -12,6 +14,7 @@
 //! keys on the segments that are service names (the only hosts asked about); a name that
 //! does contain one (possible only for a project built by hand) falls back to the scan.
 
+use super::dials::{self, Text};
 use super::mentions_host;
 use crate::compose::hash::{FastMap, FastSet};
 use crate::compose::model::Project;
@@ -30,8 +33,10 @@ pub(crate) struct Mentions<'a> {
     by_host: FastMap<&'a str, Vec<usize>>,
     /// Service name → indices of the services that depend on it.
     dependents: FastMap<&'a str, Vec<usize>>,
-    /// Service name → the ports written after it (`name:port`), in order, once each.
+    /// Service name → the ports it is dialled on, in order, once each.
     ports: FastMap<&'a str, Vec<u32>>,
+    /// Service names dialled as a host in any form (with or without a port).
+    dialled: FastSet<&'a str>,
 }
 
 impl<'a> Mentions<'a> {
@@ -39,12 +44,14 @@ impl<'a> Mentions<'a> {
         let mut by_host: FastMap<&str, Vec<usize>> = FastMap::default();
         let mut dependents: FastMap<&str, Vec<usize>> = FastMap::default();
         let mut ports: FastMap<&str, Vec<u32>> = FastMap::default();
+        let mut dialled: FastSet<&str> = FastSet::default();
         // Only services are ever asked about: the other segments of a value (schemes, users,
         // paths, words) are not kept.
         let services: FastSet<&str> = project.services.keys().map(String::as_str).collect();
+        let is_service = |h: &str| services.contains(h);
         for (i, svc) in project.services.values().enumerate() {
             for value in svc.environment.values().flatten() {
-                for (host, port) in hosts_with_ports(value) {
+                for host in hosts(value) {
                     if !services.contains(host) {
                         continue;
                     }
@@ -52,8 +59,25 @@ impl<'a> Mentions<'a> {
                     if list.last() != Some(&i) {
                         list.push(i);
                     }
-                    if let Some(p) = port {
-                        let list = ports.entry(host).or_default();
+                }
+            }
+            let env = svc
+                .environment
+                .iter()
+                .filter_map(|(k, v)| Some((v.as_deref()?, Text::Env(k))));
+            let words = [&svc.command, &svc.entrypoint]
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|w| (w.as_str(), Text::Arg));
+            for (text, kind) in env.chain(words) {
+                for d in dials::dials(text, kind, &is_service) {
+                    let Some((host, _)) = project.services.get_key_value(d.host) else {
+                        continue;
+                    };
+                    dialled.insert(host.as_str());
+                    if let Some(p) = d.port {
+                        let list = ports.entry(host.as_str()).or_default();
                         if !list.contains(&p) {
                             list.push(p);
                         }
@@ -69,13 +93,31 @@ impl<'a> Mentions<'a> {
             by_host,
             dependents,
             ports,
+            dialled,
         }
     }
 
-    /// The ports the environment of any service (the named one included) writes after the
-    /// service name `host`, in the order they first appear. Only service names are indexed.
+    /// The ports the environment, command or entrypoint of any service (the named one
+    /// included) dials the service `host` on, in the order they first appear.
     pub fn ports_of(&self, host: &str) -> &[u32] {
         self.ports.get(host).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether any service dials `host` as a host ([`dials`]), or another service names it
+    /// in its environment.
+    pub fn is_dialled(&self, host: &str) -> bool {
+        self.dialled.contains(host)
+            || self.naming(host).into_iter().any(|i| {
+                self.project
+                    .services
+                    .get_index(i)
+                    .is_some_and(|(n, _)| n != host)
+            })
+    }
+
+    /// Whether another service depends on `host`.
+    pub fn has_dependents(&self, host: &str) -> bool {
+        self.dependents.contains_key(host)
     }
 
     /// The indices of the services whose environment names the service `host`, in service
@@ -119,14 +161,7 @@ impl<'a> Mentions<'a> {
 
 /// The segments of `value` that stand where a host name can: preceded by the start or a
 /// `BEFORE` delimiter, followed by the end or an `AFTER` one, no delimiter inside.
-#[cfg(test)]
 fn hosts(value: &str) -> impl Iterator<Item = &str> {
-    hosts_with_ports(value).map(|(h, _)| h)
-}
-
-/// [`hosts`], each with the port that follows it: `:`, digits, then the end or a delimiter
-/// that may follow a host (`db:5432/app`, `cache:6379`; not `user:1234@db`).
-fn hosts_with_ports(value: &str) -> impl Iterator<Item = (&str, Option<u32>)> {
     let bytes = value.as_bytes();
     let mut start = 0;
     let mut end = 0;
@@ -143,53 +178,16 @@ fn hosts_with_ports(value: &str) -> impl Iterator<Item = (&str, Option<u32>)> {
             let before_ok = from == 0 || BEFORE.contains(&bytes[from - 1]);
             let after_ok = at == bytes.len() || AFTER.contains(&bytes[at]);
             if at > from && before_ok && after_ok {
-                return Some((&value[from..at], port_after(&bytes[at..])));
+                return Some(&value[from..at]);
             }
         }
         None
     })
 }
 
-/// The port at the start of `rest` (`:5432/…`), if it is one.
-fn port_after(rest: &[u8]) -> Option<u32> {
-    let digits = rest.strip_prefix(b":")?;
-    let n = digits.iter().take_while(|b| b.is_ascii_digit()).count();
-    let ends = digits.get(n).is_none_or(|b| AFTER.contains(b));
-    if n == 0 || n > 5 || !ends {
-        return None;
-    }
-    std::str::from_utf8(&digits[..n])
-        .ok()?
-        .parse()
-        .ok()
-        .filter(|p| (1..=65535).contains(p))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ports_follow_their_host() {
-        let found = |v: &'static str| hosts_with_ports(v).collect::<Vec<_>>();
-        assert_eq!(
-            found("postgres://app:pw@db:5432/x"),
-            vec![
-                ("postgres", None),
-                ("app", None),
-                ("db", Some(5432)),
-                ("x", None)
-            ]
-        );
-        assert_eq!(
-            found("http://ollama:11434"),
-            vec![("http", None), ("ollama", Some(11434))]
-        );
-        // A password of digits is not a port, nor is a number too large for one.
-        assert_eq!(found("u:1234@db"), vec![("u", None), ("db", None)]);
-        assert_eq!(found("db:99999"), vec![("db", None)]);
-        assert_eq!(found("db:"), vec![("db", None)]);
-    }
 
     #[test]
     fn segments_agree_with_the_scan() {

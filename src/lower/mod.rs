@@ -5,6 +5,7 @@
 //! for everything that could not be expressed faithfully. Each object family has its module;
 //! this one only dispatches per service.
 
+mod dials;
 mod env;
 mod gpu;
 mod hpa;
@@ -16,12 +17,14 @@ mod models;
 pub mod names;
 pub mod object;
 mod pod;
-mod probes;
-mod quantity;
+pub(crate) mod probes;
+pub(crate) mod quantity;
+mod reach;
 pub use resources::parse_quantity as quantity_value;
 mod resources;
 mod service;
 mod settings;
+pub mod source;
 pub mod support;
 mod volumes;
 mod workload;
@@ -31,6 +34,8 @@ use crate::compose::hash::{FastMap, FastSet};
 use crate::compose::model::{Project, Service};
 use crate::diag::{Diagnostic, Failure, Location};
 pub use object::{External, Object};
+pub(crate) use pod::WAIT_CONTAINER;
+pub use source::{Source, Sources};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Which workload kind a service becomes when the Compose file does not decide.
@@ -87,8 +92,11 @@ pub enum GpuApi {
 /// What `ipc: host` becomes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum IpcHost {
-    /// `hostIPC: true`, as asked.
+    /// What the hardening level calls for: [`IpcHost::SharedMemory`] when hardening,
+    /// [`IpcHost::Keep`] at `none`. [`crate::convert`] resolves it; lowering alone keeps.
     #[default]
+    Auto,
+    /// `hostIPC: true`, as asked.
     Keep,
     /// A memory emptyDir at `/dev/shm`: the shared memory model servers use `ipc: host`
     /// for, without the node's IPC namespace (which Pod Security forbids).
@@ -148,7 +156,7 @@ impl Default for LowerOptions {
             gpu_toleration: true,
             gpu_node_selector: None,
             runtime_class: None,
-            ipc_host: IpcHost::Keep,
+            ipc_host: IpcHost::Auto,
             model_runner_image: None,
             namespace: None,
             secrets: SecretValues::Inline,
@@ -163,6 +171,8 @@ pub struct Lowered {
     pub warnings: Vec<Diagnostic>,
     /// What the objects reference that the user creates.
     pub external: External,
+    /// Where each workload comes from (read by hardening).
+    pub sources: Sources,
 }
 
 /// State shared by the per-service lowering functions.
@@ -176,6 +186,9 @@ pub(crate) struct Ctx<'a> {
     pub names: FastMap<String, String>,
     /// Services that are run to completion (targets of `service_completed_successfully`).
     pub completed_targets: BTreeSet<String>,
+    /// Services a dependent waits for to start or be healthy: the first such dependent and
+    /// its condition.
+    pub awaited: BTreeMap<String, (String, String)>,
     pub objects: Vec<Object>,
     pub external: External,
     /// Where each object of `objects` is, by kind and name (see [`Ctx::find_object`]).
@@ -184,8 +197,14 @@ pub(crate) struct Ctx<'a> {
     pub volume_users: BTreeMap<String, Vec<String>>,
     /// The services that join each service's pod (`network_mode: service:X`), in order.
     pub sidecars: FastMap<String, Vec<String>>,
-    /// `expose` of the services whose port is implied by their image ([`implied_ports`]).
+    /// `expose` of the services whose port is implied by their image or the project's
+    /// dials ([`implied_ports`]), their own `expose` included.
     implied_expose: FastMap<String, Vec<String>>,
+    /// Where each workload made so far comes from.
+    pub sources: Sources,
+    /// Services others reach on no port anyone knows: a headless Service gives them their
+    /// name ([`Implied::Unknown`]).
+    pub portless: FastSet<String>,
 }
 
 impl Ctx<'_> {
@@ -252,6 +271,7 @@ pub fn lower(
         errors: Vec::new(),
         names: FastMap::default(),
         completed_targets: BTreeSet::new(),
+        awaited: BTreeMap::new(),
         // Room for the usual two or three objects per service (and one per volume, secret
         // and config) up front (objects are boxed, so a slot is two words).
         objects: Vec::with_capacity(
@@ -265,9 +285,20 @@ pub fn lower(
         volume_users: volumes::volume_users(project),
         sidecars: FastMap::default(),
         external: External::default(),
+        sources: Sources::default(),
         implied_expose: implied
             .iter()
-            .map(|(svc, ports, _)| (svc.clone(), ports.iter().map(u32::to_string).collect()))
+            .filter(|(_, ports, _)| !ports.is_empty())
+            .map(|(svc, ports, _)| {
+                let own = project.services.get(svc).map_or(&[][..], |s| &s.expose[..]);
+                let all = own.iter().cloned().chain(ports.iter().map(u32::to_string));
+                (svc.clone(), all.collect())
+            })
+            .collect(),
+        portless: implied
+            .iter()
+            .filter(|(_, _, why)| *why == Implied::Unknown)
+            .map(|(svc, _, _)| svc.clone())
             .collect(),
     };
     for (name, svc) in &project.services {
@@ -289,19 +320,33 @@ pub fn lower(
             .join(", ");
         let message = match why {
             Implied::Mentioned => format!(
-                "no port declared; the project's environment reaches `{svc}` on {list} (`{svc}:{}`), so the container and its Service expose {list} (declare `expose` to change it)",
-                ports[0]
+                "no port declared; the project's environment or commands dial `{svc}` on {list} (`{svc}:PORT`, or a URL's default port), so the container and its Service expose {list} (declare `expose` to change it)"
             ),
             Implied::KnownImage => format!(
                 "no port declared; the image is a known server listening on {list}, so the Service exposes {list} (declare `expose` to change it)"
             ),
+            Implied::Undeclared => {
+                cx.warn("L075", &svc, &[], format!(
+                    "the project's environment or commands dial `{svc}` on {list}, which it does not declare (`{svc}:PORT`); the container and its Service expose {list} too (add them to `expose` to say so)"
+                ));
+                continue;
+            }
+            Implied::Unknown => {
+                cx.warn("L076", &svc, &[], format!(
+                    "others reach `{svc}`, but it declares no port and none is known (no `{svc}:PORT` in the project, not a known image): a headless Service gives the name to the pod, any port, and the network's NetworkPolicy admits its members on every port (declare `expose` to give the Service its ports)"
+                ));
+                continue;
+            }
         };
         cx.warn("L071", &svc, &[], message);
     }
-    for svc in project.services.values() {
+    for (name, svc) in &project.services {
         for (dep, d) in &svc.depends_on {
             if d.condition == "service_completed_successfully" {
                 cx.completed_targets.insert(dep.clone());
+            } else {
+                let first = (name.clone(), d.condition.clone());
+                cx.awaited.entry(dep.clone()).or_insert(first);
             }
         }
     }
@@ -314,6 +359,7 @@ pub fn lower(
         }
         lower_service(&mut cx, name, svc);
     }
+    reach::finish(&mut cx);
     if !cx.errors.is_empty() {
         return Err(Failure(cx.errors));
     }
@@ -324,8 +370,9 @@ pub fn lower(
     check_unique(&objects)?;
     Ok(Lowered {
         objects,
-        warnings: cx.warnings,
+        warnings: env::group_unset(cx.warnings),
         external: cx.external,
+        sources: cx.sources,
     })
 }
 
@@ -367,8 +414,9 @@ fn assign_names(cx: &mut Ctx<'_>, mentions: &mentions::Mentions<'_>) {
             if !users.is_empty() {
                 let list: Vec<String> = users.iter().map(|u| format!("`{u}`")).collect();
                 msg.push_str(&format!(
-                    "; {} reach it by its Compose name, which will not resolve: point them at `{k}`",
-                    list.join(", ")
+                    "; {} {} it by its Compose name, which cannot resolve: where it is dialled as a host it is rewritten to `{k}` (L077), any other use must be pointed at `{k}`",
+                    list.join(", "),
+                    if list.len() == 1 { "names" } else { "name" }
                 ));
             }
             cx.warn("L002", name, &[], msg);
@@ -419,45 +467,78 @@ fn check_unique(objects: &[Object]) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Where the port of a service that declares none comes from.
+/// Where the ports of a service that declares none, or not all it is dialled on, come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Implied {
-    /// The environment of the project names it as `host:port`.
+    /// It declares no port; the project dials it as `host:port` (or by a URL's scheme).
     Mentioned,
-    /// Its image is a known server ([`known_ports`]) and others reach it.
+    /// It declares no port; its image is a known server ([`known_ports`]) and others reach it.
     KnownImage,
+    /// It declares ports, and the project dials it on others as well (a Kafka listener).
+    Undeclared,
+    /// It declares no port, others reach it, and no port is known: no ports, a headless
+    /// Service.
+    Unknown,
 }
 
-/// The services that declare no port (no `ports`, no `expose`) but are reached on one: the
-/// ports the project's environment writes after their name (`http://ollama:11434`), else
-/// the port of their image when it is a known server and others reach them. They expose
-/// those ports ([`Ctx::expose`]); without, no Service would carry their name.
+/// The ports a service declares: container ports, single published ports and `expose`.
+fn declared_ports(svc: &Service) -> FastSet<u32> {
+    let mut out: FastSet<u32> = FastSet::default();
+    for p in &svc.ports {
+        out.insert(p.target);
+        if let Some(published) = p.published.as_deref().and_then(|s| s.parse().ok()) {
+            out.insert(published);
+        }
+    }
+    for e in &svc.expose {
+        let port = e.split('/').next().unwrap_or(e);
+        let (a, b) = port.split_once('-').unwrap_or((port, port));
+        if let (Ok(a), Ok(b)) = (a.parse::<u32>(), b.parse::<u32>()) {
+            out.extend(a..=b.min(a + 100));
+        }
+    }
+    out
+}
+
+/// The services reached on ports they do not declare: the ports the project dials them on
+/// (`http://ollama:11434`, `PLAINTEXT://kafka:29092`), else, for a service that declares none,
+/// the port of its image when it is a known server and others reach it, else nothing known
+/// ([`Implied::Unknown`]). They expose those ports ([`Ctx::expose`]); without, no Service
+/// would carry their name or port.
 pub(crate) fn implied_ports(
     project: &Project,
     mentions: &mentions::Mentions<'_>,
 ) -> Vec<(String, Vec<u32>, Implied)> {
     let mut implied = Vec::new();
-    let reached: FastSet<&String> = project
-        .services
-        .values()
-        .flat_map(|s| s.depends_on.keys())
-        .collect();
     for (name, svc) in &project.services {
-        if !svc.ports.is_empty() || !svc.expose.is_empty() || is_sidecar_of(svc).is_some() {
+        if is_sidecar_of(svc).is_some() {
             continue;
         }
-        let mentioned = mentions.ports_of(name);
-        if !mentioned.is_empty() {
-            let mut ports = mentioned.to_vec();
-            ports.sort_unstable();
+        let declared = declared_ports(svc);
+        let mut ports: Vec<u32> = mentions
+            .ports_of(name)
+            .iter()
+            .copied()
+            .filter(|p| !declared.contains(p))
+            .collect();
+        ports.sort_unstable();
+        if !svc.ports.is_empty() || !svc.expose.is_empty() {
+            if !ports.is_empty() {
+                implied.push((name.clone(), ports, Implied::Undeclared));
+            }
+            continue;
+        }
+        if !ports.is_empty() {
             implied.push((name.clone(), ports, Implied::Mentioned));
             continue;
         }
-        let used = reached.contains(name) || mentions.is_named(name);
-        if let Some(port) = svc.image.as_deref().and_then(known_ports::port_of)
-            && used
+        let known = svc.image.as_deref().and_then(known_ports::port_of);
+        if let Some(port) = known
+            && (mentions.has_dependents(name) || mentions.is_named(name))
         {
             implied.push((name.clone(), vec![port], Implied::KnownImage));
+        } else if known.is_none() && mentions.is_dialled(name) {
+            implied.push((name.clone(), Vec::new(), Implied::Unknown));
         }
     }
     implied
@@ -468,6 +549,7 @@ pub(crate) fn implied_ports_by_service(project: &Project) -> FastMap<String, Vec
     let mentions = mentions::Mentions::new(project);
     implied_ports(project, &mentions)
         .into_iter()
+        .filter(|(_, p, _)| !p.is_empty())
         .map(|(s, p, _)| (s, p))
         .collect()
 }

@@ -110,6 +110,12 @@ pub fn top_level(cx: &mut Ctx<'_>) {
             }
             service::service(cx, &name, &runner);
             workload::workload(cx, &name, &runner, spec);
+            let source = super::Source::ModelRunner {
+                key: key.clone(),
+                user: first.clone(),
+                service: Box::new(runner),
+            };
+            cx.sources.workloads.insert(name, source);
         }
     }
 }

@@ -15,14 +15,29 @@ use k8s_openapi::api::core::v1::{
 };
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Kubernetes expands `$(VAR)` in env values, command and args; Compose does not. Doubling
-/// the `$` keeps the text as the Compose file meant it.
+/// The text to give the kubelet so the container gets `s`: the kubelet expands env values,
+/// command, args and exec probes (never lifecycle hooks), where `$$` is `$`, `$(NAME)` a
+/// variable, and `$` before a non-ASCII byte mangles that byte (read as a Latin-1 character).
+/// Compose delivers the text as it is, so each `$` the kubelet would read as an operator is
+/// doubled; any other `$` (`$HOME`, `${A}`, a last `$`) reaches the container unchanged.
 pub fn escape(s: &str) -> String {
-    if s.contains("$(") {
-        s.replace("$(", "$$(")
-    } else {
-        s.to_string()
+    let b = s.as_bytes();
+    let operator = |i: usize| {
+        b[i] == b'$'
+            && b.get(i + 1)
+                .is_some_and(|&n| n == b'$' || n == b'(' || !n.is_ascii())
+    };
+    if !(0..b.len()).any(operator) {
+        return s.to_string();
     }
+    let mut out = String::with_capacity(s.len() + 4);
+    for (i, c) in s.char_indices() {
+        if operator(i) {
+            out.push('$');
+        }
+        out.push(c);
+    }
+    out
 }
 
 pub fn escape_all(v: &[String]) -> Vec<String> {
@@ -104,10 +119,7 @@ pub fn container(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Container, Opt
     }
     models::environment(cx, svc, &mut env);
     let resources = resources::requirements(cx, name, svc, gpu.as_ref());
-    let (liveness, startup) = match svc.healthcheck.as_ref().and_then(probes::from_healthcheck) {
-        Some((p, s)) => (Some(p), s),
-        None => (None, None),
-    };
+    let (liveness, startup) = probes::from_service(cx, name, svc, &image, gpu.is_some());
     let mut sc = SecurityContext::default();
     if svc.privileged {
         sc.privileged = Some(true);
@@ -178,8 +190,9 @@ pub fn container(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Container, Opt
                 ],
             };
             Some(LifecycleHandler {
+                // The kubelet runs hooks as written: no expansion, so no escaping.
                 exec: Some(ExecAction {
-                    command: Some(escape_all(&argv)),
+                    command: Some(argv),
                 }),
                 ..Default::default()
             })
@@ -332,7 +345,7 @@ pub fn pod_spec(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> Option<PodSpec> 
     }
     if svc.ipc.as_deref() == Some("host") {
         match cx.opts.ipc_host {
-            IpcHost::Keep => {
+            IpcHost::Keep | IpcHost::Auto => {
                 spec.host_ipc = Some(true);
                 cx.warn("L019", name, &["ipc"], "ipc: host becomes hostIPC: the pod shares the node's IPC namespace (with --harden baseline or restricted, a memory emptyDir at /dev/shm replaces it)");
             }
@@ -467,6 +480,9 @@ pub fn pod_spec(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> Option<PodSpec> 
     Some(spec)
 }
 
+/// The name of the init container [`wait_container`] makes.
+pub const WAIT_CONTAINER: &str = "wait-for-dependencies";
+
 /// An init container that waits until every dependency's Service accepts connections.
 fn wait_container(cx: &mut Ctx<'_>, name: &str, svc: &Service, image: &str) -> Option<Container> {
     let mut checks = Vec::new();
@@ -488,7 +504,15 @@ fn wait_container(cx: &mut Ctx<'_>, name: &str, svc: &Service, image: &str) -> O
                 .and_then(|e| e.split(['/', '-']).next())
                 .and_then(|p| p.parse().ok())
         });
+        let job = matches!(
+            super::workload::kind(cx, dep, dsvc),
+            super::workload::Kind::Job | super::workload::Kind::CronJob
+        );
         match port {
+            Some(_) if job => {
+                // A completed Job closes its port for good: a later pod would wait forever.
+                cx.warn("L062", name, &["depends_on", dep], format!("`{dep}` runs as a Job: waiting for its port would never end once it has completed, so this service starts without waiting"));
+            }
             Some(p) if is_sidecar_of(dsvc).is_none() => {
                 checks.push(format!(
                     "until nc -z -w 2 {} {p}; do echo waiting for {dep}; sleep 2; done",
@@ -506,7 +530,7 @@ fn wait_container(cx: &mut Ctx<'_>, name: &str, svc: &Service, image: &str) -> O
         return None;
     }
     Some(Container {
-        name: "wait-for-dependencies".into(),
+        name: WAIT_CONTAINER.into(),
         image: Some(image.to_string()),
         command: Some(vec!["/bin/sh".into(), "-c".into(), checks.join("\n")]),
         ..Default::default()

@@ -62,8 +62,12 @@ pub fn service(cx: &mut Ctx<'_>, name: &str, svc: &ComposeService) {
     }
     let stateful = super::workload::kind(cx, name, svc) == super::workload::Kind::StatefulSet;
     if ports.is_empty() {
-        if stateful || svc.settings.service_type == Some(ServiceType::Headless) {
-            // A headless Service needs no port: it gives the pods DNS names.
+        if stateful
+            || svc.settings.service_type == Some(ServiceType::Headless)
+            || cx.portless.contains(name)
+        {
+            // A headless Service needs no port: it gives the pods DNS names, and a client
+            // reaches the pod on any port (so one dialled on a port nobody knows still is).
             push_service(cx, name, svc, cx.names[name].clone(), Vec::new(), true);
             return;
         }
@@ -144,6 +148,26 @@ pub fn service(cx: &mut Ctx<'_>, name: &str, svc: &ComposeService) {
     }
     let name_k8s = cx.names[name].clone();
     push_service(cx, name, svc, name_k8s, ports, headless);
+}
+
+/// A TCP port served on the container port of the same number.
+pub fn tcp_port(port: u32) -> ServicePort {
+    ServicePort {
+        name: Some(names::port_name("tcp", port)),
+        port: port as i32,
+        target_port: Some(IntOrString::String(names::port_name("tcp", port))),
+        protocol: Some("TCP".into()),
+        ..Default::default()
+    }
+}
+
+/// The Service of a service that had none, for the ports the project was found to dial it on
+/// after lowering ([`super::reach`]); headless, and reached on any port, when none is known.
+pub fn learned(cx: &mut Ctx<'_>, name: &str, svc: &ComposeService, ports: &[u32]) {
+    let k8s = cx.names[name].clone();
+    let ports: Vec<ServicePort> = ports.iter().map(|&p| tcp_port(p)).collect();
+    let headless = ports.is_empty();
+    push_service(cx, name, svc, k8s, ports, headless);
 }
 
 /// The name of the headless Service that governs a StatefulSet.

@@ -104,6 +104,7 @@ fn container(cx: &mut Ctx<'_>, name: &str, svc: &Service, c: &mut Container) {
             c.readiness_probe = probe;
         } else {
             c.liveness_probe = probe;
+            c.startup_probe = probes::guarding(c.startup_probe.take(), c.liveness_probe.as_ref());
         }
     }
     for (which, value) in [

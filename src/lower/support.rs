@@ -54,7 +54,11 @@ pub const SERVICE_KEYS: &[(&str, Support, &str)] = &[
         Support::Unsupported,
         "the kubelet manages cgroups",
     ),
-    ("command", Support::Handled, "container args"),
+    (
+        "command",
+        Support::Handled,
+        "container args (`$` escaped where the kubelet would expand it)",
+    ),
     (
         "configs",
         Support::Handled,
@@ -63,7 +67,7 @@ pub const SERVICE_KEYS: &[(&str, Support, &str)] = &[
     (
         "container_name",
         Support::Partial,
-        "the Kubernetes name comes from the service name; clients that use the container name must use the service name",
+        "the Kubernetes name comes from the service name; a container name the project dials (environment, commands, config files) gets a Service of its own with the same pods and ports",
     ),
     ("cpu_count", Support::Unsupported, "Windows-only"),
     ("cpu_percent", Support::Unsupported, "Windows-only"),
@@ -128,17 +132,25 @@ pub const SERVICE_KEYS: &[(&str, Support, &str)] = &[
         Support::Unsupported,
         "needs a headless Service and subdomain",
     ),
-    ("entrypoint", Support::Handled, "container command"),
+    (
+        "entrypoint",
+        Support::Handled,
+        "container command (`$` escaped where the kubelet would expand it)",
+    ),
     (
         "env_file",
         Support::Handled,
         "merged into env (environment wins), or ConfigMaps read through envFrom with --env-files-to configmap",
     ),
-    ("environment", Support::Handled, "container env"),
+    (
+        "environment",
+        Support::Handled,
+        "container env (`$` escaped where the kubelet would expand it); hosts that dial a service whose name is not a DNS label are rewritten to its Service name",
+    ),
     (
         "expose",
         Support::Handled,
-        "container ports and Service ports",
+        "container ports and Service ports, plus the ports the project dials the service on (environment, commands, mounted config files); no port known and dialled: a headless Service",
     ),
     ("extends", Support::Handled, "resolved when loading"),
     (
@@ -205,7 +217,7 @@ pub const SERVICE_KEYS: &[(&str, Support, &str)] = &[
     (
         "networks",
         Support::Partial,
-        "membership; aliases and static addresses are not converted",
+        "membership (NetworkPolicies: members reach each other on every port); aliases the project dials get a Service each; static addresses are not converted",
     ),
     (
         "oom_kill_disable",
@@ -231,7 +243,7 @@ pub const SERVICE_KEYS: &[(&str, Support, &str)] = &[
     (
         "ports",
         Support::Handled,
-        "container ports and a Service on the container port (what other services dial) and the published port",
+        "container ports and a Service on the container port (what other services dial), the published port, and any other port the project dials the service on",
     ),
     ("post_start", Support::Handled, "lifecycle.postStart"),
     (
@@ -261,7 +273,7 @@ pub const SERVICE_KEYS: &[(&str, Support, &str)] = &[
     (
         "restart",
         Support::Handled,
-        "workload kind and restartPolicy",
+        "workload kind and restartPolicy: a Job only for a one-shot service (`restart: no`/`on-failure` or a dependent's `service_completed_successfully`) that nothing waits on as a server (no port, published, `expose`d or implied; no healthcheck; no dependent with `service_started` or `service_healthy`); any other service is a Deployment, with a warning when `restart` asked not to restart; x-kubeferry.controller and kompose.controller.type win",
     ),
     (
         "runtime",
@@ -350,7 +362,7 @@ pub const TOP_LEVEL_KEYS: &[(&str, Support, &str)] = &[
     (
         "networks",
         Support::Partial,
-        "every pod shares the cluster network; isolation between Compose networks is not converted",
+        "every pod shares the cluster network; hardening (default) isolates each Compose network with a NetworkPolicy, `--harden none` or `--network-policies none` does not",
     ),
     (
         "volumes",
@@ -667,7 +679,7 @@ pub(crate) fn warn_unsupported(cx: &mut Ctx<'_>, name: &str, s: &Service) {
         .flatten()
         .any(|n| n.ipv4_address.is_some() || n.ipv6_address.is_some() || !n.aliases.is_empty())
     {
-        cx.warn("L102", name, &["networks"], "network aliases and static addresses are not converted; the service is reachable by its Service name");
+        cx.warn("L102", name, &["networks"], "static addresses are not converted; the service is reachable by its Service name, and a network alias the project dials by a Service of that name (L078)");
     }
     if s.uts.is_some() {
         cx.warn(
@@ -714,7 +726,7 @@ pub(crate) fn warn_top_level(cx: &mut Ctx<'_>) {
     if own.len() > 1 {
         let list: Vec<String> = own.iter().map(|n| format!("`{n}`")).collect();
         cx.warn_top("L107", "networks".into(), format!(
-                "networks {} are not converted: every pod can reach every Service in the namespace (write NetworkPolicies to isolate them)",
+                "networks {} are not converted: every pod can reach every Service in the namespace, unless hardening (the default) writes a NetworkPolicy per network",
                 list.join(", ")
             ));
     }

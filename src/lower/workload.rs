@@ -29,50 +29,132 @@ pub enum Kind {
     CronJob,
 }
 
-/// What a service becomes, and why (for messages).
+/// What a service becomes.
 pub fn kind(cx: &Ctx<'_>, name: &str, svc: &Service) -> Kind {
+    decide(cx, name, svc).0
+}
+
+/// Why a service whose `restart:` asks to run once is kept running: what waits on it as a
+/// server. `None` when nothing does (or `restart:` does not ask to run once).
+#[derive(Debug, PartialEq, Eq)]
+struct Serves {
+    /// The key that asks to run once: `restart` or `deploy.restart_policy.condition`.
+    key: &'static [&'static str],
+    /// The Compose value of that key.
+    value: String,
+    /// What makes the service a server, for the message.
+    because: String,
+}
+
+/// The kind, and (for the warning) the run-once request it overrides. A Job only for a
+/// one-shot service: `restart:` asks to run once, or a dependent waits for it to complete,
+/// and nothing waits on it as a server (no port, no healthcheck, no dependent that waits
+/// for it to start or be healthy). A Job gives up after a few failures, is never restarted
+/// after it completes and cannot be changed by the next `kubectl apply`: a server in a Job
+/// stops serving for good.
+fn decide(cx: &Ctx<'_>, name: &str, svc: &Service) -> (Kind, Option<Serves>) {
     if let Some(k) = svc.settings.controller {
-        return match k {
+        let kind = match k {
             ControllerKind::Deployment => Kind::Deployment,
             ControllerKind::StatefulSet => Kind::StatefulSet,
             ControllerKind::DaemonSet => Kind::DaemonSet,
             ControllerKind::Job => Kind::Job,
             ControllerKind::CronJob => Kind::CronJob,
         };
+        return (kind, None);
     }
     if schedule(svc).is_some() {
-        return Kind::CronJob;
+        return (Kind::CronJob, None);
     }
     if let Some(c) = cx.opts.controller {
-        return match c {
+        let kind = match c {
             Controller::Deployment => Kind::Deployment,
             Controller::StatefulSet => Kind::StatefulSet,
             Controller::DaemonSet => Kind::DaemonSet,
         };
+        return (kind, None);
     }
     if svc.deploy.as_ref().and_then(|d| d.mode.as_deref()) == Some("global") {
-        return Kind::DaemonSet;
+        return (Kind::DaemonSet, None);
     }
+    // Compose starts the dependent only once this service has exited 0: it runs once.
+    if cx.completed_targets.contains(name) {
+        return (Kind::Job, None);
+    }
+    let Some((key, value)) = run_once(svc) else {
+        return (Kind::Deployment, None);
+    };
+    match server_reason(cx, name, svc) {
+        None => (Kind::Job, None),
+        Some(because) => (
+            Kind::Deployment,
+            Some(Serves {
+                key,
+                value,
+                because,
+            }),
+        ),
+    }
+}
+
+/// The restart setting that asks Compose not to restart the container after it exits 0, and
+/// its value: `restart: no | on-failure[:N]` or `deploy.restart_policy.condition: none |
+/// on-failure` (which wins over `restart`, as in Compose).
+fn run_once(svc: &Service) -> Option<(&'static [&'static str], String)> {
     let condition = svc
         .deploy
         .as_ref()
         .and_then(|d| d.restart_policy.as_ref())
-        .and_then(|r| r.condition.clone());
-    let run_once = match condition.as_deref() {
-        Some("none") | Some("on-failure") => true,
-        Some(_) => false,
-        None => {
-            matches!(svc.restart.as_deref(), Some("no") | Some("on-failure"))
-                || svc
-                    .restart
-                    .as_deref()
-                    .is_some_and(|r| r.starts_with("on-failure:"))
+        .and_then(|r| r.condition.as_deref());
+    match condition {
+        Some(c @ ("none" | "on-failure")) => {
+            return Some((&["deploy", "restart_policy", "condition"], c.to_string()));
         }
-    };
-    if run_once || cx.completed_targets.contains(name) {
-        return Kind::Job;
+        Some(_) => return None,
+        None => {}
     }
-    Kind::Deployment
+    let r = svc.restart.as_deref()?;
+    (r == "no" || r == "on-failure" || r.starts_with("on-failure:"))
+        .then(|| (&["restart"][..], r.to_string()))
+}
+
+/// What makes others wait on this service as a server, if anything: a port (published,
+/// `expose`d or implied by the project), a healthcheck, or a dependent that waits for it to
+/// start or to be healthy.
+fn server_reason(cx: &Ctx<'_>, name: &str, svc: &Service) -> Option<String> {
+    if !svc.ports.is_empty() || !cx.expose(name, svc).is_empty() {
+        return Some("it listens on a port".into());
+    }
+    if svc.healthcheck.as_ref().is_some_and(|h| !h.is_disabled()) {
+        return Some("it has a healthcheck".into());
+    }
+    // `service_started` (also the short form) counts: a server taken for a one-shot stops
+    // serving for good, a one-shot taken for a server only runs again.
+    let (other, condition) = cx.awaited.get(name)?;
+    Some(format!(
+        "`{other}` depends on it (`condition: {condition}`)"
+    ))
+}
+
+/// Record the Compose service of a workload and of each of its containers (the main one,
+/// then its `network_mode: service:` sidecars, in the order the pod lists them).
+fn record_source(cx: &mut Ctx<'_>, name: &str, k8s: &str, pod: &PodSpec) {
+    let project = cx.project;
+    if !project.services.contains_key(name) {
+        return;
+    }
+    let sidecars = cx.sidecars.get(name).into_iter().flatten();
+    let services = std::iter::once(name)
+        .chain(sidecars.map(String::as_str))
+        .filter(|s| project.services.contains_key(*s))
+        .map(str::to_string);
+    let containers = pod.containers.iter().map(|c| c.name.clone()).zip(services);
+    cx.sources
+        .containers
+        .insert(k8s.to_string(), containers.collect());
+    cx.sources
+        .workloads
+        .insert(k8s.to_string(), super::Source::Service(name.to_string()));
 }
 
 fn schedule(svc: &Service) -> Option<String> {
@@ -81,6 +163,7 @@ fn schedule(svc: &Service) -> Option<String> {
 
 pub fn workload(cx: &mut Ctx<'_>, name: &str, svc: &Service, mut pod: PodSpec) {
     let k8s = cx.names[name].clone();
+    record_source(cx, name, &k8s, &pod);
     let labels = cx.labels(name);
     let selector = LabelSelector {
         match_labels: Some(names::selector(&k8s, &cx.project.name)),
@@ -111,7 +194,18 @@ pub fn workload(cx: &mut Ctx<'_>, name: &str, svc: &Service, mut pod: PodSpec) {
         ..Default::default()
     };
     placement(cx, name, svc, &mut pod);
-    let kind = kind(cx, name, svc);
+    let (kind, serves) = decide(cx, name, svc);
+    if let Some(s) = serves {
+        let compose = if s.value.starts_with("on-failure") {
+            "restarts the container only when it fails"
+        } else {
+            "leaves the container stopped once it exits"
+        };
+        cx.warn("L096", name, s.key, format!(
+            "`{}: {}` {compose}, but {}: it becomes a Deployment, whose pods Kubernetes restarts after every exit (x-kubeferry.controller: job makes it a Job)",
+            s.key.join("."), s.value, s.because
+        ));
+    }
     let restart_on_failure = svc
         .restart
         .as_deref()

@@ -7,7 +7,7 @@
 
 use super::classify::Classification;
 use crate::compose::model::{Project, VolumeType};
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::Diagnostic;
 use crate::lower::{Object, names};
 use k8s_openapi::api::core::v1::{
     PersistentVolumeClaim, PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource, Volume,
@@ -170,15 +170,14 @@ pub fn keep_data(
                             )));
                         }
                         moved.push((dc.service.clone(), dc.target.clone()));
-                        notes.push(Diagnostic {
-                            severity: Severity::Warning,
-                            code: "S005",
-                            location: project.locate(&dc.service, &["volumes"]),
-                            message: format!(
+                        notes.push(Diagnostic::warning(
+                            "S005",
+                            project.locate(&dc.service, &["volumes"]),
+                            format!(
                                 "stage 2 keeps the data folder `{}` → `{}` in the PersistentVolumeClaim `{claim}` ({}): copy its content in with the plan's data migration",
                                 dc.source, dc.target, dc.size
                             ),
-                        });
+                        ));
                     }
                 },
                 None => {

@@ -1,0 +1,38 @@
+//! Where each workload comes from: lowering records it as it makes the workload, and the
+//! passes after it (hardening) read it instead of matching object names to service names.
+
+use crate::compose::hash::FastMap;
+use crate::compose::model::Service;
+use std::collections::BTreeMap;
+
+/// The origin of one workload.
+#[derive(Clone, Debug)]
+pub enum Source {
+    /// A Compose service (a key of `Project::services`).
+    Service(String),
+    /// A workload kubeferry adds: the runner of top-level model `key` (`models:`), made from
+    /// a service of its own; `user` is the first service that uses the model (findings are
+    /// located at its `models.<key>`).
+    ModelRunner {
+        key: String,
+        user: String,
+        service: Box<Service>,
+    },
+}
+
+/// The workloads' origins, and each container's Compose service.
+#[derive(Clone, Debug, Default)]
+pub struct Sources {
+    /// Workload name → its origin.
+    pub workloads: FastMap<String, Source>,
+    /// Workload name → (container name → Compose service), for pods that hold more than one
+    /// service (`network_mode: service:` sidecars).
+    pub containers: FastMap<String, BTreeMap<String, String>>,
+}
+
+impl Sources {
+    /// The origin of a workload.
+    pub fn of(&self, workload: &str) -> Option<&Source> {
+        self.workloads.get(workload)
+    }
+}
