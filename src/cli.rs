@@ -77,6 +77,20 @@ pub struct BridgeArgs {
     /// Address the Compose override publishes the stay-behind services' ports on
     #[arg(long, value_name = "ADDRESS")]
     pub bridge_bind: Option<String>,
+    /// Address the Compose host reaches the cluster on (the LoadBalancer address of the
+    /// reverse bridges), for the `extra_hosts` of the services that stay behind
+    #[arg(long, value_name = "ADDRESS")]
+    pub cluster_host: Option<String>,
+    /// Where stage 1 writes compose.bridge.yaml (default: beside the output folder)
+    #[arg(long, value_name = "FILE")]
+    pub bridge_file: Option<String>,
+    /// The record of stage 1 (default: kubeferry-stage.json beside the output folder; `plan`
+    /// reads ./kubeferry-stage.json)
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<String>,
+    /// Measured size of a stateful service's data claim: VOLUME=SIZE, BIND_SOURCE=SIZE or SERVICE=SIZE (repeatable)
+    #[arg(long = "claim-size", value_name = "KEY=SIZE")]
+    pub claim_sizes: Vec<String>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -467,6 +481,19 @@ fn compose_host(b: &BridgeArgs) -> Result<Option<ComposeHost>, String> {
         .transpose()
 }
 
+/// `--claim-size KEY=SIZE`: a measured size for a volume, a bind source or a service's data.
+fn claim_sizes(b: &BridgeArgs) -> Result<plan::claims::Sizes, String> {
+    b.claim_sizes
+        .iter()
+        .map(|kv| match kv.split_once('=') {
+            Some((k, v)) if !k.is_empty() && emit::is_quantity(v) => Ok((k.into(), v.into())),
+            _ => Err(format!(
+                "--claim-size `{kv}` must be KEY=SIZE (a volume, a bind source or a service, and a quantity such as 20Gi)"
+            )),
+        })
+        .collect()
+}
+
 fn stage_options(a: &ConvertArgs) -> Result<StageOptions, String> {
     let stage = match a.stage {
         StageArg::Stateless => Stage::Stateless,
@@ -484,21 +511,162 @@ fn stage_options(a: &ConvertArgs) -> Result<StageOptions, String> {
         compose_host,
         bridge_bind: a.bridge.bridge_bind.clone(),
         namespace: a.namespace.clone(),
+        sizes: claim_sizes(&a.bridge)?,
+        storage_class: a.storage_class.clone(),
+        cluster_host: a.bridge.cluster_host.clone(),
+        compose_files: a.input.files.clone(),
+        bridge_file: bridge_path(a).map(|p| p.to_string_lossy().into_owned()),
     })
 }
 
-fn plan_command(args: PlanArgs) -> ExitCode {
-    let opts = match compose_host(&args.bridge) {
-        Ok(compose_host) => PlanOptions {
-            compose_host,
-            bridge_bind: args.bridge.bridge_bind.clone(),
-            namespace: args.namespace.clone(),
-        },
-        Err(e) => {
+/// Where stage 1 writes the override file: `--bridge-file`, else beside the output folder.
+fn bridge_path(a: &ConvertArgs) -> Option<std::path::PathBuf> {
+    match (&a.bridge.bridge_file, &a.out) {
+        (Some(f), _) => Some(f.into()),
+        (None, Some(out)) => Some(plan::state::beside(out).join(plan::override_file::FILE_NAME)),
+        (None, None) => None,
+    }
+}
+
+/// Where stage 1 records itself: `--state`, else beside the output folder.
+fn state_path(bridge: &BridgeArgs, out: Option<&str>) -> Option<std::path::PathBuf> {
+    match (&bridge.state, out) {
+        (Some(f), _) => Some(f.into()),
+        (None, Some(out)) => Some(plan::state::beside(out).join(plan::state::FILE_NAME)),
+        (None, None) => None,
+    }
+}
+
+fn absolute(p: &str) -> String {
+    if p == "-" || p.starts_with('/') {
+        return p.to_string();
+    }
+    std::env::current_dir()
+        .map(|d| d.join(p).to_string_lossy().into_owned())
+        .unwrap_or_else(|_| p.to_string())
+}
+
+/// What this command line says about the settings a staged migration keeps the same.
+fn stage_state(
+    input: &InputArgs,
+    bridge: &BridgeArgs,
+    namespace: Option<&str>,
+) -> plan::state::StageState {
+    plan::state::StageState {
+        kubeferry: env!("CARGO_PKG_VERSION").into(),
+        files: input.files.iter().map(|f| absolute(f)).collect(),
+        env_files: input.env_files.iter().map(|f| absolute(f)).collect(),
+        profiles: input.profiles.clone(),
+        project_name: input.project_name.clone(),
+        project_directory: input.project_directory.as_deref().map(absolute),
+        namespace: namespace.map(str::to_string),
+        compose_host: bridge.compose_host.clone(),
+        bridge_bind: bridge.bridge_bind.clone(),
+        cluster_host: bridge.cluster_host.clone(),
+        claim_sizes: bridge.claim_sizes.clone(),
+        ..Default::default()
+    }
+}
+
+/// Complete a command line from the stage-1 record: what it leaves out is taken from there;
+/// what it gives must agree.
+fn complete_from(
+    recorded: &plan::state::StageState,
+    input: &mut InputArgs,
+    bridge: &mut BridgeArgs,
+    namespace: &mut Option<String>,
+) -> Result<(), String> {
+    let given = stage_state(input, bridge, namespace.as_deref());
+    let diff = recorded.differences(&given);
+    if !diff.is_empty() {
+        return Err(format!(
+            "this command differs from stage 1 as recorded: {} (repeat stage 1's settings, or give another record with --state)",
+            diff.join("; ")
+        ));
+    }
+    let fill = |v: &mut Vec<String>, r: &[String]| {
+        if v.is_empty() {
+            *v = r.to_vec();
+        }
+    };
+    fill(&mut input.files, &recorded.files);
+    fill(&mut input.env_files, &recorded.env_files);
+    fill(&mut input.profiles, &recorded.profiles);
+    fill(&mut bridge.claim_sizes, &recorded.claim_sizes);
+    input.project_name = input.project_name.take().or(recorded.project_name.clone());
+    input.project_directory = input
+        .project_directory
+        .take()
+        .or(recorded.project_directory.clone());
+    *namespace = namespace.take().or(recorded.namespace.clone());
+    bridge.compose_host = bridge.compose_host.take().or(recorded.compose_host.clone());
+    bridge.bridge_bind = bridge.bridge_bind.take().or(recorded.bridge_bind.clone());
+    bridge.cluster_host = bridge.cluster_host.take().or(recorded.cluster_host.clone());
+    Ok(())
+}
+
+fn read_state(path: &std::path::Path) -> Result<plan::state::StageState, String> {
+    std::fs::read_to_string(path)
+        .map_err(|e| e.to_string())
+        .and_then(|t| plan::state::StageState::from_json(&t))
+        .map_err(|e| format!("cannot read the stage-1 record {}: {e}", path.display()))
+}
+
+/// The input flags as given, for the commands the plan prints.
+fn input_flags(input: &InputArgs) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in &input.files {
+        out.extend(["-f".to_string(), f.clone()]);
+    }
+    if let Some(d) = &input.project_directory {
+        out.extend(["--project-directory".to_string(), d.clone()]);
+    }
+    if let Some(p) = &input.project_name {
+        out.extend(["-p".to_string(), p.clone()]);
+    }
+    for f in &input.env_files {
+        out.extend(["--env-file".to_string(), f.clone()]);
+    }
+    for p in &input.profiles {
+        out.extend(["--profile".to_string(), p.clone()]);
+    }
+    out
+}
+
+fn plan_command(mut args: PlanArgs) -> ExitCode {
+    // After stage 1, its record completes the plan's settings.
+    let state = args.bridge.state.clone().or_else(|| {
+        std::path::Path::new(plan::state::FILE_NAME)
+            .exists()
+            .then(|| plan::state::FILE_NAME.to_string())
+    });
+    if let Some(path) = &state {
+        let done = read_state(std::path::Path::new(path)).and_then(|r| {
+            complete_from(&r, &mut args.input, &mut args.bridge, &mut args.namespace)
+        });
+        if let Err(e) = done {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
-    };
+    }
+    let opts =
+        match compose_host(&args.bridge).and_then(|h| claim_sizes(&args.bridge).map(|s| (h, s))) {
+            Ok((compose_host, sizes)) => PlanOptions {
+                compose_host,
+                bridge_bind: args.bridge.bridge_bind.clone(),
+                namespace: args.namespace.clone(),
+                sizes,
+                cluster_host: args.bridge.cluster_host.clone(),
+                input_flags: input_flags(&args.input),
+                compose_files: args.input.files.clone(),
+                bridge_file: args.bridge.bridge_file.clone(),
+                state_file: state.clone(),
+            },
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        };
     let (lopts, fs) = match load_options(&args.input) {
         Ok(x) => x,
         Err(f) => return fail(f),
@@ -645,7 +813,20 @@ pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), S
     Ok((lower, harden))
 }
 
-fn convert(args: ConvertArgs) -> ExitCode {
+fn convert(mut args: ConvertArgs) -> ExitCode {
+    // Stage 2 repeats stage 1's settings, as recorded beside stage 1's output.
+    if args.stage == StageArg::Stateful
+        && let Some(path) = state_path(&args.bridge, args.out.as_deref())
+            .filter(|p| args.bridge.state.is_some() || p.exists())
+    {
+        let done = read_state(&path).and_then(|r| {
+            complete_from(&r, &mut args.input, &mut args.bridge, &mut args.namespace)
+        });
+        if let Err(e) = done {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    }
     let (lower, harden, stage) =
         match lower_options(&args).and_then(|(l, h)| stage_options(&args).map(|s| (l, h, s))) {
             Ok(x) => x,
@@ -720,9 +901,10 @@ fn convert(args: ConvertArgs) -> ExitCode {
         }
         None => None,
     };
-    if conversion.compose_override.is_some() && layout == emit::Layout::Single {
+    let bridge_file = bridge_path(&args);
+    if conversion.compose_override.is_some() && bridge_file.is_none() {
         eprintln!(
-            "error[E002]: stage 1 writes {} beside the manifests: give an output folder with -o DIR",
+            "error[E002]: stage 1 writes {} beside the manifests: give an output folder with -o DIR, or the file with --bridge-file",
             plan::override_file::FILE_NAME
         );
         return ExitCode::from(1);
@@ -758,6 +940,10 @@ fn convert(args: ConvertArgs) -> ExitCode {
         eprintln!("error[E002]: cannot write the report {path}: {e}");
         return ExitCode::from(1);
     }
+    if let Err(e) = write_stage_files(&args, &conversion, bridge_file.as_deref()) {
+        eprintln!("error[E002]: {e}");
+        return ExitCode::from(1);
+    }
     if args.timings {
         let t = conversion.timings;
         let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
@@ -778,7 +964,8 @@ fn convert(args: ConvertArgs) -> ExitCode {
             warnings.len()
         );
     }
-    if !args.input.quiet && !conversion.retire.is_empty() {
+    // Not hidden by -q: this is what to do next, not a warning.
+    if !conversion.retire.is_empty() {
         let list: Vec<String> = conversion
             .retire
             .iter()
@@ -797,6 +984,46 @@ fn convert(args: ConvertArgs) -> ExitCode {
     // conversion would free its hundreds of thousands of allocations one by one.
     std::mem::forget(conversion);
     ExitCode::SUCCESS
+}
+
+/// Stage 1: the override file and the record of the stage, beside the output folder; then
+/// what to run on the Compose host (printed even with -q).
+fn write_stage_files(
+    args: &ConvertArgs,
+    conversion: &crate::convert::Conversion,
+    bridge_file: Option<&std::path::Path>,
+) -> Result<(), String> {
+    if args.stage != StageArg::Stateless {
+        return Ok(());
+    }
+    let mut record = stage_state(&args.input, &args.bridge, args.namespace.as_deref());
+    record.project = conversion.project.name.clone();
+    record.compose_files = if args.input.files.is_empty() {
+        plan::compose_files(&conversion.project)
+    } else {
+        args.input.files.clone()
+    };
+    if let (Some(o), Some(path)) = (&conversion.compose_override, bridge_file) {
+        std::fs::write(path, &o.contents)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        record.bridge_file = Some(absolute(&path.to_string_lossy()));
+        if let Some(usage) = o
+            .contents
+            .lines()
+            .find(|l| l.starts_with("#   docker compose"))
+        {
+            eprintln!(
+                "kubeferry: wrote {}; on the Compose host run:{}",
+                path.display(),
+                usage.trim_start_matches('#')
+            );
+        }
+    }
+    if let Some(path) = state_path(&args.bridge, args.out.as_deref()) {
+        std::fs::write(&path, record.to_json())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(())
 }
 
 fn layout_name(l: emit::Layout) -> &'static str {

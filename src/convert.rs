@@ -191,10 +191,8 @@ impl Conversion {
 
     /// The files of an output layout (paths relative to the output folder).
     pub fn files(&self, layout: Layout, format: Format) -> Vec<OutputFile> {
-        let mut files = emit::layout(self, layout, format);
-        // The Compose override of stage 1 goes beside the manifests, written with them.
-        files.extend(self.compose_override.clone());
-        files
+        // The Compose override of stage 1 is not a manifest: the caller writes it beside them.
+        emit::layout(self, layout, format)
     }
 }
 
@@ -299,6 +297,7 @@ pub fn convert_with(
             Err(f) => return Err(with_warnings(f, &diagnostics)),
         }
     };
+    diagnostics.retain(|d| !crate::plan::claims::superseded(d, &staged.kept_data));
     diagnostics.extend(staged.warnings.iter().cloned());
     // A staged conversion is one stage of the plan: the Kustomize layout gives it its folder.
     let plan = (stage != crate::plan::Stage::All).then(|| Plan {

@@ -59,7 +59,7 @@ fn run(project: &Project, stage: Stage, host: Option<&str>) -> Result<Staged, St
         stage,
         compose_host: host.map(|h| ComposeHost::parse(h).unwrap()),
         bridge_bind: Some("10.0.0.5".into()),
-        namespace: None,
+        ..Default::default()
     };
     plan::stage(project, &cls, objects(project, &fs), &opts).map_err(|f| f.to_string())
 }
@@ -104,7 +104,7 @@ fn plan_markdown_and_json() {
     let opts = PlanOptions {
         compose_host: Some(ComposeHost::parse("10.0.0.5").unwrap()),
         bridge_bind: Some("10.0.0.5".into()),
-        namespace: None,
+        ..Default::default()
     };
     let p = plan::plan(&project, &RealFs::default(), &opts);
     let stateful: Vec<&String> = p
@@ -248,7 +248,12 @@ fn stage1_then_stage2_equals_all() {
     for host in ["10.0.0.5", "fd00::5", "compose-host.internal.example"] {
         let s1 = run(&project, Stage::Stateless, Some(host)).unwrap();
         let staged = apply_in_stages(&s1, &s2);
-        let everything = as_map(&all.objects);
+        // Both stages give the planned data its claims of the planned sizes; `all` does not.
+        let mut kept = all.objects.clone();
+        let cls = plan::classify(&project, &RealFs::default());
+        let claims = plan::claims::data_claims(&project, &cls, &Default::default());
+        plan::claims::keep_data(&project, &claims, &mut kept, None, None);
+        let everything = as_map(&kept);
         assert_eq!(
             staged.keys().collect::<Vec<_>>(),
             everything.keys().collect::<Vec<_>>(),
@@ -510,7 +515,7 @@ fn egress_to_the_compose_host_is_allowed_when_egress_is_restricted() {
         stage: Stage::Stateless,
         compose_host: Some(ComposeHost::parse("10.0.0.5").unwrap()),
         bridge_bind: None,
-        namespace: None,
+        ..Default::default()
     };
     // Without an egress restriction no egress policy is made: alone it would close all other
     // egress (the hardening pass's ingress policies do not restrict egress).
@@ -589,6 +594,15 @@ fn default_deny() -> Object {
     })
 }
 
+/// Run the binary in `dir`.
+fn kubeferry(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_kubeferry"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 fn tempdir(tag: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("kubeferry-staged-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
@@ -655,20 +669,14 @@ fn every_stage_validates() {
     }
 }
 
-/// The command line writes the override file with the manifests, refuses stage 1 without an
-/// output folder, and tells what to delete after stage 2.
+/// The command line writes the override file and the stage record beside the manifests,
+/// refuses stage 1 without an output folder, and tells what to delete after stage 2, even
+/// with -q.
 #[test]
 fn command_line() {
-    let bin = env!("CARGO_BIN_EXE_kubeferry");
     let out = tempdir("cli");
     let dir = out.join("stage1");
-    let cli = |args: &[&str]| {
-        std::process::Command::new(bin)
-            .current_dir(fixture_dir())
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let cli = |args: &[&str]| kubeferry(&fixture_dir(), args);
     let o = cli(&[
         "convert",
         "-q",
@@ -682,13 +690,46 @@ fn command_line() {
         dir.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let project = load_file("compose.yaml");
-    let s1 = run(&project, Stage::Stateless, Some("10.0.0.5")).unwrap();
-    assert_eq!(
-        std::fs::read_to_string(dir.join("compose.bridge.yaml")).unwrap(),
-        s1.compose_override.unwrap().contents
-    );
+    // The manifests folder holds Kubernetes objects only; the override file and the record of
+    // the stage go beside it, and -q does not hide where the override went.
     assert!(dir.join("db-compose-host-endpointslice.yaml").exists());
+    for f in std::fs::read_dir(&dir).unwrap() {
+        let path = f.unwrap().path();
+        // What `kubectl apply -f DIR` reads.
+        if !path.to_string_lossy().ends_with(".yaml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(path).unwrap();
+        assert!(text.contains("\nkind: "), "{text}");
+    }
+    let bridge = out.join("compose.bridge.yaml");
+    let text = std::fs::read_to_string(&bridge).unwrap();
+    assert!(
+        text.contains(&format!(
+            "#   docker compose -f compose.yaml -f {} up -d --no-deps db\n",
+            bridge.display()
+        )),
+        "{text}"
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("on the Compose host run:"));
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("kubeferry-stage.json")).unwrap()).unwrap();
+    assert_eq!(record["compose_host"], "10.0.0.5");
+    assert_eq!(record["compose_files"], serde_json::json!(["compose.yaml"]));
+    let o = cli(&[
+        "convert",
+        "-q",
+        "--stage",
+        "stateless",
+        "--compose-host",
+        "10.0.0.5",
+        "--bridge-file",
+        out.join("elsewhere.yaml").to_str().unwrap(),
+        "-o",
+        out.join("stage1b").to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    assert!(out.join("elsewhere.yaml").exists());
     let o = cli(&[
         "convert",
         "-q",
@@ -703,6 +744,7 @@ fn command_line() {
     assert_eq!(o.status.code(), Some(2));
     let o = cli(&[
         "convert",
+        "-q",
         "--stage",
         "stateful",
         "-o",
@@ -717,4 +759,446 @@ fn command_line() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["bridges"][0]["service"], "db");
     let _ = std::fs::remove_dir_all(&out);
+}
+
+// --- The bind-data fixture: MariaDB in a bind-mounted folder, an override file, a stateful
+// indexer that calls the moved bot, and a container name used as a host name. ---
+
+fn bind_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/staged/bind-data")
+}
+
+/// The fixture as Docker Compose finds it: docker-compose.yml, then its override file.
+fn load_bind() -> Project {
+    let opts = LoadOptions {
+        working_dir: bind_dir().to_string_lossy().into_owned(),
+        ..LoadOptions::default()
+    };
+    compose::load(&opts, &RealFs::default())
+        .expect("fixture loads")
+        .project
+}
+
+fn stage_bind(stage: Stage, sizes: &[(&str, &str)]) -> Staged {
+    let project = load_bind();
+    let fs = RealFs::default();
+    let opts = StageOptions {
+        stage,
+        compose_host: Some(ComposeHost::parse("10.0.0.5").unwrap()),
+        cluster_host: Some("10.0.0.9".into()),
+        namespace: Some("agents".into()),
+        sizes: sizes
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..Default::default()
+    };
+    let lowered = lower::lower(
+        &project,
+        &LowerOptions {
+            namespace: Some("agents".into()),
+            ..LowerOptions::default()
+        },
+        &fs,
+    )
+    .expect("lowers");
+    let mut objects = lowered.objects;
+    harden::apply(
+        &mut objects,
+        &project,
+        &lowered.sources,
+        &HardenOptions {
+            namespace: Some("agents".into()),
+            ..HardenOptions::default()
+        },
+    )
+    .expect("hardens");
+    plan::stage(&project, &plan::classify(&project, &fs), objects, &opts).unwrap()
+}
+
+fn find<'a>(objects: &'a [Object], kind: &str, name: &str) -> &'a Object {
+    objects
+        .iter()
+        .find(|o| o.kind() == kind && o.name() == name)
+        .unwrap_or_else(|| panic!("no {kind}/{name} in {:?}", ids(objects)))
+}
+
+fn yaml(o: &Object) -> String {
+    emit::render(std::slice::from_ref(o), Format::Yaml)
+}
+
+/// Stage 2, converted without `--volumes`, keeps MariaDB's bind-mounted folder and the
+/// indexer's in claims of the plan's sizes, never in an emptyDir; a measured size given with
+/// `--claim-size` wins.
+#[test]
+fn stage2_keeps_bind_mounted_data_in_claims() {
+    let project = load_bind();
+    let p = plan::plan(&project, &RealFs::default(), &PlanOptions::default());
+    let db = p.stage2.iter().find(|k| k.service == "db").unwrap();
+    assert_eq!(db.volumes[0].claim.as_deref(), Some("db-bind-0"));
+    assert_eq!(db.volumes[0].suggested_size, "10Gi");
+    let s2 = stage_bind(Stage::Stateful, &[]);
+    let pod = find(&s2.objects, "Deployment", "db").pod_spec().unwrap();
+    let mount = |target: &str| {
+        let m = pod.containers[0]
+            .volume_mounts
+            .iter()
+            .flatten()
+            .find(|m| m.mount_path == target)
+            .unwrap();
+        pod.volumes
+            .iter()
+            .flatten()
+            .find(|v| v.name == m.name)
+            .unwrap()
+            .clone()
+    };
+    let data = mount("/var/lib/mysql");
+    assert_eq!(
+        data.persistent_volume_claim.unwrap().claim_name,
+        "db-bind-0"
+    );
+    // Every data location of the plan is a claim in stage 2.
+    for k in &p.stage2 {
+        for v in &k.volumes {
+            let claim = find(
+                &s2.objects,
+                "PersistentVolumeClaim",
+                v.claim.as_deref().unwrap(),
+            );
+            assert!(yaml(claim).contains(&format!("storage: {}", v.suggested_size)));
+        }
+    }
+    insta::assert_snapshot!(
+        "bind_data_stage2_claims",
+        ["db-bind-0", "indexer-bind-0", "queue-data"]
+            .iter()
+            .map(|n| yaml(find(&s2.objects, "PersistentVolumeClaim", n)))
+            .collect::<String>()
+    );
+    let notes: Vec<&str> = s2.warnings.iter().map(|w| w.code).collect();
+    assert_eq!(notes, ["S005", "S005"]);
+    assert!(
+        s2.kept_data
+            .contains(&("db".into(), "/var/lib/mysql".into()))
+    );
+    // Measured sizes given to the plan and the stages.
+    let s2 = stage_bind(Stage::Stateful, &[("db", "3Gi"), ("queue-data", "1Gi")]);
+    assert!(yaml(find(&s2.objects, "PersistentVolumeClaim", "db-bind-0")).contains("storage: 3Gi"));
+    assert!(
+        yaml(find(&s2.objects, "PersistentVolumeClaim", "queue-data")).contains("storage: 1Gi")
+    );
+}
+
+/// compose.bridge.yaml names docker-compose.yml and its override file, starts only the
+/// services it changes, and, read with them, keeps the override's password and points the
+/// indexer at the cluster.
+#[test]
+fn override_keeps_the_project_files_and_routes_back_to_the_cluster() {
+    let s1 = stage_bind(Stage::Stateless, &[]);
+    let file = s1.compose_override.clone().unwrap();
+    assert!(file.contents.contains(
+        "#   docker compose -f docker-compose.yml -f docker-compose.override.yml -f compose.bridge.yaml up -d --no-deps db queue indexer\n"
+    ));
+    insta::assert_snapshot!("bind_data_compose_bridge", file.contents);
+    let dir = tempdir("bind-override");
+    for f in ["docker-compose.yml", "docker-compose.override.yml"] {
+        std::fs::copy(bind_dir().join(f), dir.join(f)).unwrap();
+    }
+    std::fs::write(dir.join("compose.bridge.yaml"), &file.contents).unwrap();
+    let opts = LoadOptions {
+        files: vec![
+            "docker-compose.yml".into(),
+            "docker-compose.override.yml".into(),
+            "compose.bridge.yaml".into(),
+        ],
+        working_dir: dir.to_string_lossy().into_owned(),
+        ..LoadOptions::default()
+    };
+    let merged = compose::load(&opts, &RealFs::default()).unwrap().project;
+    let db = &merged.services["db"];
+    assert_eq!(
+        db.environment.get("MARIADB_PASSWORD"),
+        Some(&Some("chatbot".to_string()))
+    );
+    assert_eq!(db.ports[0].published.as_deref(), Some("3306"));
+    let indexer = serde_json::to_value(&merged.services["indexer"]).unwrap();
+    // The loader writes `host=address`, as `docker compose config` does.
+    assert_eq!(indexer["extra_hosts"], serde_json::json!(["bot=10.0.0.9"]));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The moved bot, called by the indexer that stays, is exposed on a LoadBalancer Service and
+/// let in from the Compose host's address; stage 2 retires both.
+#[test]
+fn reverse_bridges_expose_moved_services_to_the_compose_host() {
+    let s1 = stage_bind(Stage::Stateless, &[]);
+    assert_eq!(s1.reverse.len(), 1);
+    assert_eq!(s1.reverse[0].used_by, ["indexer"]);
+    let lb = yaml(find(&s1.objects, "Service", "bot-from-compose-host"));
+    let policy = yaml(find(
+        &s1.objects,
+        "NetworkPolicy",
+        "allow-ingress-from-compose-host",
+    ));
+    insta::assert_snapshot!("bind_data_reverse_bridge", format!("{lb}---\n{policy}"));
+    let s2 = stage_bind(Stage::Stateful, &[]);
+    for r in [
+        ("Service", "bot-from-compose-host"),
+        ("NetworkPolicy", "allow-ingress-from-compose-host"),
+    ] {
+        assert!(
+            s2.retire.contains(&(r.0.into(), r.1.into())),
+            "{:?}",
+            s2.retire
+        );
+    }
+}
+
+/// `bot` dials MariaDB by its container name: stage 1 bridges that name too, and stage 2 keeps
+/// it as a Service of the real pods (the lowering's, or its own copy).
+#[test]
+fn container_names_and_aliases_are_bridged() {
+    let s1 = stage_bind(Stage::Stateless, &[]);
+    let db = s1.bridges.iter().find(|b| b.service == "db").unwrap();
+    assert_eq!(db.aliases, ["mariadb-primary"]);
+    let slice = yaml(find(
+        &s1.objects,
+        "EndpointSlice",
+        "mariadb-primary-compose-host",
+    ));
+    assert!(slice.contains("kubernetes.io/service-name: mariadb-primary"));
+    assert!(slice.contains("10.0.0.5"));
+    // The lowering gives the dialled container name a Service of the real pods, which
+    // replaces the bridge in stage 2.
+    let s2 = stage_bind(Stage::Stateful, &[]);
+    assert!(s2.alias_services.is_empty());
+    assert!(
+        yaml(find(&s2.objects, "Service", "mariadb-primary"))
+            .contains("selector:\n    app.kubernetes.io/name: db\n")
+    );
+    assert!(s2.retire.contains(&(
+        "EndpointSlice".into(),
+        "mariadb-primary-compose-host".into()
+    )));
+    // Where the lowering makes none, stage 2 adds one, a copy of the service's own.
+    let project = load_bind();
+    let fs = RealFs::default();
+    let mut objs = objects(&project, &fs);
+    objs.retain(|o| o.name() != "mariadb-primary");
+    let opts = StageOptions {
+        stage: Stage::Stateful,
+        ..Default::default()
+    };
+    let s2 = plan::stage(&project, &plan::classify(&project, &fs), objs, &opts).unwrap();
+    assert_eq!(s2.alias_services, ["mariadb-primary"]);
+    let real = yaml(find(&s2.objects, "Service", "db"));
+    let alias = yaml(find(&s2.objects, "Service", "mariadb-primary"));
+    assert_eq!(alias.replace("name: mariadb-primary", "name: db"), real);
+}
+
+/// The plan's commands carry the files, namespace and sizes it was given, and give the
+/// override command, the preflight check and the way back from each stage.
+#[test]
+fn plan_commands_repeat_the_settings() {
+    let project = load_bind();
+    let opts = PlanOptions {
+        compose_host: Some(ComposeHost::parse("10.0.0.5").unwrap()),
+        cluster_host: Some("10.0.0.9".into()),
+        namespace: Some("agents".into()),
+        input_flags: [
+            "-f",
+            "docker-compose.yml",
+            "-f",
+            "docker-compose.override.yml",
+        ]
+        .map(String::from)
+        .to_vec(),
+        compose_files: vec![
+            "docker-compose.yml".into(),
+            "docker-compose.override.yml".into(),
+        ],
+        sizes: [("db".to_string(), "3Gi".to_string())].into(),
+        ..Default::default()
+    };
+    let p = plan::plan(&project, &RealFs::default(), &opts);
+    assert_eq!(
+        p.commands.stage2,
+        "kubeferry convert -f docker-compose.yml -f docker-compose.override.yml --namespace agents --claim-size db=3Gi --stage stateful -o stage2/"
+    );
+    assert!(
+        p.stage2_order
+            .iter()
+            .any(|s| s.contains(&p.commands.stage2))
+    );
+    assert_eq!(
+        p.stage2.iter().find(|k| k.service == "db").unwrap().volumes[0].suggested_size,
+        "3Gi"
+    );
+    insta::assert_snapshot!("bind_data_plan_markdown", plan::markdown(&p));
+}
+
+/// Stage 2 run as the plan prints it (no flags but the stage and the folder) reads stage 1's
+/// record: same files and namespace, data in claims; a differing namespace is refused.
+#[test]
+fn stage2_reads_the_record_of_stage1() {
+    let out = tempdir("record");
+    let cli = |args: &[&str]| kubeferry(&bind_dir(), args);
+    let s1 = out.join("stage1");
+    let o = cli(&[
+        "convert",
+        "-q",
+        "-f",
+        "docker-compose.yml",
+        "-f",
+        "docker-compose.override.yml",
+        "--namespace",
+        "agents",
+        "--stage",
+        "stateless",
+        "--compose-host",
+        "10.0.0.5",
+        "--cluster-host",
+        "10.0.0.9",
+        "-o",
+        s1.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let record = std::fs::read_to_string(out.join("kubeferry-stage.json")).unwrap();
+    let record = plan::state::StageState::from_json(&record).unwrap();
+    assert_eq!(record.namespace.as_deref(), Some("agents"));
+    assert_eq!(record.files.len(), 2);
+    let o = cli(&[
+        "convert",
+        "--stage",
+        "stateful",
+        "-o",
+        out.join("stage2").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !err.contains("`/var/lib/mysql` becomes an emptyDir"),
+        "{err}"
+    );
+    let claim =
+        std::fs::read_to_string(out.join("stage2/db-bind-0-persistentvolumeclaim.yaml")).unwrap();
+    assert!(claim.contains("namespace: agents") && claim.contains("storage: 10Gi"));
+    // The override file's password is in stage 2: the override file was read.
+    let db = std::fs::read_to_string(out.join("stage2/db-deployment.yaml")).unwrap();
+    assert!(db.contains("MARIADB_PASSWORD"), "{db}");
+    let o = cli(&[
+        "convert",
+        "--stage",
+        "stateful",
+        "--namespace",
+        "other",
+        "-o",
+        out.join("stage2b").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--namespace: stage 1 `agents`"));
+    // The plan reads the record too.
+    let o = cli(&[
+        "plan",
+        "--state",
+        out.join("kubeferry-stage.json").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        v["commands"]["stage2"]
+            .as_str()
+            .unwrap()
+            .contains("--namespace agents --stage stateful"),
+        "{}",
+        v["commands"]
+    );
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+/// Both stages of the bind-data fixture pass the validator (skipped without ../shared).
+#[test]
+fn bind_data_stages_validate() {
+    let Some((python, validator)) = support::validator() else {
+        return;
+    };
+    for (tag, staged) in [
+        ("bind-s1", stage_bind(Stage::Stateless, &[])),
+        ("bind-s2", stage_bind(Stage::Stateful, &[])),
+    ] {
+        let dir = tempdir(tag);
+        for f in emit::render_files(&staged.objects, Format::Yaml) {
+            std::fs::write(dir.join(&f.path), &f.contents).unwrap();
+        }
+        let out = std::process::Command::new(&python)
+            .arg(&validator)
+            .arg(&dir)
+            .args(["--k8s-version", "1.37", "--no-checkov", "--summary"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("(0 schema errors, 0 semantic errors)"),
+            "{tag}:\n{text}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// Without `--cluster-host` the stay-behind caller gets no host entry (S008, in the plan too);
+/// with a DNS `--compose-host` no ingress policy can name the host (S007).
+#[test]
+fn reverse_bridge_warnings() {
+    let project = load_bind();
+    let fs = RealFs::default();
+    let cls = plan::classify(&project, &fs);
+    let run = |host: &str| {
+        let opts = StageOptions {
+            stage: Stage::Stateless,
+            compose_host: Some(ComposeHost::parse(host).unwrap()),
+            ..Default::default()
+        };
+        plan::stage(&project, &cls, objects(&project, &fs), &opts).unwrap()
+    };
+    let s1 = run("10.0.0.5");
+    let codes: Vec<&str> = s1.warnings.iter().map(|w| w.code).collect();
+    assert_eq!(codes, ["S008"]);
+    assert!(s1.warnings[0].message.contains("`indexer` stays"));
+    let text = s1.compose_override.unwrap().contents;
+    assert!(!text.contains("extra_hosts"), "{text}");
+    // The LoadBalancer Service is made all the same, without an address.
+    assert!(
+        !yaml(find(&s1.objects, "Service", "bot-from-compose-host")).contains("loadBalancerIP")
+    );
+    let s1 = run("compose.example.internal");
+    let codes: Vec<&str> = s1.warnings.iter().map(|w| w.code).collect();
+    assert_eq!(codes, ["S007", "S008"]);
+    assert!(!ids(&s1.objects).contains(&"NetworkPolicy/allow-ingress-from-compose-host".into()));
+    let p = plan::plan(&project, &fs, &PlanOptions::default());
+    assert!(p.warnings.iter().any(|w| w.code == "S008"));
+}
+
+/// The override's usage line takes the project's Compose files from `COMPOSE_FILE` when the
+/// environment sets it (with its separator), else the files found: the default file, then its
+/// override file.
+#[test]
+fn compose_files_of_the_usage_line() {
+    assert_eq!(
+        plan::compose_files(&load_bind()),
+        ["docker-compose.yml", "docker-compose.override.yml"]
+    );
+    let opts = LoadOptions {
+        working_dir: bind_dir().to_string_lossy().into_owned(),
+        environment: [
+            ("COMPOSE_FILE".to_string(), "base.yml;prod.yml".to_string()),
+            ("COMPOSE_PATH_SEPARATOR".to_string(), ";".to_string()),
+        ]
+        .into(),
+        ..LoadOptions::default()
+    };
+    let project = compose::load(&opts, &RealFs::default()).unwrap().project;
+    assert_eq!(plan::compose_files(&project), ["base.yml", "prod.yml"]);
 }

@@ -127,6 +127,8 @@ fn stage1_then_stage2_equals_all_on_the_corpus() {
         return;
     };
     let fs = RealFs::default();
+    let mut checked = 0;
+    let mut in_claims_without_staging = 0;
     for c in &cases {
         let dir = c.dir.to_string_lossy().into_owned();
         let mut environment: BTreeMap<String, String> = c.vars.iter().cloned().collect();
@@ -158,14 +160,18 @@ fn stage1_then_stage2_equals_all_on_the_corpus() {
                 stage,
                 compose_host: Some(ComposeHost::parse("10.0.0.5").unwrap()),
                 bridge_bind: None,
-                namespace: None,
+                ..Default::default()
             };
             plan::stage(&project, &cls, objects.clone(), &o)
                 .unwrap_or_else(|e| panic!("{}: {e}", c.id))
         };
         let render = |o: &lower::Object| emit::render(std::slice::from_ref(o), Format::Yaml);
-        let all: BTreeMap<String, String> = staged(Stage::All)
-            .objects
+        // Stage 2 keeps every planned data location in a claim of the planned size, which
+        // `--stage all` (a plain convert) does not: compare with `all` given the same claims.
+        let mut all_objects = staged(Stage::All).objects;
+        let claims = plan::claims::data_claims(&project, &cls, &Default::default());
+        plan::claims::keep_data(&project, &claims, &mut all_objects, None, None);
+        let all: BTreeMap<String, String> = all_objects
             .iter()
             .map(|o| (format!("{}/{}", o.kind(), o.name()), render(o)))
             .collect();
@@ -176,6 +182,24 @@ fn stage1_then_stage2_equals_all_on_the_corpus() {
         }
         for (k, n) in &s2.retire {
             cluster.remove(&format!("{k}/{n}"));
+        }
+        // Every data location the plan lists is mounted from a claim in stage 2.
+        let claims_kept = data_in_claims(&s2.objects, &claims);
+        assert_eq!(
+            claims_kept,
+            claims.len(),
+            "{}: data left outside a claim",
+            c.id
+        );
+        checked += claims.len();
+        in_claims_without_staging += data_in_claims(&staged(Stage::All).objects, &claims);
+        // Names a bridge answered to (aliases, container names) stay Services in stage 2.
+        for a in &s2.alias_services {
+            assert!(
+                cluster.remove(&format!("Service/{a}")).is_some(),
+                "{}",
+                c.id
+            );
         }
         assert_eq!(
             cluster.keys().collect::<Vec<_>>(),
@@ -189,4 +213,50 @@ fn stage1_then_stage2_equals_all_on_the_corpus() {
             c.id
         );
     }
+    // A plain convert leaves the bind-mounted ones in emptyDirs: the check tells them apart.
+    eprintln!(
+        "stage 2 keeps {checked} planned data locations in claims; a plain convert, {in_claims_without_staging}"
+    );
+    assert!(checked > 300, "only {checked} data locations checked");
+    assert!(in_claims_without_staging < checked);
+}
+
+/// How many of the planned data locations are mounted, in their service's workload, from a
+/// PersistentVolumeClaim or a StatefulSet claim template.
+fn data_in_claims(objects: &[lower::Object], claims: &[plan::claims::DataClaim]) -> usize {
+    claims
+        .iter()
+        .filter(|d| {
+            let label = kubeferry::lower::names::label_value(
+                &kubeferry::lower::names::service_name(&d.service),
+            );
+            objects.iter().any(|o| {
+                let v = serde_json::to_value(o).unwrap();
+                let owned = v["metadata"]["labels"]["app.kubernetes.io/name"] == label.as_str();
+                let Some(pod) = o.pod_spec() else {
+                    return false;
+                };
+                if !owned {
+                    return false;
+                }
+                let Some(m) = pod
+                    .containers
+                    .iter()
+                    .flat_map(|c| c.volume_mounts.iter().flatten())
+                    .find(|m| m.mount_path.trim_end_matches('/') == d.target.trim_end_matches('/'))
+                else {
+                    return false;
+                };
+                let volume = pod.volumes.iter().flatten().find(|x| x.name == m.name);
+                match volume {
+                    Some(x) => x.persistent_volume_claim.is_some(),
+                    None => v["spec"]["volumeClaimTemplates"]
+                        .as_array()
+                        .is_some_and(|t| {
+                            t.iter().any(|t| t["metadata"]["name"] == m.name.as_str())
+                        }),
+                }
+            })
+        })
+        .count()
 }

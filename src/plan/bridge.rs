@@ -100,6 +100,89 @@ pub struct Bridge {
     /// The moved services that reach it.
     pub used_by: Vec<String>,
     pub ports: Vec<BridgePort>,
+    /// Other names the moved services dial it by (its `container_name` or a network alias):
+    /// each gets a bridge Service of its own.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+}
+
+/// A reverse bridge: a moved service that services staying on the Compose host reach. The
+/// cluster exposes it on a LoadBalancer Service (`<name>-from-compose-host`) on the ports they
+/// dial, and the override file maps its names to the cluster's address (`extra_hosts`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReverseBridge {
+    /// The Compose service name of the moved service.
+    pub service: String,
+    /// The name of its LoadBalancer Service.
+    pub name: String,
+    /// The Kubernetes name of the moved service (its pods' name label).
+    pub target: String,
+    /// The services staying on the Compose host that reach it.
+    pub used_by: Vec<String>,
+    /// The host names they dial it by (the service name, and any alias or container name).
+    pub hosts: Vec<String>,
+    /// (port, protocol): the ports they dial, served on the same ports.
+    pub ports: Vec<(u32, String)>,
+}
+
+/// The reverse bridges of stage 1, and a warning for each moved service reached from the
+/// Compose host without a known port.
+pub fn reverse_bridges(
+    project: &Project,
+    cls: &Classification,
+) -> (Vec<ReverseBridge>, Vec<Diagnostic>) {
+    let implied = crate::lower::implied_ports_by_service(project);
+    let mut out: Vec<ReverseBridge> = Vec::new();
+    let mut warnings = Vec::new();
+    for (name, svc) in &project.services {
+        if cls.is_stateful(name) || is_sidecar_of(svc).is_some() {
+            continue;
+        }
+        let used_by: Vec<String> = cls
+            .services
+            .iter()
+            .filter(|(_, c)| c.stateful && c.reaches.iter().any(|r| r == name))
+            .map(|(s, _)| s.clone())
+            .collect();
+        if used_by.is_empty() {
+            continue;
+        }
+        let ports: Vec<(u32, String)> =
+            client_ports(svc, implied.get(name).map_or(&[], Vec::as_slice))
+                .into_iter()
+                .map(|(p, proto)| (p, proto.to_ascii_uppercase()))
+                .collect();
+        if ports.is_empty() {
+            warnings.push(Diagnostic::warning(
+                "S006",
+                location(project, name, &[]),
+                format!(
+                    "{} {} `{name}`, which moves to the cluster, but it declares no port: no reverse bridge is made (declare the port with `expose`)",
+                    quoted(&used_by),
+                    if used_by.len() == 1 { "stays on the Compose host and reaches" } else { "stay on the Compose host and reach" }
+                ),
+            ));
+            continue;
+        }
+        let mut hosts = vec![name.clone()];
+        for u in &used_by {
+            for h in super::classify::names_used(&project.services[u.as_str()], name, svc) {
+                if !hosts.contains(&h) {
+                    hosts.push(h);
+                }
+            }
+        }
+        let k8s = names::service_name(name);
+        out.push(ReverseBridge {
+            service: name.clone(),
+            name: names::dns_label(&format!("{k8s}-from-compose-host")),
+            target: k8s,
+            used_by,
+            hosts,
+            ports,
+        });
+    }
+    (out, warnings)
 }
 
 /// The bridges stage 1 needs, and a warning for each reached service without a known port.
@@ -172,11 +255,22 @@ pub fn bridges(project: &Project, cls: &Classification) -> (Vec<Bridge>, Vec<Dia
                 published_by_compose,
             });
         }
+        let k8s = names::service_name(name);
+        let mut aliases: Vec<String> = Vec::new();
+        for u in used_by {
+            for h in super::classify::names_used(&project.services[u.as_str()], name, svc) {
+                let h = names::service_name(&h);
+                if h != k8s && !aliases.contains(&h) {
+                    aliases.push(h);
+                }
+            }
+        }
         out.push(Bridge {
             service: name.clone(),
-            name: names::service_name(name),
+            name: k8s,
             used_by: used_by.clone(),
             ports,
+            aliases,
         });
     }
     (out, warnings)
@@ -253,13 +347,33 @@ fn meta(b: &Bridge, name: String, project: &str, namespace: Option<&str>) -> Obj
 
 /// The name of a bridge's EndpointSlice.
 pub fn slice_name(b: &Bridge) -> String {
-    format!("{}-compose-host", b.name)
+    slice_of(&b.name)
+}
+
+/// The EndpointSlice of the bridge Service `name`.
+pub fn slice_of(name: &str) -> String {
+    names::dns_label(&format!("{name}-compose-host"))
+}
+
+/// The objects of a bridge: those of its Service, then those of each alias.
+pub fn objects(
+    b: &Bridge,
+    host: &ComposeHost,
+    project: &Project,
+    namespace: Option<&str>,
+) -> Result<Vec<Object>, Diagnostic> {
+    let mut out = objects_named(b, &b.name, host, project, namespace)?;
+    for a in &b.aliases {
+        out.extend(objects_named(b, a, host, project, namespace)?);
+    }
+    Ok(out)
 }
 
 /// The objects of one bridge: a Service without selector and an EndpointSlice for an IP
 /// address; an ExternalName Service for a DNS name, which cannot remap ports (an error then).
-pub fn objects(
+fn objects_named(
     b: &Bridge,
+    svc_name: &str,
     host: &ComposeHost,
     project: &Project,
     namespace: Option<&str>,
@@ -278,16 +392,16 @@ pub fn objects(
     match host {
         ComposeHost::Ip(ip) => {
             let service = KService {
-                metadata: meta(b, b.name.clone(), &project.name, namespace),
+                metadata: meta(b, svc_name.to_string(), &project.name, namespace),
                 spec: Some(ServiceSpec {
                     ports: Some(service_ports),
                     ..Default::default()
                 }),
                 ..Default::default()
             };
-            let mut slice_meta = meta(b, slice_name(b), &project.name, namespace);
+            let mut slice_meta = meta(b, slice_of(svc_name), &project.name, namespace);
             let labels = slice_meta.labels.get_or_insert_with(Default::default);
-            labels.insert("kubernetes.io/service-name".into(), b.name.clone());
+            labels.insert("kubernetes.io/service-name".into(), svc_name.to_string());
             labels.insert(
                 "endpointslice.kubernetes.io/managed-by".into(),
                 "kubeferry".into(),
@@ -325,7 +439,7 @@ pub fn objects(
                 ));
             }
             let service = KService {
-                metadata: meta(b, b.name.clone(), &project.name, namespace),
+                metadata: meta(b, svc_name.to_string(), &project.name, namespace),
                 spec: Some(ServiceSpec {
                     type_: Some("ExternalName".into()),
                     external_name: Some(dns.clone()),

@@ -302,17 +302,14 @@ fn relative(path: &str, base: &str) -> String {
 /// The other services `svc` reaches: depends_on, links, or its name as a host in an environment
 /// value, the command or the entrypoint.
 fn reaches(project: &Project, name: &str, svc: &Service) -> Vec<String> {
-    let args: Vec<&String> = svc
-        .entrypoint
-        .iter()
-        .flatten()
-        .chain(svc.command.iter().flatten())
-        .collect();
+    let args = arguments(svc);
     project
         .services
         .keys()
         .filter(|other| *other != name)
         .filter(|other| {
+            let other_svc = &project.services[other.as_str()];
+            let by_name = |host: &str| uses_host(svc, &args, host);
             // Waiting for a one-shot job to finish is not reaching it over the network.
             svc.depends_on
                 .get(*other)
@@ -321,17 +318,55 @@ fn reaches(project: &Project, name: &str, svc: &Service) -> Vec<String> {
                     .links
                     .iter()
                     .any(|l| l.split(':').next() == Some(other.as_str()))
-                || svc.environment.iter().any(|(k, v)| {
-                    v.as_deref()
-                        .is_some_and(|v| names_host(v, other, || host_key(k)))
-                })
-                || args
-                    .iter()
-                    .enumerate()
-                    .any(|(i, a)| names_host(a, other, || i > 0 && host_flag(args[i - 1])))
+                || by_name(other)
+                || host_names(other, other_svc).iter().any(|h| by_name(h))
         })
         .cloned()
         .collect()
+}
+
+/// The other names a service answers to on its Compose networks: its `container_name` and its
+/// network aliases, without duplicates and without the service name itself.
+pub fn host_names(name: &str, svc: &Service) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let aliases = svc.networks.values().flatten().flat_map(|n| &n.aliases);
+    for h in svc.container_name.iter().chain(aliases) {
+        if h != name && !out.contains(h) {
+            out.push(h.clone());
+        }
+    }
+    out
+}
+
+/// The names of `target` (its service name, container name or aliases) that `user` uses as
+/// host names in its environment, command or entrypoint.
+pub fn names_used(user: &Service, target: &str, target_svc: &Service) -> Vec<String> {
+    let args = arguments(user);
+    host_names(target, target_svc)
+        .into_iter()
+        .filter(|h| uses_host(user, &args, h))
+        .collect()
+}
+
+/// The entrypoint, then the command.
+fn arguments(svc: &Service) -> Vec<&String> {
+    svc.entrypoint
+        .iter()
+        .flatten()
+        .chain(svc.command.iter().flatten())
+        .collect()
+}
+
+/// Whether the service's environment or arguments (`args`: entrypoint then command) name
+/// `host` as a host.
+fn uses_host(svc: &Service, args: &[&String], host: &str) -> bool {
+    svc.environment.iter().any(|(k, v)| {
+        v.as_deref()
+            .is_some_and(|v| names_host(v, host, || host_key(k)))
+    }) || args
+        .iter()
+        .enumerate()
+        .any(|(i, a)| names_host(a, host, || i > 0 && host_flag(args[i - 1])))
 }
 
 /// Whether `value` names `host`. A value that is exactly the name (`POSTGRES_USER=agent`) counts

@@ -94,6 +94,58 @@ pub fn markdown(p: &Plan) -> String {
             );
         }
     }
+    if !p.reverse_bridges.is_empty() {
+        let _ = writeln!(
+            o,
+            "\nReverse bridges: each of these moves but is reached from the Compose host; stage 1 exposes it on a LoadBalancer Service at the `--cluster-host` address.\n"
+        );
+        let _ = writeln!(
+            o,
+            "| Moved service | Dialed as | LoadBalancer Service | Used by |"
+        );
+        let _ = writeln!(o, "|---|---|---|---|");
+        for r in &p.reverse_bridges {
+            let dial: Vec<String> = r
+                .hosts
+                .iter()
+                .flat_map(|h| {
+                    r.ports
+                        .iter()
+                        .map(move |(port, proto)| format!("{h}:{port}/{proto}"))
+                })
+                .collect();
+            let _ = writeln!(
+                o,
+                "| `{}` | {} | `{}` | {} |",
+                r.service,
+                dial.join(", "),
+                r.name,
+                ticks(&r.used_by)
+            );
+        }
+    }
+    let c = &p.commands;
+    let _ = writeln!(o, "\n### Commands of stage 1\n");
+    if let Some(s) = &p.state_file {
+        let _ = writeln!(o, "Settings completed from the stage-1 record `{s}`.\n");
+    }
+    let _ = writeln!(o, "```sh\n{}", c.stage1);
+    let _ = writeln!(
+        o,
+        "# writes stage1/ (manifests only) and, beside it, compose.bridge.yaml and kubeferry-stage.json"
+    );
+    if let Some(up) = &c.compose_up {
+        let _ = writeln!(o, "{up}    # on the Compose host");
+    }
+    let _ = writeln!(o, "kubectl apply -f stage1/");
+    if let Some(pf) = &c.preflight {
+        let _ = writeln!(o, "{pf}");
+    }
+    let _ = writeln!(o, "```");
+    let _ = writeln!(o, "\nRollback of stage 1:\n");
+    for (i, r) in c.rollback_stage1.iter().enumerate() {
+        let _ = writeln!(o, "{}. {r}", i + 1);
+    }
     let _ = writeln!(o, "\n## Stage 2: the stateful services\n");
     if p.stage2.is_empty() {
         let _ = writeln!(o, "No stateful service: stage 2 is empty.");
@@ -123,7 +175,7 @@ pub fn markdown(p: &Plan) -> String {
                     .claim
                     .as_deref()
                     .map(|c| format!("`{c}`"))
-                    .unwrap_or_else(|| "with `--volumes persistentVolumeClaim`".into());
+                    .unwrap_or_else(|| "— (external)".into());
                 let _ = writeln!(
                     o,
                     "| {} `{}` | `{}` | {claim} | {} | `{}` |",
@@ -132,7 +184,7 @@ pub fn markdown(p: &Plan) -> String {
             }
             let _ = writeln!(
                 o,
-                "\nSizes are a starting point: measure, then set `x-kubeferry: {{size: …}}` on the volume (or `--pvc-request-size`) before converting stage 2.\n"
+                "\nStage 2 makes these claims whatever `--volumes` says, at these sizes. They are a starting point: measure, then give the real size with `--claim-size NAME=SIZE` (the volume, the folder or the service) to the plan and to stage 1, which records it for stage 2.\n"
             );
         }
         let _ = writeln!(o, "Data migration:\n");
@@ -145,6 +197,13 @@ pub fn markdown(p: &Plan) -> String {
                 }
                 let _ = writeln!(o, "   ```");
             }
+        }
+        let _ = writeln!(o);
+    }
+    if !p.stage2.is_empty() {
+        let _ = writeln!(o, "Rollback of stage 2:\n");
+        for (i, r) in c.rollback_stage2.iter().enumerate() {
+            let _ = writeln!(o, "{}. {r}", i + 1);
         }
         let _ = writeln!(o);
     }

@@ -7,14 +7,19 @@
 //! whole project and returns those of one stage, with the bridges and the Compose override file.
 
 pub mod bridge;
+pub mod claims;
 pub mod classify;
+pub mod commands;
 pub mod engine;
 mod markdown;
 pub mod migrate;
 pub mod override_file;
+mod policy;
+pub mod reverse;
 pub mod stage;
+pub mod state;
 
-pub use bridge::{Bridge, ComposeHost};
+pub use bridge::{Bridge, ComposeHost, ReverseBridge};
 pub use classify::{Class, Classification, classify};
 pub use markdown::markdown;
 pub use stage::{Stage, StageOptions, Staged, stage};
@@ -34,6 +39,48 @@ pub struct PlanOptions {
     pub compose_host: Option<ComposeHost>,
     pub bridge_bind: Option<String>,
     pub namespace: Option<String>,
+    /// Measured claim sizes (`--claim-size`).
+    pub sizes: claims::Sizes,
+    /// `--cluster-host`: where the Compose host reaches the reverse bridges.
+    pub cluster_host: Option<String>,
+    /// The input flags the printed commands repeat (`-f`, `--env-file`, `--profile`, `-p`,
+    /// `--project-directory`), as given.
+    pub input_flags: Vec<String>,
+    /// The project's Compose files as Docker Compose uses them (empty: found in the project).
+    pub compose_files: Vec<String>,
+    /// Where stage 1 writes the override file (default `compose.bridge.yaml`).
+    pub bridge_file: Option<String>,
+    /// The stage-1 record the options were completed from, if any.
+    pub state_file: Option<String>,
+}
+
+/// The project's Compose files as Docker Compose on the Compose host uses them: `COMPOSE_FILE`
+/// when the project's environment sets it, else the top-level files kubeferry found (the
+/// default file and its override file, in merge order).
+pub fn compose_files(project: &Project) -> Vec<String> {
+    if let Some(list) = project
+        .environment
+        .get("COMPOSE_FILE")
+        .filter(|l| !l.is_empty())
+    {
+        let sep = project
+            .environment
+            .get("COMPOSE_PATH_SEPARATOR")
+            .filter(|s| !s.is_empty())
+            .map(String::as_str)
+            .unwrap_or(":");
+        return list.split(sep).map(str::to_string).collect();
+    }
+    let top = |f: &&String| {
+        let base = f.rsplit('/').next().unwrap_or(f);
+        base.starts_with("compose.") || base.starts_with("docker-compose.")
+    };
+    let files: Vec<String> = project.origins.files.iter().filter(top).cloned().collect();
+    if files.is_empty() {
+        project.origins.files.iter().take(1).cloned().collect()
+    } else {
+        files
+    }
 }
 
 /// A moved service of stage 1.
@@ -50,8 +97,7 @@ pub struct VolumePlan {
     pub kind: &'static str,
     pub source: String,
     pub target: String,
-    /// The PersistentVolumeClaim of a named volume; bind mounts get one only with
-    /// `--volumes persistentVolumeClaim`.
+    /// The PersistentVolumeClaim stage 2 keeps it in (none for an external volume).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub claim: Option<String>,
     pub suggested_size: String,
@@ -81,10 +127,17 @@ pub struct Plan {
     pub classification: IndexMap<String, Class>,
     pub stage1: Vec<Moved>,
     pub bridges: Vec<Bridge>,
+    /// Moved services that stay-behind services reach: exposed to the Compose host.
+    pub reverse_bridges: Vec<ReverseBridge>,
     pub stage2: Vec<Kept>,
     /// The order of stage 2, around the per-service data migrations.
     pub stage2_order: Vec<String>,
     pub compose_host_changes: Vec<String>,
+    /// The commands to run, with every setting the plan was given.
+    pub commands: commands::Commands,
+    /// The stage-1 record the plan's settings were completed from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_file: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<Diagnostic>,
 }
@@ -93,6 +146,8 @@ pub struct Plan {
 pub fn plan(project: &Project, fs: &dyn FileSystem, opts: &PlanOptions) -> Plan {
     let cls = classify(project, fs);
     let (bridges, mut warnings) = bridge::bridges(project, &cls);
+    let (reverse_bridges, reverse_warnings) = bridge::reverse_bridges(project, &cls);
+    warnings.extend(reverse_warnings);
     // What stage 1 would refuse, said early.
     if let Some(host) = &opts.compose_host {
         for b in &bridges {
@@ -111,6 +166,7 @@ pub fn plan(project: &Project, fs: &dyn FileSystem, opts: &PlanOptions) -> Plan 
             reaches: cls.stay_behind_reached_by(s),
         })
         .collect();
+    let data = claims::data_claims(project, &cls, &opts.sizes);
     let mut stage2 = Vec::new();
     // Data locations already planned, with their first stateful user.
     let mut owners: Vec<(classify::DataVolume, String)> = Vec::new();
@@ -179,39 +235,69 @@ pub fn plan(project: &Project, fs: &dyn FileSystem, opts: &PlanOptions) -> Plan 
             image: svc.image.clone(),
             engine: c.engine,
             reasons: c.reasons.clone(),
-            volumes: volumes(project, name, c),
+            volumes: volumes(project, name, &data),
             steps: migrate::steps(&target),
         });
     }
-    let compose_host_changes = host_changes(project, &cls, &bridges, &stage1, &stage2, opts);
-    let stage2_order = order(project, &bridges, &stage2, opts);
+    let mut opts = opts.clone();
+    if opts.compose_files.is_empty() {
+        opts.compose_files = compose_files(project);
+    }
+    let moved: Vec<String> = stage1.iter().map(|m| m.service.clone()).collect();
+    let kept: Vec<String> = stage2.iter().map(|k| k.service.clone()).collect();
+    let mut claims: Vec<String> = stage2
+        .iter()
+        .flat_map(|k| k.volumes.iter().filter_map(|v| v.claim.clone()))
+        .collect();
+    claims.sort();
+    claims.dedup();
+    let commands = commands::commands(
+        &project.name,
+        &bridges,
+        &reverse_bridges,
+        &commands::Stages {
+            moved: &moved,
+            kept: &kept,
+            claims: &claims,
+        },
+        &opts,
+    );
+    if opts.cluster_host.is_none() && !reverse_bridges.is_empty() {
+        warnings.push(reverse::no_cluster_host_warning(&reverse_bridges, project));
+    }
+    let compose_host_changes = host_changes(
+        project,
+        &bridges,
+        &reverse_bridges,
+        &stage1,
+        &stage2,
+        &commands,
+        &opts,
+    );
+    let stage2_order = order(project, &bridges, &stage2, &commands, &opts);
     Plan {
         project: project.name.clone(),
         compose_host: opts.compose_host.clone(),
         classification: cls.services.clone(),
         stage1,
         bridges,
+        reverse_bridges,
         stage2,
         stage2_order,
         compose_host_changes,
+        commands,
+        state_file: opts.state_file.clone(),
         warnings,
     }
 }
 
-fn volumes(project: &Project, name: &str, c: &Class) -> Vec<VolumePlan> {
-    let svc = &project.services[name];
-    c.data
-        .iter()
+fn volumes(project: &Project, name: &str, data: &[claims::DataClaim]) -> Vec<VolumePlan> {
+    data.iter()
+        .filter(|d| d.service == name)
         .map(|d| {
             let def = (d.kind == "volume")
                 .then(|| project.volumes.get(&d.source))
                 .flatten();
-            let size = def
-                .and_then(|v| v.settings.size.clone())
-                .or_else(|| svc.settings.pvc_size.clone())
-                .or_else(|| c.engine.map(|e| e.suggested_size().to_string()))
-                .or_else(|| project.settings.pvc_size.clone())
-                .unwrap_or_else(|| "5Gi".into());
             let measure = match def {
                 Some(v) => format!(
                     "docker run --rm -v {}:/v:ro alpine du -sh /v",
@@ -225,10 +311,8 @@ fn volumes(project: &Project, name: &str, c: &Class) -> Vec<VolumePlan> {
                 kind: d.kind,
                 source: d.source.clone(),
                 target: d.target.clone(),
-                claim: def
-                    .filter(|v| !v.external)
-                    .map(|_| names::dns_label(&d.source)),
-                suggested_size: size,
+                claim: d.claim.clone(),
+                suggested_size: d.size.clone(),
                 measure,
             }
         })
@@ -240,6 +324,7 @@ fn order(
     project: &Project,
     bridges: &[Bridge],
     stage2: &[Kept],
+    commands: &commands::Commands,
     opts: &PlanOptions,
 ) -> Vec<String> {
     if stage2.is_empty() {
@@ -273,12 +358,12 @@ fn order(
     }
     out.push("Dump or archive each stateful service's data on the Compose host (the first steps of each data migration below).".into());
     out.push(format!(
-        "Convert and apply stage 2: `kubeferry convert --stage stateful -o stage2/`, then `{kc} apply -f stage2/`; the real Services replace the bridges of the same name."
+        "Convert and apply stage 2: `{}`, then `{kc} apply -f stage2/`; the real Services replace the bridges of the same name, and every data location above gets its claim.",
+        commands.stage2
     ));
     out.push(format!(
-        "Delete what is left of the bridges, so no traffic goes to the Compose host any more: `{kc} delete endpointslice,networkpolicy -l {}={},{part_of}`.",
-        bridge::BRIDGE_LABEL,
-        bridge::BRIDGE_VALUE
+        "Delete what is left of the bridges, so no traffic goes to the Compose host any more: `{}`.",
+        delete_bridges(&kc, &part_of)
     ));
     out.push("Restore the data into the new pods (the remaining steps below).".into());
     if !writers.is_empty() {
@@ -298,12 +383,23 @@ fn list(items: &[String]) -> String {
         .join(", ")
 }
 
+/// The command that deletes every bridge object of the project still in the cluster. After
+/// stage 2 the real Services no longer carry the bridge label, so `service` is safe here.
+fn delete_bridges(kc: &str, part_of: &str) -> String {
+    format!(
+        "{kc} delete service,endpointslice,networkpolicy -l {}={},{part_of}",
+        bridge::BRIDGE_LABEL,
+        bridge::BRIDGE_VALUE
+    )
+}
+
 fn host_changes(
     project: &Project,
-    cls: &Classification,
     bridges: &[Bridge],
+    reverse: &[ReverseBridge],
     stage1: &[Moved],
     stage2: &[Kept],
+    commands: &commands::Commands,
     opts: &PlanOptions,
 ) -> Vec<String> {
     let mut out = Vec::new();
@@ -321,16 +417,22 @@ fn host_changes(
                 .map(move |p| format!("{} {}→{}", b.service, p.port, p.host_port))
         })
         .collect();
-    if !unpublished.is_empty() {
+    if let Some(up) = &commands.compose_up {
         let bind = opts
             .bridge_bind
             .as_deref()
             .map(|b| format!(" on {b}"))
             .unwrap_or_else(|| " on every interface (set --bridge-bind to narrow it)".into());
+        let ports = if unpublished.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "publishes the bridged ports{bind} ({}) and ",
+                unpublished.join(", ")
+            )
+        };
         out.push(format!(
-            "Publish the bridged ports{bind} with the override file of stage 1: `docker compose -f compose.yaml -f {} up -d` ({}).",
-            override_file::FILE_NAME,
-            unpublished.join(", ")
+            "Apply the override file of stage 1 with the project's own Compose files: `{up}`. It {ports}recreates only the services it names; `up -d` without them would recreate or start every service whose settings differ, including the moved ones. Every later `docker compose` command on this host needs the same `-f` list."
         ));
     }
     if !bridges.is_empty() {
@@ -349,50 +451,58 @@ fn host_changes(
             ports.join(", ")
         ));
     }
+    if let Some(p) = &commands.preflight {
+        out.push(format!(
+            "After applying stage 1, check from the cluster that every bridged port answers: `{p}`."
+        ));
+    }
     let moved: Vec<String> = stage1.iter().map(|m| m.service.clone()).collect();
     if !moved.is_empty() {
         out.push(format!(
-            "Once stage 1 runs in the cluster, stop the moved services on the Compose host: `docker compose stop {}`.",
+            "Once stage 1 runs in the cluster, stop the moved services on the Compose host: `docker compose{} stop {}`.",
+            opts.compose_files
+                .iter()
+                .map(|f| format!(" -f {f}"))
+                .collect::<String>(),
             moved.join(" ")
         ));
     }
-    for (name, c) in cls.services.iter().filter(|(_, c)| c.stateful) {
-        let calls: Vec<String> = c
-            .reaches
+    let cluster = opts.cluster_host.as_deref().unwrap_or("CLUSTER_HOST");
+    for r in reverse {
+        let ports: Vec<String> = r
+            .ports
             .iter()
-            .filter(|r| !cls.is_stateful(r))
-            .cloned()
+            .map(|(p, proto)| format!("{p}/{proto}"))
             .collect();
-        if !calls.is_empty() {
-            out.push(format!(
-                "`{name}` stays but reaches {}, which {}: until stage 2, point it at the cluster (an Ingress, or a NodePort or LoadBalancer Service).",
-                list(&calls),
-                if calls.len() == 1 { "moves" } else { "move" }
-            ));
-        }
-    }
-    if stage2
-        .iter()
-        .any(|k| k.volumes.iter().any(|v| v.kind == "bind"))
-    {
-        out.push("Convert stage 2 with `--volumes persistentVolumeClaim`: bind-mounted data directories otherwise become empty directories in the cluster.".into());
+        out.push(format!(
+            "{} {} on the Compose host and {} {} ({}): stage 1 exposes it as the LoadBalancer Service `{}` on {} (give it the address {cluster} through your load balancer; `externalTrafficPolicy: Local` keeps the Compose host's address for the NetworkPolicy), and the override file maps {} to {cluster} with `extra_hosts`, so the same URLs keep working. The entry takes effect when the override is applied, so apply stage 1 right after it. Check from the Compose host: `nc -z -w 5 {cluster} {}`.",
+            list(&r.used_by),
+            if r.used_by.len() == 1 { "stays" } else { "stay" },
+            if r.used_by.len() == 1 { "reaches" } else { "reach" },
+            format_args!("`{}`", r.service),
+            r.hosts.join(", "),
+            r.name,
+            ports.join(", "),
+            list(&r.hosts),
+            r.ports.first().map(|p| p.0).unwrap_or(0),
+        ));
     }
     if !stage2.is_empty() {
         let kept: Vec<String> = stage2.iter().map(|k| k.service.clone()).collect();
-        let ns = opts
-            .namespace
-            .as_deref()
-            .map(|n| format!(" -n {n}"))
-            .unwrap_or_default();
+        let kc = match &opts.namespace {
+            Some(n) => format!("kubectl -n {n}"),
+            None => "kubectl".into(),
+        };
+        let part_of = format!("{}={}", names::PART_OF, names::label_value(&project.name));
         out.push(format!(
-            "After stage 2 and its data migration: stop {} on the Compose host (`docker compose stop {}`), drop {}, and delete what is left of the bridges: `kubectl{ns} delete endpointslice,networkpolicy -l {}={},{}={}`.",
+            "After stage 2 and its data migration: stop {} on the Compose host (`docker compose{} stop {}`), drop the override file, and delete what is left of the bridges: `{}`.",
             list(&kept),
+            opts.compose_files
+                .iter()
+                .map(|f| format!(" -f {f}"))
+                .collect::<String>(),
             kept.join(" "),
-            override_file::FILE_NAME,
-            bridge::BRIDGE_LABEL,
-            bridge::BRIDGE_VALUE,
-            names::PART_OF,
-            names::label_value(&project.name)
+            delete_bridges(&kc, &part_of)
         ));
     }
     out

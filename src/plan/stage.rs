@@ -4,19 +4,14 @@
 //! rest, whose real Services replace the bridges; `all` is everything. Objects are never
 //! rebuilt here, only partitioned, so stage 1 then stage 2 gives exactly the objects of `all`.
 
-use super::bridge::{self, Bridge, ComposeHost};
+use super::bridge::{self, Bridge, ComposeHost, ReverseBridge};
 use super::classify::Classification;
 use super::override_file;
 use crate::compose::model::Project;
 use crate::diag::{Diagnostic, Failure, Location};
 use crate::emit::OutputFile;
 use crate::lower::{Object, names, object};
-use k8s_openapi::api::networking::v1::{
-    IPBlock, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPeer, NetworkPolicyPort,
-    NetworkPolicySpec,
-};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicySpec};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Which part of the project to emit.
@@ -40,6 +35,17 @@ pub struct StageOptions {
     /// The address the override file publishes the stay-behind ports on.
     pub bridge_bind: Option<String>,
     pub namespace: Option<String>,
+    /// Measured claim sizes (`--claim-size`), as the plan was given them.
+    pub sizes: super::claims::Sizes,
+    /// The storage class of the claims stage 2 adds for data folders (`--storage-class`).
+    pub storage_class: Option<String>,
+    /// Where the Compose host reaches the cluster (`--cluster-host`): the reverse bridges'
+    /// LoadBalancer address, written into the override file's `extra_hosts`.
+    pub cluster_host: Option<String>,
+    /// The project's Compose files as Docker Compose uses them, for the override's usage line.
+    pub compose_files: Vec<String>,
+    /// Where the override file goes, as its usage line names it (default `compose.bridge.yaml`).
+    pub bridge_file: Option<String>,
 }
 
 /// The objects of one stage and what goes with them.
@@ -48,11 +54,19 @@ pub struct Staged {
     pub objects: Vec<Object>,
     /// Stage 1: the bridges made (the hardening pass may allow egress to them).
     pub bridges: Vec<Bridge>,
+    /// Stage 1: the reverse bridges (moved services that stay-behind ones reach).
+    pub reverse: Vec<ReverseBridge>,
+    /// Stage 2: Services it adds that `--stage all` does not make: one per alias or container
+    /// name that a bridge answered to, so those names keep working after the bridges go.
+    pub alias_services: Vec<String>,
     /// Stage 1: `compose.bridge.yaml`, when some port needs publishing.
     pub compose_override: Option<OutputFile>,
     /// Stage 2: bridge objects that stage 2 does not replace by name and that must be deleted
     /// after applying it, as (kind, name).
     pub retire: Vec<(String, String)>,
+    /// Stage 2: the (service, target) data folders moved into claims; the lowering's warnings
+    /// about them (L034, L035) no longer hold.
+    pub kept_data: Vec<(String, String)>,
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -69,7 +83,7 @@ impl Staged {
 pub fn stage(
     project: &Project,
     cls: &Classification,
-    objects: Vec<Object>,
+    mut objects: Vec<Object>,
     opts: &StageOptions,
 ) -> Result<Staged, Failure> {
     if opts.stage == Stage::All {
@@ -78,7 +92,19 @@ pub fn stage(
             ..Staged::default()
         });
     }
-    let (bridges, warnings) = bridge::bridges(project, cls);
+    // Both stages see the same claims, so an object they share is the same in both.
+    let claims = super::claims::data_claims(project, cls, &opts.sizes);
+    let (notes, kept_data) = super::claims::keep_data(
+        project,
+        &claims,
+        &mut objects,
+        opts.namespace.as_deref(),
+        opts.storage_class.as_deref(),
+    );
+    let (bridges, mut warnings) = bridge::bridges(project, cls);
+    let (reverse, reverse_warnings) = bridge::reverse_bridges(project, cls);
+    warnings.extend(reverse_warnings);
+    let ingress_restricted = restricts(&objects, "Ingress");
     let homes = homes(project, cls, &objects);
     let want = |h: &Home| match (opts.stage, h) {
         (_, Home::Both) => true,
@@ -116,15 +142,53 @@ pub fn stage(
             {
                 out.push(Object::from(p));
             }
-            staged.compose_override = override_file::render(&bridges, opts.bridge_bind.as_deref())
-                .map(|contents| OutputFile {
+            let ns = opts.namespace.as_deref();
+            for r in &reverse {
+                out.push(Object::from(super::reverse::service(
+                    r,
+                    project,
+                    opts.cluster_host.as_deref(),
+                    ns,
+                )));
+            }
+            match host {
+                ComposeHost::Ip(ip) if ingress_restricted => {
+                    out.extend(
+                        super::reverse::ingress_policy(&reverse, &ip.to_string(), project, ns)
+                            .map(Object::from),
+                    );
+                }
+                ComposeHost::Name(n) if ingress_restricted && !reverse.is_empty() => {
+                    warnings.push(super::reverse::dns_host_warning(&reverse, n, project));
+                }
+                _ => {}
+            }
+            if opts.cluster_host.is_none() && !reverse.is_empty() {
+                warnings.push(super::reverse::no_cluster_host_warning(&reverse, project));
+            }
+            let compose_files = if opts.compose_files.is_empty() {
+                super::compose_files(project)
+            } else {
+                opts.compose_files.clone()
+            };
+            let usage = override_file::Usage::new(
+                compose_files,
+                opts.bridge_file.as_deref(),
+                opts.bridge_bind.as_deref(),
+                opts.cluster_host.as_deref(),
+            );
+            staged.compose_override =
+                override_file::render(&bridges, &reverse, &usage).map(|contents| OutputFile {
                     path: override_file::FILE_NAME.into(),
                     contents,
                 });
             staged.bridges = bridges;
+            staged.reverse = reverse;
             staged.warnings = warnings;
         }
         Stage::Stateful => {
+            staged.warnings = notes;
+            staged.kept_data = kept_data;
             for b in &bridges {
                 // A bridge Service is replaced by the real one of the same name, if any.
                 let replaced = out
@@ -136,11 +200,40 @@ pub fn stage(
                 staged
                     .retire
                     .push(("EndpointSlice".into(), bridge::slice_name(b)));
+                // An alias keeps answering: as a Service of the real pods, unless one exists.
+                let real = out
+                    .iter()
+                    .find(|o| matches!(o, Object::Service(_)) && o.name() == b.name)
+                    .cloned();
+                for a in &b.aliases {
+                    staged
+                        .retire
+                        .push(("EndpointSlice".into(), bridge::slice_of(a)));
+                    let exists = out
+                        .iter()
+                        .any(|o| matches!(o, Object::Service(_)) && o.name() == a);
+                    if let (Some(Object::Service(mut svc)), false) = (real.clone(), exists) {
+                        svc.metadata.name = Some(a.clone());
+                        out.push(Object::Service(svc));
+                        staged.alias_services.push(a.clone());
+                    } else if !exists {
+                        staged.retire.push(("Service".into(), a.clone()));
+                    }
+                }
             }
-            if restricts_egress(&out) {
+            for r in &reverse {
+                staged.retire.push(("Service".into(), r.name.clone()));
+            }
+            if restricts(&out, "Egress") {
                 staged
                     .retire
                     .push(("NetworkPolicy".into(), EGRESS_POLICY.into()));
+            }
+            if ingress_restricted && !reverse.is_empty() {
+                staged.retire.push((
+                    "NetworkPolicy".into(),
+                    super::reverse::INGRESS_POLICY.into(),
+                ));
             }
         }
         Stage::All => {}
@@ -291,14 +384,14 @@ fn references(
 /// The name of the policy that lets stage 1's pods reach the Compose host.
 pub const EGRESS_POLICY: &str = "allow-egress-to-compose-host";
 
-/// Whether a NetworkPolicy among the objects restricts egress.
-fn restricts_egress(objects: &[Object]) -> bool {
+/// Whether a NetworkPolicy among the objects restricts `direction` (`Ingress`, `Egress`).
+fn restricts(objects: &[Object], direction: &str) -> bool {
     objects.iter().any(|o| match o {
         Object::NetworkPolicy(p) => p
             .spec
             .as_ref()
             .and_then(|s| s.policy_types.as_ref())
-            .is_some_and(|t| t.iter().any(|t| t == "Egress")),
+            .is_some_and(|t| t.iter().any(|t| t == direction)),
         _ => false,
     })
 }
@@ -314,27 +407,22 @@ fn egress_policy(
     project: &Project,
     opts: &StageOptions,
 ) -> Option<NetworkPolicy> {
-    if !restricts_egress(objects) || bridges.is_empty() {
+    if !restricts(objects, "Egress") || bridges.is_empty() {
         return None;
     }
-    let users: BTreeSet<String> = bridges
+    let mut users: BTreeSet<String> = bridges
         .iter()
         .flat_map(|b| &b.used_by)
         .map(|u| names::label_value(&names::service_name(u)))
         .collect();
-    let prefix = if host_ip.contains(':') { 128 } else { 32 };
-    let mut ports: Vec<NetworkPolicyPort> = Vec::new();
-    for p in bridges.iter().flat_map(|b| &b.ports) {
-        let np = NetworkPolicyPort {
-            port: Some(IntOrString::Int(p.host_port as i32)),
-            protocol: Some(p.protocol.clone()),
-            end_port: None,
-        };
-        if !ports.contains(&np) {
-            ports.push(np);
-        }
-    }
-    ports.sort_by_key(|p| (p.protocol.clone(), format!("{:?}", p.port)));
+    // The plan's preflight pod checks the bridges from the cluster.
+    users.insert(super::commands::PREFLIGHT.into());
+    let ports = super::policy::ports(
+        bridges
+            .iter()
+            .flat_map(|b| &b.ports)
+            .map(|p| (p.host_port, p.protocol.as_str())),
+    );
     Some(NetworkPolicy {
         metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
             name: Some(EGRESS_POLICY.into()),
@@ -347,26 +435,10 @@ fn egress_policy(
             ..Default::default()
         },
         spec: Some(NetworkPolicySpec {
-            pod_selector: Some(LabelSelector {
-                match_labels: Some(BTreeMap::from([(
-                    names::PART_OF.to_string(),
-                    names::label_value(&project.name),
-                )])),
-                match_expressions: Some(vec![LabelSelectorRequirement {
-                    key: names::NAME.into(),
-                    operator: "In".into(),
-                    values: Some(users.into_iter().collect()),
-                }]),
-            }),
+            pod_selector: Some(super::policy::members(project, users.into_iter().collect())),
             policy_types: Some(vec!["Egress".into()]),
             egress: Some(vec![NetworkPolicyEgressRule {
-                to: Some(vec![NetworkPolicyPeer {
-                    ip_block: Some(IPBlock {
-                        cidr: format!("{host_ip}/{prefix}"),
-                        except: None,
-                    }),
-                    ..Default::default()
-                }]),
+                to: Some(vec![super::policy::host(host_ip)]),
                 ports: Some(ports),
             }]),
             ingress: None,
