@@ -93,7 +93,7 @@ pub fn lower(
         let image = svc.image.as_deref().unwrap_or_default();
         if let Some(db) = data_paths::database(image, &v.target) {
             let mut what = format!("bind mount `{rel}` → `{}`", v.target);
-            let vol = data_claim(cx, name, svc, &vname, i, &what, &db);
+            let vol = data_claim(cx, name, svc, &vname, &what, &db);
             if let Some(l) = &listing {
                 let claim = claim_name(vol.persistent_volume_claim.as_ref());
                 what = format!(
@@ -190,11 +190,12 @@ pub fn data_claim(
     name: &str,
     svc: &Service,
     vname: &str,
-    i: usize,
     what: &str,
     db: &str,
 ) -> Volume {
-    let claim = dns_label(&format!("{}-data-{i}", cx.names[name]));
+    // `<service>-bind-<i>`: the name `--volumes persistentVolumeClaim` gives a bind mount and
+    // the one the staged-migration plan announces; `<service>-anon-<i>` for anonymous volumes.
+    let claim = dns_label(&format!("{}-{vname}", cx.names[name]));
     let (size, class) = claim_size(cx, svc);
     cx.warn("L048", name, &["volumes"], format!(
         "{what} is where {db} keeps its data: it becomes the PersistentVolumeClaim `{claim}` of {size} (not an emptyDir), so the data survives restarts"

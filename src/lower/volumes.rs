@@ -459,7 +459,7 @@ pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> Mounts {
                     let image = svc.image.as_deref().unwrap_or_default();
                     if let Some(db) = data_paths::database(image, &v.target) {
                         let what = format!("anonymous volume at `{}`", v.target);
-                        let vol = binds::data_claim(cx, name, svc, &vname, i, &what, &db);
+                        let vol = binds::data_claim(cx, name, svc, &vname, &what, &db);
                         add(&mut vols, &mut mnts, vol, mount(&vname, None));
                         continue;
                     }
