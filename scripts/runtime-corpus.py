@@ -11,10 +11,14 @@ Sets:
 
 Each project is converted at each level (`default` is `kubeferry convert` with no --harden,
 `restricted` adds `--harden restricted`). Of the output, the workloads whose images all have a
-stand-in (runtime-check's images/map.tsv) are played, with every Service, ConfigMap, Secret and
-PersistentVolumeClaim; a workload whose wait-for-dependencies init container waits on a
-Service that no played workload backs is left out too (it would wait forever here, on a
-service this check cannot run) and reported as such. A project with nothing to play is not run.
+stand-in (runtime-check's images/map.tsv) are played and judged, with every Service,
+ConfigMap, Secret and PersistentVolumeClaim. A workload whose images have no stand-in is
+replaced by a placeholder (busybox with its labels, accepting connections on its ports) so
+that the names and ports others dial resolve and answer, as its Service would in a cluster;
+placeholders are not judged. A workload that would not run under Docker Compose either (a
+postgres without a password) is left out, and so is one waiting on it; each is reported.
+A project with nothing to judge is not run. A pod that asks for the unprivileged-port sysctl
+is played with --unprivileged-ports (podman ignores pod sysctls).
 
 `--subset ci` is the fixed list that .ci/run plays (CI_SUBSET below, about 20 minutes).
 Exit status 0 when every played pod passed at every level and no conversion failed for a
@@ -58,15 +62,9 @@ CI_SUBSET = [
     "corpus/r2r-full",
 ]
 
-# Workloads that do not run under Docker Compose either, so their failure here says nothing
-# about the conversion: (project pattern, workload) -> why.
-FAIL_UNDER_COMPOSE = {
-    ("fixtures/convert/depends-on*", "Deployment/db"): "postgres without POSTGRES_PASSWORD: the image's entrypoint refuses to initialise",
-    ("fixtures/convert/implied-ports", "Deployment/db"): "postgres without POSTGRES_PASSWORD: the image's entrypoint refuses to initialise",
-    ("fixtures/convert/unsupported-keys", "Deployment/db"): "postgres without POSTGRES_PASSWORD: the image's entrypoint refuses to initialise",
-    ("fixtures/convert/volumes-bad-settings", "Deployment/db"): "postgres without POSTGRES_PASSWORD: the image's entrypoint refuses to initialise",
-    ("fixtures/convert/workload-statefulset-label", "StatefulSet/db"): "postgres without POSTGRES_PASSWORD: the image's entrypoint refuses to initialise",
-}
+# The official postgres image refuses to initialise without one of these (its entrypoint's
+# contract): such a service does not run under Docker Compose either.
+POSTGRES_AUTH = {"POSTGRES_PASSWORD", "POSTGRES_PASSWORD_FILE", "POSTGRES_HOST_AUTH_METHOD"}
 
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod", "Job"}
 KEEP_KINDS = {"Service", "ConfigMap", "Secret", "PersistentVolumeClaim"}
@@ -112,25 +110,84 @@ def pod_labels(obj):
     return (((obj.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("labels") or {}
 
 
+def env_names(container, objects):
+    """The variable names a container sees: env, and the keys of the envFrom sources."""
+    names = {e.get("name") for e in container.get("env") or []}
+    by_name = {(o.get("kind"), o["metadata"]["name"]): o for o in objects if o.get("kind") in ("ConfigMap", "Secret")}
+    for src in container.get("envFrom") or []:
+        for kind, key in (("ConfigMap", "configMapRef"), ("Secret", "secretRef")):
+            ref = (src.get(key) or {}).get("name")
+            o = by_name.get((kind, ref)) or {}
+            names |= set((o.get("data") or {}).keys()) | set((o.get("stringData") or {}).keys())
+    return names
+
+
+def fails_under_compose(spec, objects, rules):
+    """Why a pod would not run under Docker Compose either, or None."""
+    for c in spec.get("containers") or []:
+        standin = next((st for p, st in rules if fnmatch.fnmatchcase(repository(c.get("image", "")), p)), None)
+        if standin == "postgres" and not (env_names(c, objects) & POSTGRES_AUTH):
+            return "postgres without POSTGRES_PASSWORD (or _FILE, or POSTGRES_HOST_AUTH_METHOD): the image's entrypoint refuses to initialise"
+    return None
+
+
+def placeholder(w, objects):
+    """A stand-in for a workload whose images have none: a busybox pod with the workload's
+    labels that accepts connections on its ports, so that its Service name resolves and the
+    played pods that dial it or wait for it start (its own verdict is not counted)."""
+    spec = pod_spec(w)
+    ports = set()
+    for c in spec.get("containers") or []:
+        for p in c.get("ports") or []:
+            if p.get("protocol", "TCP") == "TCP":
+                ports.add(int(p["containerPort"]))
+    labels = pod_labels(w)
+    for o in objects:
+        sel = ((o.get("spec") or {}).get("selector") or {}) if o.get("kind") == "Service" else {}
+        if sel and all(labels.get(k) == v for k, v in sel.items()):
+            for sp in o["spec"].get("ports") or []:
+                t = sp.get("targetPort", sp.get("port"))
+                if isinstance(t, int) and sp.get("protocol", "TCP") == "TCP":
+                    ports.add(t)
+    listen = " ".join(f"(while true; do nc -lk {p} >/dev/null 2>&1 || sleep 1; done) &" for p in sorted(ports))
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": w["metadata"]["name"], "labels": labels},
+        "spec": {
+            "containers": [
+                {
+                    "name": "placeholder",
+                    "image": "busybox:1.36",
+                    "command": ["/bin/sh", "-c", f"{listen} while true; do sleep 3600; done"],
+                }
+            ]
+        },
+    }
+
+
 def playable(project, objects, rules):
-    """Split the workloads into those to play and those left out, with the reason."""
+    """The workloads to play, the placeholders that stand for the others (by workload), and
+    why each workload is not judged."""
     workloads = [o for o in objects if o.get("kind") in WORKLOAD_KINDS]
-    broken = {w: why for (p, w), why in FAIL_UNDER_COMPOSE.items() if fnmatch.fnmatchcase(project, p)}
     services = {o["metadata"]["name"]: o for o in objects if o.get("kind") == "Service"}
     out = {}
+    placeholders = {}
     reasons = {}
     for w in workloads:
         name = f"{w['kind']}/{w['metadata']['name']}"
         spec = pod_spec(w)
         images = [c.get("image", "") for c in (spec.get("containers") or []) + (spec.get("initContainers") or [])]
         missing = [i for i in images if not any(fnmatch.fnmatchcase(repository(i), p) for p, _ in rules)]
-        if name in broken:
-            reasons[name] = f"fails under Docker Compose too: {broken[name]}"
+        broken = fails_under_compose(spec, objects, rules)
+        if broken:
+            reasons[name] = f"fails under Docker Compose too: {broken}"
         elif missing:
-            reasons[name] = f"no stand-in for {', '.join(sorted(set(missing)))}"
+            reasons[name] = f"no stand-in for {', '.join(sorted(set(missing)))} (a placeholder answers for it)"
+            placeholders[name] = placeholder(w, objects)
         else:
             out[name] = w
-    # A workload waiting on a Service that no played workload backs would wait forever here.
+    # A workload waiting on a Service that nothing played backs would wait forever here.
     changed = True
     while changed:
         changed = False
@@ -141,14 +198,15 @@ def playable(project, objects, rules):
                 for host, _port in NC_WAIT.findall(text):
                     svc = services.get(host.split(".")[0])
                     sel = ((svc or {}).get("spec") or {}).get("selector") or {}
+                    pods = list(out.values()) + list(placeholders.values())
                     backed = svc is not None and any(
-                        sel and all(pod_labels(o).get(k) == v for k, v in sel.items()) for o in out.values()
+                        sel and all(pod_labels(o).get(k) == v for k, v in sel.items()) for o in pods
                     )
                     if not backed and name in out:
                         reasons[name] = f"waits for `{host}`, which is not played here"
                         del out[name]
                         changed = True
-    return out, reasons
+    return out, placeholders, reasons
 
 
 def projects(sets):
@@ -274,7 +332,7 @@ def main():
                 print(f"{level:10} {name}: conversion {entry['conversion']}: {' '.join(entry['error'])[:200]}", flush=True)
                 continue
             objects = [o for o in yaml.safe_load_all(out) if o]
-            play_these, left_out = playable(name, objects, rules)
+            play_these, placeholders, left_out = playable(name, objects, rules)
             entry["left_out"] = left_out
             if not play_these:
                 entry["conversion"] = "ok"
@@ -283,7 +341,11 @@ def main():
             if a.dry_run:
                 print(f"{level:10} {name}: would play {', '.join(play_these)}", flush=True)
                 continue
-            keep = [o for o in objects if o.get("kind") in KEEP_KINDS] + list(play_these.values())
+            keep = (
+                [o for o in objects if o.get("kind") in KEEP_KINDS]
+                + list(play_these.values())
+                + list(placeholders.values())
+            )
             t0 = time.monotonic()
             # Cases that share a folder often play the same objects: play those once.
             key = hashlib.sha256(yaml.safe_dump_all(keep, sort_keys=True).encode()).hexdigest()
@@ -298,8 +360,9 @@ def main():
                 print(f"{level:10} {name}: runtime-check failed: {entry['error']}", flush=True)
                 results.append(entry)
                 continue
+            stood_in = {f"Pod/{p['metadata']['name']}" for p in placeholders.values()}
             for pod in report.get("pods", []):
-                if pod["verdict"] == "skipped":
+                if pod["verdict"] == "skipped" or pod["workload"] in stood_in:
                     continue
                 failed = [c for c in pod["containers"] if not c.get("ok") and c.get("state") != "not run"]
                 cause = "; ".join(
@@ -325,7 +388,7 @@ def main():
         print(
             f"runtime-corpus: {level}: {len(rs)} projects, {played} played, {len(pods)} pods, "
             f"{passed} passed, {len(pods) - passed} failed; {len(refused)} conversions refused; "
-            f"{left} workloads without stand-ins (or waiting on one) not played"
+            f"{left} workloads not judged (no stand-in: a placeholder answers for it; or it fails under Compose too)"
         )
         if refused:
             print(f"runtime-corpus: {level}: refused: {', '.join(refused)}")
