@@ -8,6 +8,7 @@ Sets:
   examples   fixtures/examples/*/compose.yaml
   fixtures   fixtures/convert/*/ and fixtures/runtime/*/ (their `args`, less any --harden)
   corpus     every `ok` case of shared/corpus/realworld/cases.tsv
+  staged     stage 2 (`--stage stateful`) of fixtures/staged/* and of every corpus case
 
 Each project is converted at each level (`default` is `kubeferry convert` with no --harden,
 `restricted` adds `--harden restricted`). Of the output, the workloads whose images all have a
@@ -60,6 +61,9 @@ CI_SUBSET = [
     "corpus/zulip",
     "corpus/dify-all-profiles",
     "corpus/r2r-full",
+    "staged/fixtures/bind-data",
+    "staged/corpus/mastodon",
+    "staged/corpus/mattermost-without-nginx",
 ]
 
 # The official postgres image refuses to initialise without one of these (its entrypoint's
@@ -238,6 +242,14 @@ def projects(sets):
                 if "-f" not in cleaned:
                     cleaned = ["-f", "compose.yaml"] + cleaned
                 result.append((f"fixtures/{group}/{d.name}", d, cleaned, {}))
+    if "staged" in sets:
+        # Stage 2 of a staged migration (`--stage stateful`): the stateful services on their
+        # claims, as the plan's command writes them.
+        for d in sorted((ROOT / "fixtures/staged").glob("*/")):
+            # No -f: the Compose files found as Docker Compose finds them (override included).
+            result.append((f"staged/fixtures/{d.name}", d, ["--stage", "stateful"], {}))
+        for name, cwd, args, env in projects({"corpus"}):
+            result.append((f"staged/{name}", cwd, args + ["--stage", "stateful"], env))
     if "corpus" in sets:
         root = SHARED / "corpus/realworld"
         for line in (root / "cases.tsv").read_text().splitlines()[1:]:
@@ -294,7 +306,7 @@ def play(name, objects, tmp, wait):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--set", default="examples,fixtures,corpus")
+    ap.add_argument("--set", default="examples,fixtures,corpus,staged")
     ap.add_argument("--level", default="default,restricted")
     ap.add_argument("--subset", choices=["ci"])
     ap.add_argument("--only", nargs="*", help="fnmatch patterns of project names")
