@@ -14,10 +14,10 @@ Each project is converted at each level (`default` is `kubeferry convert` with n
 `restricted` adds `--harden restricted`). Of the output, the workloads whose images all have a
 stand-in (runtime-check's images/map.tsv) are played and judged, with every Service,
 ConfigMap, Secret and PersistentVolumeClaim. A workload whose images have no stand-in is
-replaced by a placeholder (busybox with its labels, accepting connections on its ports) so
+replaced by a placeholder (busybox with its labels, answering HTTP on its ports) so
 that the names and ports others dial resolve and answer, as its Service would in a cluster;
 placeholders are not judged. A workload that would not run under Docker Compose either (a
-postgres without a password) is left out, and so is one waiting on it; each is reported.
+postgres without a password) gets a placeholder too; each is reported.
 A project with nothing to judge is not run. A pod that asks for the unprivileged-port sysctl
 is played with --unprivileged-ports (podman ignores pod sysctls).
 
@@ -137,7 +137,7 @@ def fails_under_compose(spec, objects, rules):
 
 def placeholder(w, objects):
     """A stand-in for a workload whose images have none: a busybox pod with the workload's
-    labels that accepts connections on its ports, so that its Service name resolves and the
+    labels that answers HTTP on its ports, so that its Service name resolves and the
     played pods that dial it or wait for it start (its own verdict is not counted)."""
     spec = pod_spec(w)
     ports = set()
@@ -153,7 +153,10 @@ def placeholder(w, objects):
                 t = sp.get("targetPort", sp.get("port"))
                 if isinstance(t, int) and sp.get("protocol", "TCP") == "TCP":
                     ports.add(t)
-    listen = " ".join(f"(while true; do nc -lk {p} >/dev/null 2>&1 || sleep 1; done) &" for p in sorted(ports))
+    # busybox's httpd answers a TCP wait and an HTTP request (a proxy in front of it).
+    listen = "mkdir -p /tmp/www && echo ok > /tmp/www/index.html && " + " ".join(
+        f"busybox httpd -p {p} -h /tmp/www &&" for p in sorted(ports)
+    )
     return {
         "apiVersion": "v1",
         "kind": "Pod",
@@ -185,7 +188,8 @@ def playable(project, objects, rules):
         missing = [i for i in images if not any(fnmatch.fnmatchcase(repository(i), p) for p, _ in rules)]
         broken = fails_under_compose(spec, objects, rules)
         if broken:
-            reasons[name] = f"fails under Docker Compose too: {broken}"
+            reasons[name] = f"fails under Docker Compose too: {broken} (a placeholder answers for it)"
+            placeholders[name] = placeholder(w, objects)
         elif missing:
             reasons[name] = f"no stand-in for {', '.join(sorted(set(missing)))} (a placeholder answers for it)"
             placeholders[name] = placeholder(w, objects)
