@@ -60,7 +60,6 @@ CI_SUBSET = [
     "fixtures/convert/workload-statefulset-label",
     "corpus/langfuse",
     "corpus/nextcloud",
-    "corpus/zulip",
     "corpus/dify-all-profiles",
     "corpus/r2r-full",
     "staged/fixtures/bind-data",
