@@ -59,6 +59,8 @@ pub struct PlanArgs {
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
+    pub lock: LockArgs,
+    #[command(flatten)]
     pub bridge: BridgeArgs,
     /// Namespace the commands of the plan use
     #[arg(long, value_name = "NAME")]
@@ -107,6 +109,27 @@ pub enum StageArg {
     Stateful,
     /// Everything
     All,
+}
+
+/// The lock file of image declarations that `convert` and `plan` read (docs/lock.md).
+#[derive(Args, Debug, Clone)]
+pub struct LockArgs {
+    /// Lock file of what the images declare (default: kubeferry.lock beside the first
+    /// Compose file, when present); written by `kubeferry lock`
+    #[arg(long = "lock", value_name = "FILE")]
+    pub lock: Option<String>,
+    /// Write each image as image@sha256:... with the digest from the lock file
+    #[arg(long)]
+    pub pin_digests: bool,
+}
+
+impl LockArgs {
+    pub fn options(&self) -> crate::lock::LockOptions {
+        crate::lock::LockOptions {
+            file: self.lock.clone(),
+            pin_digests: self.pin_digests,
+        }
+    }
 }
 
 /// Which Compose files and variables to load.
@@ -180,6 +203,8 @@ pub struct ConfigArgs {
 pub struct ConvertArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
     /// Write here: a folder (one file per object) or a .yaml/.json file; default standard output
     #[arg(short = 'o', long = "out", value_name = "PATH")]
     pub out: Option<String>,
@@ -671,10 +696,19 @@ fn plan_command(mut args: PlanArgs) -> ExitCode {
         Ok(x) => x,
         Err(f) => return fail(f),
     };
-    let loaded = match compose::load(&lopts, &fs) {
+    let mut loaded = match compose::load(&lopts, &fs) {
         Ok(l) => l,
         Err(f) => return fail(f),
     };
+    match crate::lock::read_and_apply(
+        &mut loaded.project,
+        &args.lock.options(),
+        &lopts.working_dir,
+        &fs,
+    ) {
+        Ok(a) => loaded.warnings.extend(a.warnings),
+        Err(e) => return fail(Failure(vec![e])),
+    }
     if let Some(code) = warnings_exit(&loaded.warnings, args.input.strict, args.input.quiet) {
         return code;
     }
@@ -809,6 +843,7 @@ pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), S
             NetworkPoliciesArg::Isolate => NetworkPolicies::Isolate,
             NetworkPoliciesArg::None => NetworkPolicies::None,
         },
+        ..HardenOptions::default()
     };
     Ok((lower, harden))
 }
@@ -865,6 +900,7 @@ fn convert(mut args: ConvertArgs) -> ExitCode {
         lower,
         harden,
         stage,
+        lock: args.lock.options(),
         ..Options::default()
     };
     let conversion = match crate::convert::convert_with(&opts, &fs, &options) {
