@@ -4,8 +4,12 @@
 //! what Docker would have taken from the image.
 
 pub mod apply;
+pub mod credentials;
 pub mod file;
+pub mod manifest;
 pub mod reference;
+pub mod registry;
+pub mod run;
 
 use crate::compose::{FileSystem, Project};
 use crate::diag::{Diagnostic, Location};
