@@ -100,3 +100,43 @@ fn no_lock_no_change() {
     assert!(!without.to_yaml().contains("/var/cache/api"));
     assert!(with.to_yaml().contains("/var/cache/api"));
 }
+
+/// `plan` reads the lock too: the port a stay-behind service's image exposes is bridged,
+/// where without the lock no port is known (S002).
+#[test]
+fn plan_bridges_the_locked_port() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  web:\n    image: ghcr.io/acme/web:1\n    ports: [\"8080:8080\"]\n    depends_on: [store]\n  store:\n    image: ghcr.io/acme/store:1\n    volumes: [data:/var/lib/store]\nvolumes:\n  data: {}\n",
+    )
+    .unwrap();
+    let plan = |lock: Option<&str>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_kubeferry"));
+        cmd.current_dir(dir.path())
+            .args(["plan", "-f", "compose.yaml"]);
+        if let Some(l) = lock {
+            cmd.args(["--lock", l]);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (without, warnings) = plan(None);
+    assert!(warnings.contains("S002") && !without.contains("store:7000"));
+    std::fs::write(
+        dir.path().join("images.lock"),
+        "version: 1\nimages:\n  ghcr.io/acme/store:1:\n    digest: sha256:1\n    platform: linux/amd64\n    exposed_ports: [7000/tcp]\n",
+    )
+    .unwrap();
+    let (with, warnings) = plan(Some("images.lock"));
+    assert!(with.contains("store:7000/TCP"), "{with}");
+    assert!(!warnings.contains("S002"), "{warnings}");
+}
