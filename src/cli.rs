@@ -480,18 +480,21 @@ fn warnings_exit(warnings: &[Diagnostic], strict: bool, quiet: bool) -> Option<E
     (strict && warnings.iter().any(|w| w.severity == Severity::Warning)).then(|| ExitCode::from(1))
 }
 
-fn config(args: ConfigArgs) -> ExitCode {
-    let (opts, fs) = match load_options(&args.input) {
-        Ok(x) => x,
-        Err(f) => return fail(f),
-    };
-    let loaded = match compose::load(&opts, &fs) {
-        Ok(l) => l,
-        Err(f) => return fail(f),
-    };
-    if let Some(code) = warnings_exit(&loaded.warnings, args.input.strict, args.input.quiet) {
-        return code;
+/// Load the project of the input flags and report the loader's warnings; `Err` is the exit.
+fn load_reported(input: &InputArgs) -> Result<(compose::Loaded, LoadOptions), ExitCode> {
+    let (opts, fs) = load_options(input).map_err(fail)?;
+    let loaded = compose::load(&opts, &fs).map_err(fail)?;
+    match warnings_exit(&loaded.warnings, input.strict, input.quiet) {
+        Some(code) => Err(code),
+        None => Ok((loaded, opts)),
     }
+}
+
+fn config(args: ConfigArgs) -> ExitCode {
+    let loaded = match load_reported(&args.input) {
+        Ok((l, _)) => l,
+        Err(code) => return code,
+    };
     let text = serde_json::to_value(&loaded.project).map(|mut v| {
         // Like `docker compose config`, print `$` as `$$` so the output reads back unchanged.
         escape_dollars(&mut v);
@@ -756,17 +759,10 @@ fn lock_command(args: LockCommandArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (lopts, fs) = match load_options(&args.input) {
+    let (loaded, lopts) = match load_reported(&args.input) {
         Ok(x) => x,
-        Err(f) => return fail(f),
+        Err(code) => return code,
     };
-    let loaded = match compose::load(&lopts, &fs) {
-        Ok(l) => l,
-        Err(f) => return fail(f),
-    };
-    if let Some(code) = warnings_exit(&loaded.warnings, args.input.strict, args.input.quiet) {
-        return code;
-    }
     let config_dir = std::env::var("DOCKER_CONFIG")
         .ok()
         .or_else(|| std::env::var("HOME").ok().map(|h| format!("{h}/.docker")));

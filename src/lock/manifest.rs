@@ -197,12 +197,8 @@ struct ConfigJson {
 
 #[derive(Debug, Deserialize)]
 struct ImageConfigJson {
-    #[serde(default)]
-    os: String,
-    #[serde(default)]
-    architecture: String,
-    #[serde(default)]
-    variant: Option<String>,
+    #[serde(flatten)]
+    platform: PlatformJson,
     #[serde(default)]
     config: Option<ConfigJson>,
 }
@@ -214,11 +210,7 @@ pub fn read_config(body: &[u8]) -> Result<Image, String> {
         serde_json::from_slice(body).map_err(|e| format!("the image config is not JSON: {e}"))?;
     let c = cfg.config.unwrap_or_default();
     let duration = |ns: u64| (ns > 0).then(|| format_duration(ns));
-    let platform = PlatformJson {
-        os: cfg.os,
-        architecture: cfg.architecture,
-        variant: cfg.variant,
-    };
+    let platform = cfg.platform;
     let mut exposed: Vec<String> = c
         .exposed_ports
         .unwrap_or_default()
