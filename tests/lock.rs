@@ -133,7 +133,7 @@ fn plan_bridges_the_locked_port() {
     assert!(warnings.contains("S002") && !without.contains("store:7000"));
     std::fs::write(
         dir.path().join("images.lock"),
-        "version: 1\nimages:\n  ghcr.io/acme/store:1:\n    digest: sha256:1\n    platform: linux/amd64\n    exposed_ports: [7000/tcp]\n",
+        "version: 1\nimages:\n  ghcr.io/acme/store:1:\n    digest: sha256:1111111111111111111111111111111111111111111111111111111111111111\n    platform: linux/amd64\n    exposed_ports: [7000/tcp]\n",
     )
     .unwrap();
     let (with, warnings) = plan(Some("images.lock"));

@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex};
 
 type Log = Arc<Mutex<Vec<(String, String)>>>;
 
-const INDEX: &str = r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:arm","platform":{"os":"linux","architecture":"arm64"}},{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:amd","platform":{"os":"linux","architecture":"amd64"}}]}"#;
-const MANIFEST: &str = r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:cfg","size":1},"layers":[]}"#;
+const INDEX: &str = r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:3333333333333333333333333333333333333333333333333333333333333333","platform":{"os":"linux","architecture":"arm64"}},{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:2222222222222222222222222222222222222222222222222222222222222222","platform":{"os":"linux","architecture":"amd64"}}]}"#;
+const MANIFEST: &str = r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:4444444444444444444444444444444444444444444444444444444444444444","size":1},"layers":[]}"#;
 const CONFIG: &str = r#"{"os":"linux","architecture":"amd64","config":{"User":"1000","ExposedPorts":{"3000/tcp":{}},"Healthcheck":{"Test":["CMD-SHELL","wget -qO- http://127.0.0.1:3000/health"],"Interval":10000000000},"Volumes":{"/srv/data":{}}}}"#;
 
 /// Serve forever on a free port; returns the port and the log of (path, Authorization).
@@ -65,16 +65,20 @@ fn fake_registry() -> (u16, Log) {
             } else if path == "/v2/acme/app/manifests/1" {
                 (
                     "200 OK",
-                    "Docker-Content-Digest: sha256:index\r\n".into(),
+                    "Docker-Content-Digest: sha256:1111111111111111111111111111111111111111111111111111111111111111\r\n".into(),
                     INDEX,
                 )
-            } else if path == "/v2/acme/app/manifests/sha256:amd" {
+            } else if path
+                == "/v2/acme/app/manifests/sha256:2222222222222222222222222222222222222222222222222222222222222222"
+            {
                 (
                     "200 OK",
-                    "Docker-Content-Digest: sha256:amd\r\n".into(),
+                    "Docker-Content-Digest: sha256:2222222222222222222222222222222222222222222222222222222222222222\r\n".into(),
                     MANIFEST,
                 )
-            } else if path == "/v2/acme/app/blobs/sha256:cfg" {
+            } else if path
+                == "/v2/acme/app/blobs/sha256:4444444444444444444444444444444444444444444444444444444444444444"
+            {
                 blob_tries += 1;
                 if blob_tries == 1 {
                     ("503 Service Unavailable", String::new(), "")
@@ -114,8 +118,14 @@ fn token_flow_index_and_retry() {
     let mut client = Client::new(settings(port), &creds);
     let r = Reference::parse(&format!("127.0.0.1:{port}/acme/app:1")).unwrap();
     let image = client.image(&r).unwrap();
-    assert_eq!(image.digest, "sha256:index");
-    assert_eq!(image.manifest.as_deref(), Some("sha256:amd"));
+    assert_eq!(
+        image.digest,
+        "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+    );
+    assert_eq!(
+        image.manifest.as_deref(),
+        Some("sha256:2222222222222222222222222222222222222222222222222222222222222222")
+    );
     assert_eq!(image.platform, "linux/amd64");
     assert_eq!(image.user, "1000");
     assert_eq!(image.exposed_ports, ["3000/tcp"]);

@@ -77,6 +77,17 @@ pub struct Healthcheck {
 
 const HEADER: &str = "# kubeferry.lock: what each image declares, read from its registry by `kubeferry lock`.\n# `kubeferry convert` and `kubeferry plan` read it offline. Run `kubeferry lock` again\n# when a tag or an image of the Compose file changes (docs/lock.md).\n";
 
+/// Whether `d` is a digest as registries give them: `sha256:` and 64 hex digits (or
+/// `sha512:` and 128). It becomes part of image references and URLs, so nothing else is.
+pub fn valid_digest(d: &str) -> bool {
+    let hex = |h: &str, n: usize| h.len() == n && h.bytes().all(|b| b.is_ascii_hexdigit());
+    match d.split_once(':') {
+        Some(("sha256", h)) => hex(h, 64),
+        Some(("sha512", h)) => hex(h, 128),
+        _ => false,
+    }
+}
+
 /// The lock as text: a comment, then YAML with the images sorted by reference.
 pub fn render(lock: &Lock) -> String {
     let body = serde_yaml::to_string(lock).unwrap_or_default();
@@ -106,6 +117,14 @@ pub fn parse(text: &[u8], path: &str) -> Result<Lock, Diagnostic> {
         ));
     }
     for (reference, image) in &lock.images {
+        for d in std::iter::once(&image.digest).chain(&image.manifest) {
+            if !valid_digest(d) {
+                return Err(err(
+                    (0, 0),
+                    format!("images.{reference}: `{d}` is not a digest (sha256:<64 hex digits>)"),
+                ));
+            }
+        }
         if let Some(hc) = &image.healthcheck {
             for (key, value) in [
                 ("interval", &hc.interval),
@@ -136,7 +155,7 @@ mod tests {
         images.insert(
             "ghcr.io/acme/web:1".to_string(),
             Image {
-                digest: "sha256:aa".into(),
+                digest: format!("sha256:{}", "a".repeat(64)),
                 platform: "linux/amd64".into(),
                 user: "101".into(),
                 exposed_ports: vec!["8080/tcp".into()],
@@ -170,7 +189,16 @@ mod tests {
         let e = parse(b"version: 2\n", "l").unwrap_err();
         assert!(e.message.contains("version 2"), "{}", e.message);
         let e = parse(
-            b"version: 1\nimages:\n  a:\n    digest: x\n    platform: p\n    healthcheck:\n      test: [NONE]\n      interval: soon\n",
+            b"version: 1\nimages:\n  a:\n    digest: sha256:x/../y\n    platform: p\n",
+            "l",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("not a digest"), "{}", e.message);
+        assert!(valid_digest(&format!("sha256:{}", "0f".repeat(32))));
+        let e = parse(b"version: 2\n", "l").unwrap_err();
+        assert!(e.message.contains("version 2"), "{}", e.message);
+        let e = parse(
+            b"version: 1\nimages:\n  a:\n    digest: sha256:0000000000000000000000000000000000000000000000000000000000000000\n    platform: p\n    healthcheck:\n      test: [NONE]\n      interval: soon\n",
             "l",
         )
         .unwrap_err();

@@ -7,7 +7,7 @@
 //! redirects (blob storage) never carry them; no message shows them.
 
 use super::credentials::Credentials;
-use super::file::Image;
+use super::file::{Image, valid_digest};
 use super::manifest::{self, Manifest, Platform};
 use super::reference::Reference;
 use std::collections::BTreeMap;
@@ -96,14 +96,23 @@ impl<'a> Client<'a> {
             .clone()
             .or_else(|| r.digest.clone())
             .ok_or("the registry did not say the manifest's digest (Docker-Content-Digest)")?;
+        let checked = |d: String| {
+            if valid_digest(&d) {
+                Ok(d)
+            } else {
+                Err(format!("the registry gave `{d}`, which is not a digest"))
+            }
+        };
+        let digest = checked(digest)?;
         let (config, platform_manifest) =
             match manifest::read_manifest(&top.body, &self.settings.platform)? {
-                Manifest::Image { config } => (config, None),
+                Manifest::Image { config } => (checked(config)?, None),
                 Manifest::Index { platform_manifest } => {
+                    let platform_manifest = checked(platform_manifest)?;
                     let url = format!("{}/manifests/{platform_manifest}", self.base(r));
                     let m = self.get(r, &url, Some(manifest::ACCEPT))?;
                     match manifest::read_manifest(&m.body, &self.settings.platform)? {
-                        Manifest::Image { config } => (config, Some(platform_manifest)),
+                        Manifest::Image { config } => (checked(config)?, Some(platform_manifest)),
                         Manifest::Index { .. } => {
                             return Err("the index names another index for the platform".into());
                         }
