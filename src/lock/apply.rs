@@ -108,7 +108,7 @@ fn healthcheck(svc: &mut Service, locked: &LockedCheck) {
                 svc.healthcheck = Some(image);
             }
         }
-        Some(hc) if hc.disable || !hc.test.is_empty() && hc.is_disabled() => {}
+        Some(hc) if hc.is_disabled() => {}
         Some(hc) => {
             if hc.test.is_empty() {
                 hc.test = image.test;
