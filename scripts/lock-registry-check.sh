@@ -8,7 +8,8 @@
 #     platform picked from the index (--platform), and what convert makes of the lock at
 #     restricted with --pin-digests; a missing tag is a 404 error, a missing platform an error;
 #   - with basic authentication (htpasswd): refused without credentials (401), read with the
-#     credentials of a DOCKER_CONFIG config.json, which appear in no output and no file.
+#     credentials of a DOCKER_CONFIG config.json (`auths`, then a `credsStore` helper),
+#     which appear in no output and no file.
 # Needs docker-registry, skopeo, podman and htpasswd (apache2-utils); .ci/run installs them.
 #
 #   KUBEFERRY_BIN    the binary (default: target/release/kubeferry, built if missing)
@@ -190,5 +191,19 @@ printf '{"auths": {"%s": {"auth": "%s"}}}\n' "$reg" "$auth" > "$DOCKER_CONFIG/co
 "$bin" lock -f compose.yaml --insecure-registry "$reg" -o "$work/auth.lock" 2> "$work/err" || { cat "$work/err"; fail "lock with credentials"; }
 grep -q "user: 10001:10001" "$work/auth.lock" || fail "the authenticated lock lacks the user"
 if grep -rqF -e "$pass" -e "$auth" "$work/auth.lock" "$work/err" "$work/p"; then fail "a credential was written or printed"; fi
-echo "auth: 401 without credentials; read with DOCKER_CONFIG auths; no credential in the lock or the output"
+# The same credentials from a credential helper (credsStore), as `docker login` leaves them.
+mkdir -p "$work/bin"
+cat > "$work/bin/docker-credential-kfcheck" <<HELPER
+#!/bin/sh
+[ "\$1" = get ] || exit 1
+read -r server
+[ "\$server" = "$reg" ] || { echo "credentials not found in native keychain"; exit 1; }
+printf '{"ServerURL":"%s","Username":"%s","Secret":"%s"}' "\$server" "$user" "$pass"
+HELPER
+chmod +x "$work/bin/docker-credential-kfcheck"
+echo '{"credsStore": "kfcheck"}' > "$DOCKER_CONFIG/config.json"
+PATH="$work/bin:$PATH" "$bin" lock -f compose.yaml --insecure-registry "$reg" -o "$work/helper.lock" 2> "$work/err" || { cat "$work/err"; fail "lock with a credential helper"; }
+cmp -s "$work/auth.lock" "$work/helper.lock" || fail "the helper's lock differs from the auths one"
+if grep -rqF -e "$pass" "$work/helper.lock" "$work/err"; then fail "a credential was written or printed"; fi
+echo "auth: 401 without credentials; read with DOCKER_CONFIG auths and with a credential helper; no credential in the lock or the output"
 echo "lock-registry-check: ok"
