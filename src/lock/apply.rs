@@ -41,6 +41,10 @@ pub fn apply(project: &mut Project, lock: &Lock, lock_name: &str, pin: bool) -> 
             continue;
         };
         let Some(facts) = find(lock, &image) else {
+            // An image built here may not be in a registry yet: `kubeferry lock` noted it.
+            if project.services[&name].build.is_some() {
+                continue;
+            }
             out.warnings.push(Diagnostic::warning(
                 "K002",
                 project.locate(&name, &["image"]),
