@@ -10,8 +10,8 @@ use crate::lower::{
     BindStrategy, Controller, DependencyWait, EnvFiles, GpuApi, IpcHost, LowerOptions, SecretValues,
 };
 use crate::plan::{self, ComposeHost, PlanOptions, Stage, StageOptions};
+use crate::quantity::Quantity;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
@@ -89,7 +89,7 @@ pub struct BridgeArgs {
     #[arg(long, value_name = "FILE")]
     pub state: Option<String>,
     /// Measured size of a stateful service's data claim: VOLUME=SIZE, BIND_SOURCE=SIZE or SERVICE=SIZE (repeatable)
-    #[arg(long = "claim-size", value_name = "KEY=SIZE")]
+    #[arg(long = "claim-size", value_name = "KEY=SIZE", value_parser = claim_size)]
     pub claim_sizes: Vec<String>,
 }
 
@@ -211,8 +211,8 @@ pub struct ConvertArgs {
     #[arg(long = "env-files-to", value_enum, default_value_t = EnvFilesArg::Env)]
     pub env_files_to: EnvFilesArg,
     /// Size of PersistentVolumeClaims when the Compose file gives none
-    #[arg(long, value_name = "SIZE", default_value = "1Gi")]
-    pub pvc_request_size: String,
+    #[arg(long, value_name = "SIZE", default_value = "1Gi", value_parser = Quantity::non_negative)]
+    pub pvc_request_size: Quantity,
     /// storageClassName of PersistentVolumeClaims
     #[arg(long, value_name = "CLASS")]
     pub storage_class: Option<String>,
@@ -250,18 +250,18 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "NAME")]
     pub namespace: Option<String>,
     /// cpu request of containers whose Compose file gives none
-    #[arg(long, value_name = "QUANTITY", default_value = "100m")]
-    pub default_cpu_request: String,
+    #[arg(long, value_name = "QUANTITY", default_value = "100m", value_parser = Quantity::non_negative)]
+    pub default_cpu_request: Quantity,
     /// memory request of containers whose Compose file gives none
-    #[arg(long, value_name = "QUANTITY", default_value = "128Mi")]
-    pub default_memory_request: String,
+    #[arg(long, value_name = "QUANTITY", default_value = "128Mi", value_parser = Quantity::non_negative)]
+    pub default_memory_request: Quantity,
     /// memory limit of containers that nothing else sizes (no Compose limit, no JVM heap);
     /// default: none, and warning H012 names them
-    #[arg(long, value_name = "QUANTITY")]
-    pub default_memory_limit: Option<String>,
+    #[arg(long, value_name = "QUANTITY", value_parser = Quantity::non_negative)]
+    pub default_memory_limit: Option<Quantity>,
     /// cpu limit of containers whose Compose file gives none (default: no cpu limit)
-    #[arg(long, value_name = "QUANTITY")]
-    pub default_cpu_limit: Option<String>,
+    #[arg(long, value_name = "QUANTITY", value_parser = Quantity::non_negative)]
+    pub default_cpu_limit: Option<Quantity>,
     /// uid that restricted pods run as when the Compose file names no numeric user
     #[arg(long, value_name = "UID", default_value_t = 65532)]
     pub run_as_user: i64,
@@ -481,15 +481,26 @@ fn compose_host(b: &BridgeArgs) -> Result<Option<ComposeHost>, String> {
         .transpose()
 }
 
-/// `--claim-size KEY=SIZE`: a measured size for a volume, a bind source or a service's data.
+/// `--claim-size KEY=SIZE`, checked at the flag: KEY a volume, a bind source or a service,
+/// SIZE a quantity as every other quantity flag takes it.
+fn claim_size(kv: &str) -> Result<String, String> {
+    match kv.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Quantity::non_negative(v).map(|_| kv.to_string()),
+        _ => Err(
+            "must be KEY=SIZE (a volume, a bind source or a service, and a quantity such as 20Gi)"
+                .into(),
+        ),
+    }
+}
+
+/// The measured sizes of `--claim-size` (stage 2 also reads them back from stage 1's record).
 fn claim_sizes(b: &BridgeArgs) -> Result<plan::claims::Sizes, String> {
     b.claim_sizes
         .iter()
-        .map(|kv| match kv.split_once('=') {
-            Some((k, v)) if !k.is_empty() && emit::is_quantity(v) => Ok((k.into(), v.into())),
-            _ => Err(format!(
-                "--claim-size `{kv}` must be KEY=SIZE (a volume, a bind source or a service, and a quantity such as 20Gi)"
-            )),
+        .map(|kv| {
+            claim_size(kv).map_err(|e| format!("--claim-size `{kv}`: {e}"))?;
+            let (k, v) = kv.split_once('=').unwrap_or_default();
+            Ok((k.into(), v.into()))
         })
         .collect()
 }
@@ -718,12 +729,6 @@ pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), S
             "--gpu-node-selector `{k}={v}` is not a label key and value"
         ));
     }
-    if !emit::is_quantity(&a.pvc_request_size) {
-        return Err(format!(
-            "--pvc-request-size `{}` is not a Kubernetes quantity (e.g. 1Gi, 500Mi)",
-            a.pvc_request_size
-        ));
-    }
     let lower = LowerOptions {
         controller: a.controller.map(|c| match c {
             ControllerArg::Deployment => Controller::Deployment,
@@ -739,7 +744,7 @@ pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), S
             EnvFilesArg::Env => EnvFiles::Inline,
             EnvFilesArg::ConfigMap => EnvFiles::ConfigMap,
         },
-        pvc_size: a.pvc_request_size.clone(),
+        pvc_size: a.pvc_request_size.to_string(),
         storage_class: a.storage_class.clone(),
         image_registry: a.image_registry.clone(),
         dependencies: if a.no_wait {
@@ -768,14 +773,6 @@ pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), S
             SecretsArg::External => SecretValues::External,
         },
     };
-    // One grammar and one reading with the rules that compare them: `1G` is 10^9 bytes.
-    let quantity = |flag: &str, v: &str| -> Result<Quantity, String> {
-        (emit::is_quantity(v) && crate::lower::quantity_value(v) >= 0.0)
-            .then(|| Quantity(v.to_string()))
-            .ok_or_else(|| {
-                format!("--{flag} `{v}` is not a Kubernetes quantity (e.g. 250m, 1, 256Mi)")
-            })
-    };
     if a.run_as_user <= 0 {
         return Err(format!(
             "--run-as-user {} must be a non-root uid",
@@ -793,16 +790,11 @@ pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), S
             HardenArg::Baseline => Level::Baseline,
             HardenArg::Restricted => Level::Restricted,
         },
-        cpu_request: quantity("default-cpu-request", &a.default_cpu_request)?,
-        memory_request: quantity("default-memory-request", &a.default_memory_request)?,
-        memory_limit: match &a.default_memory_limit {
-            Some(m) => Some(quantity("default-memory-limit", m)?),
-            None => None,
-        },
-        cpu_limit: match &a.default_cpu_limit {
-            Some(c) => Some(quantity("default-cpu-limit", c)?),
-            None => None,
-        },
+        // Parsed by clap with the one quantity grammar: `1G` is 10^9 bytes everywhere.
+        cpu_request: a.default_cpu_request.clone(),
+        memory_request: a.default_memory_request.clone(),
+        memory_limit: a.default_memory_limit.clone(),
+        cpu_limit: a.default_cpu_limit.clone(),
         default_uid: a.run_as_user,
         namespace: a.namespace.clone(),
         network_policies: match a.network_policies {

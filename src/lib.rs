@@ -37,6 +37,7 @@ pub mod harden;
 pub mod lower;
 mod parallel;
 pub mod plan;
+pub mod quantity;
 pub mod report;
 mod text;
 

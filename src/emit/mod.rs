@@ -16,9 +16,7 @@ mod yaml_direct;
 use crate::convert::Conversion;
 use crate::lower::Object;
 use crate::parallel::both;
-pub use check::{
-    check, is_dns_label, is_dns_subdomain, is_label_value, is_qualified_key, is_quantity,
-};
+pub use check::{check, is_dns_label, is_dns_subdomain, is_label_value, is_qualified_key};
 pub use leaks::machine_paths;
 pub use report::{report_json, report_markdown};
 pub use single::write_file;

@@ -23,7 +23,6 @@ mod pod;
 pub(crate) mod probes;
 pub(crate) mod quantity;
 mod reach;
-pub use resources::parse_quantity as quantity_value;
 mod resources;
 pub mod sensitive;
 mod service;
