@@ -3,7 +3,7 @@
 
 use crate::compose::{self, LoadOptions, RealFs};
 use crate::convert::Options;
-use crate::diag::{Diagnostic, Failure, Severity};
+use crate::diag::{Diagnostic, Failure, Location, Severity};
 use crate::emit;
 use crate::harden::{HardenOptions, Level, NetworkPolicies};
 use crate::lower::{
@@ -51,6 +51,16 @@ pub enum Command {
         after_help = "Examples:\n  kubeferry plan -f compose.yaml\n  kubeferry plan -f compose.yaml --compose-host 10.0.0.5 --format json"
     )]
     Plan(PlanArgs),
+    /// Explain a warning or error code; without a code, list them all
+    #[command(after_help = "Examples:\n  kubeferry explain H012\n  kubeferry explain | grep ^L0")]
+    Explain(ExplainArgs),
+}
+
+/// The arguments of `explain`.
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// The code, as printed in `warning[H012]`
+    pub code: Option<String>,
 }
 
 /// The arguments of `plan`.
@@ -371,7 +381,26 @@ pub fn run(cli: Cli) -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Plan(args) => plan_command(args),
+        Command::Explain(args) => explain(args),
     }
+}
+
+fn explain(args: ExplainArgs) -> ExitCode {
+    use crate::diag::codes;
+    let line = |c: &codes::Code| format!("{}: {}\n", c.code, c.summary);
+    let text = match args.code.as_deref() {
+        None => codes::CODES.iter().map(line).collect(),
+        Some(code) => match codes::explain(code) {
+            Some(c) => line(c),
+            None => {
+                return usage(format!(
+                    "`{code}` is not a kubeferry code (`kubeferry explain` lists them)"
+                ));
+            }
+        },
+    };
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    ExitCode::SUCCESS
 }
 
 fn load_options(input: &InputArgs) -> Result<(LoadOptions, RealFs), Failure> {
@@ -420,6 +449,19 @@ fn report(diags: &[Diagnostic]) {
         .write_all(crate::report::render_all(diags, &read, color).as_bytes());
 }
 
+/// A command-line error (a flag's value, a stage record): rendered as every diagnostic is,
+/// with exit code 2 as clap's own argument errors.
+fn usage(message: impl Into<String>) -> ExitCode {
+    report(&[Diagnostic::error("A001", Location::default(), message)]);
+    ExitCode::from(2)
+}
+
+/// An output that cannot be written: `E001` the manifests, `E002` the files beside them.
+fn unwritten(code: &'static str, message: impl Into<String>) -> ExitCode {
+    report(&[Diagnostic::error(code, Location::default(), message)]);
+    ExitCode::from(1)
+}
+
 fn fail(f: Failure) -> ExitCode {
     report(&f.0);
     ExitCode::from(1)
@@ -457,10 +499,7 @@ fn config(args: ConfigArgs) -> ExitCode {
             let _ = std::io::stdout().lock().write_all(t.as_bytes());
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            eprintln!("error: cannot render the project: {e}");
-            ExitCode::from(1)
-        }
+        Err(e) => unwritten("E001", format!("cannot render the project: {e}")),
     }
 }
 
@@ -656,8 +695,7 @@ fn plan_command(mut args: PlanArgs) -> ExitCode {
             complete_from(&r, &mut args.input, &mut args.bridge, &mut args.namespace)
         });
         if let Err(e) = done {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
+            return usage(e);
         }
     }
     let opts =
@@ -674,8 +712,7 @@ fn plan_command(mut args: PlanArgs) -> ExitCode {
                 state_file: state.clone(),
             },
             Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(2);
+                return usage(e);
             }
         };
     let (lopts, fs) = match load_options(&args.input) {
@@ -815,16 +852,14 @@ fn convert(mut args: ConvertArgs) -> ExitCode {
             complete_from(&r, &mut args.input, &mut args.bridge, &mut args.namespace)
         });
         if let Err(e) = done {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
+            return usage(e);
         }
     }
     let (lower, harden, stage) =
         match lower_options(&args).and_then(|(l, h)| stage_options(&args).map(|s| (l, h, s))) {
             Ok(x) => x,
             Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(2);
+                return usage(e);
             }
         };
     let format = match args.format {
@@ -838,15 +873,13 @@ fn convert(mut args: ConvertArgs) -> ExitCode {
         (None, _) => emit::Layout::Single,
     };
     if layout != emit::Layout::Single && args.out.is_none() {
-        eprintln!(
-            "error: --layout {} writes a folder: give it with -o DIR",
+        return usage(format!(
+            "--layout {} writes a folder: give it with -o DIR",
             layout_name(layout)
-        );
-        return ExitCode::from(2);
+        ));
     }
     if layout == emit::Layout::Helm && format == emit::Format::Json {
-        eprintln!("error: a Helm chart is YAML: --format json does not apply to --layout helm");
-        return ExitCode::from(2);
+        return usage("a Helm chart is YAML: --format json does not apply to --layout helm");
     }
     let (opts, fs) = match load_options(&args.input) {
         Ok(x) => x,
@@ -870,10 +903,14 @@ fn convert(mut args: ConvertArgs) -> ExitCode {
     }
     let reporting = reporting.elapsed();
     if args.input.strict && !warnings.is_empty() {
-        eprintln!(
-            "error: {} warning(s) and --strict: nothing written",
-            warnings.len()
-        );
+        report(&[Diagnostic::error(
+            "A002",
+            Location::default(),
+            format!(
+                "{} warning(s) and --strict: nothing written",
+                warnings.len()
+            ),
+        )]);
         return ExitCode::from(1);
     }
     // The report goes to a temporary file first, so a bad path fails before any output.
@@ -886,8 +923,7 @@ fn convert(mut args: ConvertArgs) -> ExitCode {
             };
             let tmp = format!("{path}.kubeferry-tmp");
             if let Err(e) = std::fs::write(&tmp, text) {
-                eprintln!("error[E002]: cannot write the report {path}: {e}");
-                return ExitCode::from(1);
+                return unwritten("E002", format!("cannot write the report {path}: {e}"));
             }
             Some((tmp, path.clone()))
         }
@@ -895,11 +931,13 @@ fn convert(mut args: ConvertArgs) -> ExitCode {
     };
     let bridge_file = bridge_path(&args);
     if conversion.compose_override.is_some() && bridge_file.is_none() {
-        eprintln!(
-            "error[E002]: stage 1 writes {} beside the manifests: give an output folder with -o DIR, or the file with --bridge-file",
-            plan::override_file::FILE_NAME
+        return unwritten(
+            "E002",
+            format!(
+                "stage 1 writes {} beside the manifests: give an output folder with -o DIR, or the file with --bridge-file",
+                plan::override_file::FILE_NAME
+            ),
         );
-        return ExitCode::from(1);
     }
     let emitting = std::time::Instant::now();
     let written = match (&args.out, layout) {
@@ -923,18 +961,15 @@ fn convert(mut args: ConvertArgs) -> ExitCode {
         if let Some((tmp, _)) = &report_tmp {
             let _ = std::fs::remove_file(tmp);
         }
-        eprintln!("error[E001]: cannot write the output: {e}");
-        return ExitCode::from(1);
+        return unwritten("E001", format!("cannot write the output: {e}"));
     }
     if let Some((tmp, path)) = &report_tmp
         && let Err(e) = std::fs::rename(tmp, path)
     {
-        eprintln!("error[E002]: cannot write the report {path}: {e}");
-        return ExitCode::from(1);
+        return unwritten("E002", format!("cannot write the report {path}: {e}"));
     }
     if let Err(e) = write_stage_files(&args, &conversion, bridge_file.as_deref()) {
-        eprintln!("error[E002]: {e}");
-        return ExitCode::from(1);
+        return unwritten("E002", e);
     }
     if args.timings {
         let t = conversion.timings;
