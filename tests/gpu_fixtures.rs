@@ -2,6 +2,8 @@
 //! flags of its `args` file, one per line) through load → lower → harden → render, its YAML
 //! and warnings snapshotted; and the same output checked by the shared validator.
 
+mod support;
+
 use clap::Parser;
 use kubeferry::cli::{Cli, Command, lower_options};
 use kubeferry::compose::{self, LoadOptions, RealFs};
@@ -103,7 +105,10 @@ fn gpu_fixtures_validate() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let validator = root.join("../shared/tools/k8s-check/validate.py");
     if !validator.exists() {
-        eprintln!("note: ../shared is absent; the validator check is skipped");
+        support::missing(
+            "the validator (../shared)",
+            "../shared/tools/k8s-check/setup.sh",
+        );
         return;
     }
     let out = std::env::temp_dir().join(format!("kubeferry-gpu-validate-{}", process::id()));

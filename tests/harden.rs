@@ -3,6 +3,8 @@
 //! `default-memory-limit=QUANTITY`, `network-policies=none` lines); the snapshot is the
 //! manifests, the diagnostics and the markdown report.
 
+mod support;
+
 use kubeferry::compose::{self, LoadOptions, RealFs};
 use kubeferry::harden::{self, HardenOptions, Level, RULES};
 use kubeferry::lower::{self, LowerOptions, Object};
@@ -173,7 +175,10 @@ fn same_input_same_output() {
 fn fixture_output_passes_the_validator() {
     let validator = root().join("../shared/tools/k8s-check/validate.py");
     if !validator.is_file() {
-        eprintln!("note: ../shared is absent; the validator check is skipped");
+        support::missing(
+            "the validator (../shared)",
+            "../shared/tools/k8s-check/setup.sh",
+        );
         return;
     }
     let tmp = std::env::temp_dir().join(format!("kubeferry-harden-{}", std::process::id()));

@@ -2,6 +2,8 @@
 //! an optional `flags` file): each case fails with errors that name the file, line, column and
 //! key path (snapshotted), exits 1 through the binary, and writes nothing.
 
+mod support;
+
 use kubeferry::compose::{self, LoadOptions, RealFs};
 use kubeferry::diag::Failure;
 use kubeferry::{emit, harden, lower};
@@ -250,7 +252,10 @@ fn utf8_bom_is_accepted() {
 fn corpus_files_fit_the_default_limits() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
     if !root.exists() {
-        eprintln!("note: ../shared/corpus is absent; corpus limits not checked");
+        support::missing(
+            "../shared/corpus",
+            "check out shared/ beside the repository",
+        );
         return;
     }
     fn walk(d: &Path, out: &mut Vec<PathBuf>) {
