@@ -77,12 +77,9 @@ pub(crate) fn to_value(o: &Object) -> serde_json::Value {
     serde_json::to_value(o).unwrap_or(serde_json::Value::Null)
 }
 
-/// One object as a YAML document appended to `out`: written directly, or through the value
-/// tree for what the direct writer refuses (the same bytes either way).
+/// One object as a YAML document appended to `out`.
 fn object_yaml(out: &mut String, o: &Object) {
-    if !yaml_direct::write(out, o) {
-        yaml::write(out, &to_value(o));
-    }
+    yaml::write(out, o);
 }
 
 /// One YAML document per object, separated by `---`.
