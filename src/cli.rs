@@ -491,7 +491,7 @@ fn config(args: ConfigArgs) -> ExitCode {
         escape_dollars(&mut v);
         match args.format {
             Format::Json => serde_json::to_string_pretty(&v).unwrap_or_default() + "\n",
-            Format::Yaml => serde_yaml::to_string(&v).unwrap_or_default(),
+            Format::Yaml => emit::yaml::to_string(&v),
         }
     });
     match text {

@@ -28,6 +28,8 @@
 //! assert_eq!(chart[0].path, "Chart.yaml");
 //! # Ok::<(), kubeferry::Failure>(())
 //! ```
+#![deny(unsafe_code)]
+
 pub mod cli;
 pub mod compose;
 pub mod convert;

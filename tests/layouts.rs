@@ -41,7 +41,7 @@ fn fixture() -> Conversion {
 }
 
 fn yaml_value(text: &str) -> Value {
-    serde_yaml::from_str(text).unwrap_or_else(|e| panic!("{e}\n{text}"))
+    serde_norway::from_str(text).unwrap_or_else(|e| panic!("{e}\n{text}"))
 }
 
 /// Render the chart with its default values and the Secrets' values of `values-secrets.yaml`
@@ -70,7 +70,7 @@ fn render_chart(c: &Conversion) -> Vec<Value> {
 }
 
 fn plain(c: &Conversion) -> Vec<Value> {
-    serde_yaml::Deserializer::from_str(&c.to_yaml())
+    serde_norway::Deserializer::from_str(&c.to_yaml())
         .map(|d| serde::Deserialize::deserialize(d).unwrap())
         .collect()
 }

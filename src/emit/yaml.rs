@@ -325,7 +325,7 @@ mod tests {
             s in "[a-zA-Z0-9 :#.+_xXo/\\-\t\n'\"{}\\[\\],&*!|>%@`~?\u{e9}\u{feff}\u{85}\u{2028}\u{9f}\u{1F600}]{0,10}"
         ) {
             let v = serde_json::json!({ "k": s });
-            let back: Value = serde_yaml::from_str(&to_string(&v)).unwrap();
+            let back: Value = serde_norway::from_str(&to_string(&v)).unwrap();
             proptest::prop_assert_eq!(back, v);
         }
     }
@@ -333,7 +333,7 @@ mod tests {
     #[test]
     fn output_reads_back() {
         let v = json!({"a": ["on", "1.0", "x y", "multi\n  indented\nlines"], "b": {"c": null, "d": true, "e": 3}});
-        let back: Value = serde_yaml::from_str(&to_string(&v)).unwrap();
+        let back: Value = serde_norway::from_str(&to_string(&v)).unwrap();
         assert_eq!(back, v);
     }
 }
