@@ -560,7 +560,7 @@ fn stage_options(a: &ConvertArgs) -> Result<StageOptions, String> {
         stage,
         compose_host,
         bridge_bind: a.bridge.bridge_bind.clone(),
-        namespace: a.namespace.clone(),
+        namespace: None,
         sizes: claim_sizes(&a.bridge)?,
         storage_class: a.storage_class.clone(),
         cluster_host: a.bridge.cluster_host.clone(),
@@ -804,7 +804,8 @@ pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), S
         // Resolved from the hardening level by the library (`Options::resolved`).
         ipc_host: IpcHost::Auto,
         model_runner_image: a.model_runner_image.clone(),
-        namespace: a.namespace.clone(),
+        // Set once, on `Options` (`convert`); the library hands it to every stage.
+        namespace: None,
         secrets: match a.secrets {
             SecretsArg::Inline => SecretValues::Inline,
             SecretsArg::External => SecretValues::External,
@@ -833,7 +834,7 @@ pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), S
         memory_limit: a.default_memory_limit.clone(),
         cpu_limit: a.default_cpu_limit.clone(),
         default_uid: a.run_as_user,
-        namespace: a.namespace.clone(),
+        namespace: None,
         network_policies: match a.network_policies {
             NetworkPoliciesArg::Isolate => NetworkPolicies::Isolate,
             NetworkPoliciesArg::None => NetworkPolicies::None,
@@ -885,8 +886,9 @@ fn convert(mut args: ConvertArgs) -> ExitCode {
         Ok(x) => x,
         Err(f) => return fail(f),
     };
-    let namespace = stage.namespace.clone();
+    let namespace = args.namespace.clone();
     let options = Options {
+        namespace: namespace.clone(),
         lower,
         harden,
         stage,

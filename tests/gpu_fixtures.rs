@@ -37,6 +37,7 @@ fn convert(compose_file: &Path) -> (String, Vec<String>, LowerOptions) {
     let (lower, harden) = lower_options(&args).expect("fixture options resolve");
     // Resolved as the library does before lowering (`ipc: host` follows the level).
     let resolved = kubeferry::convert::Options {
+        namespace: args.namespace.clone(),
         lower,
         harden,
         ..Default::default()

@@ -45,3 +45,41 @@ fn the_library_default_is_the_command_line_without_flags() {
         );
     }
 }
+
+/// `--namespace` is one field of the library's `Options`: the command line maps the flag and
+/// nothing more, so both give the same bytes.
+#[test]
+fn the_namespace_flag_is_the_library_namespace() {
+    let dir = root().join("fixtures/convert/depends-on");
+    let cli = Command::new(env!("CARGO_BIN_EXE_kubeferry"))
+        .args([
+            "convert",
+            "-q",
+            "-f",
+            "compose.yaml",
+            "--namespace",
+            "team-a",
+        ])
+        .current_dir(&dir)
+        .env_clear()
+        .output()
+        .expect("kubeferry runs");
+    assert!(
+        cli.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cli.stderr)
+    );
+    let load = LoadOptions {
+        files: vec!["compose.yaml".into()],
+        working_dir: dir.to_string_lossy().into_owned(),
+        ..LoadOptions::default()
+    };
+    let options = Options {
+        namespace: Some("team-a".into()),
+        ..Options::default()
+    };
+    let lib = convert_with(&load, &RealFs::default(), &options).expect("converts");
+    let yaml = lib.to_yaml();
+    assert!(yaml.contains("namespace: team-a"), "{yaml}");
+    assert_eq!(yaml, String::from_utf8_lossy(&cli.stdout));
+}
