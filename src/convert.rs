@@ -197,7 +197,20 @@ impl Conversion {
     /// The files of an output layout (paths relative to the output folder).
     pub fn files(&self, layout: Layout, format: Format) -> Vec<OutputFile> {
         // The Compose override of stage 1 is not a manifest: the caller writes it beside them.
-        emit::layout(self, layout, format)
+        let parts = emit::Parts {
+            objects: &self.objects,
+            project_name: &self.project.name,
+            stages: self
+                .plan
+                .iter()
+                .flat_map(|p| &p.stages)
+                .map(|s| emit::kustomize::Group {
+                    folder: &s.name,
+                    objects: &s.objects,
+                })
+                .collect(),
+        };
+        emit::layout(&parts, layout, format)
     }
 }
 

@@ -96,7 +96,8 @@ pub enum GpuApi {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum IpcHost {
     /// What the hardening level calls for: [`IpcHost::SharedMemory`] when hardening,
-    /// [`IpcHost::Keep`] at `none`. [`crate::convert`] resolves it; lowering alone keeps.
+    /// [`IpcHost::Keep`] at `none`. The library's `Options::resolved` decides; lowering
+    /// alone keeps.
     #[default]
     Auto,
     /// `hostIPC: true`, as asked.
