@@ -1,8 +1,8 @@
 //! The command line: clap arguments (low level) resolved once into the library's typed options
 //! (high level), then the library called. Diagnostics are rendered here.
 
+use crate::Options;
 use crate::compose::{self, LoadOptions, RealFs};
-use crate::convert::Options;
 use crate::diag::{Diagnostic, Failure, Location, Severity};
 use crate::emit;
 use crate::harden::{HardenOptions, Level, NetworkPolicies};
@@ -736,7 +736,20 @@ fn plan_command(mut args: PlanArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), String> {
+/// The library's `Options` for `convert`'s flags: each flag mapped to its field, nothing
+/// resolved here (the library resolves once, in `Options::resolved`).
+pub fn options(a: &ConvertArgs) -> Result<Options, String> {
+    let (lower, harden) = lower_options(a)?;
+    Ok(Options {
+        namespace: a.namespace.clone(),
+        lower,
+        harden,
+        stage: stage_options(a)?,
+        ..Options::default()
+    })
+}
+
+fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), String> {
     let gpu_node_selector = match &a.gpu_node_selector {
         Some(s) => Some(
             s.split_once('=')
@@ -856,13 +869,10 @@ fn convert(mut args: ConvertArgs) -> ExitCode {
             return usage(e);
         }
     }
-    let (lower, harden, stage) =
-        match lower_options(&args).and_then(|(l, h)| stage_options(&args).map(|s| (l, h, s))) {
-            Ok(x) => x,
-            Err(e) => {
-                return usage(e);
-            }
-        };
+    let options = match options(&args) {
+        Ok(o) => o,
+        Err(e) => return usage(e),
+    };
     let format = match args.format {
         Format::Yaml => emit::Format::Yaml,
         Format::Json => emit::Format::Json,
@@ -887,14 +897,7 @@ fn convert(mut args: ConvertArgs) -> ExitCode {
         Err(f) => return fail(f),
     };
     let namespace = args.namespace.clone();
-    let options = Options {
-        namespace: namespace.clone(),
-        lower,
-        harden,
-        stage,
-        ..Options::default()
-    };
-    let conversion = match crate::convert::convert_with(&opts, &fs, &options) {
+    let conversion = match crate::convert_with(&opts, &fs, &options) {
         Ok(c) => c,
         Err(f) => return fail(f),
     };
@@ -1019,7 +1022,7 @@ fn convert(mut args: ConvertArgs) -> ExitCode {
 /// what to run on the Compose host (printed even with -q).
 fn write_stage_files(
     args: &ConvertArgs,
-    conversion: &crate::convert::Conversion,
+    conversion: &crate::Conversion,
     bridge_file: Option<&std::path::Path>,
 ) -> Result<(), String> {
     if args.stage != StageArg::Stateless {

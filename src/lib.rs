@@ -30,7 +30,6 @@
 //! ```
 #![deny(unsafe_code)]
 
-pub mod cli;
 pub mod compose;
 pub mod convert;
 pub mod diag;

@@ -2,8 +2,18 @@
 //! own definition) in docs/user-guide.md, and every `kompose.*` label and `x-kubeferry` key
 //! that the settings reader accepts (read from its source) in docs/extension.md.
 
+/// The command line's flag mapping (`src/cli.rs`, part of the binary): it names the library's
+/// stages as `crate::…`, which the `use` below provides.
+#[path = "../src/cli.rs"]
+#[allow(dead_code)]
+mod cli;
+#[allow(unused_imports)]
+use kubeferry::{
+    Conversion, Options, compose, convert_with, diag, emit, harden, lower, plan, quantity, report,
+};
+
 use clap::CommandFactory;
-use kubeferry::cli::Cli;
+use cli::Cli;
 
 fn doc(name: &str) -> String {
     std::fs::read_to_string(format!("{}/docs/{name}", env!("CARGO_MANIFEST_DIR")))

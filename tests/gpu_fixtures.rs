@@ -4,8 +4,16 @@
 
 mod support;
 
+/// The command line's flag mapping (`src/cli.rs`, part of the binary): it names the library's
+/// stages as `crate::…`, which the `use` below provides.
+#[path = "../src/cli.rs"]
+#[allow(dead_code)]
+mod cli;
+#[allow(unused_imports)]
+use kubeferry::{Conversion, Options, convert_with, diag, plan, quantity, report};
+
 use clap::Parser;
-use kubeferry::cli::{Cli, Command, lower_options};
+use cli::{Cli, Command};
 use kubeferry::compose::{self, LoadOptions, RealFs};
 use kubeferry::lower::{GpuApi, LowerOptions};
 use kubeferry::{emit, harden, lower};
@@ -34,15 +42,11 @@ fn convert(compose_file: &Path) -> (String, Vec<String>, LowerOptions) {
     else {
         panic!("not a convert command");
     };
-    let (lower, harden) = lower_options(&args).expect("fixture options resolve");
-    // Resolved as the library does before lowering (`ipc: host` follows the level).
-    let resolved = kubeferry::convert::Options {
-        namespace: args.namespace.clone(),
-        lower,
-        harden,
-        ..Default::default()
-    }
-    .resolved();
+    // Resolved as the library does before lowering (`ipc: host` follows the level, the
+    // namespace reaches every stage).
+    let resolved = cli::options(&args)
+        .expect("fixture options resolve")
+        .resolved();
     let (lopts, hopts) = (resolved.lower, resolved.harden);
     let dir_s = dir.to_string_lossy().into_owned();
     let opts = LoadOptions {
