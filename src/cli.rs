@@ -474,18 +474,22 @@ fn warnings_exit(warnings: &[Diagnostic], strict: bool, quiet: bool) -> Option<E
     (strict && warnings.iter().any(|w| w.severity == Severity::Warning)).then(|| ExitCode::from(1))
 }
 
-fn config(args: ConfigArgs) -> ExitCode {
-    let (opts, fs) = match load_options(&args.input) {
-        Ok(x) => x,
-        Err(f) => return fail(f),
-    };
-    let loaded = match compose::load(&opts, &fs) {
-        Ok(l) => l,
-        Err(f) => return fail(f),
-    };
-    if let Some(code) = warnings_exit(&loaded.warnings, args.input.strict, args.input.quiet) {
-        return code;
+/// Load the project of `config` and `plan`, its warnings reported; `Err` is the exit code
+/// (errors, or warnings under --strict).
+fn load_project(input: &InputArgs) -> Result<(compose::Loaded, RealFs), ExitCode> {
+    let (opts, fs) = load_options(input).map_err(fail)?;
+    let loaded = compose::load(&opts, &fs).map_err(fail)?;
+    match warnings_exit(&loaded.warnings, input.strict, input.quiet) {
+        Some(code) => Err(code),
+        None => Ok((loaded, fs)),
     }
+}
+
+fn config(args: ConfigArgs) -> ExitCode {
+    let loaded = match load_project(&args.input) {
+        Ok((l, _)) => l,
+        Err(code) => return code,
+    };
     let text = serde_json::to_value(&loaded.project).map(|mut v| {
         // Like `docker compose config`, print `$` as `$$` so the output reads back unchanged.
         escape_dollars(&mut v);
@@ -715,17 +719,10 @@ fn plan_command(mut args: PlanArgs) -> ExitCode {
                 return usage(e);
             }
         };
-    let (lopts, fs) = match load_options(&args.input) {
+    let (loaded, fs) = match load_project(&args.input) {
         Ok(x) => x,
-        Err(f) => return fail(f),
+        Err(code) => return code,
     };
-    let loaded = match compose::load(&lopts, &fs) {
-        Ok(l) => l,
-        Err(f) => return fail(f),
-    };
-    if let Some(code) = warnings_exit(&loaded.warnings, args.input.strict, args.input.quiet) {
-        return code;
-    }
     let p = plan::plan(&loaded.project, &fs, &opts);
     report(&p.warnings);
     let text = match args.format {
