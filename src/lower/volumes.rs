@@ -524,7 +524,7 @@ pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> Mounts {
         if path.is_empty() {
             // Docker Compose accepts it; Kubernetes rejects a mount without a path.
             cx.warn(
-                "L039",
+                "L037",
                 name,
                 &["tmpfs"],
                 "an empty tmpfs path mounts nothing; skipped",
@@ -792,7 +792,7 @@ fn bind_strategy(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> binds::Strategy
             explicit: false,
         },
         other => {
-            cx.warn("L039", name, &["labels"], format!(
+            cx.warn("L114", name, &["labels"], format!(
                 "volume type `{other}` is not persistentVolumeClaim, emptyDir, hostPath or configMap; --volumes applies"
             ));
             option
