@@ -169,3 +169,18 @@ fn guides_link_to_each_other() {
         );
     }
 }
+
+/// `docs/diagnostics.md` lists every code with its line (generated from the registry).
+#[test]
+fn diagnostics_doc_is_current() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/diagnostics.md");
+    let want = kubeferry::diag::codes::markdown();
+    if std::env::var_os("KUBEFERRY_BLESS").is_some() {
+        std::fs::write(path, &want).unwrap();
+    }
+    let have = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        have == want,
+        "docs/diagnostics.md is stale: run KUBEFERRY_BLESS=1 cargo test --test docs"
+    );
+}

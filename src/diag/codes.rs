@@ -175,6 +175,22 @@ pub const CODES: &[Code] = &[
     c("S008", "services left on the Compose host reach services that move: --cluster-host is needed"),
 ];
 
+/// `docs/diagnostics.md`: every code and its line, generated from [`CODES`] (a test keeps
+/// the file current).
+pub fn markdown() -> String {
+    let mut out = String::from(
+        "# Diagnostics\n\nEvery warning and error kubeferry prints has a code; `kubeferry explain CODE` prints its\nline below. `A` the command line, `C` loading the Compose files, `E` the output, `H`\nhardening, `L` lowering to Kubernetes objects, `S` the staged migration. A code keeps one\nmeaning. Generated from `src/diag/codes.rs`: regenerate with\n`KUBEFERRY_BLESS=1 cargo test --test docs`.\n\n| code | meaning |\n|---|---|\n",
+    );
+    for c in CODES {
+        out.push_str(&format!(
+            "| `{}` | {} |\n",
+            c.code,
+            c.summary.replace('|', "\\|")
+        ));
+    }
+    out
+}
+
 /// The explanation of a code (case-insensitive), if it is one.
 pub fn explain(code: &str) -> Option<&'static Code> {
     CODES.iter().find(|c| c.code.eq_ignore_ascii_case(code))
