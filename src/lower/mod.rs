@@ -9,6 +9,7 @@ mod binds;
 mod data_paths;
 mod dials;
 mod env;
+mod escape;
 mod folders;
 mod gpu;
 mod hpa;

@@ -58,7 +58,8 @@ pub fn apply(cx: &mut Ctx<'_>, name: &str, svc: &Service, spec: &mut PodSpec) {
             let c = Container {
                 name: dns_label(&init.name),
                 image: Some(init.image.clone()),
-                command: (!init.command.is_empty()).then(|| super::pod::escape_all(&init.command)),
+                command: (!init.command.is_empty())
+                    .then(|| super::escape::escape_all(&init.command)),
                 ..Default::default()
             };
             // Before the dependency wait: it is the user's own preparation step.
