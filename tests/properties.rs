@@ -502,9 +502,14 @@ proptest! {
         let mut text = String::new();
         doc.write(&mut text);
         if let Some((yaml, json)) = convert(text.into_bytes(), c) {
-            let from_yaml: Vec<serde_json::Value> = serde_norway::Deserializer::from_str(&yaml)
-                .map(|d| serde::Deserialize::deserialize(d).expect("the YAML reads back"))
-                .collect();
+            // No object is an empty stream (which a YAML reader takes for one null document).
+            let from_yaml: Vec<serde_json::Value> = if yaml.is_empty() {
+                Vec::new()
+            } else {
+                serde_norway::Deserializer::from_str(&yaml)
+                    .map(|d| serde::Deserialize::deserialize(d).expect("the YAML reads back"))
+                    .collect()
+            };
             let list: serde_json::Value = serde_json::from_str(&json).expect("the JSON reads back");
             prop_assert_eq!(&from_yaml, list["items"].as_array().expect("a List"));
         }
