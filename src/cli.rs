@@ -1,17 +1,17 @@
 //! The command line: clap arguments (low level) resolved once into the library's typed options
 //! (high level), then the library called. Diagnostics are rendered here.
 
+use crate::Options;
 use crate::compose::{self, LoadOptions, RealFs};
-use crate::convert::Options;
-use crate::diag::{Diagnostic, Failure, Severity};
+use crate::diag::{Diagnostic, Failure, Location, Severity};
 use crate::emit;
 use crate::harden::{HardenOptions, Level, NetworkPolicies};
 use crate::lower::{
     BindStrategy, Controller, DependencyWait, EnvFiles, GpuApi, IpcHost, LowerOptions, SecretValues,
 };
 use crate::plan::{self, ComposeHost, PlanOptions, Stage, StageOptions};
+use crate::quantity::Quantity;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
@@ -57,6 +57,9 @@ pub enum Command {
         after_help = "Examples:\n  kubeferry lock -f compose.yaml\n  kubeferry lock --platform linux/arm64 -o arm64.lock\n  kubeferry lock --insecure-registry 127.0.0.1:5000"
     )]
     Lock(LockCommandArgs),
+    /// Explain a warning or error code; without a code, list them all
+    #[command(after_help = "Examples:\n  kubeferry explain H012\n  kubeferry explain | grep ^L0")]
+    Explain(ExplainArgs),
 }
 
 /// The arguments of `lock`.
@@ -73,6 +76,13 @@ pub struct LockCommandArgs {
     /// A registry spoken to over plain HTTP (repeatable), as Docker's setting of that name
     #[arg(long = "insecure-registry", value_name = "HOST:PORT")]
     pub insecure_registries: Vec<String>,
+}
+
+/// The arguments of `explain`.
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// The code, as printed in `warning[H012]`
+    pub code: Option<String>,
 }
 
 /// The arguments of `plan`.
@@ -113,7 +123,7 @@ pub struct BridgeArgs {
     #[arg(long, value_name = "FILE")]
     pub state: Option<String>,
     /// Measured size of a stateful service's data claim: VOLUME=SIZE, BIND_SOURCE=SIZE or SERVICE=SIZE (repeatable)
-    #[arg(long = "claim-size", value_name = "KEY=SIZE")]
+    #[arg(long = "claim-size", value_name = "KEY=SIZE", value_parser = claim_size)]
     pub claim_sizes: Vec<String>,
 }
 
@@ -258,8 +268,8 @@ pub struct ConvertArgs {
     #[arg(long = "env-files-to", value_enum, default_value_t = EnvFilesArg::Env)]
     pub env_files_to: EnvFilesArg,
     /// Size of PersistentVolumeClaims when the Compose file gives none
-    #[arg(long, value_name = "SIZE", default_value = "1Gi")]
-    pub pvc_request_size: String,
+    #[arg(long, value_name = "SIZE", default_value = "1Gi", value_parser = Quantity::non_negative)]
+    pub pvc_request_size: Quantity,
     /// storageClassName of PersistentVolumeClaims
     #[arg(long, value_name = "CLASS")]
     pub storage_class: Option<String>,
@@ -297,18 +307,18 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "NAME")]
     pub namespace: Option<String>,
     /// cpu request of containers whose Compose file gives none
-    #[arg(long, value_name = "QUANTITY", default_value = "100m")]
-    pub default_cpu_request: String,
+    #[arg(long, value_name = "QUANTITY", default_value = "100m", value_parser = Quantity::non_negative)]
+    pub default_cpu_request: Quantity,
     /// memory request of containers whose Compose file gives none
-    #[arg(long, value_name = "QUANTITY", default_value = "128Mi")]
-    pub default_memory_request: String,
+    #[arg(long, value_name = "QUANTITY", default_value = "128Mi", value_parser = Quantity::non_negative)]
+    pub default_memory_request: Quantity,
     /// memory limit of containers that nothing else sizes (no Compose limit, no JVM heap);
     /// default: none, and warning H012 names them
-    #[arg(long, value_name = "QUANTITY")]
-    pub default_memory_limit: Option<String>,
+    #[arg(long, value_name = "QUANTITY", value_parser = Quantity::non_negative)]
+    pub default_memory_limit: Option<Quantity>,
     /// cpu limit of containers whose Compose file gives none (default: no cpu limit)
-    #[arg(long, value_name = "QUANTITY")]
-    pub default_cpu_limit: Option<String>,
+    #[arg(long, value_name = "QUANTITY", value_parser = Quantity::non_negative)]
+    pub default_cpu_limit: Option<Quantity>,
     /// uid that restricted pods run as when the Compose file names no numeric user
     #[arg(long, value_name = "UID", default_value_t = 65532)]
     pub run_as_user: i64,
@@ -419,7 +429,26 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Plan(args) => plan_command(args),
         Command::Lock(args) => lock_command(args),
+        Command::Explain(args) => explain(args),
     }
+}
+
+fn explain(args: ExplainArgs) -> ExitCode {
+    use crate::diag::codes;
+    let line = |c: &codes::Code| format!("{}: {}\n", c.code, c.summary);
+    let text = match args.code.as_deref() {
+        None => codes::CODES.iter().map(line).collect(),
+        Some(code) => match codes::explain(code) {
+            Some(c) => line(c),
+            None => {
+                return usage(format!(
+                    "`{code}` is not a kubeferry code (`kubeferry explain` lists them)"
+                ));
+            }
+        },
+    };
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    ExitCode::SUCCESS
 }
 
 fn load_options(input: &InputArgs) -> Result<(LoadOptions, RealFs), Failure> {
@@ -468,6 +497,19 @@ fn report(diags: &[Diagnostic]) {
         .write_all(crate::report::render_all(diags, &read, color).as_bytes());
 }
 
+/// A command-line error (a flag's value, a stage record): rendered as every diagnostic is,
+/// with exit code 2 as clap's own argument errors.
+fn usage(message: impl Into<String>) -> ExitCode {
+    report(&[Diagnostic::error("A001", Location::default(), message)]);
+    ExitCode::from(2)
+}
+
+/// An output that cannot be written: `E001` the manifests, `E002` the files beside them.
+fn unwritten(code: &'static str, message: impl Into<String>) -> ExitCode {
+    report(&[Diagnostic::error(code, Location::default(), message)]);
+    ExitCode::from(1)
+}
+
 fn fail(f: Failure) -> ExitCode {
     report(&f.0);
     ExitCode::from(1)
@@ -480,19 +522,20 @@ fn warnings_exit(warnings: &[Diagnostic], strict: bool, quiet: bool) -> Option<E
     (strict && warnings.iter().any(|w| w.severity == Severity::Warning)).then(|| ExitCode::from(1))
 }
 
-/// Load the project of the input flags and report the loader's warnings; `Err` is the exit.
-fn load_reported(input: &InputArgs) -> Result<(compose::Loaded, LoadOptions), ExitCode> {
+/// Load the project of `config`, `plan` and `lock`, its warnings reported; `Err` is the exit
+/// code (errors, or warnings under --strict).
+fn load_project(input: &InputArgs) -> Result<(compose::Loaded, LoadOptions, RealFs), ExitCode> {
     let (opts, fs) = load_options(input).map_err(fail)?;
     let loaded = compose::load(&opts, &fs).map_err(fail)?;
     match warnings_exit(&loaded.warnings, input.strict, input.quiet) {
         Some(code) => Err(code),
-        None => Ok((loaded, opts)),
+        None => Ok((loaded, opts, fs)),
     }
 }
 
 fn config(args: ConfigArgs) -> ExitCode {
-    let loaded = match load_reported(&args.input) {
-        Ok((l, _)) => l,
+    let loaded = match load_project(&args.input) {
+        Ok((l, _, _)) => l,
         Err(code) => return code,
     };
     let text = serde_json::to_value(&loaded.project).map(|mut v| {
@@ -500,7 +543,7 @@ fn config(args: ConfigArgs) -> ExitCode {
         escape_dollars(&mut v);
         match args.format {
             Format::Json => serde_json::to_string_pretty(&v).unwrap_or_default() + "\n",
-            Format::Yaml => serde_yaml::to_string(&v).unwrap_or_default(),
+            Format::Yaml => emit::yaml::to_string(&v),
         }
     });
     match text {
@@ -508,10 +551,7 @@ fn config(args: ConfigArgs) -> ExitCode {
             let _ = std::io::stdout().lock().write_all(t.as_bytes());
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            eprintln!("error: cannot render the project: {e}");
-            ExitCode::from(1)
-        }
+        Err(e) => unwritten("E001", format!("cannot render the project: {e}")),
     }
 }
 
@@ -532,15 +572,26 @@ fn compose_host(b: &BridgeArgs) -> Result<Option<ComposeHost>, String> {
         .transpose()
 }
 
-/// `--claim-size KEY=SIZE`: a measured size for a volume, a bind source or a service's data.
+/// `--claim-size KEY=SIZE`, checked at the flag: KEY a volume, a bind source or a service,
+/// SIZE a quantity as every other quantity flag takes it.
+fn claim_size(kv: &str) -> Result<String, String> {
+    match kv.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Quantity::non_negative(v).map(|_| kv.to_string()),
+        _ => Err(
+            "must be KEY=SIZE (a volume, a bind source or a service, and a quantity such as 20Gi)"
+                .into(),
+        ),
+    }
+}
+
+/// The measured sizes of `--claim-size` (stage 2 also reads them back from stage 1's record).
 fn claim_sizes(b: &BridgeArgs) -> Result<plan::claims::Sizes, String> {
     b.claim_sizes
         .iter()
-        .map(|kv| match kv.split_once('=') {
-            Some((k, v)) if !k.is_empty() && emit::is_quantity(v) => Ok((k.into(), v.into())),
-            _ => Err(format!(
-                "--claim-size `{kv}` must be KEY=SIZE (a volume, a bind source or a service, and a quantity such as 20Gi)"
-            )),
+        .map(|kv| {
+            claim_size(kv).map_err(|e| format!("--claim-size `{kv}`: {e}"))?;
+            let (k, v) = kv.split_once('=').unwrap_or_default();
+            Ok((k.into(), v.into()))
         })
         .collect()
 }
@@ -561,7 +612,7 @@ fn stage_options(a: &ConvertArgs) -> Result<StageOptions, String> {
         stage,
         compose_host,
         bridge_bind: a.bridge.bridge_bind.clone(),
-        namespace: a.namespace.clone(),
+        namespace: None,
         sizes: claim_sizes(&a.bridge)?,
         storage_class: a.storage_class.clone(),
         cluster_host: a.bridge.cluster_host.clone(),
@@ -696,8 +747,7 @@ fn plan_command(mut args: PlanArgs) -> ExitCode {
             complete_from(&r, &mut args.input, &mut args.bridge, &mut args.namespace)
         });
         if let Err(e) = done {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
+            return usage(e);
         }
     }
     let opts =
@@ -714,17 +764,12 @@ fn plan_command(mut args: PlanArgs) -> ExitCode {
                 state_file: state.clone(),
             },
             Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(2);
+                return usage(e);
             }
         };
-    let (lopts, fs) = match load_options(&args.input) {
+    let (mut loaded, lopts, fs) = match load_project(&args.input) {
         Ok(x) => x,
-        Err(f) => return fail(f),
-    };
-    let mut loaded = match compose::load(&lopts, &fs) {
-        Ok(l) => l,
-        Err(f) => return fail(f),
+        Err(code) => return code,
     };
     match crate::lock::read_and_apply(
         &mut loaded.project,
@@ -732,11 +777,12 @@ fn plan_command(mut args: PlanArgs) -> ExitCode {
         &lopts.working_dir,
         &fs,
     ) {
-        Ok(a) => loaded.warnings.extend(a.warnings),
+        Ok(a) => {
+            if let Some(code) = warnings_exit(&a.warnings, args.input.strict, args.input.quiet) {
+                return code;
+            }
+        }
         Err(e) => return fail(Failure(vec![e])),
-    }
-    if let Some(code) = warnings_exit(&loaded.warnings, args.input.strict, args.input.quiet) {
-        return code;
     }
     let p = plan::plan(&loaded.project, &fs, &opts);
     report(&p.warnings);
@@ -754,12 +800,9 @@ fn lock_command(args: LockCommandArgs) -> ExitCode {
     use crate::lock::{credentials::DockerConfig, manifest::Platform, registry};
     let platform = match Platform::parse(&args.platform) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: --platform {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return usage(format!("--platform {e}")),
     };
-    let (loaded, lopts) = match load_reported(&args.input) {
+    let (loaded, lopts, _) = match load_project(&args.input) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -772,10 +815,7 @@ fn lock_command(args: LockCommandArgs) -> ExitCode {
     };
     let docker = match docker {
         Ok(d) => d,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return usage(e.to_string()),
     };
     let credentials = |registry: &str| docker.credentials(registry);
     let mut settings = registry::Settings::new(platform);
@@ -793,8 +833,7 @@ fn lock_command(args: LockCommandArgs) -> ExitCode {
         .clone()
         .unwrap_or_else(|| crate::lock::default_path(&loaded.project, &lopts.working_dir));
     if let Err(e) = std::fs::write(&path, crate::lock::render(&locked.lock)) {
-        eprintln!("error[E002]: cannot write the lock file {path}: {e}");
-        return ExitCode::from(1);
+        return unwritten("E002", format!("cannot write the lock file {path}: {e}"));
     }
     if !args.input.quiet {
         eprintln!(
@@ -814,7 +853,21 @@ fn lock_command(args: LockCommandArgs) -> ExitCode {
     }
 }
 
-pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), String> {
+/// The library's `Options` for `convert`'s flags: each flag mapped to its field, nothing
+/// resolved here (the library resolves once, in `Options::resolved`).
+pub fn options(a: &ConvertArgs) -> Result<Options, String> {
+    let (lower, harden) = lower_options(a)?;
+    Ok(Options {
+        namespace: a.namespace.clone(),
+        lower,
+        harden,
+        stage: stage_options(a)?,
+        lock: a.lock.options(),
+        ..Options::default()
+    })
+}
+
+fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), String> {
     let gpu_node_selector = match &a.gpu_node_selector {
         Some(s) => Some(
             s.split_once('=')
@@ -844,12 +897,6 @@ pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), S
             "--gpu-node-selector `{k}={v}` is not a label key and value"
         ));
     }
-    if !emit::is_quantity(&a.pvc_request_size) {
-        return Err(format!(
-            "--pvc-request-size `{}` is not a Kubernetes quantity (e.g. 1Gi, 500Mi)",
-            a.pvc_request_size
-        ));
-    }
     let lower = LowerOptions {
         controller: a.controller.map(|c| match c {
             ControllerArg::Deployment => Controller::Deployment,
@@ -865,7 +912,7 @@ pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), S
             EnvFilesArg::Env => EnvFiles::Inline,
             EnvFilesArg::ConfigMap => EnvFiles::ConfigMap,
         },
-        pvc_size: a.pvc_request_size.clone(),
+        pvc_size: a.pvc_request_size.to_string(),
         storage_class: a.storage_class.clone(),
         image_registry: a.image_registry.clone(),
         dependencies: if a.no_wait {
@@ -888,19 +935,12 @@ pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), S
         // Resolved from the hardening level by the library (`Options::resolved`).
         ipc_host: IpcHost::Auto,
         model_runner_image: a.model_runner_image.clone(),
-        namespace: a.namespace.clone(),
+        // Set once, on `Options` (`convert`); the library hands it to every stage.
+        namespace: None,
         secrets: match a.secrets {
             SecretsArg::Inline => SecretValues::Inline,
             SecretsArg::External => SecretValues::External,
         },
-    };
-    // One grammar and one reading with the rules that compare them: `1G` is 10^9 bytes.
-    let quantity = |flag: &str, v: &str| -> Result<Quantity, String> {
-        (emit::is_quantity(v) && crate::lower::quantity_value(v) >= 0.0)
-            .then(|| Quantity(v.to_string()))
-            .ok_or_else(|| {
-                format!("--{flag} `{v}` is not a Kubernetes quantity (e.g. 250m, 1, 256Mi)")
-            })
     };
     if a.run_as_user <= 0 {
         return Err(format!(
@@ -919,18 +959,13 @@ pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), S
             HardenArg::Baseline => Level::Baseline,
             HardenArg::Restricted => Level::Restricted,
         },
-        cpu_request: quantity("default-cpu-request", &a.default_cpu_request)?,
-        memory_request: quantity("default-memory-request", &a.default_memory_request)?,
-        memory_limit: match &a.default_memory_limit {
-            Some(m) => Some(quantity("default-memory-limit", m)?),
-            None => None,
-        },
-        cpu_limit: match &a.default_cpu_limit {
-            Some(c) => Some(quantity("default-cpu-limit", c)?),
-            None => None,
-        },
+        // Parsed by clap with the one quantity grammar: `1G` is 10^9 bytes everywhere.
+        cpu_request: a.default_cpu_request.clone(),
+        memory_request: a.default_memory_request.clone(),
+        memory_limit: a.default_memory_limit.clone(),
+        cpu_limit: a.default_cpu_limit.clone(),
         default_uid: a.run_as_user,
-        namespace: a.namespace.clone(),
+        namespace: None,
         network_policies: match a.network_policies {
             NetworkPoliciesArg::Isolate => NetworkPolicies::Isolate,
             NetworkPoliciesArg::None => NetworkPolicies::None,
@@ -950,18 +985,13 @@ fn convert(mut args: ConvertArgs) -> ExitCode {
             complete_from(&r, &mut args.input, &mut args.bridge, &mut args.namespace)
         });
         if let Err(e) = done {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
+            return usage(e);
         }
     }
-    let (lower, harden, stage) =
-        match lower_options(&args).and_then(|(l, h)| stage_options(&args).map(|s| (l, h, s))) {
-            Ok(x) => x,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(2);
-            }
-        };
+    let options = match options(&args) {
+        Ok(o) => o,
+        Err(e) => return usage(e),
+    };
     let format = match args.format {
         Format::Yaml => emit::Format::Yaml,
         Format::Json => emit::Format::Json,
@@ -973,29 +1003,20 @@ fn convert(mut args: ConvertArgs) -> ExitCode {
         (None, _) => emit::Layout::Single,
     };
     if layout != emit::Layout::Single && args.out.is_none() {
-        eprintln!(
-            "error: --layout {} writes a folder: give it with -o DIR",
+        return usage(format!(
+            "--layout {} writes a folder: give it with -o DIR",
             layout_name(layout)
-        );
-        return ExitCode::from(2);
+        ));
     }
     if layout == emit::Layout::Helm && format == emit::Format::Json {
-        eprintln!("error: a Helm chart is YAML: --format json does not apply to --layout helm");
-        return ExitCode::from(2);
+        return usage("a Helm chart is YAML: --format json does not apply to --layout helm");
     }
     let (opts, fs) = match load_options(&args.input) {
         Ok(x) => x,
         Err(f) => return fail(f),
     };
-    let namespace = stage.namespace.clone();
-    let options = Options {
-        lower,
-        harden,
-        stage,
-        lock: args.lock.options(),
-        ..Options::default()
-    };
-    let conversion = match crate::convert::convert_with(&opts, &fs, &options) {
+    let namespace = args.namespace.clone();
+    let conversion = match crate::convert_with(&opts, &fs, &options) {
         Ok(c) => c,
         Err(f) => return fail(f),
     };
@@ -1006,10 +1027,14 @@ fn convert(mut args: ConvertArgs) -> ExitCode {
     }
     let reporting = reporting.elapsed();
     if args.input.strict && !warnings.is_empty() {
-        eprintln!(
-            "error: {} warning(s) and --strict: nothing written",
-            warnings.len()
-        );
+        report(&[Diagnostic::error(
+            "A002",
+            Location::default(),
+            format!(
+                "{} warning(s) and --strict: nothing written",
+                warnings.len()
+            ),
+        )]);
         return ExitCode::from(1);
     }
     // The report goes to a temporary file first, so a bad path fails before any output.
@@ -1022,8 +1047,7 @@ fn convert(mut args: ConvertArgs) -> ExitCode {
             };
             let tmp = format!("{path}.kubeferry-tmp");
             if let Err(e) = std::fs::write(&tmp, text) {
-                eprintln!("error[E002]: cannot write the report {path}: {e}");
-                return ExitCode::from(1);
+                return unwritten("E002", format!("cannot write the report {path}: {e}"));
             }
             Some((tmp, path.clone()))
         }
@@ -1031,11 +1055,13 @@ fn convert(mut args: ConvertArgs) -> ExitCode {
     };
     let bridge_file = bridge_path(&args);
     if conversion.compose_override.is_some() && bridge_file.is_none() {
-        eprintln!(
-            "error[E002]: stage 1 writes {} beside the manifests: give an output folder with -o DIR, or the file with --bridge-file",
-            plan::override_file::FILE_NAME
+        return unwritten(
+            "E002",
+            format!(
+                "stage 1 writes {} beside the manifests: give an output folder with -o DIR, or the file with --bridge-file",
+                plan::override_file::FILE_NAME
+            ),
         );
-        return ExitCode::from(1);
     }
     let emitting = std::time::Instant::now();
     let written = match (&args.out, layout) {
@@ -1059,18 +1085,15 @@ fn convert(mut args: ConvertArgs) -> ExitCode {
         if let Some((tmp, _)) = &report_tmp {
             let _ = std::fs::remove_file(tmp);
         }
-        eprintln!("error[E001]: cannot write the output: {e}");
-        return ExitCode::from(1);
+        return unwritten("E001", format!("cannot write the output: {e}"));
     }
     if let Some((tmp, path)) = &report_tmp
         && let Err(e) = std::fs::rename(tmp, path)
     {
-        eprintln!("error[E002]: cannot write the report {path}: {e}");
-        return ExitCode::from(1);
+        return unwritten("E002", format!("cannot write the report {path}: {e}"));
     }
     if let Err(e) = write_stage_files(&args, &conversion, bridge_file.as_deref()) {
-        eprintln!("error[E002]: {e}");
-        return ExitCode::from(1);
+        return unwritten("E002", e);
     }
     if args.timings {
         let t = conversion.timings;
@@ -1118,7 +1141,7 @@ fn convert(mut args: ConvertArgs) -> ExitCode {
 /// what to run on the Compose host (printed even with -q).
 fn write_stage_files(
     args: &ConvertArgs,
-    conversion: &crate::convert::Conversion,
+    conversion: &crate::Conversion,
     bridge_file: Option<&std::path::Path>,
 ) -> Result<(), String> {
     if args.stage != StageArg::Stateless {

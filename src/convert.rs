@@ -98,6 +98,10 @@ pub struct ProjectOptions {
 /// Every choice of a conversion; `Default` is `kubeferry convert` without flags.
 #[derive(Clone, Debug, Default)]
 pub struct Options {
+    /// The namespace of every object (`--namespace`): set here, once; [`Options::resolved`]
+    /// hands it to the stages (a namespace set in one stage's options still applies
+    /// everywhere, for embedders that set it there).
+    pub namespace: Option<String>,
     pub project: ProjectOptions,
     pub lower: LowerOptions,
     pub harden: HardenOptions,
@@ -115,14 +119,15 @@ impl Options {
     pub fn resolved(&self) -> Options {
         let mut o = self.clone();
         let namespace = o
-            .lower
             .namespace
             .clone()
+            .or_else(|| o.lower.namespace.clone())
             .or_else(|| o.harden.namespace.clone())
             .or_else(|| o.stage.namespace.clone());
         o.lower.namespace.clone_from(&namespace);
         o.harden.namespace.clone_from(&namespace);
-        o.stage.namespace = namespace;
+        o.stage.namespace.clone_from(&namespace);
+        o.namespace = namespace;
         if o.lower.ipc_host == IpcHost::Auto {
             o.lower.ipc_host = if o.harden.level == harden::Level::None {
                 IpcHost::Keep
@@ -194,7 +199,20 @@ impl Conversion {
     /// The files of an output layout (paths relative to the output folder).
     pub fn files(&self, layout: Layout, format: Format) -> Vec<OutputFile> {
         // The Compose override of stage 1 is not a manifest: the caller writes it beside them.
-        emit::layout(self, layout, format)
+        let parts = emit::Parts {
+            objects: &self.objects,
+            project_name: &self.project.name,
+            stages: self
+                .plan
+                .iter()
+                .flat_map(|p| &p.stages)
+                .map(|s| emit::kustomize::Group {
+                    folder: &s.name,
+                    objects: &s.objects,
+                })
+                .collect(),
+        };
+        emit::layout(&parts, layout, format)
     }
 }
 
@@ -339,6 +357,35 @@ mod tests {
     use super::*;
 
     const COMPOSE: &str = "services:\n  web:\n    image: nginx:1.27\n    ports: [\"8080:80\"]\n    environment:\n      GREETING: ${GREETING:-hi}\n";
+
+    /// The namespace is given once, on `Options`, and every object lands in it (the
+    /// hardening's Namespace object names it too).
+    #[test]
+    fn the_namespace_is_given_in_one_place() {
+        let input = Input::new().compose_file("compose.yaml", COMPOSE);
+        let options = Options {
+            namespace: Some("team-a".into()),
+            ..Options::default()
+        };
+        let c = convert(&input, &options).unwrap();
+        let yaml = c.to_yaml();
+        assert!(yaml.contains("kind: Namespace"), "{yaml}");
+        for o in c.objects.iter().filter(|o| o.kind() != "Namespace") {
+            let v = serde_json::to_value(o).unwrap();
+            assert_eq!(
+                v["metadata"]["namespace"],
+                "team-a",
+                "{} {}",
+                o.kind(),
+                o.name()
+            );
+        }
+        let r = options.resolved();
+        assert_eq!(
+            [&r.lower.namespace, &r.harden.namespace, &r.stage.namespace],
+            [&options.namespace; 3]
+        );
+    }
 
     #[test]
     fn converts_in_memory_sources_with_explicit_variables() {

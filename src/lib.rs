@@ -28,7 +28,8 @@
 //! assert_eq!(chart[0].path, "Chart.yaml");
 //! # Ok::<(), kubeferry::Failure>(())
 //! ```
-pub mod cli;
+#![deny(unsafe_code)]
+
 pub mod compose;
 pub mod convert;
 pub mod diag;
@@ -38,6 +39,7 @@ pub mod lock;
 pub mod lower;
 mod parallel;
 pub mod plan;
+pub mod quantity;
 pub mod report;
 mod text;
 

@@ -10,8 +10,16 @@
 
 mod support;
 
+/// The command line's flag mapping (`src/cli.rs`, part of the binary): it names the library's
+/// stages as `crate::…`, which the `use` below provides.
+#[path = "../src/cli.rs"]
+#[allow(dead_code)]
+mod cli;
+#[allow(unused_imports)]
+use kubeferry::{Conversion, Options, convert_with, diag, lock, plan, quantity, report};
+
 use clap::Parser;
-use kubeferry::cli::{Cli, Command, lower_options};
+use cli::{Cli, Command};
 use kubeferry::compose::{self, LoadOptions, MemoryFs};
 use kubeferry::diag::Failure;
 use kubeferry::lower::Object;
@@ -66,7 +74,9 @@ fn convert(compose_file: &Path) -> Result<(Vec<Object>, Vec<String>), Vec<String
     let Command::Convert(a) = cli.command else {
         unreachable!("convert was given")
     };
-    let (lopts, hopts) = lower_options(&a).expect("the fixture's args resolve");
+    // The options `kubeferry convert` gives the library, resolved as the library does.
+    let o = cli::options(&a).expect("the fixture's args map").resolved();
+    let (lopts, hopts) = (o.lower, o.harden);
     let fs = memory_fs(dir);
     let opts = LoadOptions {
         files: vec![format!("{ROOT}/compose.yaml")],

@@ -3,10 +3,12 @@
 //! diagnostic that names a file.
 //!
 //! The corpus lives outside this repository (in the `shared/` checkout that sits beside it in
-//! CI and on developer machines), so a checkout without it skips this test instead of failing:
-//! the test prints that it skipped and passes. Each case runs as `../shared/corpus/run-oracle.sh`
+//! CI and on developer machines): a checkout without it skips this test with a note, and CI,
+//! where `.ci/run` provides it, fails. Each case runs as `../shared/corpus/run-oracle.sh`
 //! runs the reference loader: from the case folder, with an environment holding only `PATH`,
 //! `HOME`, `PWD` (the case folder) and the case's variables.
+
+mod support;
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -95,9 +97,9 @@ fn realworld_corpus() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/realworld");
     let tsv = root.join("cases.tsv");
     if !tsv.is_file() {
-        println!(
-            "corpus: skipped ({} not found; the corpus lives outside this repository)",
-            tsv.display()
+        support::missing(
+            &tsv.display().to_string(),
+            "check out shared/ beside the repository",
         );
         return;
     }

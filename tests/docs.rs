@@ -2,8 +2,19 @@
 //! own definition) in docs/user-guide.md, and every `kompose.*` label and `x-kubeferry` key
 //! that the settings reader accepts (read from its source) in docs/extension.md.
 
+/// The command line's flag mapping (`src/cli.rs`, part of the binary): it names the library's
+/// stages as `crate::…`, which the `use` below provides.
+#[path = "../src/cli.rs"]
+#[allow(dead_code)]
+mod cli;
+#[allow(unused_imports)]
+use kubeferry::{
+    Conversion, Options, compose, convert_with, diag, emit, harden, lock, lower, plan, quantity,
+    report,
+};
+
 use clap::CommandFactory;
-use kubeferry::cli::Cli;
+use cli::Cli;
 
 fn doc(name: &str) -> String {
     std::fs::read_to_string(format!("{}/docs/{name}", env!("CARGO_MANIFEST_DIR")))
@@ -158,4 +169,19 @@ fn guides_link_to_each_other() {
             "user guide lacks a link to {target}"
         );
     }
+}
+
+/// `docs/diagnostics.md` lists every code with its line (generated from the registry).
+#[test]
+fn diagnostics_doc_is_current() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/diagnostics.md");
+    let want = kubeferry::diag::codes::markdown();
+    if std::env::var_os("KUBEFERRY_BLESS").is_some() {
+        std::fs::write(path, &want).unwrap();
+    }
+    let have = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        have == want,
+        "docs/diagnostics.md is stale: run KUBEFERRY_BLESS=1 cargo test --test docs"
+    );
 }

@@ -2,8 +2,18 @@
 //! flags of its `args` file, one per line) through load → lower → harden → render, its YAML
 //! and warnings snapshotted; and the same output checked by the shared validator.
 
+mod support;
+
+/// The command line's flag mapping (`src/cli.rs`, part of the binary): it names the library's
+/// stages as `crate::…`, which the `use` below provides.
+#[path = "../src/cli.rs"]
+#[allow(dead_code)]
+mod cli;
+#[allow(unused_imports)]
+use kubeferry::{Conversion, Options, convert_with, diag, lock, plan, quantity, report};
+
 use clap::Parser;
-use kubeferry::cli::{Cli, Command, lower_options};
+use cli::{Cli, Command};
 use kubeferry::compose::{self, LoadOptions, RealFs};
 use kubeferry::lower::{GpuApi, LowerOptions};
 use kubeferry::{emit, harden, lower};
@@ -32,14 +42,11 @@ fn convert(compose_file: &Path) -> (String, Vec<String>, LowerOptions) {
     else {
         panic!("not a convert command");
     };
-    let (lower, harden) = lower_options(&args).expect("fixture options resolve");
-    // Resolved as the library does before lowering (`ipc: host` follows the level).
-    let resolved = kubeferry::convert::Options {
-        lower,
-        harden,
-        ..Default::default()
-    }
-    .resolved();
+    // Resolved as the library does before lowering (`ipc: host` follows the level, the
+    // namespace reaches every stage).
+    let resolved = cli::options(&args)
+        .expect("fixture options resolve")
+        .resolved();
     let (lopts, hopts) = (resolved.lower, resolved.harden);
     let dir_s = dir.to_string_lossy().into_owned();
     let opts = LoadOptions {
@@ -103,7 +110,10 @@ fn gpu_fixtures_validate() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let validator = root.join("../shared/tools/k8s-check/validate.py");
     if !validator.exists() {
-        eprintln!("note: ../shared is absent; the validator check is skipped");
+        support::missing(
+            "the validator (../shared)",
+            "../shared/tools/k8s-check/setup.sh",
+        );
         return;
     }
     let out = std::env::temp_dir().join(format!("kubeferry-gpu-validate-{}", process::id()));

@@ -3,10 +3,12 @@
 //! `default-memory-limit=QUANTITY`, `network-policies=none` lines); the snapshot is the
 //! manifests, the diagnostics and the markdown report.
 
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+mod support;
+
 use kubeferry::compose::{self, LoadOptions, RealFs};
 use kubeferry::harden::{self, HardenOptions, Level, RULES};
 use kubeferry::lower::{self, LowerOptions, Object};
+use kubeferry::quantity::Quantity;
 use kubeferry::{diag::Diagnostic, emit};
 use std::path::{Path, PathBuf};
 
@@ -25,7 +27,7 @@ fn convert(
             Some(("harden", l)) => hopts.level = Level::parse(l.trim()).expect("a level"),
             Some(("namespace", n)) => hopts.namespace = Some(n.trim().to_string()),
             Some(("default-memory-limit", q)) => {
-                hopts.memory_limit = Some(Quantity(q.trim().to_string()))
+                hopts.memory_limit = Some(Quantity::parse(q.trim()).expect("a quantity"))
             }
             Some(("network-policies", "none")) => {
                 hopts.network_policies = harden::NetworkPolicies::None
@@ -173,7 +175,10 @@ fn same_input_same_output() {
 fn fixture_output_passes_the_validator() {
     let validator = root().join("../shared/tools/k8s-check/validate.py");
     if !validator.is_file() {
-        eprintln!("note: ../shared is absent; the validator check is skipped");
+        support::missing(
+            "the validator (../shared)",
+            "../shared/tools/k8s-check/setup.sh",
+        );
         return;
     }
     let tmp = std::env::temp_dir().join(format!("kubeferry-harden-{}", std::process::id()));
@@ -243,7 +248,12 @@ fn the_command_line_writes_the_report_and_checks_its_flags() {
     assert!(v["workloads"].as_array().is_some_and(|w| w.len() == 5));
     let bad = convert_resources_fixture(&["--default-cpu-request", "lots"], &[]);
     assert_eq!(bad.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("--default-cpu-request `lots`"));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("--default-cpu-request")
+            && stderr.contains("`lots` is not a Kubernetes quantity"),
+        "{stderr}"
+    );
     let _ = std::fs::remove_dir_all(&tmp);
 }
 
@@ -288,6 +298,40 @@ fn the_default_memory_limit_flag_takes_every_quantity_form() {
     assert_eq!(r["requests"]["memory"], "128Mi");
     let bad = convert_resources_fixture(&["--default-memory-limit", "1GB"], &[]);
     assert_eq!(bad.status.code(), Some(2));
+}
+
+/// Every quantity flag takes the same forms (one grammar, checked by clap at the flag) and
+/// refuses the same ones.
+#[test]
+fn every_quantity_flag_takes_the_same_forms() {
+    let flags = [
+        "--default-cpu-request",
+        "--default-memory-request",
+        "--default-memory-limit",
+        "--default-cpu-limit",
+        "--pvc-request-size",
+    ];
+    let mut args: Vec<&str> = Vec::new();
+    for flag in flags {
+        args.extend([flag, "1e3"]);
+    }
+    let ok = convert_resources_fixture(&args, &[]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    for flag in flags {
+        for (bad, why) in [
+            ("1GB", "is not a Kubernetes quantity"),
+            ("-1Gi", "is negative"),
+        ] {
+            let out = convert_resources_fixture(&[&format!("{flag}={bad}")], &[]);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{flag} {bad}: {stderr}");
+            assert!(stderr.contains(flag) && stderr.contains(why), "{stderr}");
+        }
+    }
 }
 
 /// Every workload goes through the same hardening, the model runners kubeferry adds

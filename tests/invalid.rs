@@ -2,6 +2,8 @@
 //! an optional `flags` file): each case fails with errors that name the file, line, column and
 //! key path (snapshotted), exits 1 through the binary, and writes nothing.
 
+mod support;
+
 use kubeferry::compose::{self, LoadOptions, RealFs};
 use kubeferry::diag::Failure;
 use kubeferry::{emit, harden, lower};
@@ -250,7 +252,10 @@ fn utf8_bom_is_accepted() {
 fn corpus_files_fit_the_default_limits() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
     if !root.exists() {
-        eprintln!("note: ../shared/corpus is absent; corpus limits not checked");
+        support::missing(
+            "../shared/corpus",
+            "check out shared/ beside the repository",
+        );
         return;
     }
     fn walk(d: &Path, out: &mut Vec<PathBuf>) {
@@ -280,4 +285,34 @@ fn corpus_files_fit_the_default_limits() {
             );
         }
     }
+}
+
+/// Numbers in settings are never wrapped: a probe port of 2^32 + 80 is refused with its
+/// file, line and key, not read as port 80.
+#[test]
+fn out_of_range_setting_numbers_are_refused_with_their_location() {
+    let compose = "services:\n  web:\n    image: nginx\n    x-kubeferry:\n      probes:\n        readiness:\n          http_port: 4294967376\n    labels:\n      kompose.service.nodeport.port: \"70000\"\n      kompose.cronjob.backoff_limit: \"-1\"\n";
+    let input = kubeferry::Input::new().compose_file("compose.yaml", compose);
+    let c = kubeferry::convert(&input, &kubeferry::Options::default()).expect("converts");
+    let found = |key: &str, words: &str| {
+        c.diagnostics.iter().find(|d| {
+            d.location.path.ends_with(key)
+                && d.message.contains(words)
+                && d.location.file.ends_with("compose.yaml")
+                && d.location.line > 0
+        })
+    };
+    let probe = found("x-kubeferry.probes", "`4294967376` is not a port number")
+        .unwrap_or_else(|| panic!("{:#?}", c.diagnostics));
+    assert_eq!((probe.code, probe.location.line), ("C016", 5));
+    assert!(
+        found(
+            "kompose.service.nodeport.port",
+            "`70000` is not a port number"
+        )
+        .is_some()
+    );
+    assert!(found("kompose.cronjob.backoff_limit", "`-1` is not a count").is_some());
+    let yaml = c.to_yaml();
+    assert!(!yaml.contains("port: 80\n"), "{yaml}");
 }

@@ -3,10 +3,22 @@
 //! none` unless given). The whole pipeline runs offline on an in-memory copy at `/project`;
 //! the snapshot is the warnings and the YAML stream, or the errors.
 
+mod support;
+
+/// The command line's flag mapping (`src/cli.rs`, part of the binary): it names the library's
+/// stages as `crate::…`, which the `use` below provides.
+#[path = "../src/cli.rs"]
+#[allow(dead_code)]
+mod cli;
+#[allow(unused_imports)]
+use kubeferry::{
+    Conversion, Options, compose, convert_with, diag, emit, harden, lock, lower, plan, quantity,
+    report,
+};
+
 use clap::Parser;
-use kubeferry::cli::{Cli, Command, lower_options};
+use cli::{Cli, Command};
 use kubeferry::compose::{LoadOptions, MemoryFs};
-use kubeferry::convert::{Options, convert_with};
 use std::path::Path;
 
 const ROOT: &str = "/project";
@@ -32,13 +44,7 @@ fn snapshot_text(compose_file: &Path) -> String {
     let Command::Convert(a) = Cli::try_parse_from(&argv).unwrap().command else {
         unreachable!()
     };
-    let (lower, harden) = lower_options(&a).unwrap();
-    let options = Options {
-        lower,
-        harden,
-        lock: a.lock.options(),
-        ..Options::default()
-    };
+    let options = cli::options(&a).unwrap();
     let load = LoadOptions {
         files: vec![format!("{ROOT}/compose.yaml")],
         working_dir: ROOT.into(),

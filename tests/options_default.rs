@@ -3,11 +3,42 @@
 
 use kubeferry::compose::{LoadOptions, RealFs};
 use kubeferry::convert::{Options, convert_with};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `kubeferry convert -q -f compose.yaml ARGS...` in the fixture folder, with an empty
+/// environment: its standard output.
+fn command_line(dir: &Path, args: &[&str]) -> String {
+    let cli = Command::new(env!("CARGO_BIN_EXE_kubeferry"))
+        .args(["convert", "-q", "-f", "compose.yaml"])
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .output()
+        .expect("kubeferry runs");
+    assert!(
+        cli.status.success(),
+        "{}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&cli.stderr)
+    );
+    String::from_utf8_lossy(&cli.stdout).into_owned()
+}
+
+/// The library on the same folder with `options`: its YAML stream.
+fn library(dir: &Path, options: &Options) -> String {
+    let load = LoadOptions {
+        files: vec!["compose.yaml".into()],
+        working_dir: dir.to_string_lossy().into_owned(),
+        ..LoadOptions::default()
+    };
+    convert_with(&load, &RealFs::default(), options)
+        .unwrap_or_else(|f| panic!("{}: {f}", dir.display()))
+        .to_yaml()
 }
 
 #[test]
@@ -20,28 +51,24 @@ fn the_library_default_is_the_command_line_without_flags() {
         "fixtures/examples/agent-stack",
     ] {
         let dir = root().join(fixture);
-        let cli = Command::new(env!("CARGO_BIN_EXE_kubeferry"))
-            .args(["convert", "-q", "-f", "compose.yaml"])
-            .current_dir(&dir)
-            .env_clear()
-            .output()
-            .expect("kubeferry runs");
-        assert!(
-            cli.status.success(),
-            "{fixture}: {}",
-            String::from_utf8_lossy(&cli.stderr)
-        );
-        let load = LoadOptions {
-            files: vec!["compose.yaml".into()],
-            working_dir: dir.to_string_lossy().into_owned(),
-            ..LoadOptions::default()
-        };
-        let lib = convert_with(&load, &RealFs::default(), &Options::default())
-            .unwrap_or_else(|f| panic!("{fixture}: {f}"));
         assert_eq!(
-            lib.to_yaml(),
-            String::from_utf8_lossy(&cli.stdout),
+            library(&dir, &Options::default()),
+            command_line(&dir, &[]),
             "{fixture}: the library's default differs from the command line's"
         );
     }
+}
+
+/// `--namespace` is one field of the library's `Options`: the command line maps the flag and
+/// nothing more, so both give the same bytes.
+#[test]
+fn the_namespace_flag_is_the_library_namespace() {
+    let dir = root().join("fixtures/convert/depends-on");
+    let options = Options {
+        namespace: Some("team-a".into()),
+        ..Options::default()
+    };
+    let yaml = library(&dir, &options);
+    assert!(yaml.contains("namespace: team-a"), "{yaml}");
+    assert_eq!(yaml, command_line(&dir, &["--namespace", "team-a"]));
 }

@@ -436,8 +436,8 @@ fn options(c: Choice) -> (lower::LowerOptions, harden::HardenOptions) {
     (l, h)
 }
 
-/// The whole pipeline; `Some(yaml)` when the document converts.
-fn convert(bytes: Vec<u8>, c: Choice) -> Option<String> {
+/// The whole pipeline; `Some((yaml, json))` when the document converts.
+fn convert(bytes: Vec<u8>, c: Choice) -> Option<(String, String)> {
     let (lopts, hopts) = options(c);
     let fs = MemoryFs::new()
         .with("/p/compose.yaml", bytes)
@@ -461,8 +461,10 @@ fn convert(bytes: Vec<u8>, c: Choice) -> Option<String> {
     if let Err(f) = emit::check(&objects, &lowered.external) {
         panic!("the output check rejects a lowered object:\n{f}");
     }
-    emit::render(&objects, emit::Format::Json);
-    Some(emit::render(&objects, emit::Format::Yaml))
+    Some((
+        emit::render(&objects, emit::Format::Yaml),
+        emit::render(&objects, emit::Format::Json),
+    ))
 }
 
 proptest! {
@@ -491,6 +493,26 @@ proptest! {
         let a = convert(text.clone().into_bytes(), c);
         let b = convert(text.into_bytes(), c);
         prop_assert_eq!(a, b);
+    }
+
+    /// The YAML stream, read back by a YAML 1.2 reader, holds exactly the objects of the JSON
+    /// List: no string turns into a number or a boolean, no value is lost to quoting.
+    #[test]
+    fn yaml_output_reads_back_as_the_json_output(doc in document(), c in choice()) {
+        let mut text = String::new();
+        doc.write(&mut text);
+        if let Some((yaml, json)) = convert(text.into_bytes(), c) {
+            // No object is an empty stream (which a YAML reader takes for one null document).
+            let from_yaml: Vec<serde_json::Value> = if yaml.is_empty() {
+                Vec::new()
+            } else {
+                serde_norway::Deserializer::from_str(&yaml)
+                    .map(|d| serde::Deserialize::deserialize(d).expect("the YAML reads back"))
+                    .collect()
+            };
+            let list: serde_json::Value = serde_json::from_str(&json).expect("the JSON reads back");
+            prop_assert_eq!(&from_yaml, list["items"].as_array().expect("a List"));
+        }
     }
 }
 

@@ -159,7 +159,7 @@ fn read_tree(root: &Path, dir: &Path) -> Vec<(String, String)> {
 }
 
 fn docs(text: &str) -> Vec<Value> {
-    serde_yaml::Deserializer::from_str(text)
+    serde_norway::Deserializer::from_str(text)
         .map(|d| serde::Deserialize::deserialize(d).unwrap())
         .filter(|d: &Value| !d.is_null())
         .collect()
@@ -248,11 +248,7 @@ fn kustomize_base_keeps_values_in_ignored_files() {
     }
     let ignore = &files.iter().find(|f| f.0 == "base/.gitignore").unwrap().1;
     assert!(ignore.lines().any(|l| l == "/secrets/"), "{ignore}");
-    let kubectl = Command::new("kubectl")
-        .args(["version", "--client"])
-        .output();
-    if !kubectl.is_ok_and(|o| o.status.success()) {
-        eprintln!("note: kubectl is absent; the Kustomize build is not checked");
+    if !support::kubectl() {
         return;
     }
     let built = Command::new("kubectl")
@@ -293,7 +289,7 @@ fn helm_values_hold_no_credential_and_the_chart_renders_them_from_the_ignored_fi
         assert!(text.lines().any(|l| l == "values-secrets.yaml"), "{ignore}");
     }
     let file = |p: &str| -> Value {
-        serde_yaml::from_str(&files.iter().find(|f| f.0 == p).unwrap().1).unwrap()
+        serde_norway::from_str(&files.iter().find(|f| f.0 == p).unwrap().1).unwrap()
     };
     let mut values = file("values.yaml");
     let render = |values: &Value| -> Result<Vec<Value>, String> {

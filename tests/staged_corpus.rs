@@ -2,6 +2,8 @@
 //! absent): `kubeferry plan` exits 0 in both formats, and stage 1 then stage 2 ends in exactly
 //! the objects of `--stage all`.
 
+mod support;
+
 use kubeferry::compose::{self, LoadOptions, RealFs};
 use kubeferry::emit::{self, Format};
 use kubeferry::harden::{self, HardenOptions};
@@ -74,7 +76,10 @@ fn args(c: &Case) -> Vec<String> {
 #[test]
 fn plan_runs_on_every_ok_case() {
     let Some(cases) = cases() else {
-        eprintln!("note: ../shared is absent: corpus plan test skipped");
+        support::missing(
+            "../shared (the corpus)",
+            "check out shared/ beside the repository",
+        );
         return;
     };
     assert!(
@@ -123,7 +128,10 @@ fn plan_runs_on_every_ok_case() {
 #[test]
 fn stage1_then_stage2_equals_all_on_the_corpus() {
     let Some(cases) = cases() else {
-        eprintln!("note: ../shared is absent: corpus staging test skipped");
+        support::missing(
+            "../shared (the corpus)",
+            "check out shared/ beside the repository",
+        );
         return;
     };
     let fs = RealFs::default();

@@ -23,7 +23,7 @@ const RENAMED: &str = "services:\n  my_api:\n    image: nginx:1.27\n    ports: [
 #[test]
 fn every_subcommand_has_examples_in_its_help() {
     let d = project(RENAMED);
-    for sub in ["convert", "config", "completions"] {
+    for sub in ["convert", "config", "completions", "explain"] {
         let out = kubeferry(d.path(), &[sub, "--help"]);
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success());
@@ -117,4 +117,27 @@ fn layouts_write_their_files() {
     assert!(p.join("h/templates/my-api-service.yaml").is_file());
     assert!(p.join("all").is_file());
     assert!(p.join("files/my-api-deployment.yaml").is_file());
+}
+
+/// `kubeferry explain CODE` prints the code's one line; an unknown code is an argument error
+/// rendered as every diagnostic is; without a code, every code is listed.
+#[test]
+fn explain_prints_what_a_code_means() {
+    let d = project(RENAMED);
+    let out = kubeferry(d.path(), &["explain", "h012"]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "H012: containers are left without a memory limit: nothing says how much memory they need\n"
+    );
+    let out = kubeferry(d.path(), &["explain", "X999"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .starts_with("error[A001]: `X999` is not a kubeferry code")
+    );
+    let all = kubeferry(d.path(), &["explain"]);
+    let text = String::from_utf8_lossy(&all.stdout);
+    assert_eq!(text.lines().count(), kubeferry::diag::codes::CODES.len());
+    assert!(text.contains("\nL046: ") && text.contains("\nE001: "));
 }

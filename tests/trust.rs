@@ -460,7 +460,11 @@ fn a_bad_option_writes_nothing() {
     );
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("--pvc-request-size `lots`"), "{stderr}");
+    assert!(
+        stderr.contains("--pvc-request-size")
+            && stderr.contains("`lots` is not a Kubernetes quantity"),
+        "{stderr}"
+    );
     for bad in [
         ["--namespace", "Team_A"],
         ["--storage-class", "Fast SSD"],

@@ -163,6 +163,25 @@ fn int(v: &Value) -> Result<i64, String> {
     }
 }
 
+/// A port number (1 to 65535): never wrapped, so `4294967376` is refused rather than read as 80.
+fn port(v: &Value) -> Result<i32, String> {
+    let n = int(v)?;
+    if (1..=65535).contains(&n) {
+        Ok(n as i32)
+    } else {
+        Err(format!("`{n}` is not a port number (1 to 65535)"))
+    }
+}
+
+/// A count (0 to 2^31-1), as Kubernetes stores it: never wrapped into a different number.
+fn count(v: &Value) -> Result<i32, String> {
+    let n = int(v)?;
+    i32::try_from(n)
+        .ok()
+        .filter(|n| *n >= 0)
+        .ok_or_else(|| format!("`{n}` is not a count from 0 to {}", i32::MAX))
+}
+
 fn boolean(v: &Value) -> Result<bool, String> {
     match v {
         Value::Bool(b) => Ok(*b),
@@ -273,14 +292,12 @@ fn probe_from_labels(
                 p.command = argv;
             }
             "http_get_path" => p.http_path = Some(v.clone()),
-            "http_get_port" => {
-                p.http_port = Some(int(&Value::String(v.clone())).map_err(e)? as i32)
-            }
-            "tcp_port" => p.tcp_port = Some(int(&Value::String(v.clone())).map_err(e)? as i32),
+            "http_get_port" => p.http_port = Some(port(&Value::String(v.clone())).map_err(e)?),
+            "tcp_port" => p.tcp_port = Some(port(&Value::String(v.clone())).map_err(e)?),
             "interval" => p.interval = Some(v.clone()),
             "timeout" => p.timeout = Some(v.clone()),
             "start_period" => p.start_period = Some(v.clone()),
-            "retries" => p.retries = Some(int(&Value::String(v.clone())).map_err(e)? as i32),
+            "retries" => p.retries = Some(count(&Value::String(v.clone())).map_err(e)?),
             _ => {}
         }
     }
@@ -297,12 +314,12 @@ fn probe_from_ext(v: &Value) -> Result<ProbeSettings, String> {
             "disable" => p.disable = boolean(v)?,
             "command" => p.command = strings(v),
             "http_path" | "path" => p.http_path = s(v),
-            "http_port" | "port" => p.http_port = Some(int(v)? as i32),
-            "tcp_port" => p.tcp_port = Some(int(v)? as i32),
+            "http_port" | "port" => p.http_port = Some(port(v)?),
+            "tcp_port" => p.tcp_port = Some(port(v)?),
             "interval" => p.interval = s(v),
             "timeout" => p.timeout = s(v),
             "start_period" => p.start_period = s(v),
-            "retries" => p.retries = Some(int(v)? as i32),
+            "retries" => p.retries = Some(count(v)?),
             other => return Err(format!("unknown probe setting `{other}`")),
         }
     }
@@ -325,9 +342,9 @@ pub fn service(
             "kompose.controller.type" => st.controller = Some(controller(v).map_err(e)?),
             "kompose.cronjob.schedule" => st.schedule = Some(v.clone()),
             "kompose.cronjob.concurrency_policy" => st.concurrency_policy = Some(v.clone()),
-            "kompose.cronjob.backoff_limit" => st.backoff_limit = Some(int(&vv).map_err(e)? as i32),
+            "kompose.cronjob.backoff_limit" => st.backoff_limit = Some(count(&vv).map_err(e)?),
             "kompose.service.type" => st.service_type = Some(service_type(v).map_err(e)?),
-            "kompose.service.nodeport.port" => st.node_port = Some(int(&vv).map_err(e)? as i32),
+            "kompose.service.nodeport.port" => st.node_port = Some(port(&vv).map_err(e)?),
             "kompose.service.external-traffic-policy" => {
                 st.external_traffic_policy = Some(v.clone())
             }
@@ -397,21 +414,21 @@ pub fn service(
         "kompose.hpa.memory",
     ];
     if hpa_keys.iter().any(|k| labels.contains_key(*k)) {
-        let get = |k: &str, d: Option<i64>| -> Result<Option<i64>, (String, String)> {
+        let get = |k: &str, d: Option<i32>| -> Result<Option<i32>, (String, String)> {
             match labels.get(k) {
-                Some(v) => int(&Value::String(v.trim_end_matches('%').to_string()))
+                Some(v) => count(&Value::String(v.trim_end_matches('%').to_string()))
                     .map(Some)
                     .map_err(|m| (k.to_string(), m)),
                 None => Ok(d),
             }
         };
-        let min = get("kompose.hpa.replicas.min", Some(1))?.unwrap_or(1) as i32;
-        let max = get("kompose.hpa.replicas.max", Some(3))?.unwrap_or(3) as i32;
+        let min = get("kompose.hpa.replicas.min", Some(1))?.unwrap_or(1);
+        let max = get("kompose.hpa.replicas.max", Some(3))?.unwrap_or(3);
         st.hpa = Some(HpaSettings {
             min,
             max: max.max(min),
-            cpu: get("kompose.hpa.cpu", Some(50))?.map(|c| c as i32),
-            memory: get("kompose.hpa.memory", Some(70))?.map(|c| c as i32),
+            cpu: get("kompose.hpa.cpu", Some(50))?,
+            memory: get("kompose.hpa.memory", Some(70))?,
         });
     }
     st.readiness = probe_from_labels(labels, "readiness")?;
@@ -432,12 +449,12 @@ pub fn service(
             "controller" => st.controller = Some(controller(&s(v).unwrap_or_default()).map_err(e)?),
             "schedule" => st.schedule = s(v),
             "concurrency_policy" => st.concurrency_policy = s(v),
-            "backoff_limit" => st.backoff_limit = Some(int(v).map_err(e)? as i32),
-            "replicas" => st.replicas = Some(int(v).map_err(e)? as i32),
+            "backoff_limit" => st.backoff_limit = Some(count(v).map_err(e)?),
+            "replicas" => st.replicas = Some(count(v).map_err(e)?),
             "service_type" => {
                 st.service_type = Some(service_type(&s(v).unwrap_or_default()).map_err(e)?)
             }
-            "node_port" => st.node_port = Some(int(v).map_err(e)? as i32),
+            "node_port" => st.node_port = Some(port(v).map_err(e)?),
             "external_traffic_policy" => st.external_traffic_policy = s(v),
             "ingress" => {
                 let ing = st.ingress.get_or_insert_with(Default::default);
@@ -462,14 +479,14 @@ pub fn service(
                 let Value::Object(o) = v else {
                     return Err(e("must be a mapping".into()));
                 };
-                let g = |k: &str| o.get(k).map(int).transpose();
-                let min = g("min").map_err(e)?.unwrap_or(1) as i32;
-                let max = g("max").map_err(e)?.unwrap_or(3) as i32;
+                let g = |k: &str| o.get(k).map(count).transpose();
+                let min = g("min").map_err(e)?.unwrap_or(1);
+                let max = g("max").map_err(e)?.unwrap_or(3);
                 st.hpa = Some(HpaSettings {
                     min,
                     max: max.max(min),
-                    cpu: g("cpu").map_err(e)?.map(|x| x as i32),
-                    memory: g("memory").map_err(e)?.map(|x| x as i32),
+                    cpu: g("cpu").map_err(e)?,
+                    memory: g("memory").map_err(e)?,
                 });
             }
             "image_pull_policy" => st.image_pull_policy = s(v),
@@ -574,6 +591,21 @@ pub fn volume(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn numbers_out_of_range_are_refused_not_wrapped() {
+        let probe = json!({"probes": {"readiness": {"http_port": 4294967376u64}}});
+        let (key, msg) = service(&BTreeMap::new(), &BTreeMap::new(), Some(&probe)).unwrap_err();
+        assert_eq!(key, "x-kubeferry.probes");
+        assert_eq!(msg, "`4294967376` is not a port number (1 to 65535)");
+        let replicas = json!({"replicas": 2147483648u64});
+        let (_, msg) = service(&BTreeMap::new(), &BTreeMap::new(), Some(&replicas)).unwrap_err();
+        assert_eq!(msg, "`2147483648` is not a count from 0 to 2147483647");
+        let ok = json!({"node_port": 30080, "probes": {"liveness": {"tcp_port": "5432"}}});
+        let st = service(&BTreeMap::new(), &BTreeMap::new(), Some(&ok)).unwrap();
+        assert_eq!(st.node_port, Some(30080));
+        assert_eq!(st.liveness.unwrap().tcp_port, Some(5432));
+    }
 
     #[test]
     fn labels_and_extension() {

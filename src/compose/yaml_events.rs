@@ -1,12 +1,11 @@
-//! A safe event stream over libyaml (the `unsafe-libyaml` port that serde_yaml also uses).
+//! The event stream of libyaml, through `libyaml-safer` (libyaml ported line by line to safe
+//! Rust; docs/decisions.md, decision 1).
 //!
 //! libyaml is what Docker Compose's go-yaml was ported from, so it accepts exactly the YAML
 //! that Compose accepts (including flow collections whose closing bracket sits at the parent's
-//! indentation, which stricter YAML 1.2 parsers reject). All `unsafe` of the crate is here.
+//! indentation, which stricter YAML 1.2 parsers reject).
 
-use std::ffi::CStr;
-use std::mem::MaybeUninit;
-use unsafe_libyaml as unsafe_yaml;
+use libyaml_safer::{Encoding, EventData, Parser, ScalarStyle};
 
 #[derive(Debug)]
 pub enum Event {
@@ -53,84 +52,50 @@ pub struct YamlError {
     pub message: String,
 }
 
+/// The events of one input, with the mark where each starts.
 pub struct Events<'a> {
-    parser: Box<MaybeUninit<unsafe_yaml::yaml_parser_t>>,
-    // The parser reads from this buffer until it is dropped.
-    _input: &'a [u8],
+    parser: Parser<&'a [u8]>,
     done: bool,
 }
 
 impl<'a> Events<'a> {
     pub fn new(input: &'a [u8]) -> Self {
-        let mut parser = Box::new(MaybeUninit::<unsafe_yaml::yaml_parser_t>::uninit());
-        // SAFETY: initialise the parser in place, then point it at `input`, which outlives it
-        // (lifetime 'a ties the buffer to this struct).
-        unsafe {
-            let p = parser.as_mut_ptr();
-            if unsafe_yaml::yaml_parser_initialize(p).fail {
-                // Allocation failed inside libyaml; report on the first `next`.
-                return Events {
-                    parser,
-                    _input: input,
-                    done: true,
-                };
-            }
-            unsafe_yaml::yaml_parser_set_encoding(p, unsafe_yaml::YAML_UTF8_ENCODING);
-            unsafe_yaml::yaml_parser_set_input_string(p, input.as_ptr(), input.len() as u64);
-        }
+        let mut parser = Parser::new();
+        // The text was read as UTF-8 already.
+        parser.set_encoding(Encoding::Utf8);
+        parser.set_input(input);
         Events {
             parser,
-            _input: input,
             done: false,
         }
     }
-
-    fn error(&mut self) -> YamlError {
-        // SAFETY: the parser is initialised; `problem` and `context` are static C strings or null.
-        unsafe {
-            let p = &*self.parser.as_ptr();
-            let problem = if p.problem.is_null() {
-                "unknown YAML error".to_string()
-            } else {
-                CStr::from_ptr(p.problem).to_string_lossy().into_owned()
-            };
-            let context = if p.context.is_null() {
-                String::new()
-            } else {
-                let (at, start) = (mark(p.problem_mark), mark(p.context_mark));
-                // Where the construct began (an unterminated quote) when that is elsewhere.
-                let began = if (start.line, start.col) != (at.line, at.col) {
-                    format!(" started at line {}, column {}", start.line, start.col)
-                } else {
-                    String::new()
-                };
-                format!(" {}{began}", CStr::from_ptr(p.context).to_string_lossy())
-            };
-            YamlError {
-                mark: mark(p.problem_mark),
-                message: format!("{problem}{context}"),
-            }
-        }
-    }
 }
 
-fn mark(m: unsafe_yaml::yaml_mark_t) -> Mark {
+fn mark(m: libyaml_safer::Mark) -> Mark {
     Mark {
-        line: m.line as u32 + 1,
-        col: m.column as u32 + 1,
+        line: u32::try_from(m.line + 1).unwrap_or(u32::MAX),
+        col: u32::try_from(m.column + 1).unwrap_or(u32::MAX),
     }
 }
 
-unsafe fn cstring(p: *const u8) -> Option<String> {
-    if p.is_null() {
-        None
-    } else {
-        // SAFETY: libyaml hands out NUL-terminated strings that live as long as the event.
-        Some(
-            unsafe { CStr::from_ptr(p.cast()) }
-                .to_string_lossy()
-                .into_owned(),
-        )
+fn error(e: &libyaml_safer::Error) -> YamlError {
+    let at = e.problem_mark().map(mark).unwrap_or_default();
+    let context = match (e.context(), e.context_mark().map(mark)) {
+        (Some(context), Some(start)) => {
+            // Where the construct began (an unterminated quote) when that is elsewhere.
+            let began = if (start.line, start.col) != (at.line, at.col) {
+                format!(" started at line {}, column {}", start.line, start.col)
+            } else {
+                String::new()
+            };
+            format!(" {context}{began}")
+        }
+        (Some(context), None) => format!(" {context}"),
+        (None, _) => String::new(),
+    };
+    YamlError {
+        mark: at,
+        message: format!("{}{context}", e.problem()),
     }
 }
 
@@ -141,65 +106,44 @@ impl Iterator for Events<'_> {
         if self.done {
             return None;
         }
-        let mut ev = MaybeUninit::<unsafe_yaml::yaml_event_t>::uninit();
-        // SAFETY: the parser is initialised; the event is read only after a successful parse
-        // and deleted before returning.
-        unsafe {
-            let p = self.parser.as_mut_ptr();
-            if unsafe_yaml::yaml_parser_parse(p, ev.as_mut_ptr()).fail {
+        let e = match self.parser.parse() {
+            Ok(e) => e,
+            Err(e) => {
                 self.done = true;
-                return Some(Err(self.error()));
+                return Some(Err(error(&e)));
             }
-            let e = &*ev.as_ptr();
-            let at = mark(e.start_mark);
-            let out = match e.type_ {
-                unsafe_yaml::YAML_STREAM_START_EVENT => Event::StreamStart,
-                unsafe_yaml::YAML_STREAM_END_EVENT => {
-                    self.done = true;
-                    Event::StreamEnd
-                }
-                unsafe_yaml::YAML_DOCUMENT_START_EVENT => Event::DocumentStart,
-                unsafe_yaml::YAML_DOCUMENT_END_EVENT => Event::DocumentEnd,
-                unsafe_yaml::YAML_ALIAS_EVENT => {
-                    Event::Alias(cstring(e.data.alias.anchor).unwrap_or_default())
-                }
-                unsafe_yaml::YAML_SCALAR_EVENT => {
-                    let s = e.data.scalar;
-                    let bytes = std::slice::from_raw_parts(s.value, s.length as usize);
-                    Event::Scalar {
-                        value: String::from_utf8_lossy(bytes).into_owned(),
-                        style: match s.style {
-                            unsafe_yaml::YAML_PLAIN_SCALAR_STYLE => Style::Plain,
-                            unsafe_yaml::YAML_LITERAL_SCALAR_STYLE
-                            | unsafe_yaml::YAML_FOLDED_SCALAR_STYLE => Style::Block,
-                            _ => Style::Quoted,
-                        },
-                        anchor: cstring(s.anchor),
-                        tag: cstring(s.tag),
-                    }
-                }
-                unsafe_yaml::YAML_SEQUENCE_START_EVENT => Event::SequenceStart {
-                    anchor: cstring(e.data.sequence_start.anchor),
-                    tag: cstring(e.data.sequence_start.tag),
+        };
+        let at = mark(e.start_mark);
+        let out = match e.data {
+            EventData::StreamStart { .. } => Event::StreamStart,
+            EventData::StreamEnd => {
+                self.done = true;
+                Event::StreamEnd
+            }
+            EventData::DocumentStart { .. } => Event::DocumentStart,
+            EventData::DocumentEnd { .. } => Event::DocumentEnd,
+            EventData::Alias { anchor } => Event::Alias(anchor),
+            EventData::Scalar {
+                anchor,
+                tag,
+                value,
+                style,
+                ..
+            } => Event::Scalar {
+                value,
+                style: match style {
+                    ScalarStyle::Plain => Style::Plain,
+                    ScalarStyle::Literal | ScalarStyle::Folded => Style::Block,
+                    _ => Style::Quoted,
                 },
-                unsafe_yaml::YAML_SEQUENCE_END_EVENT => Event::SequenceEnd,
-                unsafe_yaml::YAML_MAPPING_START_EVENT => Event::MappingStart {
-                    anchor: cstring(e.data.mapping_start.anchor),
-                    tag: cstring(e.data.mapping_start.tag),
-                },
-                unsafe_yaml::YAML_MAPPING_END_EVENT => Event::MappingEnd,
-                _ => Event::StreamEnd,
-            };
-            unsafe_yaml::yaml_event_delete(ev.as_mut_ptr());
-            Some(Ok((out, at)))
-        }
-    }
-}
-
-impl Drop for Events<'_> {
-    fn drop(&mut self) {
-        // SAFETY: the parser was initialised in `new` (a failed init is marked done and still
-        // safe to delete: libyaml zeroes the struct first).
-        unsafe { unsafe_yaml::yaml_parser_delete(self.parser.as_mut_ptr()) }
+                anchor,
+                tag,
+            },
+            EventData::SequenceStart { anchor, tag, .. } => Event::SequenceStart { anchor, tag },
+            EventData::SequenceEnd => Event::SequenceEnd,
+            EventData::MappingStart { anchor, tag, .. } => Event::MappingStart { anchor, tag },
+            EventData::MappingEnd => Event::MappingEnd,
+        };
+        Some(Ok((out, at)))
     }
 }

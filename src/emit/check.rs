@@ -12,6 +12,7 @@ use crate::compose::hash::{FastMap, FastSet};
 use crate::diag::dotted;
 use crate::diag::{Diagnostic, Failure, Location};
 use crate::lower::{External, Object};
+use crate::quantity::is_quantity;
 use k8s_openapi::api::core::v1::{Container, PodSpec, Probe, Service, Volume};
 use k8s_openapi::api::networking::v1::Ingress;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
@@ -206,42 +207,6 @@ pub fn is_qualified_key(k: &str) -> bool {
         None => (None, k),
     };
     !name.is_empty() && is_label_value(name) && prefix.is_none_or(is_dns_subdomain)
-}
-
-/// A Kubernetes resource quantity: a signed decimal number, then a binary (`Ki`…`Ei`), decimal
-/// (`n u m k M G T P E`) or exponent (`e3`) suffix.
-pub fn is_quantity(s: &str) -> bool {
-    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
-    let digits_end = body
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(body.len());
-    let (num, suffix) = body.split_at(digits_end);
-    let num_ok = !num.is_empty()
-        && num != "."
-        && num.matches('.').count() <= 1
-        && num.bytes().any(|b| b.is_ascii_digit());
-    let suffix_ok = matches!(
-        suffix,
-        "" | "Ki"
-            | "Mi"
-            | "Gi"
-            | "Ti"
-            | "Pi"
-            | "Ei"
-            | "n"
-            | "u"
-            | "m"
-            | "k"
-            | "M"
-            | "G"
-            | "T"
-            | "P"
-            | "E"
-    ) || suffix
-        .strip_prefix(['e', 'E'])
-        .map(|e| e.strip_prefix(['+', '-']).unwrap_or(e))
-        .is_some_and(|e| !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()));
-    num_ok && suffix_ok
 }
 
 struct Checker<'a> {

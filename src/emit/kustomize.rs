@@ -152,7 +152,7 @@ mod tests {
         let get = |p: &str| &files.iter().find(|f| f.path == p).unwrap().contents;
         // Text: a generator reading the exact bytes from the ignored folder.
         assert_eq!(get("base/secrets/text/k"), "pa ss\n");
-        let k: Value = serde_yaml::from_str(get("base/kustomization.yaml")).unwrap();
+        let k: Value = serde_norway::from_str(get("base/kustomization.yaml")).unwrap();
         assert_eq!(k["secretGenerator"][0]["files"][0], "k=secrets/text/k");
         // Bytes that are not text: the Secret itself, as a resource in the ignored folder.
         assert_eq!(k["resources"], json!(["secrets/bytes-secret.yaml"]));

@@ -13,12 +13,9 @@ mod write;
 pub mod yaml;
 mod yaml_direct;
 
-use crate::convert::Conversion;
 use crate::lower::Object;
 use crate::parallel::both;
-pub use check::{
-    check, is_dns_label, is_dns_subdomain, is_label_value, is_qualified_key, is_quantity,
-};
+pub use check::{check, is_dns_label, is_dns_subdomain, is_label_value, is_qualified_key};
 pub use leaks::machine_paths;
 pub use report::{report_json, report_markdown};
 pub use single::write_file;
@@ -79,12 +76,9 @@ pub(crate) fn to_value(o: &Object) -> serde_json::Value {
     serde_json::to_value(o).unwrap_or(serde_json::Value::Null)
 }
 
-/// One object as a YAML document appended to `out`: written directly, or through the value
-/// tree for what the direct writer refuses (the same bytes either way).
+/// One object as a YAML document appended to `out`.
 fn object_yaml(out: &mut String, o: &Object) {
-    if !yaml_direct::write(out, o) {
-        yaml::write(out, &to_value(o));
-    }
+    yaml::write(out, o);
 }
 
 /// One YAML document per object, separated by `---`.
@@ -213,35 +207,37 @@ pub fn render_files(objects: &[Object], format: Format) -> Vec<OutputFile> {
         .collect()
 }
 
+/// What a layout is made of: emit reads these, never the conversion that made them.
+pub struct Parts<'a> {
+    /// Every object, in the output's order.
+    pub objects: &'a [Object],
+    /// The Compose project's name (a Helm chart's name).
+    pub project_name: &'a str,
+    /// After a staged conversion, the objects of each stage, one Kustomize folder each;
+    /// empty: one `base` folder of every object.
+    pub stages: Vec<kustomize::Group<'a>>,
+}
+
 /// The files of a layout, paths relative to the output folder. Helm charts are always YAML.
-pub fn layout(c: &Conversion, layout: Layout, format: Format) -> Vec<OutputFile> {
+pub fn layout(c: &Parts<'_>, layout: Layout, format: Format) -> Vec<OutputFile> {
     match layout {
-        Layout::Files => render_files(&c.objects, format),
+        Layout::Files => render_files(c.objects, format),
         Layout::Single => vec![OutputFile {
             path: match format {
                 Format::Yaml => "manifests.yaml".into(),
                 Format::Json => "manifests.json".into(),
             },
-            contents: render(&c.objects, format),
+            contents: render(c.objects, format),
         }],
-        Layout::Kustomize => {
-            let groups: Vec<kustomize::Group<'_>> = match &c.plan {
-                Some(plan) => plan
-                    .stages
-                    .iter()
-                    .map(|s| kustomize::Group {
-                        folder: &s.name,
-                        objects: &s.objects,
-                    })
-                    .collect(),
-                None => vec![kustomize::Group {
-                    folder: "base",
-                    objects: &c.objects,
-                }],
-            };
-            kustomize::files(&groups, format)
-        }
-        Layout::Helm => helm::files(&c.objects, &c.project.name),
+        Layout::Kustomize if c.stages.is_empty() => kustomize::files(
+            &[kustomize::Group {
+                folder: "base",
+                objects: c.objects,
+            }],
+            format,
+        ),
+        Layout::Kustomize => kustomize::files(&c.stages, format),
+        Layout::Helm => helm::files(c.objects, c.project_name),
     }
 }
 

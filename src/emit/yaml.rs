@@ -1,25 +1,26 @@
-//! YAML text from JSON values: the only YAML writer. Strings that YAML 1.1 readers (kubectl's
+//! YAML text from any `Serialize` value (objects, JSON values): the only YAML writer, with
+//! its scalar rules here and its structure in [`super::yaml_direct`]. Strings that YAML 1.1 readers (kubectl's
 //! sigs.k8s.io/yaml, PyYAML) would take for something else (`on`, `yes`, `True`, `0755`,
 //! `1e3`, `12:30`) are quoted; multi-line strings become literal blocks.
 
+use serde::Serialize;
 use serde_json::Value;
 
 /// One document, ending in a newline.
-pub fn to_string(v: &Value) -> String {
+pub fn to_string<T: Serialize + ?Sized>(v: &T) -> String {
     let mut out = String::new();
     write(&mut out, v);
     out
 }
 
-/// One document, ending in a newline, appended to `out`.
-pub fn write(out: &mut String, v: &Value) {
-    match v {
-        Value::Object(m) if !m.is_empty() => map(out, m, 0),
-        Value::Array(a) if !a.is_empty() => seq(out, a, 0),
-        _ => {
-            scalar(out, v, 0);
-            out.push('\n');
-        }
+/// One document, ending in a newline, appended to `out`. The structure is written by
+/// [`super::yaml_direct`] straight from `Serialize`; what it does not stream (keys that are not
+/// strings, tuple variants) goes through serde_json's value tree first, which always streams.
+pub fn write<T: Serialize + ?Sized>(out: &mut String, v: &T) {
+    if !super::yaml_direct::write(out, v) {
+        let tree = serde_json::to_value(v).unwrap_or(Value::Null);
+        let streamed = super::yaml_direct::write(out, &tree);
+        debug_assert!(streamed, "a JSON value always streams");
     }
 }
 
@@ -34,75 +35,11 @@ pub(super) fn indent(out: &mut String, n: usize) {
     }
 }
 
-fn map(out: &mut String, m: &serde_json::Map<String, Value>, ind: usize) {
-    let mut first = true;
-    for (k, v) in m {
-        if !first {
-            indent(out, ind);
-        }
-        first = false;
-        key(out, k);
-        out.push(':');
-        child(out, v, ind);
-    }
-}
-
-fn seq(out: &mut String, a: &[Value], ind: usize) {
-    let mut first = true;
-    for v in a {
-        if !first {
-            indent(out, ind);
-        }
-        first = false;
-        out.push_str("- ");
-        match v {
-            Value::Object(m) if !m.is_empty() => map(out, m, ind + 2),
-            Value::Array(a) if !a.is_empty() => seq(out, a, ind + 2),
-            _ => {
-                scalar(out, v, ind + 2);
-                out.push('\n');
-            }
-        }
-    }
-}
-
-/// The value after `key:`.
-fn child(out: &mut String, v: &Value, ind: usize) {
-    match v {
-        Value::Object(m) if !m.is_empty() => {
-            out.push('\n');
-            indent(out, ind + 2);
-            map(out, m, ind + 2);
-        }
-        Value::Array(a) if !a.is_empty() => {
-            out.push('\n');
-            indent(out, ind + 2);
-            seq(out, a, ind + 2);
-        }
-        _ => {
-            out.push(' ');
-            scalar(out, v, ind + 2);
-            out.push('\n');
-        }
-    }
-}
-
 pub(super) fn key(out: &mut String, k: &str) {
     if plain_ok(k) {
         out.push_str(k);
     } else {
         quoted(out, k);
-    }
-}
-
-fn scalar(out: &mut String, v: &Value, ind: usize) {
-    match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&n.to_string()),
-        Value::String(s) => string(out, s, ind),
-        Value::Object(_) => out.push_str("{}"),
-        Value::Array(_) => out.push_str("[]"),
     }
 }
 
@@ -388,7 +325,7 @@ mod tests {
             s in "[a-zA-Z0-9 :#.+_xXo/\\-\t\n'\"{}\\[\\],&*!|>%@`~?\u{e9}\u{feff}\u{85}\u{2028}\u{9f}\u{1F600}]{0,10}"
         ) {
             let v = serde_json::json!({ "k": s });
-            let back: Value = serde_yaml::from_str(&to_string(&v)).unwrap();
+            let back: Value = serde_norway::from_str(&to_string(&v)).unwrap();
             proptest::prop_assert_eq!(back, v);
         }
     }
@@ -396,7 +333,7 @@ mod tests {
     #[test]
     fn output_reads_back() {
         let v = json!({"a": ["on", "1.0", "x y", "multi\n  indented\nlines"], "b": {"c": null, "d": true, "e": 3}});
-        let back: Value = serde_yaml::from_str(&to_string(&v)).unwrap();
+        let back: Value = serde_norway::from_str(&to_string(&v)).unwrap();
         assert_eq!(back, v);
     }
 }

@@ -1,8 +1,8 @@
-//! YAML written straight from a `Serialize` value: the same bytes as [`super::yaml::write`]
-//! of `serde_json::to_value`, without building the value tree first (which took half of the
-//! time of emitting). Anything the tree would hold differently from a stream (keys that are
-//! not strings, byte strings, tuple or struct variants) is refused, and the caller falls back
-//! to the tree.
+//! The structure of the YAML writer: mappings, sequences and indentation, written straight
+//! from a `Serialize` value without building a value tree first (which took half of the time
+//! of emitting); scalars are [`super::yaml`]'s. What a tree would hold differently from a
+//! stream (keys that are not strings, byte strings, tuple or struct variants) is refused, and
+//! [`super::yaml::write`] passes it through serde_json's tree instead.
 
 use super::yaml;
 use serde::Serialize;
@@ -490,22 +490,42 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    /// The direct writer and the tree writer agree, byte for byte.
-    fn same(v: serde_json::Value) {
-        let mut direct = String::new();
-        assert!(write(&mut direct, &v));
-        assert_eq!(direct, yaml::to_string(&v), "{v}");
+    fn written(v: &serde_json::Value) -> String {
+        let mut out = String::new();
+        assert!(write(&mut out, v), "a JSON value always streams");
+        out
     }
 
     #[test]
-    fn agrees_with_the_tree_writer() {
-        same(
-            json!({"a": "on", "b": {"c": [1, {"x": "w", "z": []}, [], [2, [3]], {}]}, "e": {}, "f": null, "g": 1.5, "h": "multi\nline\n", "i": [{"j": "k\nl"}], "-x": true}),
+    fn mappings_sequences_and_empty_containers() {
+        let v = json!({"a": "on", "b": {"c": [1, {"x": "w", "z": []}, [], [2, [3]], {}]}, "e": {}, "f": null, "g": 1.5, "h": "multi\nline\n", "i": [{"j": "k\nl"}], "-x": true});
+        assert_eq!(
+            written(&v),
+            "a: \"on\"\nb:\n  c:\n    - 1\n    - x: w\n      z: []\n    - []\n    - - 2\n      - - 3\n    - {}\ne: {}\nf: null\ng: 1.5\nh: |\n  multi\n  line\ni:\n  - j: |-\n      k\n      l\n-x: true\n"
         );
-        same(json!([]));
-        same(json!({}));
-        same(json!("scalar"));
-        same(json!([[1, 2], {"a": {"b": {}}}]));
+        assert_eq!(written(&json!([])), "[]\n");
+        assert_eq!(written(&json!({})), "{}\n");
+        assert_eq!(written(&json!("scalar")), "scalar\n");
+        assert_eq!(
+            written(&json!([[1, 2], {"a": {"b": {}}}])),
+            "- - 1\n  - 2\n- a:\n    b: {}\n"
+        );
+    }
+
+    /// A typed value and its serde_json tree are written the same, byte for byte.
+    #[test]
+    fn a_typed_value_and_its_tree_agree() {
+        let o = k8s_openapi::api::core::v1::ConfigMap {
+            metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                name: Some("web".into()),
+                ..Default::default()
+            },
+            data: Some([("a.conf".to_string(), "x: 1\n".to_string())].into()),
+            ..Default::default()
+        };
+        let mut direct = String::new();
+        assert!(write(&mut direct, &o));
+        assert_eq!(direct, written(&serde_json::to_value(&o).unwrap()));
     }
 
     #[test]
@@ -514,5 +534,7 @@ mod tests {
         let map: std::collections::BTreeMap<u32, u32> = [(1, 2)].into();
         assert!(!write(&mut out, &map));
         assert_eq!(out, "kept");
+        // The writer's entry point takes it through the tree.
+        assert_eq!(yaml::to_string(&map), "\"1\": 2\n");
     }
 }

@@ -26,7 +26,7 @@ use crate::compose::hash::FastMap;
 use crate::compose::model::Service;
 use crate::diag::{Diagnostic, Failure, Location};
 use crate::lower::{Object, Source, Sources};
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use crate::quantity::Quantity;
 use std::collections::BTreeMap;
 
 /// How far the pass goes.
@@ -86,8 +86,8 @@ impl Default for HardenOptions {
     fn default() -> Self {
         HardenOptions {
             level: Level::Baseline,
-            cpu_request: Quantity("100m".into()),
-            memory_request: Quantity("128Mi".into()),
+            cpu_request: Quantity::parse("100m").expect("a quantity"),
+            memory_request: Quantity::parse("128Mi").expect("a quantity"),
             memory_limit: None,
             cpu_limit: None,
             default_uid: 65532,

@@ -11,7 +11,8 @@ mod heap;
 use super::{Cx, Findings, Level, Report, Rule, Scope, locate};
 use crate::compose::Project;
 use crate::diag::Diagnostic;
-use crate::lower::{self, Object, quantity_value};
+use crate::lower::{self, Object};
+use crate::quantity::value_of;
 use k8s_openapi::api::core::v1::{Container, Volume};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use std::collections::{BTreeMap, BTreeSet};
@@ -53,8 +54,8 @@ fn apply(o: &mut Object, cx: &Cx<'_>, f: &mut Findings) {
         {
             let asked = asked.get("cpu");
             let q = match asked {
-                Some(a) if quantity_value(&a.0) > quantity_value(&cpu.0) => a.clone(),
-                _ => cpu.clone(),
+                Some(a) if value_of(a) > cpu.value() => a.clone(),
+                _ => cpu.to_k8s(),
             };
             filled.push(format!("cpu limit {}", q.0));
             limits.insert("cpu".into(), q);
@@ -72,8 +73,8 @@ fn apply(o: &mut Object, cx: &Cx<'_>, f: &mut Findings) {
             // A default request above the limit would be rejected: take the limit instead.
             let lim = if key == "cpu" { &lim_cpu } else { &lim_mem };
             let q = match lim {
-                Some(l) if quantity_value(&default.0) > quantity_value(&l.0) => l.clone(),
-                _ => default.clone(),
+                Some(l) if default.value() > value_of(l) => l.clone(),
+                _ => default.to_k8s(),
             };
             filled.push(format!("{key} request {}", q.0));
             requests.insert(key.into(), q);
@@ -124,10 +125,7 @@ fn memory_limit(
         if shm == 0 {
             return None;
         }
-        let (b, why) = plus_shm(
-            quantity_value(&l.0).max(0.0) as u64,
-            "the Compose limit".into(),
-        );
+        let (b, why) = plus_shm(value_of(l).max(0.0) as u64, "the Compose limit".into());
         let q = mebibytes(b);
         filled.push(format!("memory limit {} ({why})", q.0));
         return Some(q);
@@ -141,10 +139,10 @@ fn memory_limit(
         )
     });
     let (bytes, why) = match (jvm, flag) {
-        (Some(j), Some(q)) if j.0 as f64 >= quantity_value(&q.0) => j,
+        (Some(j), Some(q)) if j.0 as f64 >= q.value() => j,
         (Some(j), None) => j,
         (_, Some(q)) => (
-            quantity_value(&q.0).max(0.0) as u64,
+            q.value().max(0.0) as u64,
             "from --default-memory-limit".to_string(),
         ),
         (None, None) if wait => (
@@ -163,7 +161,7 @@ fn memory_limit(
     let asked = r
         .and_then(|r| r.requests.as_ref())
         .and_then(|q| q.get("memory"))
-        .map_or(0, |q| quantity_value(&q.0).max(0.0) as u64);
+        .map_or(0, |q| value_of(q).max(0.0) as u64);
     let (bytes, why) = if asked > bytes {
         (
             asked,
@@ -175,7 +173,7 @@ fn memory_limit(
     let (bytes, why) = plus_shm(bytes, why);
     // The flag as the user wrote it (`1G`), when nothing was added to it.
     let q = match flag {
-        Some(q) if bytes as f64 == quantity_value(&q.0) => q.clone(),
+        Some(q) if bytes as f64 == q.value() => q.to_k8s(),
         _ => mebibytes(bytes),
     };
     if flag.is_some() && lower::probes::container_is_model_server(c) {
@@ -202,7 +200,7 @@ fn memory_volumes(volumes: &[Volume]) -> BTreeMap<&str, u64> {
         .filter_map(|v| {
             let e = v.empty_dir.as_ref()?;
             (e.medium.as_deref() == Some("Memory")).then_some(())?;
-            let size = quantity_value(&e.size_limit.as_ref()?.0);
+            let size = value_of(e.size_limit.as_ref()?);
             (size > 0.0).then_some((v.name.as_str(), size as u64))
         })
         .collect()

@@ -3,6 +3,8 @@
 //! review a change in a diff; [`parse`] reads it back, [`render`] writes it. Nothing in it
 //! comes from credentials: it holds only what the registry serves to anyone who may pull.
 
+use crate::compose::node::Node;
+use crate::compose::typed::to_json;
 use crate::diag::{Diagnostic, Location};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -90,8 +92,24 @@ pub fn valid_digest(d: &str) -> bool {
 
 /// The lock as text: a comment, then YAML with the images sorted by reference.
 pub fn render(lock: &Lock) -> String {
-    let body = serde_yaml::to_string(lock).unwrap_or_default();
+    let body = crate::emit::yaml::to_string(lock);
     format!("{HEADER}{body}")
+}
+
+/// Where a deserialisation error of `node` points: the key it names as unknown, searched
+/// below `node`, else `node` itself.
+fn locate(node: &Node, error: &str) -> (u32, u32) {
+    fn find(n: &Node, key: &str) -> Option<(u32, u32)> {
+        let map = n.as_map()?;
+        map.get(key)
+            .map(|v| (v.key_at.line, v.key_at.col))
+            .or_else(|| map.values().find_map(|v| find(v, key)))
+    }
+    error
+        .split_once("unknown field `")
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .and_then(|(key, _)| find(node, key))
+        .unwrap_or((node.at.line, node.at.col))
 }
 
 /// Read a lock file; `path` is how the file is named in diagnostics. Errors are `K001`.
@@ -99,13 +117,29 @@ pub fn parse(text: &[u8], path: &str) -> Result<Lock, Diagnostic> {
     let err = |at: (u32, u32), msg: String| {
         Diagnostic::error("K001", Location::new(path, at.0, at.1, ""), msg)
     };
-    let text =
-        std::str::from_utf8(text).map_err(|_| err((0, 0), "the lock file is not UTF-8".into()))?;
-    let lock: Lock = serde_yaml::from_str(text).map_err(|e| {
-        let at = e
-            .location()
-            .map_or((0, 0), |l| (l.line() as u32, l.column() as u32));
-        err(at, format!("not a kubeferry lock file: {e}"))
+    let parsed = crate::compose::parse::parse(text, path, 0, &crate::compose::Limits::default())
+        .map_err(|d| Diagnostic {
+            code: "K001",
+            message: format!("not a kubeferry lock file: {}", d.message),
+            ..d
+        })?;
+    let root = parsed
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| Node::new(crate::compose::node::Value::Null, Default::default()));
+    // Each image on its own first, so that an error names the image (and the unknown key's
+    // own line when serde names one).
+    if let Some(images) = root.get("images").and_then(Node::as_map) {
+        for (reference, node) in images {
+            serde_json::from_value::<Image>(to_json(node)).map_err(|e| {
+                let e = e.to_string();
+                err(locate(node, &e), format!("images.{reference}: {e}"))
+            })?;
+        }
+    }
+    let lock: Lock = serde_json::from_value(to_json(&root)).map_err(|e| {
+        let e = e.to_string();
+        err(locate(&root, &e), format!("not a kubeferry lock file: {e}"))
     })?;
     if lock.version != VERSION {
         return Err(err(

@@ -11,9 +11,9 @@
 //! read through `envFrom` beside its ConfigMap. With `--secrets external` no Secret is written
 //! and a warning lists the Secrets and keys to create, never a value.
 
+use super::escape::escape;
 use super::names::dns_label;
 use super::object::Object;
-use super::pod::escape;
 use super::sensitive::{self, Why};
 use super::{Ctx, EnvFiles, SecretValues};
 use crate::compose::model::Service;

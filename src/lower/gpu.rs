@@ -307,7 +307,7 @@ fn device_nodes(cx: &mut Ctx<'_>, name: &str, svc: &Service, g: &mut Gpus) {
             match cdi(src) {
                 Some((v, c)) => g.add(v, c),
                 None => cx.warn(
-                    "L101",
+                    "L058",
                     name,
                     &["devices"],
                     format!("CDI device `{src}` is not a GPU kubeferry knows; it is not passed to the pod"),

@@ -9,6 +9,7 @@ mod binds;
 mod data_paths;
 mod dials;
 mod env;
+mod escape;
 mod folders;
 mod gpu;
 mod hpa;
@@ -23,7 +24,6 @@ mod pod;
 pub(crate) mod probes;
 pub(crate) mod quantity;
 mod reach;
-pub use resources::parse_quantity as quantity_value;
 mod resources;
 pub mod sensitive;
 mod service;
@@ -97,7 +97,8 @@ pub enum GpuApi {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum IpcHost {
     /// What the hardening level calls for: [`IpcHost::SharedMemory`] when hardening,
-    /// [`IpcHost::Keep`] at `none`. [`crate::convert`] resolves it; lowering alone keeps.
+    /// [`IpcHost::Keep`] at `none`. The library's `Options::resolved` decides; lowering
+    /// alone keeps.
     #[default]
     Auto,
     /// `hostIPC: true`, as asked.

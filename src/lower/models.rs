@@ -70,7 +70,7 @@ pub fn top_level(cx: &mut Ctx<'_>) {
                     format!("`{n}` reads {u} and {m}")
                 })
                 .collect();
-            cx.warn("L090", &first, &["models", key], format!(
+            cx.warn("L097", &first, &["models", key], format!(
                 "model `{key}` ({}) needs a model runner, which a cluster does not have: {}; the model variables are set to `{}`, the URL variables must be set to an OpenAI-compatible endpoint serving it (or pass --model-runner-image to run one)",
                 model.model,
                 vars.join(", "),
@@ -81,7 +81,7 @@ pub fn top_level(cx: &mut Ctx<'_>) {
         let name = runner_name(key);
         if cx.names.values().any(|n| *n == name) {
             cx.error(
-                "L091",
+                "L098",
                 &first,
                 &["models", key],
                 format!("the runner of model `{key}` would be named `{name}`, which a service already is; rename one of them"),

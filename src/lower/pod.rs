@@ -1,6 +1,7 @@
 //! A Compose service to a pod spec: the container (image, command, environment, ports,
 //! probes, resources, security settings), its volumes, and the pod-level settings.
 
+use super::escape::escape_all;
 use super::gpu::{self, Gpus};
 use super::models;
 use super::names::{self, dns_label};
@@ -14,35 +15,6 @@ use k8s_openapi::api::core::v1::{
     PodDNSConfig, PodDNSConfigOption, PodSecurityContext, PodSpec, SecurityContext, Sysctl,
 };
 use std::collections::{BTreeMap, BTreeSet};
-
-/// The text to give the kubelet so the container gets `s`: the kubelet expands env values,
-/// command, args and exec probes (never lifecycle hooks), where `$$` is `$`, `$(NAME)` a
-/// variable, and `$` before a non-ASCII byte mangles that byte (read as a Latin-1 character).
-/// Compose delivers the text as it is, so each `$` the kubelet would read as an operator is
-/// doubled; any other `$` (`$HOME`, `${A}`, a last `$`) reaches the container unchanged.
-pub fn escape(s: &str) -> String {
-    let b = s.as_bytes();
-    let operator = |i: usize| {
-        b[i] == b'$'
-            && b.get(i + 1)
-                .is_some_and(|&n| n == b'$' || n == b'(' || !n.is_ascii())
-    };
-    if !(0..b.len()).any(operator) {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len() + 4);
-    for (i, c) in s.char_indices() {
-        if operator(i) {
-            out.push('$');
-        }
-        out.push(c);
-    }
-    out
-}
-
-pub fn escape_all(v: &[String]) -> Vec<String> {
-    v.iter().map(|s| escape(s)).collect()
-}
 
 /// The image a service runs: its `image`, or the name Compose gives a built image.
 pub fn image(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> String {

@@ -263,7 +263,7 @@ pub fn from_healthcheck(hc: &Healthcheck, budget: u64) -> Option<(Probe, Probe)>
         .min(i32::MAX as i64) as i32;
     let probe = Probe {
         exec: Some(ExecAction {
-            command: Some(super::pod::escape_all(&command)),
+            command: Some(super::escape::escape_all(&command)),
         }),
         period_seconds: Some(period),
         timeout_seconds: Some(secs(hc.timeout, 30)),
@@ -320,7 +320,7 @@ pub fn with_settings(base: Option<Probe>, st: &ProbeSettings) -> Result<Option<P
     if has_action {
         if !st.command.is_empty() {
             probe.exec = Some(ExecAction {
-                command: Some(super::pod::escape_all(&st.command)),
+                command: Some(super::escape::escape_all(&st.command)),
             });
         } else if st.http_path.is_some() || st.http_port.is_some() {
             let port = st

@@ -33,7 +33,7 @@ pub fn service(cx: &mut Ctx<'_>, name: &str, svc: &ComposeService) {
     };
     if svc.ports.iter().any(|p| p.target == 0) {
         cx.error(
-            "L091",
+            "L095",
             name,
             &["ports"],
             "container port 0 is not a port Kubernetes accepts (1-65535)",

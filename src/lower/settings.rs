@@ -58,7 +58,8 @@ pub fn apply(cx: &mut Ctx<'_>, name: &str, svc: &Service, spec: &mut PodSpec) {
             let c = Container {
                 name: dns_label(&init.name),
                 image: Some(init.image.clone()),
-                command: (!init.command.is_empty()).then(|| super::pod::escape_all(&init.command)),
+                command: (!init.command.is_empty())
+                    .then(|| super::escape::escape_all(&init.command)),
                 ..Default::default()
             };
             // Before the dependency wait: it is the user's own preparation step.
@@ -112,7 +113,7 @@ fn container(cx: &mut Ctx<'_>, name: &str, svc: &Service, c: &mut Container) {
         ("requests", &st.ephemeral_storage_request),
     ] {
         let Some(v) = value else { continue };
-        if !is_quantity(v) {
+        if !crate::quantity::is_size(v) {
             cx.warn(
                 "L113",
                 name,
@@ -129,20 +130,6 @@ fn container(cx: &mut Ctx<'_>, name: &str, svc: &Service, c: &mut Container) {
         };
         map.insert("ephemeral-storage".into(), Quantity(v.clone()));
     }
-}
-
-/// A Kubernetes quantity: a decimal number and an optional suffix.
-pub(crate) fn is_quantity(v: &str) -> bool {
-    let num_end = v
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(v.len());
-    let (num, suffix) = v.split_at(num_end);
-    !num.is_empty()
-        && num.parse::<f64>().is_ok()
-        && matches!(
-            suffix,
-            "" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei" | "k" | "M" | "G" | "T" | "P" | "E" | "m"
-        )
 }
 
 /// A DNS-1123 subdomain (names of Secrets and service accounts).

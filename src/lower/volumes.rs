@@ -92,7 +92,7 @@ pub fn named_claim(cx: &Ctx<'_>, vol: &str, first_user: &str) -> PersistentVolum
     let def = project.volumes.get(vol);
     let user = project.services.get(first_user).map(|s| &s.settings);
     // Sizes that are not quantities were warned about (`warn_bad_sizes`) and are skipped.
-    let ok = |s: &String| super::settings::is_quantity(s);
+    let ok = |s: &String| crate::quantity::is_size(s);
     let size = def
         .and_then(|d| d.settings.size.clone())
         .filter(ok)
@@ -114,11 +114,7 @@ pub fn named_claim(cx: &Ctx<'_>, vol: &str, first_user: &str) -> PersistentVolum
 /// Warn about claim sizes that are not Kubernetes quantities (`10GB`, `lots`).
 fn warn_bad_sizes(cx: &mut Ctx<'_>) {
     let project = cx.project;
-    let bad = |s: &Option<String>| {
-        s.as_ref()
-            .filter(|s| !super::settings::is_quantity(s))
-            .cloned()
-    };
+    let bad = |s: &Option<String>| s.as_ref().filter(|s| !crate::quantity::is_size(s)).cloned();
     for (name, svc) in &project.services {
         if let Some(s) = bad(&svc.settings.pvc_size) {
             cx.warn("L046", name, &["labels"], format!(
@@ -528,7 +524,7 @@ pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> Mounts {
         if path.is_empty() {
             // Docker Compose accepts it; Kubernetes rejects a mount without a path.
             cx.warn(
-                "L039",
+                "L037",
                 name,
                 &["tmpfs"],
                 "an empty tmpfs path mounts nothing; skipped",
@@ -762,7 +758,7 @@ pub(super) fn claim_size(cx: &Ctx<'_>, svc: &Service) -> (String, Option<String>
         .settings
         .pvc_size
         .clone()
-        .filter(|s| super::settings::is_quantity(s))
+        .filter(|s| crate::quantity::is_size(s))
         .unwrap_or_else(|| cx.opts.pvc_size.clone());
     let class = svc
         .settings
@@ -796,7 +792,7 @@ fn bind_strategy(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> binds::Strategy
             explicit: false,
         },
         other => {
-            cx.warn("L039", name, &["labels"], format!(
+            cx.warn("L114", name, &["labels"], format!(
                 "volume type `{other}` is not persistentVolumeClaim, emptyDir, hostPath or configMap; --volumes applies"
             ));
             option

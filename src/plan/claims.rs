@@ -48,7 +48,7 @@ pub fn data_claims(project: &Project, cls: &Classification, sizes: &Sizes) -> Ve
                 .then(|| project.volumes.get(&d.source))
                 .flatten();
             // Sizes that are not quantities were warned about by the lowering: skipped.
-            let ok = |s: &String| crate::emit::is_quantity(s);
+            let ok = |s: &String| crate::quantity::is_size(s);
             let size = sizes
                 .get(&d.source)
                 .or_else(|| sizes.get(name))

@@ -6,15 +6,41 @@ pub mod helm_render;
 use kubeferry::compose::LoadOptions;
 use std::path::PathBuf;
 
-/// The shared corpus folder, or `None` (with a note) when it is not beside the project.
+/// The one policy for what tests need from outside the repository (the corpus in ../shared,
+/// the validator's virtualenv, kubectl): `.ci/run` sets them all up before `cargo test`, so in
+/// CI (`CI` set) a missing one fails the test with what to run; elsewhere the test is skipped
+/// with a note.
+pub fn missing(what: &str, setup: &str) {
+    if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) {
+        panic!("{what} is missing, and CI must run this test: {setup}");
+    }
+    eprintln!("note: {what} is missing; skipped (to run it: {setup})");
+}
+
+/// The shared corpus folder, or `None` (see [`missing`]) when it is not beside the project.
 pub fn shared() -> Option<PathBuf> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared");
     if p.join("corpus/realworld/cases.tsv").exists() {
         Some(p)
     } else {
-        eprintln!("note: ../shared is absent; corpus checks skipped");
+        missing(
+            "../shared (the corpus)",
+            "check out shared/ beside the repository",
+        );
         None
     }
+}
+
+/// `kubectl` on the PATH, or `false` (see [`missing`]).
+pub fn kubectl() -> bool {
+    let ok = std::process::Command::new("kubectl")
+        .args(["version", "--client"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        missing("kubectl", "apt-get install kubectl (as .ci/run does)");
+    }
+    ok
 }
 
 /// The offline validator: the Python of its virtualenv and `validate.py`, or `None` (with a
@@ -28,7 +54,10 @@ pub fn validator() -> Option<(PathBuf, PathBuf)> {
     if script.exists() && python.exists() {
         Some((python, script))
     } else {
-        eprintln!("note: ../shared or the validator's venv is absent; validation skipped");
+        missing(
+            "the validator (../shared/tools/k8s-check and its virtualenv)",
+            "../shared/tools/k8s-check/setup.sh",
+        );
         None
     }
 }
