@@ -31,7 +31,23 @@ pub struct LoadOptions {
     /// The home directory for `~` (defaults to `environment["HOME"]`).
     pub home: Option<String>,
     pub limits: Limits,
+    /// What a key the Compose schema does not know is: an error, as in Docker Compose, or a
+    /// warning (`--lenient`).
+    pub unknown_keys: UnknownKeys,
 }
+
+/// How the loader treats keys the Compose schema does not know.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum UnknownKeys {
+    /// Refused, as Docker Compose refuses them (C017).
+    #[default]
+    Error,
+    /// Reported as warnings (C100) and ignored.
+    Warn,
+}
+
+/// At most this many schema violations are reported from one run.
+const MAX_VIOLATIONS: usize = 50;
 
 /// A loaded project and the warnings found on the way.
 #[derive(Debug)]
@@ -67,8 +83,15 @@ pub fn load(opts: &LoadOptions, fs: &dyn FileSystem) -> Result<Loaded, Failure> 
             .unwrap_or_else(|| "/root".into()),
         unset: Vec::new(),
         extended_files: HashMap::new(),
+        violations: Vec::new(),
     };
-    l.run().map_err(|e| Failure(vec![*e]))
+    l.run().map_err(|e| {
+        let mut all = std::mem::take(&mut l.violations);
+        if !all.contains(&e) {
+            all.push(*e);
+        }
+        Failure(all)
+    })
 }
 
 pub(super) struct Loader<'a> {
@@ -84,6 +107,8 @@ pub(super) struct Loader<'a> {
     /// each extend a service of the same base file reads and parses the base once, not twenty
     /// times (the environment, and so the result, is the same within a document).
     extended_files: HashMap<String, Node>,
+    /// Schema violations that are errors, reported together once the files are merged.
+    violations: Vec<Diagnostic>,
 }
 
 /// From this many services on, loading uses a second thread ([`crate::parallel`]).
@@ -214,6 +239,10 @@ impl Loader<'_> {
         };
         merge::strip_resets(&mut root);
         merge::enforce_unicity(&mut root);
+        self.check_schema(&root, super::schema::Pass::Merged);
+        if let Some(first) = self.violations.first() {
+            return Err(Box::new(first.clone()));
+        }
         super::validate::shapes(&root, &self.ctx())?;
         super::validate::file_objects(&root, &self.ctx())?;
         // 5. Project name.
@@ -292,6 +321,9 @@ impl Loader<'_> {
         if let Some(trees) = trees {
             project.origins.services = std::sync::Arc::new(trees);
         }
+        // The typing pass warns about keys it does not read; the schema may have said so first.
+        let mut unknown = std::collections::HashSet::new();
+        warnings.retain(|w| w.code != "C100" || unknown.insert(w.location.clone()));
         Ok(Loaded { project, warnings })
     }
 
@@ -333,6 +365,57 @@ impl Loader<'_> {
             Location::file(wd),
             "no Compose file found: looked for compose.yaml, compose.yml, docker-compose.yml and docker-compose.yaml here and in every parent folder (use -f FILE)",
         )))
+    }
+
+    /// Record what the Compose schema finds wrong in `doc`: errors are kept for one report
+    /// (the same place found twice, as a file read again by `extends`, counts once); unknown
+    /// keys are warnings when the options say so.
+    fn check_schema(&mut self, doc: &Node, pass: super::schema::Pass) {
+        use super::schema::Problem;
+        for v in super::schema::check(doc, pass) {
+            let ctx = self.ctx();
+            let d = match &v.problem {
+                Problem::Unknown { key, suggestion } => {
+                    let hint = suggestion
+                        .as_ref()
+                        .map(|s| format!(", did you mean `{s}`?"))
+                        .unwrap_or_default();
+                    if self.opts.unknown_keys == UnknownKeys::Warn {
+                        let msg = format!("unknown key `{key}` is ignored{hint}");
+                        let w = ctx.warning("C100", v.at, &v.path, msg);
+                        if !self.warnings.contains(&w) {
+                            self.warnings.push(w);
+                        }
+                        continue;
+                    }
+                    let msg = format!(
+                        "unknown key `{key}`{hint} (Docker Compose refuses it; --lenient warns instead)"
+                    );
+                    *ctx.error("C017", v.at, &v.path, msg)
+                }
+                Problem::BadName { key, pattern } => *ctx.error(
+                    "C011",
+                    v.at,
+                    &v.path,
+                    format!("`{key}` does not match the pattern `{pattern}`"),
+                ),
+                Problem::Missing { key } => *ctx.error(
+                    "C018",
+                    v.at,
+                    &v.path,
+                    format!("missing required key `{key}`"),
+                ),
+                Problem::Below { minimum } => *ctx.error(
+                    "C011",
+                    v.at,
+                    &v.path,
+                    format!("must be greater than or equal to {minimum}"),
+                ),
+            };
+            if !self.violations.contains(&d) && self.violations.len() < MAX_VIOLATIONS {
+                self.violations.push(d);
+            }
+        }
     }
 
     fn dotenv(
@@ -381,6 +464,7 @@ impl Loader<'_> {
                 ));
             }
             self.interpolate(&mut doc, env, &mut String::new())?;
+            self.check_schema(&doc, super::schema::Pass::File);
             canonical::canonicalize(&mut doc, &self.ctx(), base_dir)?;
             self.resolve_extends(&mut doc, path, base_dir, env)?;
             self.resolve_include(&mut doc, base_dir, env)?;
@@ -656,6 +740,7 @@ impl Loader<'_> {
                 continue;
             }
             self.interpolate(&mut doc, env, &mut String::new())?;
+            self.check_schema(&doc, super::schema::Pass::File);
             canonical::canonicalize(&mut doc, &self.ctx(), base_dir)?;
             out.push(doc);
         }
@@ -796,8 +881,22 @@ impl Loader<'_> {
                 }
                 if let Some(dm) = dst.as_map_mut() {
                     for (k, v) in items {
-                        // The including file's own definition wins over the included one.
-                        dm.entry(k).or_insert(v);
+                        // As Docker Compose: a name both files define must be defined alike.
+                        if let Some(own) = dm.get(&k) {
+                            if super::typed::to_json(own) != super::typed::to_json(&v) {
+                                return Err(self.ctx().error(
+                                    "C087",
+                                    own.key_at,
+                                    &format!("{section}.{k}"),
+                                    format!(
+                                        "`{section}.{k}` is also defined, differently, by an included file (at {})",
+                                        self.ctx().location(v.key_at, "")
+                                    ),
+                                ));
+                            }
+                            continue;
+                        }
+                        dm.insert(k, v);
                     }
                 }
             }
