@@ -12,6 +12,8 @@ use super::{Ctx, LoadError};
 use crate::diag::{Diagnostic, Failure, Location};
 use std::collections::{BTreeMap, HashMap};
 
+mod compose_env;
+
 /// What to load, as the command line or an embedder says it.
 #[derive(Clone, Debug, Default)]
 pub struct LoadOptions {
@@ -155,8 +157,10 @@ impl Loader<'_> {
     }
 
     fn run(&mut self) -> Result<Loaded, LoadError> {
-        let opts = self.opts;
-        let wd = clean_path(&opts.working_dir);
+        let wd = clean_path(&self.opts.working_dir);
+        // 0. The COMPOSE_* variables decide the files, env files and more.
+        let resolved = self.compose_variables(&wd)?;
+        let opts = &resolved;
         // 1. Files.
         let files: Vec<String> = if opts.files.is_empty() {
             self.discover(&wd)?
@@ -220,6 +224,15 @@ impl Loader<'_> {
         for (k, v) in from_files {
             env.entry(k).or_insert(v);
         }
+        // `${COMPOSE_PROJECT_NAME}` is the project name, known before the files are read.
+        let derived_name = opts.project_name.is_none()
+            && env.get("COMPOSE_PROJECT_NAME").is_none_or(String::is_empty);
+        let name_var = match &opts.project_name {
+            Some(n) => n.clone(),
+            None if derived_name => self.name_for_interpolation(&files, &env, &project_dir),
+            None => env["COMPOSE_PROJECT_NAME"].clone(),
+        };
+        env.insert("COMPOSE_PROJECT_NAME".into(), name_var);
         // 4. Parse, interpolate and expand each file; resolve extends and include.
         let mut merged: Option<Node> = None;
         for file in &files {
@@ -246,6 +259,9 @@ impl Loader<'_> {
         super::validate::shapes(&root, &self.ctx())?;
         super::validate::file_objects(&root, &self.ctx())?;
         // 5. Project name.
+        if derived_name {
+            env.remove("COMPOSE_PROJECT_NAME");
+        }
         let name = self.project_name(&root, &env, &project_dir)?;
         env.insert("COMPOSE_PROJECT_NAME".into(), name.clone());
         // 6. Profiles, normalisation, typing, validation.
