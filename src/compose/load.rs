@@ -13,6 +13,7 @@ use crate::diag::{Diagnostic, Failure, Location};
 use std::collections::{BTreeMap, HashMap};
 
 mod compose_env;
+pub use compose_env::compose_file_paths;
 
 /// What to load, as the command line or an embedder says it.
 #[derive(Clone, Debug, Default)]

@@ -31,7 +31,7 @@ mod yaml_events;
 
 use crate::diag::{Diagnostic, Location};
 pub use files::{DirEntry, EntryKind, FileSystem, MemoryFs, RealFs};
-pub use load::{LoadOptions, Loaded, UnknownKeys, load};
+pub use load::{LoadOptions, Loaded, UnknownKeys, compose_file_paths, load};
 pub use model::Project;
 use node::Pos;
 pub use parse::Limits;

@@ -61,17 +61,9 @@ impl Loader<'_> {
             }
         }
         if opts.files.is_empty()
-            && let Some(list) = opts
-                .environment
-                .get("COMPOSE_FILE")
-                .filter(|f| !f.is_empty())
+            && let Some(files) = compose_file_paths(&opts.environment)
         {
-            let sep = opts
-                .environment
-                .get("COMPOSE_PATH_SEPARATOR")
-                .filter(|s| !s.is_empty())
-                .map_or(":", String::as_str);
-            opts.files = list.split(sep).map(str::to_string).collect();
+            opts.files = files;
         }
         Ok(opts)
     }
@@ -126,4 +118,14 @@ pub(super) fn normalize_name(s: &str) -> String {
         .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-')
         .collect();
     kept.trim_start_matches(['_', '-']).to_string()
+}
+
+/// The files `COMPOSE_FILE` names, split on `COMPOSE_PATH_SEPARATOR` (default `:`).
+pub fn compose_file_paths(env: &std::collections::BTreeMap<String, String>) -> Option<Vec<String>> {
+    let list = env.get("COMPOSE_FILE").filter(|f| !f.is_empty())?;
+    let sep = env
+        .get("COMPOSE_PATH_SEPARATOR")
+        .filter(|s| !s.is_empty())
+        .map_or(":", String::as_str);
+    Some(list.split(sep).map(str::to_string).collect())
 }
