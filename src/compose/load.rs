@@ -937,3 +937,50 @@ pub fn is_true(v: &str) -> bool {
         "1" | "true" | "yes" | "y" | "on"
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compose::MemoryFs;
+
+    fn run(yaml: &str, unknown_keys: UnknownKeys) -> Result<Loaded, Failure> {
+        let mut fs = MemoryFs::new();
+        fs.insert("/p/compose.yaml", yaml.as_bytes().to_vec());
+        let opts = LoadOptions {
+            working_dir: "/p".into(),
+            unknown_keys,
+            ..LoadOptions::default()
+        };
+        load(&opts, &fs)
+    }
+
+    #[test]
+    fn schema_violations_are_capped_and_lenient_warns() {
+        let mut yaml = String::from("services:\n  web:\n    image: x\n");
+        for i in 0..60 {
+            yaml.push_str(&format!("    bad{i}: 1\n"));
+        }
+        let errors = run(&yaml, UnknownKeys::Error).unwrap_err().0;
+        assert_eq!(errors.len(), MAX_VIOLATIONS);
+        assert!(errors.iter().all(|e| e.code == "C017"));
+        assert_eq!(errors[0].location.path, "services.web.bad0");
+        let loaded = run(&yaml, UnknownKeys::Warn).unwrap();
+        let c100 = loaded.warnings.iter().filter(|w| w.code == "C100").count();
+        assert_eq!(c100, 60);
+    }
+
+    #[test]
+    fn project_name_variable_follows_the_command_line_name() {
+        let mut fs = MemoryFs::new();
+        let yaml = "name: fromfile\nservices:\n  web:\n    image: x\n    container_name: ${COMPOSE_PROJECT_NAME}-web\n";
+        fs.insert("/p/compose.yaml", yaml.as_bytes().to_vec());
+        let opts = LoadOptions {
+            working_dir: "/p".into(),
+            project_name: Some("cli".into()),
+            ..LoadOptions::default()
+        };
+        let p = load(&opts, &fs).unwrap().project;
+        assert_eq!(p.name, "cli");
+        assert_eq!(p.services["web"].container_name.as_deref(), Some("cli-web"));
+    }
+}
