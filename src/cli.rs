@@ -185,6 +185,9 @@ pub struct InputArgs {
     /// Treat warnings as errors (exit 1)
     #[arg(long)]
     pub strict: bool,
+    /// Keys the Compose schema does not know are warnings (C100), not errors (C017)
+    #[arg(long)]
+    pub lenient: bool,
     /// Print only errors
     #[arg(short, long)]
     pub quiet: bool,
@@ -480,6 +483,11 @@ fn load_options(input: &InputArgs) -> Result<(LoadOptions, RealFs), Failure> {
             max_file_bytes: input.max_file_size,
             max_depth: input.max_depth,
             max_alias_nodes: input.max_alias_nodes,
+        },
+        unknown_keys: if input.lenient {
+            compose::UnknownKeys::Warn
+        } else {
+            compose::UnknownKeys::Error
         },
     };
     Ok((opts, fs))

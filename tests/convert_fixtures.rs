@@ -88,6 +88,11 @@ fn convert(compose_file: &Path) -> Result<(Vec<Object>, Vec<String>), Vec<String
         working_dir: ROOT.into(),
         home: Some("/home/user".into()),
         limits: compose::Limits::default(),
+        unknown_keys: if a.input.lenient {
+            compose::UnknownKeys::Warn
+        } else {
+            compose::UnknownKeys::Error
+        },
     };
     let texts = |f: Failure| f.0.iter().map(ToString::to_string).collect::<Vec<_>>();
     let loaded = compose::load(&opts, &fs).map_err(texts)?;

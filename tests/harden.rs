@@ -49,6 +49,7 @@ fn convert(
         working_dir: dir.to_string_lossy().into_owned(),
         home: None,
         limits: compose::Limits::default(),
+        unknown_keys: compose::UnknownKeys::Error,
     };
     let fs = RealFs::default();
     let loaded = compose::load(&opts, &fs).expect("the fixture loads");

@@ -4,7 +4,8 @@
 //! A case folder holds `compose.yaml`, any files it refers to (a `.env` for the variables it
 //! interpolates, env files, extended or included files) and, when the case needs command-line
 //! flags, an `args` file with one argument per line (`-f`, `--env-file`, `--profile`,
-//! `--project-name`, `--project-directory`). Without `-f` the loader discovers `compose.yaml` in
+//! `--project-name`, `--project-directory`, `--lenient`, and `--env NAME=VALUE` for a variable of
+//! the process environment). Without `-f` the loader discovers `compose.yaml` in
 //! the case folder, as `kubeferry config` does.
 //!
 //! The snapshot is what `kubeferry config --format json` prints (with `$` written `$$`), as
@@ -44,6 +45,13 @@ fn options(case_dir: &Path) -> LoadOptions {
             "--profile" => opts.profiles.push(value()),
             "-p" | "--project-name" => opts.project_name = Some(value()),
             "--project-directory" => opts.project_directory = Some(value()),
+            "--lenient" => opts.unknown_keys = kubeferry::compose::UnknownKeys::Warn,
+            // A variable of the process environment (`--env NAME=VALUE`, test-only).
+            "--env" => {
+                let kv = value();
+                let (k, v) = kv.split_once('=').expect("--env NAME=VALUE");
+                opts.environment.insert(k.into(), v.into());
+            }
             other => panic!(
                 "{}: unsupported argument `{other}` in args",
                 case_dir.display()

@@ -1186,7 +1186,7 @@ fn reverse_bridge_warnings() {
 
 /// The override's usage line takes the project's Compose files from `COMPOSE_FILE` when the
 /// environment sets it (with its separator), else the files found: the default file, then its
-/// override file.
+/// override file. (The loader reads `COMPOSE_FILE` too, so the files it names exist.)
 #[test]
 fn compose_files_of_the_usage_line() {
     assert_eq!(
@@ -1196,12 +1196,18 @@ fn compose_files_of_the_usage_line() {
     let opts = LoadOptions {
         working_dir: bind_dir().to_string_lossy().into_owned(),
         environment: [
-            ("COMPOSE_FILE".to_string(), "base.yml;prod.yml".to_string()),
+            (
+                "COMPOSE_FILE".to_string(),
+                "docker-compose.override.yml;docker-compose.yml".to_string(),
+            ),
             ("COMPOSE_PATH_SEPARATOR".to_string(), ";".to_string()),
         ]
         .into(),
         ..LoadOptions::default()
     };
     let project = compose::load(&opts, &RealFs::default()).unwrap().project;
-    assert_eq!(plan::compose_files(&project), ["base.yml", "prod.yml"]);
+    assert_eq!(
+        plan::compose_files(&project),
+        ["docker-compose.override.yml", "docker-compose.yml"]
+    );
 }

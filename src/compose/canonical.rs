@@ -188,7 +188,7 @@ fn service(svc: &mut Node, ctx: &Ctx<'_>, path: &str, base: &str) -> Result<(), 
         }
         n.value = Value::Map(map);
     }
-    for hooks in ["post_start", "pre_stop"] {
+    for hooks in ["post_start", "pre_stop", "pre_start"] {
         if let Some(n) = m.get_mut(hooks)
             && let Value::Seq(items) = &mut n.value
         {

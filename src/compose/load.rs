@@ -12,6 +12,9 @@ use super::{Ctx, LoadError};
 use crate::diag::{Diagnostic, Failure, Location};
 use std::collections::{BTreeMap, HashMap};
 
+mod compose_env;
+pub use compose_env::compose_file_paths;
+
 /// What to load, as the command line or an embedder says it.
 #[derive(Clone, Debug, Default)]
 pub struct LoadOptions {
@@ -31,7 +34,23 @@ pub struct LoadOptions {
     /// The home directory for `~` (defaults to `environment["HOME"]`).
     pub home: Option<String>,
     pub limits: Limits,
+    /// What a key the Compose schema does not know is: an error, as in Docker Compose, or a
+    /// warning (`--lenient`).
+    pub unknown_keys: UnknownKeys,
 }
+
+/// How the loader treats keys the Compose schema does not know.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum UnknownKeys {
+    /// Refused, as Docker Compose refuses them (C017).
+    #[default]
+    Error,
+    /// Reported as warnings (C100) and ignored.
+    Warn,
+}
+
+/// At most this many schema violations are reported from one run.
+const MAX_VIOLATIONS: usize = 50;
 
 /// A loaded project and the warnings found on the way.
 #[derive(Debug)]
@@ -67,8 +86,15 @@ pub fn load(opts: &LoadOptions, fs: &dyn FileSystem) -> Result<Loaded, Failure> 
             .unwrap_or_else(|| "/root".into()),
         unset: Vec::new(),
         extended_files: HashMap::new(),
+        violations: Vec::new(),
     };
-    l.run().map_err(|e| Failure(vec![*e]))
+    l.run().map_err(|e| {
+        let mut all = std::mem::take(&mut l.violations);
+        if !all.contains(&e) {
+            all.push(*e);
+        }
+        Failure(all)
+    })
 }
 
 pub(super) struct Loader<'a> {
@@ -84,6 +110,8 @@ pub(super) struct Loader<'a> {
     /// each extend a service of the same base file reads and parses the base once, not twenty
     /// times (the environment, and so the result, is the same within a document).
     extended_files: HashMap<String, Node>,
+    /// Schema violations that are errors, reported together once the files are merged.
+    violations: Vec<Diagnostic>,
 }
 
 /// From this many services on, loading uses a second thread ([`crate::parallel`]).
@@ -130,8 +158,10 @@ impl Loader<'_> {
     }
 
     fn run(&mut self) -> Result<Loaded, LoadError> {
-        let opts = self.opts;
-        let wd = clean_path(&opts.working_dir);
+        let wd = clean_path(&self.opts.working_dir);
+        // 0. The COMPOSE_* variables decide the files, env files and more.
+        let resolved = self.compose_variables(&wd)?;
+        let opts = &resolved;
         // 1. Files.
         let files: Vec<String> = if opts.files.is_empty() {
             self.discover(&wd)?
@@ -195,6 +225,15 @@ impl Loader<'_> {
         for (k, v) in from_files {
             env.entry(k).or_insert(v);
         }
+        // `${COMPOSE_PROJECT_NAME}` is the project name, known before the files are read.
+        let derived_name = opts.project_name.is_none()
+            && env.get("COMPOSE_PROJECT_NAME").is_none_or(String::is_empty);
+        let name_var = match &opts.project_name {
+            Some(n) => n.clone(),
+            None if derived_name => self.name_for_interpolation(&files, &env, &project_dir),
+            None => env["COMPOSE_PROJECT_NAME"].clone(),
+        };
+        env.insert("COMPOSE_PROJECT_NAME".into(), name_var);
         // 4. Parse, interpolate and expand each file; resolve extends and include.
         let mut merged: Option<Node> = None;
         for file in &files {
@@ -214,9 +253,16 @@ impl Loader<'_> {
         };
         merge::strip_resets(&mut root);
         merge::enforce_unicity(&mut root);
+        self.check_schema(&root, super::schema::Pass::Merged);
+        if let Some(first) = self.violations.first() {
+            return Err(Box::new(first.clone()));
+        }
         super::validate::shapes(&root, &self.ctx())?;
         super::validate::file_objects(&root, &self.ctx())?;
         // 5. Project name.
+        if derived_name {
+            env.remove("COMPOSE_PROJECT_NAME");
+        }
         let name = self.project_name(&root, &env, &project_dir)?;
         env.insert("COMPOSE_PROJECT_NAME".into(), name.clone());
         // 6. Profiles, normalisation, typing, validation.
@@ -292,6 +338,9 @@ impl Loader<'_> {
         if let Some(trees) = trees {
             project.origins.services = std::sync::Arc::new(trees);
         }
+        // The typing pass warns about keys it does not read; the schema may have said so first.
+        let mut unknown = std::collections::HashSet::new();
+        warnings.retain(|w| w.code != "C100" || unknown.insert(w.location.clone()));
         Ok(Loaded { project, warnings })
     }
 
@@ -333,6 +382,57 @@ impl Loader<'_> {
             Location::file(wd),
             "no Compose file found: looked for compose.yaml, compose.yml, docker-compose.yml and docker-compose.yaml here and in every parent folder (use -f FILE)",
         )))
+    }
+
+    /// Record what the Compose schema finds wrong in `doc`: errors are kept for one report
+    /// (the same place found twice, as a file read again by `extends`, counts once); unknown
+    /// keys are warnings when the options say so.
+    fn check_schema(&mut self, doc: &Node, pass: super::schema::Pass) {
+        use super::schema::Problem;
+        for v in super::schema::check(doc, pass) {
+            let ctx = self.ctx();
+            let d = match &v.problem {
+                Problem::Unknown { key, suggestion } => {
+                    let hint = suggestion
+                        .as_ref()
+                        .map(|s| format!(", did you mean `{s}`?"))
+                        .unwrap_or_default();
+                    if self.opts.unknown_keys == UnknownKeys::Warn {
+                        let msg = format!("unknown key `{key}` is ignored{hint}");
+                        let w = ctx.warning("C100", v.at, &v.path, msg);
+                        if !self.warnings.contains(&w) {
+                            self.warnings.push(w);
+                        }
+                        continue;
+                    }
+                    let msg = format!(
+                        "unknown key `{key}`{hint} (Docker Compose refuses it; --lenient warns instead)"
+                    );
+                    *ctx.error("C017", v.at, &v.path, msg)
+                }
+                Problem::BadName { key, pattern } => *ctx.error(
+                    "C011",
+                    v.at,
+                    &v.path,
+                    format!("`{key}` does not match the pattern `{pattern}`"),
+                ),
+                Problem::Missing { key } => *ctx.error(
+                    "C018",
+                    v.at,
+                    &v.path,
+                    format!("missing required key `{key}`"),
+                ),
+                Problem::Below { minimum } => *ctx.error(
+                    "C011",
+                    v.at,
+                    &v.path,
+                    format!("must be greater than or equal to {minimum}"),
+                ),
+            };
+            if !self.violations.contains(&d) && self.violations.len() < MAX_VIOLATIONS {
+                self.violations.push(d);
+            }
+        }
     }
 
     fn dotenv(
@@ -381,6 +481,7 @@ impl Loader<'_> {
                 ));
             }
             self.interpolate(&mut doc, env, &mut String::new())?;
+            self.check_schema(&doc, super::schema::Pass::File);
             canonical::canonicalize(&mut doc, &self.ctx(), base_dir)?;
             self.resolve_extends(&mut doc, path, base_dir, env)?;
             self.resolve_include(&mut doc, base_dir, env)?;
@@ -656,6 +757,7 @@ impl Loader<'_> {
                 continue;
             }
             self.interpolate(&mut doc, env, &mut String::new())?;
+            self.check_schema(&doc, super::schema::Pass::File);
             canonical::canonicalize(&mut doc, &self.ctx(), base_dir)?;
             out.push(doc);
         }
@@ -796,8 +898,22 @@ impl Loader<'_> {
                 }
                 if let Some(dm) = dst.as_map_mut() {
                     for (k, v) in items {
-                        // The including file's own definition wins over the included one.
-                        dm.entry(k).or_insert(v);
+                        // As Docker Compose: a name both files define must be defined alike.
+                        if let Some(own) = dm.get(&k) {
+                            if super::typed::to_json(own) != super::typed::to_json(&v) {
+                                return Err(self.ctx().error(
+                                    "C087",
+                                    own.key_at,
+                                    &format!("{section}.{k}"),
+                                    format!(
+                                        "`{section}.{k}` is also defined, differently, by an included file (at {})",
+                                        self.ctx().location(v.key_at, "")
+                                    ),
+                                ));
+                            }
+                            continue;
+                        }
+                        dm.insert(k, v);
                     }
                 }
             }
@@ -820,4 +936,51 @@ pub fn is_true(v: &str) -> bool {
         v.to_ascii_lowercase().as_str(),
         "1" | "true" | "yes" | "y" | "on"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compose::MemoryFs;
+
+    fn run(yaml: &str, unknown_keys: UnknownKeys) -> Result<Loaded, Failure> {
+        let mut fs = MemoryFs::new();
+        fs.insert("/p/compose.yaml", yaml.as_bytes().to_vec());
+        let opts = LoadOptions {
+            working_dir: "/p".into(),
+            unknown_keys,
+            ..LoadOptions::default()
+        };
+        load(&opts, &fs)
+    }
+
+    #[test]
+    fn schema_violations_are_capped_and_lenient_warns() {
+        let mut yaml = String::from("services:\n  web:\n    image: x\n");
+        for i in 0..60 {
+            yaml.push_str(&format!("    bad{i}: 1\n"));
+        }
+        let errors = run(&yaml, UnknownKeys::Error).unwrap_err().0;
+        assert_eq!(errors.len(), MAX_VIOLATIONS);
+        assert!(errors.iter().all(|e| e.code == "C017"));
+        assert_eq!(errors[0].location.path, "services.web.bad0");
+        let loaded = run(&yaml, UnknownKeys::Warn).unwrap();
+        let c100 = loaded.warnings.iter().filter(|w| w.code == "C100").count();
+        assert_eq!(c100, 60);
+    }
+
+    #[test]
+    fn project_name_variable_follows_the_command_line_name() {
+        let mut fs = MemoryFs::new();
+        let yaml = "name: fromfile\nservices:\n  web:\n    image: x\n    container_name: ${COMPOSE_PROJECT_NAME}-web\n";
+        fs.insert("/p/compose.yaml", yaml.as_bytes().to_vec());
+        let opts = LoadOptions {
+            working_dir: "/p".into(),
+            project_name: Some("cli".into()),
+            ..LoadOptions::default()
+        };
+        let p = load(&opts, &fs).unwrap().project;
+        assert_eq!(p.name, "cli");
+        assert_eq!(p.services["web"].container_name.as_deref(), Some("cli-web"));
+    }
 }

@@ -3,7 +3,7 @@
 //! [`load`] takes [`LoadOptions`] (which files, which variables, which profiles) and a
 //! [`FileSystem`] to read through, and returns the project plus warnings, or the errors that
 //! stopped it. The stages run in Docker Compose's order: [`parse`] (YAML to nodes) →
-//! [`interpolate`] → [`canonical`] (short syntax to long) → `extends` and `include` →
+//! [`interpolate`] → [`schema`] (keys Compose refuses) → [`canonical`] (short syntax to long) → `extends` and `include` →
 //! [`merge`] of the `-f` files → profiles → [`normalize`] (defaults, env files) → [`typed`]
 //! (nodes to the model) → [`validate`].
 
@@ -19,6 +19,7 @@ pub mod node;
 pub mod normalize;
 pub mod parse;
 pub mod ports;
+pub mod schema;
 pub mod settings;
 pub mod shell;
 pub mod typed;
@@ -30,7 +31,7 @@ mod yaml_events;
 
 use crate::diag::{Diagnostic, Location};
 pub use files::{DirEntry, EntryKind, FileSystem, MemoryFs, RealFs};
-pub use load::{LoadOptions, Loaded, load};
+pub use load::{LoadOptions, Loaded, UnknownKeys, compose_file_paths, load};
 pub use model::Project;
 use node::Pos;
 pub use parse::Limits;

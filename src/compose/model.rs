@@ -314,6 +314,10 @@ pub struct Service {
     pub ports: Vec<Port>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub post_start: Vec<Hook>,
+    /// Run to completion before the service container starts (compose-spec, newer than
+    /// Docker Compose 2.40.3).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pre_start: Vec<Hook>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub pre_stop: Vec<Hook>,
     #[serde(skip_serializing_if = "is_false")]
@@ -632,6 +636,12 @@ pub struct Hook {
     pub working_dir: Option<String>,
     #[serde(skip_serializing_if = "Dict::is_empty")]
     pub environment: Dict<Option<String>>,
+    /// `pre_start` only: the image the hook runs in (default: the service's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// `pre_start` only: once per replica, or once for the service (the default).
+    #[serde(skip_serializing_if = "is_false")]
+    pub per_replica: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]

@@ -77,7 +77,7 @@ pub fn apply_profiles(
 /// Defaults: the implicit `default` network, resource names, implied dependencies; top-level
 /// networks, volumes, secrets and configs that no enabled service uses are dropped, as
 /// Docker Compose drops them.
-pub fn normalize(root: &mut Node, project: &str, _ctx: &Ctx<'_>) -> Result<(), LoadError> {
+pub fn normalize(root: &mut Node, project: &str, ctx: &Ctx<'_>) -> Result<(), LoadError> {
     let Some(top) = root.as_map_mut() else {
         return Ok(());
     };
@@ -171,6 +171,7 @@ pub fn normalize(root: &mut Node, project: &str, _ctx: &Ctx<'_>) -> Result<(), L
             if item.is_null() {
                 item.value = Value::Map(Map::default());
             }
+            let key_at = item.key_at;
             let Some(m) = item.as_map_mut() else { continue };
             let external = m.get("external").is_some_and(|e| match &e.value {
                 Value::Bool(b) => *b,
@@ -184,6 +185,16 @@ pub fn normalize(root: &mut Node, project: &str, _ctx: &Ctx<'_>) -> Result<(), L
                 .and_then(|e| e.get("name"))
                 .and_then(Node::scalar_string)
             {
+                if let Some(own) = m.get("name").and_then(Node::scalar_string)
+                    && own != ext_name
+                {
+                    return Err(ctx.error(
+                        "C084",
+                        key_at,
+                        &format!("{section}.{key}"),
+                        format!("`name` (`{own}`) and `external.name` (`{ext_name}`) conflict; set only `name`"),
+                    ));
+                }
                 m.insert("name".into(), Node::str(ext_name, at));
                 m.insert("external".into(), Node::new(Value::Bool(true), at));
             }

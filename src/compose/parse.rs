@@ -363,6 +363,23 @@ impl Builder<'_> {
             }) => match pending_key.take() {
                 None => {
                     let at = node.at;
+                    // Docker Compose reads keys as strings only: `123:` or `true:` is refused.
+                    if let Some(kind) = match node.value {
+                        Value::Int(_) | Value::Float(_) => Some("a number"),
+                        Value::Bool(_) => Some("a boolean"),
+                        Value::Null => Some("null"),
+                        _ => None,
+                    } {
+                        return Err(Diagnostic::error(
+                            "C019",
+                            Location::new(name, at.line, at.col, ""),
+                            format!(
+                                "mapping key `{}` is {kind}, not a string (quote it: `\"{}\"`)",
+                                node.scalar_string().unwrap_or_else(|| "null".into()),
+                                node.scalar_string().unwrap_or_else(|| "null".into())
+                            ),
+                        ));
+                    }
                     let Some(key) = key_string(node) else {
                         return Err(Diagnostic::error(
                             "C001",

@@ -557,6 +557,7 @@ impl Typer<'_, '_> {
                 }
                 "post_start" => s.post_start = self.hooks(v, p)?,
                 "pre_stop" => s.pre_stop = self.hooks(v, p)?,
+                "pre_start" => s.pre_start = self.hooks(v, p)?,
                 "privileged" => s.privileged = self.boolean(v, p)?,
                 "profiles" => s.profiles = self.strings(v, p)?,
                 "provider" => s.provider = Some(to_json(v)),
@@ -974,6 +975,9 @@ impl Typer<'_, '_> {
                     "privileged" => hook.privileged = self.boolean(v, &p)?,
                     "working_dir" => hook.working_dir = self.opt_string(v, &p)?,
                     "environment" => hook.environment = self.dict_opt(v, &p)?,
+                    // The schema allows these two in `pre_start` hooks only.
+                    "image" => hook.image = self.opt_string(v, &p)?,
+                    "per_replica" => hook.per_replica = self.boolean(v, &p)?,
                     _ => self.unknown(v, k, &hp),
                 }
             }

@@ -88,6 +88,28 @@ pub fn validate(
                 }
             }
         }
+        for model in s.models.keys() {
+            if !p.models.contains_key(model) {
+                return Err(ctx.error(
+                    "C073",
+                    at(name, &["models", model]),
+                    &format!("services.{name}.models.{model}"),
+                    format!("service `{name}` refers to undefined model `{model}`"),
+                ));
+            }
+        }
+        for (i, v) in s.volumes.iter().enumerate() {
+            if v.kind == super::model::VolumeType::Bind
+                && v.source.as_deref().is_none_or(str::is_empty)
+            {
+                return Err(ctx.error(
+                    "C085",
+                    at(name, &["volumes"]),
+                    &format!("services.{name}.volumes[{i}]"),
+                    "a bind mount needs a `source`",
+                ));
+            }
+        }
         for (dep, d) in &s.depends_on {
             let optional_disabled = !d.required && p.disabled_services.contains(dep);
             if !p.services.contains_key(dep) && !optional_disabled {
@@ -133,7 +155,48 @@ pub fn validate(
         }
         consistency(name, s, p, ctx, &at)?;
     }
+    container_names(p, ctx, &at)?;
     dependency_cycle(p, ctx, &at)
+}
+
+/// Container names follow Docker's pattern and are unique in a project (services in name
+/// order, so the second of two is the one reported, as Docker Compose does).
+fn container_names(
+    p: &Project,
+    ctx: &Ctx<'_>,
+    at: &dyn Fn(&str, &[&str]) -> Pos,
+) -> Result<(), LoadError> {
+    let mut names: Vec<&str> = p.services.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    let mut seen: HashMap<&str, &str> = HashMap::new();
+    for name in names {
+        let Some(cn) = p.services[name].container_name.as_deref() else {
+            continue;
+        };
+        let path = format!("services.{name}.container_name");
+        let valid = cn.len() >= 2
+            && cn.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && cn
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        if !valid {
+            return Err(ctx.error(
+                "C011",
+                at(name, &["container_name"]),
+                &path,
+                format!("`{cn}` does not match the pattern `[a-zA-Z0-9][a-zA-Z0-9_.-]+`"),
+            ));
+        }
+        if let Some(first) = seen.insert(cn, name) {
+            return Err(ctx.error(
+                "C086",
+                at(name, &["container_name"]),
+                &path,
+                format!("container name `{cn}` is already used by service `{first}`"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Docker Compose's remaining per-service consistency checks (`loader/validate.go`).

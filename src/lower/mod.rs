@@ -7,11 +7,13 @@
 
 mod binds;
 mod data_paths;
+mod deploy_labels;
 mod dials;
 mod env;
 mod escape;
 mod folders;
 mod gpu;
+mod hook_losses;
 mod hpa;
 mod ingress;
 pub(crate) mod known_ports;
@@ -21,6 +23,7 @@ mod models;
 pub mod names;
 pub mod object;
 mod pod;
+mod pre_start;
 pub(crate) mod probes;
 pub(crate) mod quantity;
 mod reach;

@@ -451,6 +451,8 @@ pub fn pod_spec(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> Option<PodSpec> 
         let wait = spec.init_containers.take().unwrap_or_default();
         spec.init_containers = Some(pod_mounts.init.into_iter().chain(wait).collect());
     }
+    super::pre_start::add(cx, name, svc, &mut spec);
+    super::hook_losses::warn(cx, name, svc);
     super::settings::apply(cx, name, svc, &mut spec);
     Some(spec)
 }

@@ -111,7 +111,7 @@ pub const SERVICE_KEYS: &[(&str, Support, &str)] = &[
     (
         "deploy",
         Support::Partial,
-        "replicas, mode, resources, restart policy, placement, update order; rollback_config, endpoint_mode and update timings are not converted",
+        "replicas, mode, resources, restart policy, placement, update order; labels mark the workload object (metadata.labels, as Kompose 1.38; a value no label can hold becomes an annotation, an invalid key is dropped, L141); rollback_config, endpoint_mode and update timings are not converted",
     ),
     ("develop", Support::Unsupported, "development loop only"),
     (
@@ -245,13 +245,21 @@ pub const SERVICE_KEYS: &[(&str, Support, &str)] = &[
         Support::Handled,
         "container ports and a Service on the container port (what other services dial), the published port, and any other port the project dials the service on",
     ),
-    ("post_start", Support::Handled, "lifecycle.postStart"),
+    (
+        "post_start",
+        Support::Handled,
+        "lifecycle.postStart: an exec in the container, as Compose's; a failure kills the container, which restarts by its policy (Compose stops it); the hook's user, privileged, working_dir and environment cannot be set on an exec handler (L142)",
+    ),
     (
         "pre_start",
-        Support::Unsupported,
-        "Docker Compose 2.40.3 does not accept it, so neither does the loader",
+        Support::Handled,
+        "init containers, in order, after the dependency wait: the hook's image (else the service's), its command as args (the image's entrypoint runs it), the service's environment with the hook's on top, the service's mounts, as Compose runs it with the service's volumes; Compose runs it once per bring-up of the service, Kubernetes at each pod start: with more than one replica a run-once hook runs in each replica (L140), since waiting on a run-once Job would need API access from the pod. Newer than Docker Compose 2.40.3",
     ),
-    ("pre_stop", Support::Handled, "lifecycle.preStop"),
+    (
+        "pre_stop",
+        Support::Handled,
+        "lifecycle.preStop: runs before the stop signal, within the termination grace period (stop_grace_period), as in Compose; the hook's user, privileged, working_dir and environment cannot be set (L142)",
+    ),
     ("privileged", Support::Handled, "securityContext.privileged"),
     (
         "profiles",
@@ -273,7 +281,7 @@ pub const SERVICE_KEYS: &[(&str, Support, &str)] = &[
     (
         "restart",
         Support::Handled,
-        "workload kind and restartPolicy: a Job only for a one-shot service (`restart: no`/`on-failure` or a dependent's `service_completed_successfully`) that nothing waits on as a server (no port, published, `expose`d or implied; no healthcheck; no dependent with `service_started` or `service_healthy`); any other service is a Deployment, with a warning when `restart` asked not to restart; x-kubeferry.controller and kompose.controller.type win",
+        "workload kind and restartPolicy: a Job only for a one-shot service (`restart: no`/`on-failure` or a dependent's `service_completed_successfully`) that nothing waits on as a server (no port, published, `expose`d or implied; no healthcheck; no dependent with `service_started` or `service_healthy`); any other service is a Deployment, with a warning when `restart` asked not to restart; x-kubeferry.controller and kompose.controller.type win; `on-failure:N` (or `deploy.restart_policy.max_attempts`) is a Job's backoffLimit; a Deployment has no restart count, so its pods restart without limit (L096 says so)",
     ),
     (
         "runtime",

@@ -186,11 +186,20 @@ pub fn workload(cx: &mut Ctx<'_>, name: &str, svc: &Service, mut pod: PodSpec) {
             );
         }
     }
+    // `deploy.labels` mark the workload object only, not its pods.
+    let (mut workload_labels, mut workload_annotations) = (labels.clone(), annotations.clone());
+    super::deploy_labels::apply(
+        cx,
+        name,
+        svc,
+        &mut workload_labels,
+        &mut workload_annotations,
+    );
     let meta = ObjectMeta {
         name: Some(k8s.clone()),
         namespace: cx.opts.namespace.clone(),
-        labels: Some(labels.clone()),
-        annotations: (!annotations.is_empty()).then(|| annotations.clone()),
+        labels: Some(workload_labels),
+        annotations: (!workload_annotations.is_empty()).then_some(workload_annotations),
         ..Default::default()
     };
     placement(cx, name, svc, &mut pod);

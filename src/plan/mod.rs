@@ -58,18 +58,8 @@ pub struct PlanOptions {
 /// when the project's environment sets it, else the top-level files kubeferry found (the
 /// default file and its override file, in merge order).
 pub fn compose_files(project: &Project) -> Vec<String> {
-    if let Some(list) = project
-        .environment
-        .get("COMPOSE_FILE")
-        .filter(|l| !l.is_empty())
-    {
-        let sep = project
-            .environment
-            .get("COMPOSE_PATH_SEPARATOR")
-            .filter(|s| !s.is_empty())
-            .map(String::as_str)
-            .unwrap_or(":");
-        return list.split(sep).map(str::to_string).collect();
+    if let Some(files) = crate::compose::compose_file_paths(&project.environment) {
+        return files;
     }
     let top = |f: &&String| {
         let base = f.rsplit('/').next().unwrap_or(f);

@@ -1,0 +1,350 @@
+//! The Compose Specification's JSON schema applied to the node tree, for what Docker Compose
+//! refuses that the typed model would otherwise pass over: keys the schema does not know (with
+//! `x-` extensions where it allows them), required keys that are missing, and values under a
+//! schema minimum.
+//!
+//! Takes a [`Node`] and returns [`Violation`]s (all of them, in document order); the loader turns
+//! them into diagnostics. The schema is compose-go's `schema/compose-spec.json` (Apache-2.0,
+//! commit e70e961 of compose-spec/compose-go): the one Docker Compose 2.40.3 embeds plus the
+//! keys added since (`pre_start`, `build.no_cache_filter`), which kubeferry reads.
+
+use super::node::{Node, Pos, Value};
+use serde_json::Value as J;
+use std::sync::OnceLock;
+
+/// The schema text, embedded at build time.
+const SPEC: &str = include_str!("compose-spec.json");
+
+fn spec() -> &'static J {
+    static S: OnceLock<J> = OnceLock::new();
+    S.get_or_init(|| serde_json::from_str(SPEC).expect("the embedded Compose schema is JSON"))
+}
+
+/// What one check found wrong.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Problem {
+    /// A key the schema does not allow here; `suggestion` is a known key within a small edit
+    /// distance.
+    Unknown {
+        key: String,
+        suggestion: Option<String>,
+    },
+    /// A name (a key of a mapping of names, such as `ulimits`) outside the schema's pattern.
+    BadName { key: String, pattern: String },
+    /// A key the schema requires here.
+    Missing { key: String },
+    /// A number under the schema's minimum.
+    Below { minimum: f64 },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Violation {
+    pub problem: Problem,
+    /// The offending key (unknown), the mapping (missing) or the value (below).
+    pub at: Pos,
+    /// The key path, dotted with `[i]` indexes (`services.web.enviroment`).
+    pub path: String,
+}
+
+/// Which checks a pass makes: a single file is checked for keys and values, the merged tree
+/// for required keys (an override file may leave a required key to the file it overrides).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pass {
+    File,
+    Merged,
+}
+
+/// Check a document (or the merged tree) against the schema.
+pub fn check(doc: &Node, pass: Pass) -> Vec<Violation> {
+    let mut out = Vec::new();
+    let mut path = String::new();
+    walk(doc, spec(), pass, &mut path, &mut out);
+    out
+}
+
+/// `#/$defs/name` to the definition it names.
+fn resolve(s: &J) -> &J {
+    let mut s = s;
+    while let Some(r) = s.get("$ref").and_then(J::as_str) {
+        let Some(name) = r.strip_prefix("#/$defs/") else {
+            break;
+        };
+        match spec().get("$defs").and_then(|d| d.get(name)) {
+            Some(d) => s = d,
+            None => break,
+        }
+    }
+    s
+}
+
+/// Whether a schema (one alternative of a `oneOf`) can describe a node of this kind.
+fn fits(n: &Node, s: &J) -> bool {
+    let types: Vec<&str> = match s.get("type") {
+        Some(J::String(t)) => vec![t.as_str()],
+        Some(J::Array(a)) => a.iter().filter_map(J::as_str).collect(),
+        _ => return true,
+    };
+    let kind = match &n.value {
+        Value::Map(_) => "object",
+        Value::Seq(_) => "array",
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Int(_) => "integer",
+        Value::Float(_) => "number",
+        Value::Str(_) => "string",
+    };
+    types
+        .iter()
+        .any(|t| *t == kind || (*t == "number" && kind == "integer"))
+}
+
+fn walk(n: &Node, s: &J, pass: Pass, path: &mut String, out: &mut Vec<Violation>) {
+    let s = resolve(s);
+    if !fits(n, s) {
+        return;
+    }
+    for key in ["oneOf", "anyOf"] {
+        if let Some(alts) = s.get(key).and_then(J::as_array)
+            && let Some(alt) = alts.iter().map(resolve).find(|a| fits(n, a))
+        {
+            walk(n, alt, pass, path, out);
+        }
+    }
+    match &n.value {
+        Value::Map(m) => object(n, m, s, pass, path, out),
+        Value::Seq(items) => {
+            if let Some(item) = s.get("items") {
+                for (i, v) in items.iter().enumerate() {
+                    let len = path.len();
+                    path.push('[');
+                    crate::text::push_decimal(path, i as u64);
+                    path.push(']');
+                    walk(v, item, pass, path, out);
+                    path.truncate(len);
+                }
+            }
+        }
+        Value::Int(_) | Value::Float(_) if pass == Pass::File => {
+            let v = match n.value {
+                Value::Int(i) => i as f64,
+                Value::Float(f) => f,
+                _ => return,
+            };
+            if let Some(minimum) = s.get("minimum").and_then(J::as_f64)
+                && v < minimum
+            {
+                out.push(Violation {
+                    problem: Problem::Below { minimum },
+                    at: n.at,
+                    path: path.clone(),
+                });
+            }
+        }
+        _ => {}
+    }
+}
+
+fn object(
+    n: &Node,
+    m: &super::node::Map,
+    s: &J,
+    pass: Pass,
+    path: &mut String,
+    out: &mut Vec<Violation>,
+) {
+    let props = s.get("properties").and_then(J::as_object);
+    let patterns = s.get("patternProperties").and_then(J::as_object);
+    let closed = matches!(s.get("additionalProperties"), Some(J::Bool(false)));
+    let extra = s.get("additionalProperties").filter(|a| a.is_object());
+    if pass == Pass::Merged
+        && let Some(required) = s.get("required").and_then(J::as_array)
+    {
+        for key in required.iter().filter_map(J::as_str) {
+            if !m.contains_key(key) {
+                out.push(Violation {
+                    problem: Problem::Missing { key: key.into() },
+                    at: n.key_at,
+                    path: path.clone(),
+                });
+            }
+        }
+    }
+    for (k, v) in m {
+        let len = path.len();
+        if !path.is_empty() {
+            path.push('.');
+        }
+        path.push_str(k);
+        let sub = props.and_then(|p| p.get(k)).or_else(|| {
+            patterns.and_then(|p| {
+                p.iter()
+                    .find(|(pattern, _)| matches_pattern(pattern, k))
+                    .map(|(_, s)| s)
+            })
+        });
+        match sub.or(extra) {
+            Some(sub) => walk(v, sub, pass, path, out),
+            // A name in a mapping of names; service names have their own check (C015).
+            None if closed
+                && pass == Pass::File
+                && props.is_none()
+                && &path[..len] != "services" =>
+            {
+                out.push(Violation {
+                    problem: Problem::BadName {
+                        key: k.clone(),
+                        pattern: patterns
+                            .and_then(|p| p.keys().find(|p| *p != "^x-"))
+                            .cloned()
+                            .unwrap_or_default(),
+                    },
+                    at: v.key_at,
+                    path: path.clone(),
+                });
+            }
+            None if props.is_none() => {}
+            None if closed && pass == Pass::File => out.push(Violation {
+                problem: Problem::Unknown {
+                    key: k.clone(),
+                    suggestion: props.and_then(|p| suggest(k, p.keys().map(String::as_str))),
+                },
+                at: v.key_at,
+                path: path.clone(),
+            }),
+            None => {}
+        }
+        path.truncate(len);
+    }
+}
+
+/// The schema's `patternProperties` patterns, matched by hand (there are five).
+fn matches_pattern(pattern: &str, key: &str) -> bool {
+    match pattern {
+        "^x-" => key.starts_with("x-"),
+        ".+" | "^.+$" => !key.is_empty(),
+        "^[a-z]+$" => !key.is_empty() && key.bytes().all(|b| b.is_ascii_lowercase()),
+        "^[a-zA-Z0-9._-]+$" => {
+            !key.is_empty()
+                && key
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        }
+        // A pattern added to the schema later: accept rather than refuse what may be valid.
+        _ => true,
+    }
+}
+
+/// The known key closest to `key`, when it is close enough to be a likely typo: at most one
+/// edit for short keys, two from six characters on.
+pub fn suggest<'a>(key: &str, known: impl Iterator<Item = &'a str>) -> Option<String> {
+    let limit = if key.chars().count() >= 6 { 2 } else { 1 };
+    known
+        .map(|k| (distance(key, k), k))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, k)| k.to_string())
+}
+
+/// Levenshtein distance, with a swap of two neighbours counted as one edit.
+fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    d[0] = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(yaml: &str) -> Node {
+        let limits = super::super::Limits::default();
+        super::super::parse::parse(yaml.as_bytes(), "t.yaml", 0, &limits)
+            .unwrap()
+            .remove(0)
+    }
+
+    #[test]
+    fn unknown_keys_everywhere_with_suggestions() {
+        let d = doc(
+            "service: {}\nservices:\n  web:\n    image: x\n    enviroment: {A: b}\n    x-ok: 1\n    deploy:\n      resourcs: {}\nx-top: 1\n",
+        );
+        let v = check(&d, Pass::File);
+        let got: Vec<(String, Option<String>, u32)> = v
+            .iter()
+            .map(|v| match &v.problem {
+                Problem::Unknown { suggestion, .. } => {
+                    (v.path.clone(), suggestion.clone(), v.at.line)
+                }
+                p => panic!("{p:?}"),
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("service".into(), Some("services".into()), 1),
+                (
+                    "services.web.enviroment".into(),
+                    Some("environment".into()),
+                    5
+                ),
+                (
+                    "services.web.deploy.resourcs".into(),
+                    Some("resources".into()),
+                    8
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn required_keys_only_on_the_merged_tree() {
+        let d = doc("services:\n  web:\n    provider: {options: {a: b}}\n");
+        assert!(check(&d, Pass::File).is_empty());
+        let v = check(&d, Pass::Merged);
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].problem, Problem::Missing { key: "type".into() });
+        assert_eq!(v[0].path, "services.web.provider");
+    }
+
+    #[test]
+    fn minimum_and_short_forms() {
+        let d = doc(
+            "services:\n  web:\n    image: x\n    ports: [\"80:80\"]\n    volumes:\n      - ./a:/a\n      - type: tmpfs\n        target: /t\n        tmpfs: {size: -1}\n",
+        );
+        let v = check(&d, Pass::File);
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].path, "services.web.volumes[1].tmpfs.size");
+        assert_eq!(v[0].problem, Problem::Below { minimum: 0.0 });
+    }
+
+    #[test]
+    fn suggestions_need_a_close_key() {
+        let known = ["environment", "image", "ports"];
+        assert_eq!(
+            suggest("enviroment", known.iter().copied()).as_deref(),
+            Some("environment")
+        );
+        assert_eq!(
+            suggest("imgae", known.iter().copied()).as_deref(),
+            Some("image")
+        );
+        assert_eq!(suggest("volumes", known.iter().copied()), None);
+    }
+}
