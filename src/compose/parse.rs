@@ -616,6 +616,18 @@ mod tests {
     }
 
     #[test]
+    fn a_tag_before_a_comma_in_a_flow_collection_is_an_empty_node() {
+        // libyaml reads `!tag,` as an empty tagged node; libyaml-safer 0.3.0 panicked there
+        // (vendor/libyaml-safer/PATCHES.md).
+        let n = one("a: [!reset, x]\nb: {k: !override, l: 1}\n");
+        let a = n.get("a").unwrap().as_seq().unwrap();
+        assert_eq!(a.len(), 2);
+        assert!(a[0].is_null());
+        assert_eq!(a[1].value, Value::Str("x".into()));
+        assert!(n.get("b").unwrap().get("k").unwrap().is_null());
+    }
+
+    #[test]
     fn duplicate_keys_are_errors() {
         let e = parse(b"a: 1\na: 2\n", "t.yaml", 0, &Limits::default()).unwrap_err();
         assert!(e.message.contains("already defined at line 1"), "{e}");
