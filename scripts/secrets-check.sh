@@ -44,7 +44,9 @@ out, fixture, corpus = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]), sys
 def render(chart_dir, values):
     chart = helm.Chart.load(str(chart_dir))
     docs = []
-    for _, text in sorted(chart.render(values=values, name="check", namespace="default").items()):
+    for path, text in sorted(chart.render(values=values, name="check", namespace="default").items()):
+        if path.endswith("NOTES.txt"):
+            continue
         docs.extend(d for d in yaml.safe_load_all(text) if d)
     return docs
 
