@@ -1,7 +1,9 @@
 //! docs/kompose-users.md's tables of Kompose flags and labels, checked against kubeferry: each
 //! flag row is run through the command-line parser (a supported or equivalent flag parses to
 //! exactly what kubeferry's flag in the row gives; a refused one stops with a reason), and the
-//! label table agrees with kubeferry's own list of Kompose labels.
+//! label table agrees with kubeferry's own list of Kompose labels. Also what the docs promise of
+//! labels: a value outside the accepted set is an error, `kompose.volume.size` sizes bind-mount
+//! claims.
 
 use clap::Parser;
 use kubeferry::cli::{Cli, Command, kompose_flags};
@@ -175,4 +177,54 @@ fn the_label_table_is_kubeferrys_list_of_kompose_labels() {
     for (k, _, _) in KOMPOSE_LABELS {
         assert!(in_table.iter().any(|l| l == k), "{k} is not in the table");
     }
+}
+
+/// `kubeferry convert` of `compose` in a temporary folder: (exit code, stdout, stderr).
+fn convert(compose: &str, args: &[&str]) -> (i32, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("compose.yaml"), compose).unwrap();
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    std::fs::write(dir.path().join("data/seed.txt"), "seed").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kubeferry"))
+        .arg("convert")
+        .args(args)
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_label_value_outside_the_accepted_set_is_an_error_naming_the_label() {
+    let compose = "services:\n  web:\n    image: nginx:1.27\n    ports: [\"80:80\"]\n    labels:\n      kompose.service.type: bogus\n";
+    let (code, out, err) = convert(compose, &[]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.is_empty());
+    assert!(
+        err.contains("error[C016]: `bogus` is not a service type"),
+        "{err}"
+    );
+    assert!(
+        err.contains("services.web.labels.kompose.service.type"),
+        "{err}"
+    );
+}
+
+#[test]
+fn kompose_volume_size_sizes_the_claims_made_from_bind_mounts() {
+    let compose = "services:\n  web:\n    image: nginx:1.27\n    volumes: [./data:/data]\n    labels:\n      kompose.volume.size: 3Gi\n";
+    let (code, out, err) = convert(compose, &["--volumes", "persistentVolumeClaim"]);
+    assert_eq!(code, 0, "{err}");
+    let claims: Vec<serde_json::Value> = serde_yaml::Deserializer::from_str(&out)
+        .map(|d| serde::Deserialize::deserialize(d).unwrap())
+        .filter(|d: &serde_json::Value| d["kind"] == "PersistentVolumeClaim")
+        .collect();
+    assert_eq!(claims.len(), 1, "{out}");
+    assert_eq!(claims[0]["spec"]["resources"]["requests"]["storage"], "3Gi");
 }
