@@ -9,7 +9,8 @@
 #       A: replicas 3, an added and a changed env variable, limits cpu 4 / memory 8Gi, Service
 #          type LoadBalancer, an extra Ingress host with TLS, image tag and digest, pull
 #          policy, nodeSelector, tolerations, podAnnotations, claim size 5Gi;
-#       B: `env: null`, `resources: null`, Service type ClusterIP (node ports must go).
+#       B: `env: null`, `resources: null`, Service type ClusterIP (node ports must go);
+#       C: `releasePrefix: true` (every object named `check-…`, with its references).
 # Prints the counts; fails on any lint warning, differing render or invalid changed render.
 #
 #   KUBEFERRY_BIN      the binary (default: target/release/kubeferry, built if missing)
@@ -128,7 +129,12 @@ def effect_b(docs):
 
 linted = same = 0
 bad = []
-changed = {"A": out / "changed-a", "B": out / "changed-b"}
+changed = {"A": out / "changed-a", "B": out / "changed-b", "C": out / "changed-c"}
+
+def effect_c(docs):
+    return [f"{d['kind']}/{d['metadata']['name']} not prefixed" for d in docs
+            if not d["metadata"]["name"].startswith("check-")
+            or d["metadata"].get("labels", {}).get("app.kubernetes.io/instance") != "check"]
 for case in cases:
     cdir = out / "helm" / case
     extra = cdir / "values-secrets.yaml"
@@ -147,7 +153,8 @@ for case in cases:
     else:
         bad.append(f"{case}: the default values do not render the plain output")
     for name, ch, effect in (("A", changes_a(values), lambda d, ch: effect_a(d, ch)),
-                             ("B", changes_b(values), lambda d, ch: effect_b(d))):
+                             ("B", changes_b(values), lambda d, ch: effect_b(d)),
+                             ("C", {"releasePrefix": True}, lambda d, ch: effect_c(d))):
         vals = merge(copy.deepcopy(secrets), ch)
         try:
             docs = docs_of(chart.render(values=vals, name="check", namespace="default"))
@@ -163,14 +170,14 @@ for case in cases:
 rendered = {n: sum(1 for _ in p.iterdir()) if p.exists() else 0 for n, p in changed.items()}
 print(f"helm-check: {linted}/{len(cases)} charts lint strictly clean; "
       f"{same}/{len(cases)} default renders equal the plain output; changed values render "
-      f"with effect for {rendered['A']} (set A) and {rendered['B']} (set B) charts")
+      f"with effect for {rendered['A']} (set A), {rendered['B']} (set B) and {rendered['C']} (set C) charts")
 for b in bad:
     print("FAILED", b)
 (out / "bad").write_text(str(len(bad)))
 PY
 status=0
 [ "$(cat "$out/bad")" = 0 ] || status=1
-for set in a b; do
+for set in a b c; do
   "$check/validate.py" "$out/changed-$set" --no-checkov --scope dir --json > "$out/val-$set.json" || true
   python3 - "$out/val-$set.json" "$set" <<'PY' || status=1
 import json, sys

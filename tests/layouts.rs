@@ -346,3 +346,53 @@ fn kustomize_builds_the_plain_output_for_the_corpus() {
     );
     assert!(stdout.contains(" 0 differ"), "{stdout}");
 }
+
+#[test]
+fn release_prefix_renames_every_object_and_what_refers_to_it() {
+    let c = fixture();
+    let mut values = default_values(&c.files(Layout::Helm, Format::Yaml));
+    values["releasePrefix"] = true.into();
+    let Some(docs) = render_with(&c, &values) else {
+        return;
+    };
+    let docs = docs.unwrap();
+    assert_eq!(docs.len(), plain(&c).len());
+    for d in &docs {
+        let name = d["metadata"]["name"].as_str().unwrap();
+        assert!(name.starts_with("test-"), "{name}");
+        assert_eq!(
+            d["metadata"]["labels"]["app.kubernetes.io/instance"], "test",
+            "{name}"
+        );
+    }
+    let web = find(&docs, "Deployment", "test-web");
+    assert_eq!(
+        web["spec"]["selector"]["matchLabels"]["app.kubernetes.io/instance"],
+        "test"
+    );
+    assert_eq!(
+        web["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/instance"],
+        "test"
+    );
+    // The Service dialled in the environment follows; other text does not.
+    let env = &web["spec"]["template"]["spec"]["containers"][0]["env"];
+    assert_eq!(env[0]["value"], "postgres://test-db:5432/app");
+    assert_eq!(env[1]["value"], "{{ template \"x\" }}");
+    let svc = find(&docs, "Service", "test-db");
+    assert_eq!(
+        svc["spec"]["selector"]["app.kubernetes.io/instance"],
+        "test"
+    );
+    let ingress = find(&docs, "Ingress", "test-web");
+    for rule in ingress["spec"]["rules"].as_array().unwrap() {
+        assert_eq!(
+            rule["http"]["paths"][0]["backend"]["service"]["name"],
+            "test-web"
+        );
+    }
+    let policy = find(&docs, "NetworkPolicy", "test-network-default");
+    assert_eq!(
+        policy["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/instance"],
+        "test"
+    );
+}

@@ -107,6 +107,8 @@ pub fn schema(values: &Value) -> String {
                 "size": {"type": "string", "pattern": "^[0-9.]+([EPTGMK]i?|[mk])?$"},
                 "storageClass": {"type": "string"}}}},
     });
+    top["releasePrefix"] = json!({"type": "boolean",
+        "description": "Name every object <release>-<name>, with references, dialled hosts and an app.kubernetes.io/instance label to match, so that releases share a namespace."});
     if values.get("secrets").is_some() {
         top["secrets"] = json!({"type": "object", "additionalProperties": {
             "type": "object", "additionalProperties": false,
@@ -162,6 +164,7 @@ pub fn readme(project: &str, values: &Value, secrets: bool) -> String {
         s.push_str(&format!("| `{k}` | {ty} | {d} |\n"));
     }
     s.push_str("\n## Other values\n\n| Key | Description |\n|---|---|\n| `persistence.<claim>.size`, `.storageClass` | Size and storage class of a PersistentVolumeClaim. |\n");
+    s.push_str("| `releasePrefix` | `true`: every object is named `<release>-<name>`; references, Service names dialled in environment values, commands and ConfigMaps, and selectors (with `app.kubernetes.io/instance: <release>`) follow, so that two releases can share a namespace. Hosts inside Secret values keep their plain names. Default `false`. |\n");
     if secrets {
         s.push_str("| `secrets.<name>.create` | `false`: the Secret is made another way. |\n| `secretValues.<name>` | The Secret's `data` (in `values-secrets.yaml`). |\n");
     }

@@ -18,6 +18,7 @@
 //! `secrets.<name>.create: false` uses a Secret of that name created another way.
 
 mod meta;
+mod prefix;
 mod template;
 
 use super::{OutputFile, to_value, yaml};
@@ -34,6 +35,13 @@ pub fn files(objects: &[Object], project: &str) -> Vec<OutputFile> {
     let mut secret_values = Map::new();
     let mut templates = Vec::new();
     let mut has_namespace = false;
+    let mut names = prefix::Names::default();
+    for o in objects {
+        names.all.insert(o.name().to_string());
+        if matches!(o, Object::Service(_)) {
+            names.services.insert(o.name().to_string());
+        }
+    }
     for o in objects {
         let mut v = to_value(o);
         let secret = matches!(o, Object::Secret(_));
@@ -41,7 +49,11 @@ pub fn files(objects: &[Object], project: &str) -> Vec<OutputFile> {
             secret_values.insert(o.name().to_string(), data.clone());
         }
         let plain = yaml::to_string(&v);
-        let mut t = Template::new(&mut values, &plain);
+        let mut t = Template::new(&mut values, &names.services, &plain);
+        t.prefix(&mut v, &names);
+        if matches!(o, Object::ConfigMap(_)) {
+            t.prefix_data(&mut v, &names);
+        }
         let kind = o.kind();
         let wrapped = match o {
             Object::Secret(_) => t.secret(o.name(), &mut v),
@@ -64,6 +76,7 @@ pub fn files(objects: &[Object], project: &str) -> Vec<OutputFile> {
             );
             has_namespace = true;
         }
+        text.insert_str(0, prefix::HEADER);
         templates.push(OutputFile {
             path: format!(
                 "templates/{}-{}.yaml",
@@ -74,6 +87,7 @@ pub fn files(objects: &[Object], project: &str) -> Vec<OutputFile> {
         });
     }
     sort_services(&mut values);
+    values["releasePrefix"] = Value::Bool(false);
     if has_namespace {
         values["createNamespace"] = Value::Bool(false);
     }

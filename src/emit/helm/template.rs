@@ -23,6 +23,8 @@ enum Action {
 
 pub(super) struct Template<'a> {
     values: &'a mut Value,
+    /// The chart's Service names, which environment values may dial.
+    services: &'a std::collections::BTreeSet<String>,
     prefix: String,
     actions: Vec<Action>,
 }
@@ -48,13 +50,18 @@ const LB_ONLY: [&str; 3] = [
 ];
 
 impl<'a> Template<'a> {
-    pub(super) fn new(values: &'a mut Value, plain: &str) -> Self {
+    pub(super) fn new(
+        values: &'a mut Value,
+        services: &'a std::collections::BTreeSet<String>,
+        plain: &str,
+    ) -> Self {
         let mut prefix = "kfslot".to_string();
         while plain.contains(&prefix) {
             prefix.push('x');
         }
         Template {
             values,
+            services,
             prefix,
             actions: Vec::new(),
         }
@@ -63,10 +70,22 @@ impl<'a> Template<'a> {
     /// The template text of `v` after the rules changed it.
     pub(super) fn text(&self, v: &Value) -> String {
         let mut text = super::yaml::to_string(v).replace("{{", "{{ \"{{\" }}");
-        for (i, action) in self.actions.iter().enumerate() {
+        // Lines first: a line's text may hold an inline slot (an Ingress rule's backend name).
+        let mut order: Vec<usize> = (0..self.actions.len()).collect();
+        order.sort_by_key(|&i| matches!(self.actions[i], Action::Inline(_)));
+        for i in order {
+            let action = &self.actions[i];
             let slot = format!("{}{i}z", self.prefix);
             match action {
-                Action::Inline(t) => text = text.replacen(&slot, t, 1),
+                Action::Inline(t) => {
+                    // Inside a JSON literal (an Ingress rule's paths) the slot is quoted.
+                    let quoted = format!("\"{slot}\"");
+                    if text.contains(&quoted) {
+                        text = text.replacen(&quoted, t, 1);
+                    } else {
+                        text = text.replacen(&slot, t, 1);
+                    }
+                }
                 Action::Line(t) => {
                     // Found as a key or as a list item; a line before may end in an action.
                     let item = format!("- {slot}\n");
@@ -113,12 +132,12 @@ impl<'a> Template<'a> {
     }
 
     /// Replace `leaf` by an action.
-    fn inline(&mut self, leaf: &mut Value, text: String) {
+    pub(super) fn inline(&mut self, leaf: &mut Value, text: String) {
         *leaf = Value::String(self.placeholder(Action::Inline(text)));
     }
 
     /// A line added to map `m`.
-    fn line(&mut self, m: &mut Value, text: String) {
+    pub(super) fn line(&mut self, m: &mut Value, text: String) {
         if let Value::Object(m) = m {
             let p = self.placeholder(Action::Line(text));
             m.insert(p, Value::Null);
@@ -346,7 +365,18 @@ impl<'a> Template<'a> {
             if let Some(val) = e.get_mut("value") {
                 let p = svc(service, &["env", &n]);
                 if self.set(&p, val) {
-                    let t = format!("{{{{ toJson (toString {}) }}}}", dig(&p, &lit(val)));
+                    let plain = lit(val);
+                    let got = dig(&p, &plain);
+                    // A value that dials a Service takes the release prefix while unchanged.
+                    let t = match val
+                        .as_str()
+                        .and_then(|v| super::prefix::dialled(v, Some(&n), self.services))
+                    {
+                        Some(e) => format!(
+                            "{{{{ toJson (ternary {e} (toString {got}) (eq (toString {got}) {plain})) }}}}"
+                        ),
+                        None => format!("{{{{ toJson (toString {got}) }}}}"),
+                    };
                     self.inline(val, t);
                 }
             }
