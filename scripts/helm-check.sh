@@ -20,12 +20,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bin="${KUBEFERRY_BIN:-$here/target/release/kubeferry}"
 [ -x "$bin" ] || (cd "$here" && cargo build --quiet --release)
 export KUBEFERRY_BIN="$bin"
-venv="${HELM_CHECK_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/kubeferry-helm-venv}"
-if ! "$venv/bin/python" -c 'import helm_python, yaml' 2>/dev/null; then
-  python3 -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-    helm-python-sdk==0.2.2 pyyaml
-fi
+# shellcheck source=lib/helm-venv.sh
+. "$here/scripts/lib/helm-venv.sh"
 shared="${SHARED_DIR:-$here/../shared}"
 check="$shared/tools/k8s-check"
 HARNESS_SKIP_CHECKOV=1 "$check/setup.sh" > /dev/null
@@ -33,23 +29,15 @@ out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 "$here/scripts/convert-corpus.sh" "$out/helm" -- --layout helm > /dev/null
 "$here/scripts/convert-corpus.sh" "$out/single" -- --layout single > /dev/null
-"$venv/bin/python" - "$out" <<'PY'
-import copy, json, pathlib, sys
+HELM_DOCS_LIB="$here/scripts/lib" "$venv/bin/python" - "$out" <<'PY'
+import copy, os, pathlib, sys
 import helm_python as helm, yaml
+sys.path.insert(0, os.environ["HELM_DOCS_LIB"])
+from helm_docs import docs_of, key
 
 out = pathlib.Path(sys.argv[1])
 cases = sorted(p.name for p in (out / "helm").iterdir() if p.is_dir())
 
-def docs_of(rendered):
-    docs = []
-    for path, text in sorted(rendered.items()):
-        if path.endswith(".txt"):
-            continue
-        docs.extend(d for d in yaml.safe_load_all(text) if d)
-    return docs
-
-def key(docs):
-    return sorted(json.dumps(d, sort_keys=True) for d in docs)
 
 def merge(a, b):
     for k, v in b.items():
