@@ -16,12 +16,8 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bin="${KUBEFERRY_BIN:-$here/target/release/kubeferry}"
 [ -x "$bin" ] || (cd "$here" && cargo build --quiet --release)
-venv="${HELM_CHECK_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/kubeferry-helm-venv}"
-if ! "$venv/bin/python" -c 'import helm_python, yaml' 2>/dev/null; then
-  python3 -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-    helm-python-sdk==0.2.2 pyyaml
-fi
+# shellcheck source=lib/helm-venv.sh
+. "$here/scripts/lib/helm-venv.sh"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 fixture="$here/fixtures/convert/credentials"
@@ -35,21 +31,17 @@ if [ "${1:-}" = "--corpus" ]; then
   "$here/scripts/convert-corpus.sh" "$out/single" -- --layout single > /dev/null
   for d in "$out"/helm/*/; do corpus+=("$(basename "$d")"); done
 fi
-"$venv/bin/python" - "$out" "$fixture" "${corpus[@]}" <<'PY'
-import base64, copy, json, pathlib, re, sys
+HELM_DOCS_LIB="$here/scripts/lib" "$venv/bin/python" - "$out" "$fixture" "${corpus[@]}" <<'PY'
+import base64, copy, json, os, pathlib, re, sys
 import helm_python as helm, yaml
+sys.path.insert(0, os.environ["HELM_DOCS_LIB"])
+from helm_docs import docs_of, key
 
 out, fixture, corpus = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]), sys.argv[3:]
 
 def render(chart_dir, values):
     chart = helm.Chart.load(str(chart_dir))
-    docs = []
-    for _, text in sorted(chart.render(values=values, name="check", namespace="default").items()):
-        docs.extend(d for d in yaml.safe_load_all(text) if d)
-    return docs
-
-def key(docs):
-    return sorted(json.dumps(d, sort_keys=True) for d in docs)
+    return docs_of(chart.render(values=values, name="check", namespace="default"))
 
 def plain(path):
     return [d for d in yaml.safe_load_all(path.read_text()) if d]

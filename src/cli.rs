@@ -12,6 +12,10 @@ use crate::lower::{
 use crate::plan::{self, ComposeHost, PlanOptions, Stage, StageOptions};
 use crate::quantity::Quantity;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+// Spelled out so that the tests that include this file by path find it too.
+#[path = "cli/kompose_flags.rs"]
+pub mod kompose_flags;
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
@@ -260,8 +264,8 @@ pub struct ConvertArgs {
     /// every port; published and Ingress/LoadBalancer/NodePort ports open) or `none`
     #[arg(long, value_enum, default_value_t = NetworkPoliciesArg::Isolate)]
     pub network_policies: NetworkPoliciesArg,
-    /// Workload kind for every long-running service
-    #[arg(long, value_enum)]
+    /// Workload kind for every long-running service (any case: Kompose's `daemonSet` too)
+    #[arg(long, value_enum, ignore_case = true)]
     pub controller: Option<ControllerArg>,
     /// What bind-mounted host folders become
     #[arg(long = "volumes", value_enum, default_value_t = VolumesArg::EmptyDir)]
@@ -307,7 +311,7 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "IMAGE")]
     pub model_runner_image: Option<String>,
     /// Namespace of every object; hardening also emits it with its Pod Security label
-    #[arg(long, value_name = "NAME")]
+    #[arg(short = 'n', long, value_name = "NAME")]
     pub namespace: Option<String>,
     /// cpu request of containers whose Compose file gives none
     #[arg(long, value_name = "QUANTITY", default_value = "100m", value_parser = Quantity::non_negative)]
@@ -337,6 +341,11 @@ pub struct ConvertArgs {
     /// reference Secrets you create; a warning names each Secret and key)
     #[arg(long, value_enum, default_value_t = SecretsArg::Inline)]
     pub secrets: SecretsArg,
+    /// Replica count of every Deployment and StatefulSet whose Compose file gives none
+    #[arg(long, value_name = "N")]
+    pub replicas: Option<u32>,
+    #[command(flatten)]
+    pub kompose: kompose_flags::KomposeArgs,
     /// Print the time each stage took to standard error (for benchmarks; not in --help)
     #[arg(long, hide = true)]
     pub timings: bool,
@@ -921,6 +930,7 @@ fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), Strin
             EnvFilesArg::ConfigMap => EnvFiles::ConfigMap,
         },
         pvc_size: a.pvc_request_size.to_string(),
+        replicas: a.replicas,
         storage_class: a.storage_class.clone(),
         image_registry: a.image_registry.clone(),
         dependencies: if a.no_wait {
@@ -984,6 +994,10 @@ fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), Strin
 }
 
 fn convert(mut args: ConvertArgs) -> ExitCode {
+    if let Err(e) = kompose_flags::apply(&mut args) {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     // Stage 2 repeats stage 1's settings, as recorded beside stage 1's output.
     if args.stage == StageArg::Stateful
         && let Some(path) = state_path(&args.bridge, args.out.as_deref())

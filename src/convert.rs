@@ -235,6 +235,27 @@ pub fn convert(input: &Input, options: &Options) -> Result<Conversion, Failure> 
 /// working folder come from `load`; its project name, folder, env files and profiles are
 /// replaced by `options.project` when set there.
 ///
+/// A `kompose.*` label or `x-kubeferry` value kubeferry cannot use (C016) is a warning when
+/// loading, as Docker Compose accepts any label and `config` prints what it prints; converting
+/// without the setting would change the output the file asks for, so here it is an error.
+fn bad_settings(warnings: Vec<Diagnostic>) -> Result<Vec<Diagnostic>, Failure> {
+    let (bad, rest): (Vec<Diagnostic>, Vec<Diagnostic>) =
+        warnings.into_iter().partition(|d| d.code == "C016");
+    if bad.is_empty() {
+        return Ok(rest);
+    }
+    let errors = bad.into_iter().map(|d| Diagnostic {
+        severity: crate::diag::Severity::Error,
+        message: d
+            .message
+            .strip_suffix(compose::SETTING_IGNORED)
+            .unwrap_or(&d.message)
+            .to_string(),
+        ..d
+    });
+    Err(Failure(errors.chain(rest).collect()))
+}
+
 /// On failure the [`Failure`] holds the errors first, then the warnings found before them.
 pub fn convert_with(
     load: &LoadOptions,
@@ -262,7 +283,7 @@ pub fn convert_with(
         load: start.elapsed(),
         ..StageTimes::default()
     };
-    let mut diagnostics = loaded.warnings;
+    let mut diagnostics = bad_settings(loaded.warnings)?;
     let with_warnings =
         |f: Failure, w: &[Diagnostic]| Failure(f.0.into_iter().chain(w.iter().cloned()).collect());
     // What the images declare, from the lock file: offline, before anything is lowered.

@@ -25,6 +25,10 @@ fn doc(name: &str) -> String {
 fn flags() -> Vec<(String, String)> {
     fn walk(cmd: &clap::Command, path: &str, out: &mut Vec<(String, String)>) {
         for arg in cmd.get_arguments() {
+            // Hidden: Kompose's spellings, listed and checked in docs/kompose-users.md.
+            if arg.is_hide_set() {
+                continue;
+            }
             if let Some(l) = arg.get_long() {
                 out.push((path.into(), format!("`--{l}")));
             }

@@ -39,6 +39,10 @@ pub use parse::Limits;
 /// A loader error: one diagnostic (boxed: errors are rare and the happy path stays small).
 pub type LoadError = Box<Diagnostic>;
 
+/// The end of a C016 warning: a kubeferry setting Docker Compose accepts but kubeferry cannot
+/// use (`convert` makes it an error).
+pub const SETTING_IGNORED: &str = "; the setting is ignored";
+
 /// What the loading passes need to turn a position into a user-facing location.
 pub struct Ctx<'a> {
     /// Display names of the files read so far, indexed by [`Pos::file`].

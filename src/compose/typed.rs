@@ -57,7 +57,7 @@ pub fn project(root: &Node, ctx: &Ctx<'_>, warnings: &mut Vec<Diagnostic>) -> R<
                                 let d = t.setting_error(svc, &path, &key, msg);
                                 t.warnings.push(crate::diag::Diagnostic {
                                     severity: crate::diag::Severity::Warning,
-                                    message: format!("{}; the setting is ignored", d.message),
+                                    message: format!("{}{}", d.message, super::SETTING_IGNORED),
                                     ..*d
                                 });
                                 let removed = match key.strip_prefix("x-kubeferry.") {

@@ -37,7 +37,7 @@ pub const CODES: &[Code] = &[
     c("C013", "a port mapping is not valid (syntax, range, protocol, IP address)"),
     c("C014", "a volume mapping is not valid"),
     c("C015", "a service name has characters Compose does not allow"),
-    c("C016", "a kubeferry or Kompose setting (x-kubeferry, kompose.* label) has a bad value; it is ignored"),
+    c("C016", "a kubeferry or Kompose setting (x-kubeferry, kompose.* label) has a bad value: an error in convert, a warning in config"),
     c("C017", "a key the Compose schema does not know (did-you-mean given; --lenient makes it warning C100)"),
     c("C018", "a key the Compose schema requires is missing"),
     c("C019", "a mapping key is not a string (a number, a boolean, null)"),

@@ -447,8 +447,19 @@ fn by_strategy(
             cx.warn("L036", name, &["volumes"], format!(
                 "bind mount `{rel}` becomes the PersistentVolumeClaim `{claim}`: copy the folder's content into it"
             ));
-            let size = cx.opts.pvc_size.clone();
-            let class = cx.opts.storage_class.clone();
+            // The service's `kompose.volume.size` / storage class, as for its named volumes
+            // (sizes that are not quantities were warned about and are skipped).
+            let own = cx.project.services.get(name).map(|s| &s.settings);
+            let ok = |s: &String| crate::quantity::is_quantity(s);
+            let size = own
+                .and_then(|s| s.pvc_size.clone())
+                .filter(ok)
+                .or_else(|| cx.project.settings.pvc_size.clone().filter(ok))
+                .unwrap_or_else(|| cx.opts.pvc_size.clone());
+            let class = own
+                .and_then(|s| s.storage_class.clone())
+                .or_else(|| cx.project.settings.storage_class.clone())
+                .or_else(|| cx.opts.storage_class.clone());
             let p = pvc(cx, claim.clone(), size, class);
             cx.objects.push(p);
             Placed::plain(claim_volume(vname, claim))

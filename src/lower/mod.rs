@@ -145,6 +145,8 @@ pub struct LowerOptions {
     pub model_runner_image: Option<String>,
     pub namespace: Option<String>,
     pub secrets: SecretValues,
+    /// Replica count of Deployments and StatefulSets whose Compose file gives none.
+    pub replicas: Option<u32>,
 }
 
 impl Default for LowerOptions {
@@ -168,6 +170,7 @@ impl Default for LowerOptions {
             model_runner_image: None,
             namespace: None,
             secrets: SecretValues::Inline,
+            replicas: None,
         }
     }
 }

@@ -302,8 +302,9 @@ pub fn guarding(startup: Option<Probe>, liveness: Option<&Probe>) -> Option<Prob
 }
 
 /// A probe from `kompose.service.healthcheck.<kind>.*` / `x-kubeferry.probes.<kind>`: its own
-/// action (exec, httpGet or tcpSocket) replaces the healthcheck's; timings alone adjust the
-/// healthcheck's probe. `Err` explains a timing that is not a duration.
+/// action (exec, httpGet or tcpSocket) replaces the healthcheck's, which keeps its timings (as
+/// Kompose does); timings alone adjust the healthcheck's probe. `Err` explains a timing that
+/// is not a duration.
 pub fn with_settings(base: Option<Probe>, st: &ProbeSettings) -> Result<Option<Probe>, String> {
     if st.disable {
         return Ok(None);
@@ -313,7 +314,14 @@ pub fn with_settings(base: Option<Probe>, st: &ProbeSettings) -> Result<Option<P
         || st.http_port.is_some()
         || st.tcp_port.is_some();
     let mut probe = match (has_action, base) {
-        (true, _) => Probe::default(),
+        (true, Some(p)) => Probe {
+            exec: None,
+            http_get: None,
+            tcp_socket: None,
+            grpc: None,
+            ..p
+        },
+        (true, None) => Probe::default(),
         (false, Some(p)) => p,
         (false, None) => return Ok(None),
     };
@@ -527,5 +535,32 @@ mod tests {
             "a tag is not the image"
         );
         assert!(is_model_server("example/trainer:1", true));
+    }
+
+    #[test]
+    fn a_label_action_keeps_the_healthchecks_timings() {
+        let base = Probe {
+            exec: Some(ExecAction {
+                command: Some(vec!["true".into()]),
+            }),
+            period_seconds: Some(30),
+            timeout_seconds: Some(7),
+            failure_threshold: Some(5),
+            ..Default::default()
+        };
+        let st = crate::compose::settings::ProbeSettings {
+            tcp_port: Some(8080),
+            ..Default::default()
+        };
+        let p = with_settings(Some(base), &st).unwrap().unwrap();
+        assert!(p.exec.is_none());
+        assert_eq!(p.tcp_socket.unwrap().port, IntOrString::Int(8080));
+        assert_eq!(
+            (p.period_seconds, p.timeout_seconds, p.failure_threshold),
+            (Some(30), Some(7), Some(5))
+        );
+        // Without a healthcheck, the label's probe has Kubernetes' defaults.
+        let p = with_settings(None, &st).unwrap().unwrap();
+        assert_eq!(p.period_seconds, None);
     }
 }

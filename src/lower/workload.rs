@@ -249,6 +249,7 @@ pub fn workload(cx: &mut Ctx<'_>, name: &str, svc: &Service, mut pod: PodSpec) {
         .map(i64::from)
         .or_else(|| svc.deploy.as_ref().and_then(|d| d.replicas))
         .or(svc.scale)
+        .or(cx.opts.replicas.map(i64::from))
         .map(|r| r.clamp(0, i32::MAX as i64) as i32);
     let object = match kind {
         Kind::Deployment => Object::from(Deployment {

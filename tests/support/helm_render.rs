@@ -1,145 +1,78 @@
-//! A renderer for exactly the Go-template subset kubeferry's Helm chart uses:
-//! `{{ toJson (index .Values "k" 0 …) }}`, `{{ index .Values "k" … }}`, `{{ "{{" }}`, and for
-//! Secrets `{{ if index .Values … }}` … `{{ end }}` (not nested) around the whole template
-//! and `{{ toJson (required "message" (index .Values …)) }}`. Anything else is an error, so a
-//! template that strays from the subset fails the test.
+//! Renders a chart with Helm itself: the PyPI package helm-python-sdk (Helm v4's SDK) in the
+//! virtualenv that scripts/secrets-check.sh and scripts/helm-check.sh set up
+//! (`HELM_CHECK_VENV`, default ~/.cache/kubeferry-helm-venv). Where it is absent, [`helm`]
+//! gives `None` with a note and the caller skips.
 
 use serde_json::Value;
+use std::path::PathBuf;
+use std::process::Command;
 
-/// Render one template with `values`.
-pub fn render(template: &str, values: &Value) -> Result<String, String> {
-    let mut out = String::new();
-    let mut rest = template;
-    // Inside a false `if`: text and actions are skipped up to its `end`.
-    let mut skipping = false;
-    let mut open = false;
-    while let Some(start) = rest.find("{{") {
-        if !skipping {
-            out.push_str(&rest[..start]);
-        }
-        let action = &rest[start + 2..];
-        let end =
-            find_close(action).ok_or_else(|| format!("unclosed action: {}", &rest[start..]))?;
-        let a = action[..end].trim();
-        if let Some(cond) = a.strip_prefix("if ") {
-            if open {
-                return Err("nested `if` is outside the subset".into());
-            }
-            open = true;
-            skipping = !truthy(index(cond, values).unwrap_or(&Value::Null));
-        } else if a == "end" {
-            if !open {
-                return Err("`end` without `if`".into());
-            }
-            open = false;
-            skipping = false;
-        } else if !skipping {
-            out.push_str(&eval(a, values)?);
-        }
-        rest = &action[end + 2..];
-    }
-    if open {
-        return Err("`if` without `end`".into());
-    }
-    out.push_str(rest);
-    Ok(out)
-}
+const SCRIPT: &str = r#"
+import json, sys
+import helm_python as helm
+chart, values, ns = sys.argv[1], json.load(open(sys.argv[2])), sys.argv[3]
+try:
+    r = helm.Chart.load(chart).render(values=values, name="test", namespace=ns)
+    text = "".join("---\n" + t + "\n" for p, t in sorted(r.items()) if not p.endswith(".txt"))
+    print(json.dumps({"ok": text}))
+except helm.HelmError as e:
+    print(json.dumps({"err": str(e)}))
+"#;
 
-/// Go's template truth: false, 0, nil and empty strings and collections are false.
-fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64() != Some(0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(m) => !m.is_empty(),
+/// The virtualenv's Python, or `None` (with a note) when helm-python-sdk is not installed.
+pub fn helm() -> Option<PathBuf> {
+    let venv = std::env::var("HELM_CHECK_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_default())
+                .join(".cache/kubeferry-helm-venv")
+        });
+    let python = venv.join("bin/python");
+    let ok = Command::new(&python)
+        .args(["-c", "import helm_python"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        Some(python)
+    } else {
+        eprintln!(
+            "note: helm-python-sdk is absent ({}); Helm renders skipped",
+            python.display()
+        );
+        None
     }
 }
 
-/// The `}}` that closes an action, skipping quoted strings.
-fn find_close(s: &str) -> Option<usize> {
-    let b = s.as_bytes();
-    let mut i = 0;
-    let mut quoted = false;
-    while i < b.len() {
-        match b[i] {
-            b'"' => quoted = !quoted,
-            b'}' if !quoted && b.get(i + 1) == Some(&b'}') => return Some(i),
-            _ => {}
-        }
-        i += 1;
+/// Render the chart made of `files` (relative path, text) with `values` into `namespace`: the
+/// templates' output as one YAML stream, or Helm's error.
+pub fn render<'a>(
+    python: &std::path::Path,
+    files: impl IntoIterator<Item = (&'a str, &'a str)>,
+    values: &Value,
+    namespace: &str,
+) -> Result<String, String> {
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("chart");
+    for (path, text) in files {
+        let p = chart.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
     }
-    None
-}
-
-fn eval(action: &str, values: &Value) -> Result<String, String> {
-    if action == "\"{{\"" {
-        return Ok("{{".into());
+    let vals = dir.path().join("values.json");
+    std::fs::write(&vals, values.to_string()).unwrap();
+    let out = Command::new(python)
+        .arg("-c")
+        .arg(SCRIPT)
+        .arg(&chart)
+        .arg(&vals)
+        .arg(namespace)
+        .output()
+        .expect("python runs");
+    let r: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    match (&r["ok"], &r["err"]) {
+        (Value::String(t), _) => Ok(t.clone()),
+        (_, Value::String(e)) => Err(e.clone()),
+        _ => Err(r.to_string()),
     }
-    if let Some(inner) = action
-        .strip_prefix("toJson (")
-        .and_then(|a| a.strip_suffix(')'))
-    {
-        if let Some(req) = inner.strip_prefix("required \"") {
-            let (msg, expr) = req.split_once("\" (").ok_or("malformed `required`")?;
-            let expr = expr.strip_suffix(')').ok_or("malformed `required`")?;
-            let v = index(expr, values).map_err(|_| msg.to_string())?;
-            if !truthy(v) {
-                return Err(msg.to_string());
-            }
-            return serde_json::to_string(v).map_err(|e| e.to_string());
-        }
-        let v = index(inner, values)?;
-        return serde_json::to_string(v).map_err(|e| e.to_string());
-    }
-    match index(action, values)? {
-        Value::String(s) => Ok(s.clone()),
-        other => Ok(other.to_string()),
-    }
-}
-
-fn index<'v>(expr: &str, values: &'v Value) -> Result<&'v Value, String> {
-    let args = expr
-        .strip_prefix("index .Values ")
-        .ok_or_else(|| format!("unsupported action `{expr}`"))?;
-    let mut cur = values;
-    for arg in split_args(args)? {
-        cur = match (arg, cur) {
-            (Arg::Key(k), Value::Object(m)) => m.get(&k),
-            (Arg::Idx(i), Value::Array(a)) => a.get(i),
-            _ => None,
-        }
-        .ok_or_else(|| format!("no value at `{expr}`"))?;
-    }
-    Ok(cur)
-}
-
-enum Arg {
-    Key(String),
-    Idx(usize),
-}
-
-fn split_args(s: &str) -> Result<Vec<Arg>, String> {
-    let mut args = Vec::new();
-    let mut rest = s.trim();
-    while !rest.is_empty() {
-        if let Some(r) = rest.strip_prefix('"') {
-            let end = r.find('"').ok_or("unterminated string")?;
-            let k = &r[..end];
-            if k.contains('\\') {
-                return Err(format!("escapes are outside the subset: `{k}`"));
-            }
-            args.push(Arg::Key(k.to_string()));
-            rest = r[end + 1..].trim_start();
-        } else {
-            let end = rest.find(' ').unwrap_or(rest.len());
-            let n = rest[..end]
-                .parse()
-                .map_err(|_| format!("unsupported argument `{}`", &rest[..end]))?;
-            args.push(Arg::Idx(n));
-            rest = rest[end..].trim_start();
-        }
-    }
-    Ok(args)
 }

@@ -1,0 +1,199 @@
+//! The release prefix (`releasePrefix: true`, off by default): every object's name becomes
+//! `<release>-<name>`, every reference to it follows (ConfigMap, Secret, claim, Service and
+//! ServiceAccount references, scale targets), labels and selectors gain
+//! `app.kubernetes.io/instance: <release>` so that two releases in one namespace select only
+//! their own pods, and Service names dialled in environment values, commands and ConfigMap
+//! data (`postgres://db:5432`, `nc -z db 5432`, `DB_HOST: db`) gain the prefix too. Secret
+//! values are data Helm does not read: a host inside one keeps its plain name.
+
+use super::go_str;
+use super::template::Template;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// The template's first line: `$p`, the prefix (empty by default).
+pub const HEADER: &str = "{{- $p := ternary (printf \"%s-\" $.Release.Name) \"\" (dig \"releasePrefix\" false $.Values.AsMap) }}\n";
+
+/// The chart's object names: all of them, and the Services'.
+#[derive(Default)]
+pub struct Names {
+    pub all: BTreeSet<String>,
+    pub services: BTreeSet<String>,
+}
+
+/// Keys whose string value names another object of the chart.
+const REF_KEYS: [&str; 4] = [
+    "claimName",
+    "secretName",
+    "serviceName",
+    "serviceAccountName",
+];
+/// Objects whose `name` names another object of the chart.
+const REF_PARENTS: [&str; 8] = [
+    "configMapKeyRef",
+    "secretKeyRef",
+    "configMapRef",
+    "secretRef",
+    "configMap",
+    "secret",
+    "service",
+    "scaleTargetRef",
+];
+const SKIP: [&str; 5] = [
+    "affinity",
+    "nodeSelector",
+    "tolerations",
+    "resources",
+    "annotations",
+];
+const BEFORE: &[u8] = b"/@= ,\"'";
+const AFTER: &[u8] = b":/ ,\"'?";
+/// Variable names that hold a bare host.
+const HOST_VARS: [&str; 8] = [
+    "HOST", "ADDR", "SERVER", "SERVICE", "ENDPOINT", "BROKER", "URL", "URI",
+];
+
+/// `s` as a Go expression with each dialled Service name prefixed by `$p`, or `None` when it
+/// dials none. Dialled: after `//` or `@`, or before `:N` or ` N` (a port), or the whole value
+/// of a variable whose name says it holds a host.
+pub fn dialled(s: &str, var: Option<&str>, services: &BTreeSet<String>) -> Option<String> {
+    let b = s.as_bytes();
+    let host_var = var.is_some_and(|v| {
+        let v = v.to_ascii_uppercase();
+        HOST_VARS.iter().any(|h| v.contains(h))
+    });
+    let mut parts = Vec::new();
+    let mut last = 0;
+    let mut i = 0;
+    while i < b.len() {
+        let start_ok = i == 0 || BEFORE.contains(&b[i - 1]);
+        let end = (i..b.len())
+            .find(|&j| BEFORE.contains(&b[j]) || AFTER.contains(&b[j]))
+            .unwrap_or(b.len());
+        if start_ok && end > i && services.contains(&s[i..end]) {
+            let after = &b[end..];
+            let port_after = matches!(after, [b':' | b' ', d, ..] if d.is_ascii_digit());
+            let dial_before = s[..i].ends_with("//") || s[..i].ends_with('@');
+            let whole = i == 0 && end == b.len() && host_var;
+            if port_after || dial_before || whole {
+                parts.push(go_str(&s[last..i]));
+                parts.push("$p".into());
+                last = i;
+            }
+        }
+        i = end.max(i + 1);
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    parts.push(go_str(&s[last..]));
+    Some(format!("(print {})", parts.join(" ")))
+}
+
+impl Template<'_> {
+    /// Prefix the names, references, selectors and dialled hosts of object `v`.
+    pub(super) fn prefix(&mut self, v: &mut Value, names: &Names) {
+        if v.get("kind").and_then(Value::as_str) == Some("Namespace") {
+            return;
+        }
+        if let Some(n) = v.pointer_mut("/metadata/name") {
+            let t = format!("{{{{ print $p {} | toJson }}}}", super::lit(n));
+            self.inline(n, t);
+        }
+        self.walk(v, None, names);
+    }
+
+    fn walk(&mut self, v: &mut Value, key: Option<&str>, names: &Names) {
+        match v {
+            Value::Object(m) => {
+                if m.contains_key("app.kubernetes.io/part-of") {
+                    let t = "{{ if $p }}{ind}app.kubernetes.io/instance: {{ toJson $.Release.Name }}\n{{ end }}".to_string();
+                    self.line(v, t);
+                    return;
+                }
+                let Value::Object(m) = v else { return };
+                let parent = key;
+                let keys: Vec<String> = m.keys().cloned().collect();
+                for k in keys {
+                    // Settings the chart writes as literals from the values.
+                    if SKIP.contains(&k.as_str()) {
+                        continue;
+                    }
+                    let Some(child) = m.get_mut(&k) else { continue };
+                    let refers = REF_KEYS.contains(&k.as_str())
+                        || (k == "name" && parent.is_some_and(|p| REF_PARENTS.contains(&p)));
+                    match child {
+                        Value::String(s) if refers && names.all.contains(s.as_str()) => {
+                            let t = format!("{{{{ print $p {} | toJson }}}}", go_str(s));
+                            self.inline(child, t);
+                        }
+                        _ => self.walk(child, Some(&k), names),
+                    }
+                }
+            }
+            Value::Array(a) => {
+                let dials = matches!(key, Some("command" | "args"));
+                for item in a.iter_mut() {
+                    match item {
+                        Value::String(s) if dials => {
+                            if let Some(e) = dialled(s, None, &names.services) {
+                                self.inline(item, format!("{{{{ toJson {e} }}}}"));
+                            }
+                        }
+                        _ => self.walk(item, key, names),
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A ConfigMap's data values that dial a Service.
+    pub(super) fn prefix_data(&mut self, v: &mut Value, names: &Names) {
+        if let Some(Value::Object(data)) = v.get_mut("data") {
+            for (k, val) in data.iter_mut() {
+                if let Some(s) = val.as_str()
+                    && let Some(e) = dialled(s, Some(k), &names.services)
+                {
+                    self.inline(val, format!("{{{{ toJson {e} }}}}"));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_dialled_names_get_the_prefix() {
+        let services: BTreeSet<String> = ["db".to_string(), "cache".into()].into();
+        let d = |s: &str, var: Option<&str>| dialled(s, var, &services);
+        assert_eq!(
+            d("postgres://u:p@db:5432/app", None).as_deref(),
+            Some(r#"(print "postgres://u:p@" $p "db:5432/app")"#)
+        );
+        assert_eq!(
+            d(
+                "until nc -z -w 2 db 5432; do echo waiting for db; sleep 2; done",
+                None
+            )
+            .as_deref(),
+            Some(
+                r#"(print "until nc -z -w 2 " $p "db 5432; do echo waiting for db; sleep 2; done")"#
+            )
+        );
+        assert_eq!(
+            d("db", Some("DB_HOST")).as_deref(),
+            Some(r#"(print "" $p "db")"#)
+        );
+        // A user or database name that happens to be a service name is not a host.
+        assert_eq!(d("db", Some("POSTGRES_USER")), None);
+        assert_eq!(d("dbx:5432", None), None);
+        assert_eq!(
+            d("redis://cache", None).as_deref(),
+            Some(r#"(print "redis://" $p "cache")"#)
+        );
+    }
+}
