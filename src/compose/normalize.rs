@@ -302,7 +302,11 @@ pub fn resolve_environment(
                         None => Node::new(Value::Null, f.at),
                     };
                     own.insert(e.key.clone(), v.clone());
-                    from_files.insert(e.key, v);
+                    // A bare `KEY` that nothing defines is dropped, as compose-go does
+                    // (in `environment:` it stays, as null).
+                    if !v.is_null() {
+                        from_files.insert(e.key, v);
+                    }
                 }
                 let mut rec = Map::default();
                 rec.insert("path".into(), Node::str(path.clone(), f.at));

@@ -478,7 +478,11 @@ impl Typer<'_, '_> {
                 "environment" => s.environment = self.dict_opt(v, p)?,
                 "expose" => s.expose = self.strings(v, p)?,
                 "external_links" => s.external_links = self.strings(v, p)?,
-                "extra_hosts" => s.extra_hosts = self.strings(v, p)?,
+                "extra_hosts" => {
+                    // compose-go keeps hosts in a map and prints them sorted.
+                    s.extra_hosts = self.strings(v, p)?;
+                    s.extra_hosts.sort();
+                }
                 "gpus" => {
                     for (i, d) in v.as_seq().unwrap_or_default().iter().enumerate() {
                         s.gpus.push(self.device_request(d, &indexed(p, i))?);
