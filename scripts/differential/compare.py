@@ -37,8 +37,8 @@ A service present on one side only makes each of its attributes an unequal field
 
 Normalisation (semantically neutral; everything else is compared exactly):
 
-  N1  service `command` / `entrypoint`: JSON null == key missing (the reference prints
-      `"entrypoint": null` when the attribute is unset).
+  N1  service `command` / `entrypoint`, and `command` at any depth (`develop.watch[].exec`):
+      JSON null == key missing (the reference prints `"entrypoint": null` when unset).
   N2  an empty object `{}` or empty array `[]` == key missing, when it is the value of a
       *structural* key (a schema field such as `placement`, `healthcheck`, `ipam`,
       `volume`, `bind`, `aliases`, or a service attribute). Applied bottom-up, so a struct
@@ -348,6 +348,8 @@ def norm(v: Any, key: str | None = None) -> Any:
         user_keyed = key in USER_KEYED_MAPS
         out = {}
         for k, sub in v.items():
+            if k == "command" and sub is None and not user_keyed:
+                continue                            # N1: `command: null` is unset anywhere
             n = norm(sub, k if not user_keyed else None)
             if n is MISSING:
                 if not user_keyed:

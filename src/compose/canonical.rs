@@ -148,6 +148,23 @@ fn service(svc: &mut Node, ctx: &Ctx<'_>, path: &str, base: &str) -> Result<(), 
 
 fn service_attrs(svc: &mut Node, ctx: &Ctx<'_>, path: &str, base: &str) -> Result<(), LoadError> {
     let m = svc.as_map_mut().expect("checked by caller");
+    // `develop.watch[].path` is relative to the file, like every host path.
+    for key in ["develop", "x-develop"] {
+        if let Some(Value::Seq(watch)) = m
+            .get_mut(key)
+            .and_then(|d| d.as_map_mut())
+            .and_then(|d| d.get_mut("watch"))
+            .map(|w| &mut w.value)
+        {
+            for rule in watch.iter_mut() {
+                if let Some(p) = rule.as_map_mut().and_then(|r| r.get_mut("path"))
+                    && let Some(s) = p.as_str()
+                {
+                    p.value = Value::Str(absolute(base, s, ctx));
+                }
+            }
+        }
+    }
     for (key, keep_null) in DICT_KEYS {
         if let Some(n) = m.get_mut(*key) {
             to_dict(n, ctx, &dotted(path, key), *keep_null)?;
@@ -429,6 +446,17 @@ fn build(n: &mut Node, ctx: &Ctx<'_>, path: &str, base: &str) -> Result<(), Load
                 let mut obj = Map::default();
                 obj.insert("source".into(), Node::str(s, item.at));
                 item.value = Value::Map(obj);
+            }
+        }
+    }
+    // Local additional contexts are host paths; `docker-image://…`, `service:…` are not.
+    if let Some(ctxs) = m.get_mut("additional_contexts").and_then(Node::as_map_mut) {
+        for c in ctxs.values_mut() {
+            if let Some(s) = c.as_str()
+                && !s.contains("://")
+                && !s.starts_with("service:")
+            {
+                c.value = Value::Str(absolute(base, s, ctx));
             }
         }
     }

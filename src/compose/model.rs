@@ -233,8 +233,9 @@ pub struct Service {
     pub depends_on: IndexMap<String, Dependency>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deploy: Option<Deploy>,
-    /// The development loop (`develop`, or the older `x-develop`); never reaches manifests.
-    #[serde(skip)]
+    /// The development loop (`develop`, or the older `x-develop`); never reaches manifests,
+    /// printed by `config` as Docker Compose does.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub develop: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub device_cgroup_rules: Vec<String>,

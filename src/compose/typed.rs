@@ -660,11 +660,16 @@ impl Typer<'_, '_> {
 
     fn build(&mut self, n: &Node, path: &str) -> R<Build> {
         let mut b = Build::default();
+        let mut empty_dockerfile = false;
         for (k, v) in self.map(n, path)? {
             let p = join(path, k);
             match k.as_str() {
                 "context" => b.context = self.string(v, &p)?,
-                "dockerfile" => b.dockerfile = self.opt_string(v, &p)?,
+                // An empty `dockerfile` (`${UNSET}`) is left out, with no default either.
+                "dockerfile" => match self.opt_string(v, &p)? {
+                    Some(d) if d.is_empty() => empty_dockerfile = true,
+                    d => b.dockerfile = d,
+                },
                 "dockerfile_inline" => b.dockerfile_inline = self.opt_string(v, &p)?,
                 // A bare build arg with no value in the environment is left out.
                 "args" => {
@@ -681,20 +686,51 @@ impl Typer<'_, '_> {
                 "network" => b.network = self.opt_string(v, &p)?,
                 "tags" => b.tags = self.strings(v, &p)?,
                 "platforms" => b.platforms = self.strings(v, &p)?,
-                "ssh"
-                | "secrets"
-                | "extra_hosts"
+                // The forms compose-go prints: bytes as a decimal string, `ssh` as a list,
+                // `sbom` as a string, a secret's `mode` in octal.
+                "shm_size" => {
+                    let bytes = self.bytes(v, &p)?;
+                    b.other.insert(k.clone(), bytes.0.to_string().into());
+                }
+                "ssh" => {
+                    let list: Vec<serde_json::Value> = self
+                        .dict(v, &p)?
+                        .into_iter()
+                        .map(|(id, path)| match path.is_empty() {
+                            true => id.into(),
+                            false => format!("{id}={path}").into(),
+                        })
+                        .collect();
+                    b.other.insert(k.clone(), list.into());
+                }
+                "sbom" => {
+                    let sbom = match to_json(v) {
+                        serde_json::Value::Bool(on) => on.to_string().into(),
+                        other => other,
+                    };
+                    b.other.insert(k.clone(), sbom);
+                }
+                "secrets" => {
+                    let mut list = to_json(v);
+                    for s in list.as_array_mut().into_iter().flatten() {
+                        if let Some(mode) = s.get_mut("mode")
+                            && let Some(m) = mode.as_i64()
+                        {
+                            *mode = format!("0{m:o}").into();
+                        }
+                    }
+                    b.other.insert(k.clone(), list);
+                }
+                "extra_hosts"
                 | "isolation"
                 | "privileged"
                 | "pull"
                 | "no_cache"
                 | "no_cache_filter"
-                | "shm_size"
                 | "ulimits"
                 | "additional_contexts"
                 | "entitlements"
-                | "provenance"
-                | "sbom" => {
+                | "provenance" => {
                     b.other.insert(k.clone(), to_json(v));
                 }
                 _ if k.starts_with("x-") => {}
@@ -704,7 +740,7 @@ impl Typer<'_, '_> {
         if b.context.is_empty() {
             b.context = ".".into();
         }
-        if b.dockerfile.is_none() && b.dockerfile_inline.is_none() {
+        if b.dockerfile.is_none() && b.dockerfile_inline.is_none() && !empty_dockerfile {
             b.dockerfile = Some("Dockerfile".into());
         }
         Ok(b)
