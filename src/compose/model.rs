@@ -233,10 +233,12 @@ pub struct Service {
     pub depends_on: IndexMap<String, Dependency>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deploy: Option<Deploy>,
-    /// The development loop (`develop`, or the older `x-develop`); never reaches manifests,
-    /// printed by `config` as Docker Compose does.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The development loop (`develop`, or the older `x-develop`); never reaches manifests.
+    #[serde(skip)]
     pub develop: Option<serde_json::Value>,
+    /// `develop` as `config` prints it, in Docker Compose's form (which leaves `x-develop` out).
+    #[serde(rename = "develop", skip_serializing_if = "Option::is_none")]
+    pub develop_config: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub device_cgroup_rules: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -448,7 +448,12 @@ impl Typer<'_, '_> {
                     }
                 }
                 // `x-develop` is the older spelling Docker Compose still reads.
-                "develop" | "x-develop" => s.develop = Some(to_json(v)),
+                "develop" | "x-develop" => {
+                    s.develop = Some(to_json(v));
+                    if k == "develop" {
+                        s.develop_config = Some(develop_config(to_json(v)));
+                    }
+                }
                 "device_cgroup_rules" => s.device_cgroup_rules = self.strings(v, p)?,
                 "devices" => {
                     for (i, d) in v.as_seq().unwrap_or_default().iter().enumerate() {
@@ -1254,4 +1259,35 @@ impl Typer<'_, '_> {
         }
         Ok(m)
     }
+}
+
+/// `develop` in the form compose-go prints: no `x-` keys, a watch rule's `include`/`ignore`
+/// as lists and its `exec.command` split like a shell command.
+fn develop_config(mut d: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    if let J::Object(m) = &mut d {
+        m.retain(|k, _| !k.starts_with("x-"));
+        for rule in m
+            .get_mut("watch")
+            .and_then(J::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            let J::Object(r) = rule else { continue };
+            r.retain(|k, _| !k.starts_with("x-"));
+            for key in ["include", "ignore"] {
+                if let Some(v) = r.get_mut(key)
+                    && v.is_string()
+                {
+                    *v = J::Array(vec![v.take()]);
+                }
+            }
+            if let Some(cmd) = r.get_mut("exec").and_then(|e| e.get_mut("command"))
+                && let Some(words) = cmd.as_str().and_then(|c| super::shell::split(c).ok())
+            {
+                *cmd = words.into_iter().map(J::String).collect();
+            }
+        }
+    }
+    d
 }
