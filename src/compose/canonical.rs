@@ -473,11 +473,7 @@ fn build(n: &mut Node, ctx: &Ctx<'_>, path: &str, base: &str) -> Result<(), Load
 
 /// After the files are merged: a `build` without `context` builds the project directory.
 pub fn default_build_context(root: &mut Node, project_dir: &str) {
-    let Some(services) = root
-        .as_map_mut()
-        .and_then(|m| m.get_mut("services"))
-        .and_then(Node::as_map_mut)
-    else {
+    let Some(services) = root.services_mut() else {
         return;
     };
     for svc in services.values_mut() {

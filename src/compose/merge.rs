@@ -226,11 +226,7 @@ pub fn enforce_unicity(root: &mut Node) {
         }
         *items = out;
     }
-    let Some(services) = root
-        .as_map_mut()
-        .and_then(|m| m.get_mut("services"))
-        .and_then(Node::as_map_mut)
-    else {
+    let Some(services) = root.services_mut() else {
         return;
     };
     for svc in services.values_mut() {

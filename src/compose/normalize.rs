@@ -18,11 +18,7 @@ pub fn apply_profiles(
     // With no profile active, a service listing the empty profile `""` is enabled.
     let none: [String; 1] = [String::new()];
     let active = if active.is_empty() { &none[..] } else { active };
-    let Some(services) = root
-        .as_map_mut()
-        .and_then(|m| m.get_mut("services"))
-        .and_then(Node::as_map_mut)
-    else {
+    let Some(services) = root.services_mut() else {
         return Ok(Vec::new());
     };
     let mut disabled = Vec::new();
@@ -212,11 +208,7 @@ pub fn resolve_environment(
     read: &mut ReadFile<'_>,
     warnings: &mut Vec<Diagnostic>,
 ) -> Result<(), LoadError> {
-    let Some(services) = root
-        .as_map_mut()
-        .and_then(|m| m.get_mut("services"))
-        .and_then(Node::as_map_mut)
-    else {
+    let Some(services) = root.services_mut() else {
         return Ok(());
     };
     for (name, svc) in services.iter_mut() {

@@ -490,7 +490,12 @@ impl Typer<'_, '_> {
                 }
                 "gpus" => {
                     for (i, d) in v.as_seq().unwrap_or_default().iter().enumerate() {
-                        s.gpus.push(self.device_request(d, &indexed(p, i))?);
+                        let mut req = self.device_request(d, &indexed(p, i))?;
+                        // No count and no ids is every GPU (-1), as for `deploy` devices.
+                        if req.count.is_none() && req.device_ids.is_empty() {
+                            req.count = Some(-1);
+                        }
+                        s.gpus.push(req);
                     }
                 }
                 "group_add" => s.group_add = self.strings(v, p)?,
