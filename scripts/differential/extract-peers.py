@@ -254,8 +254,11 @@ def go_strings(w: Writer, gitdir: str, rev: str, files: list[str], dest: str, la
                 names.append(fn)
             w.case(f"{label}/{path}:{func}#{count[func]}", folder, names, (), vars_)
 
+        assigned: dict[str, list[str]] = {}
         for func, callee, args in calls(src):
             strs = [a[0][1] for a in args if len(a) == 1 and a[0][0] == "str"]
+            if mode == "compose" and not callee:
+                assigned.setdefault(func, []).extend(d for d in strs if compose_doc(d))
             if mode == "compose":
                 docs = [s for s in strs if compose_doc(s)]
                 if not docs:
@@ -274,12 +277,26 @@ def go_strings(w: Writer, gitdir: str, rev: str, files: list[str], dest: str, la
                                    f"    env_file: {fn_env}\n")
                         w.write(f"{folder}/{fn_env}", s.encode())
                         emit(func, [compose], {}, env_text=s)
-            else:
+            elif mode == "template":
                 for s in strs:
                     if "$" in s and "\n" not in s:
                         compose = ("services:\n  test:\n    image: alpine\n    environment:\n"
                                    f"      VALUE: {json.dumps(s)}\n")
                         emit(func, [compose], file_vars)
+        # Strings assigned to variables, then loaded together (`ConfigFiles: {{base},
+        # {override}}`): one case with all of them, in order, as -f files.
+        for func, docs in assigned.items():
+            body = func_body(src, func)
+            if len(docs) >= 2 and re.search(r"ConfigFiles|MultipleFiles", body):
+                vars_ = {}
+                for m in string_maps(body):
+                    vars_.update(m)
+                emit(func, docs, vars_)
+
+
+def func_body(src: str, func: str) -> str:
+    m = re.search(rf"^func {re.escape(func)}\(.*?(?=^func |\Z)", src, re.M | re.S)
+    return m.group(0) if m else ""
 
 
 def spec_examples(w: Writer, gitdir: str, rev: str, dest: str, label: str) -> None:
