@@ -296,8 +296,9 @@ pub struct Service {
     pub mem_swappiness: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memswap_limit: Option<Bytes>,
+    /// `None` for a model listed without options (the list form), printed `null` as Compose does.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub models: IndexMap<String, ServiceModel>,
+    pub models: IndexMap<String, Option<ServiceModel>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub network_mode: Option<String>,
     /// Networks the service joins; `None` = joined with no options.

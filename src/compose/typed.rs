@@ -526,6 +526,10 @@ impl Typer<'_, '_> {
                 "models" => {
                     for (mk, mv) in self.map(v, p)? {
                         let mp = dotted(p, mk);
+                        if mv.is_null() {
+                            s.models.insert(mk.clone(), None);
+                            continue;
+                        }
                         let mut sm = ServiceModel::default();
                         for (k2, v2) in self.map(mv, &mp)? {
                             match k2.as_str() {
@@ -534,7 +538,7 @@ impl Typer<'_, '_> {
                                 _ => self.unknown(v2, k2, &mp),
                             }
                         }
-                        s.models.insert(mk.clone(), sm);
+                        s.models.insert(mk.clone(), Some(sm));
                     }
                 }
                 "network_mode" => s.network_mode = self.opt_string(v, p)?,
