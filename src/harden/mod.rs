@@ -77,6 +77,9 @@ pub struct HardenOptions {
     pub namespace: Option<String>,
     /// Whether the `network-policy` rule writes NetworkPolicies (`--network-policies`).
     pub network_policies: NetworkPolicies,
+    /// The image's own `USER` by service, from the lock file (`USER` empty: root), for
+    /// services whose Compose file names no user.
+    pub image_users: BTreeMap<String, String>,
 }
 
 impl Default for HardenOptions {
@@ -90,6 +93,7 @@ impl Default for HardenOptions {
             default_uid: 65532,
             namespace: None,
             network_policies: NetworkPolicies::Isolate,
+            image_users: BTreeMap::new(),
         }
     }
 }
