@@ -37,8 +37,8 @@ A service present on one side only makes each of its attributes an unequal field
 
 Normalisation (semantically neutral; everything else is compared exactly):
 
-  N1  service `command` / `entrypoint`: JSON null == key missing (the reference prints
-      `"entrypoint": null` when the attribute is unset).
+  N1  service `command` / `entrypoint`, and `command` at any depth (`develop.watch[].exec`):
+      JSON null == key missing (the reference prints `"entrypoint": null` when unset).
   N2  an empty object `{}` or empty array `[]` == key missing, when it is the value of a
       *structural* key (a schema field such as `placement`, `healthcheck`, `ipam`,
       `volume`, `bind`, `aliases`, or a service attribute). Applied bottom-up, so a struct
@@ -194,6 +194,34 @@ def load_kompose(shared: Path) -> list[Case]:
     return cases
 
 
+def load_peers(root: Path) -> list[Case]:
+    """The Compose makers' own test inputs, vendored by extract-peers.py (tests/peers)."""
+    manifest = root / "cases.json"
+    if not manifest.is_file():
+        raise UsageError(f"{manifest} not found (run scripts/differential/extract-peers.py)")
+    doc = json.loads(manifest.read_text(encoding="utf-8"))
+    return [Case(name="peers/" + c["name"], corpus="peers",
+                 cwd=os.path.join(os.path.abspath(root), c["dir"]), files=c["files"],
+                 env_files=c["env_files"], vars=sorted(c["vars"].items()))
+            for c in doc["cases"]]
+
+
+def load_known(path: Path) -> dict[tuple[str, str], str]:
+    """Known differences: `case<TAB>field<TAB>reason` lines (field `(accept)` for a case one
+    loader accepts and the other refuses; `*` for every field of the case)."""
+    known: dict[tuple[str, str], str] = {}
+    if not path.is_file():
+        return known
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        f = line.split("\t")
+        if len(f) != 3 or not f[2].strip():
+            raise UsageError(f"{path}:{lineno}: expected case, field and reason separated by tabs")
+        known[(f[0], f[1])] = f[2]
+    return known
+
+
 # --------------------------------------------------------------------------- running
 
 
@@ -320,6 +348,8 @@ def norm(v: Any, key: str | None = None) -> Any:
         user_keyed = key in USER_KEYED_MAPS
         out = {}
         for k, sub in v.items():
+            if k == "command" and sub is None and not user_keyed:
+                continue                            # N1: `command: null` is unset anywhere
             n = norm(sub, k if not user_keyed else None)
             if n is MISSING:
                 if not user_keyed:
@@ -576,6 +606,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--case", action="append", default=[], metavar="NAME",
                     help="run only this case (repeatable; realworld id or kompose/<path>; globs ok)")
     ap.add_argument("--corpus", choices=("all", "realworld", "kompose"), default="all")
+    ap.add_argument("--peers", action="store_true",
+                    help="run the Compose makers' own test inputs (tests/peers) instead of the "
+                         "corpus; report accept/refuse agreement and fail on any difference "
+                         "not listed in --known")
+    ap.add_argument("--peers-dir", default=str(repo / "tests" / "peers"), metavar="DIR")
+    ap.add_argument("--known", metavar="FILE",
+                    help="known differences (default <peers-dir>/known-differences.tsv)")
     ap.add_argument("--json-out", metavar="FILE", help="write machine-readable results here")
     ap.add_argument("--min-percent", type=float, metavar="P",
                     help="exit 1 when field agreement is below P percent")
@@ -584,6 +621,8 @@ def main(argv: list[str] | None = None) -> int:
                          "binary and case-folder content)")
     ap.add_argument("--jobs", "-j", type=int, default=min(8, os.cpu_count() or 1))
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds per loader run")
+    ap.add_argument("--verbose", "-v", action="store_true",
+                    help="with --peers: also print each differing field (default: summary)")
     ap.add_argument("--by-attr", action="store_true", help="also print agreement per attribute")
     ap.add_argument("--max-lines", type=int, default=0,
                     help="print at most this many difference lines per case (0 = all)")
@@ -597,10 +636,15 @@ def main(argv: list[str] | None = None) -> int:
         shared = Path(a.shared_dir) if a.shared_dir else repo.parent / "shared"
         shared = Path(os.path.abspath(shared))
         cases: list[Case] = []
-        if a.corpus in ("all", "realworld"):
-            cases += load_realworld(shared)
-        if a.corpus in ("all", "kompose"):
-            cases += load_kompose(shared)
+        known: dict[tuple[str, str], str] = {}
+        if a.peers:
+            cases += load_peers(Path(a.peers_dir))
+            known = load_known(Path(a.known or Path(a.peers_dir) / "known-differences.tsv"))
+        else:
+            if a.corpus in ("all", "realworld"):
+                cases += load_realworld(shared)
+            if a.corpus in ("all", "kompose"):
+                cases += load_kompose(shared)
         cases = select(cases, a.case)
         ref_bin = find_compose()
         ours_bin = resolve_exe(os.environ.get("KUBEFERRY_BIN")
@@ -634,6 +678,7 @@ def main(argv: list[str] | None = None) -> int:
     loader_errors: list[CaseResult] = []
     accepted: list[CaseResult] = []
     notes: list[CaseResult] = []
+    emit = print if not a.peers or a.verbose else (lambda *_a, **_k: None)
     for r in results:
         c = r.case
         if r.note:
@@ -655,7 +700,7 @@ def main(argv: list[str] | None = None) -> int:
             pa[1] += 1
         if r.status == "ours-error":
             loader_errors.append(r)
-            print(f"{c.name} (kubeferry failed, exit {r.ours.rc}; {len(r.fields)} fields count as "
+            emit(f"{c.name} (kubeferry failed, exit {r.ours.rc}; {len(r.fields)} fields count as "
                   f"unequal): {r.ours.first_error_line()}")
             continue
         bad = [f for f in r.fields if not f.equal]
@@ -667,11 +712,11 @@ def main(argv: list[str] | None = None) -> int:
                     svc_only[s] = "ours"
                 for s in f.ref:
                     svc_only[s] = "ref"
-                print(f"{c.name} (services): only in ours={short(f.ours)} only in ref={short(f.ref)}")
+                emit(f"{c.name} (services): only in ours={short(f.ours)} only in ref={short(f.ref)}")
         shown = 0
         for s, side in svc_only.items():
             n = sum(1 for f in bad if f.svc == s and f.kind in ("listed", "other"))
-            print(f"{c.name} {s}: service only in {side} ({n} fields unequal)")
+            emit(f"{c.name} {s}: service only in {side} ({n} fields unequal)")
         for f in bad:
             if f.kind == "services":
                 continue
@@ -684,9 +729,9 @@ def main(argv: list[str] | None = None) -> int:
             where = ("top-level " + f.where) if f.kind == "top" else \
                 f.where + (" (other)" if f.kind == "other" else "")
             at = f" [first difference at {f.at}]" if f.at and f.at != "." else ""
-            print(f"{c.name} {where}: ours={short(f.ours)} ref={short(f.ref)}{at}")
+            emit(f"{c.name} {where}: ours={short(f.ours)} ref={short(f.ref)}{at}")
         if a.max_lines and shown > a.max_lines:
-            print(f"{c.name} ... {shown - a.max_lines} more differences")
+            emit(f"{c.name} ... {shown - a.max_lines} more differences")
 
     eq = sum(t[0] for t in tallies.values())
     n = sum(t[1] for t in tallies.values())
@@ -703,17 +748,17 @@ def main(argv: list[str] | None = None) -> int:
         for label, (e, m) in sorted(per_attr.items(), key=lambda kv: (kv[1][0] / kv[1][1], kv[0])):
             print(f"    {label:32} {e:5}/{m:<5} {pct_str(e, m)}")
     if loader_errors:
-        print(f"kubeferry exited non-zero on {len(loader_errors)} case(s) the reference loads:")
+        emit(f"kubeferry exited non-zero on {len(loader_errors)} case(s) the reference loads:")
         for r in loader_errors:
-            print(f"  {r.case.name}: exit {r.ours.rc}: {r.ours.first_error_line()}")
+            emit(f"  {r.case.name}: exit {r.ours.rc}: {r.ours.first_error_line()}")
     if accepted:
-        print(f"kubeferry exited 0 on {len(accepted)} case(s) the reference rejects:")
+        emit(f"kubeferry exited 0 on {len(accepted)} case(s) the reference rejects:")
         for r in accepted:
-            print(f"  {r.case.name}: reference: {r.ref.first_error_line()}")
+            emit(f"  {r.case.name}: reference: {r.ref.first_error_line()}")
     if notes:
-        print("notes:")
+        emit("notes:")
         for r in notes:
-            print(f"  {r.case.name}: {r.note}")
+            emit(f"  {r.case.name}: {r.note}")
     rejected_k = sum(1 for r in results if r.case.corpus == "kompose" and r.ref.rc != 0)
     cached = sum(1 for r in results if r.ref.cached)
     print(f"differential: {len(results)} inputs run; {rejected_k} kompose inputs rejected by the "
@@ -734,11 +779,70 @@ def main(argv: list[str] | None = None) -> int:
             json.dump(doc, fh, indent=1, ensure_ascii=False)
             fh.write("\n")
 
+    if a.peers and peers_report(results, known, a.json_out):
+        return 1
     if a.min_percent is not None and pct < a.min_percent:
         print(f"differential: agreement {pct:.2f}% is below --min-percent {a.min_percent:g}",
               file=sys.stderr)
         return 1
     return 0
+
+
+def peers_report(results: list[CaseResult], known: dict[tuple[str, str], str],
+                 json_out: str | None) -> bool:
+    """Accept/refuse agreement and the differences not listed as known; True when any is
+    unlisted. Listed differences that no longer occur are printed as stale."""
+    both_ok = both_err = ours_only = ref_only = 0
+    unlisted: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for r in results:
+        name = r.case.name[len("peers/"):]
+        ok_ref, ok_ours = r.ref.rc == 0, r.ours.rc == 0
+        both_ok += ok_ref and ok_ours
+        both_err += not ok_ref and not ok_ours
+        ours_only += ok_ours and not ok_ref
+        ref_only += ok_ref and not ok_ours
+        if ok_ref != ok_ours:
+            key = (name, "(accept)")
+            if key in known or (name, "*") in known:
+                seen.add(key if key in known else (name, "*"))
+            else:
+                who = "kubeferry" if ok_ours else "the reference"
+                err = (r.ref if ok_ours else r.ours).first_error_line()
+                unlisted.append(f"{name}\t(accept)\tonly {who} accepts; other: {err}")
+            continue
+        for f in r.fields:
+            if f.equal:
+                continue
+            for key in ((name, f.where), (name, "*")):
+                if key in known:
+                    seen.add(key)
+                    break
+            else:
+                unlisted.append(f"{name}\t{f.where}\tours={short(f.ours, 120)} "
+                                f"ref={short(f.ref, 120)}")
+    n = len(results)
+    agree = both_ok + both_err
+    print(f"peers: accept/refuse agreement {agree} / {n} ({pct_str(agree, n)}): both accept "
+          f"{both_ok}, both refuse {both_err}, only the reference accepts {ref_only}, only "
+          f"kubeferry accepts {ours_only}")
+    stale = sorted(set(known) - seen)
+    print(f"peers: {len(known)} known differences ({len(stale)} no longer occur), "
+          f"{len(unlisted)} not listed")
+    for k in stale:
+        print(f"  stale (no longer differs): {k[0]}\t{k[1]}")
+    for line in unlisted:
+        print(f"  unlisted: {line}")
+    if json_out:
+        with open(json_out, encoding="utf-8") as fh:
+            doc = json.load(fh)
+        doc["summary"]["accept_refuse"] = {"agree": agree, "cases": n, "both_accept": both_ok,
+                                           "both_refuse": both_err, "only_reference": ref_only,
+                                           "only_kubeferry": ours_only}
+        with open(json_out, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, indent=1, ensure_ascii=False)
+            fh.write("\n")
+    return bool(unlisted)
 
 
 def _case_json(r: CaseResult) -> dict:

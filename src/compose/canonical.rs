@@ -5,7 +5,7 @@
 //! strings split into argv, relative paths made absolute against the base directory). Merging
 //! and `extends` then only ever see the long form, as the specification requires.
 
-use super::node::{Map, Node, Pos, Value};
+use super::node::{Map, Node, Pos, Tag, Value};
 use super::shell;
 use super::{Ctx, LoadError};
 use crate::diag::{dotted, indexed};
@@ -61,6 +61,9 @@ pub fn canonicalize(root: &mut Node, ctx: &Ctx<'_>, base_dir: &str) -> Result<()
                         to_dict(n, ctx, &dotted(&path, key), false)?;
                     }
                 }
+                if section != "models" {
+                    legacy_external(m, ctx, &path)?;
+                }
                 if matches!(section, "secrets" | "configs")
                     && let Some(f) = m.get_mut("file")
                     && let Some(p) = f.as_str()
@@ -87,8 +90,83 @@ pub fn canonicalize(root: &mut Node, ctx: &Ctx<'_>, base_dir: &str) -> Result<()
     Ok(())
 }
 
+/// The legacy `external: {name: x}` (names the resource) and an interpolated
+/// `external: "true"` to the current `external: true` + `name`, as compose-go's
+/// `transformMaybeExternal` does before validation.
+fn legacy_external(m: &mut Map, ctx: &Ctx<'_>, path: &str) -> Result<(), LoadError> {
+    let Some(ext) = m.get_mut("external") else {
+        return Ok(());
+    };
+    let at = ext.at;
+    match &ext.value {
+        Value::Str(s) if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false") => {
+            ext.value = Value::Bool(s.eq_ignore_ascii_case("true"));
+        }
+        Value::Map(e) => {
+            let ext_name = e.get("name").and_then(Node::scalar_string);
+            ext.value = Value::Bool(true);
+            if let Some(ext_name) = ext_name {
+                match m.get("name").and_then(Node::scalar_string) {
+                    Some(name) if name != ext_name => {
+                        return Err(ctx.error(
+                            "C084",
+                            at,
+                            &dotted(path, "external"),
+                            format!(
+                                "`name` (`{name}`) and `external.name` (`{ext_name}`) conflict; set only `name`"
+                            ),
+                        ));
+                    }
+                    Some(_) => {}
+                    None => {
+                        m.insert("name".into(), Node::str(ext_name, at));
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 fn service(svc: &mut Node, ctx: &Ctx<'_>, path: &str, base: &str) -> Result<(), LoadError> {
+    // A bare `key: !reset` only removes the key while merging: it is no value to check.
     let m = svc.as_map_mut().expect("checked by caller");
+    let resets: Vec<String> = m
+        .iter()
+        .filter(|(_, v)| v.tag == Tag::Reset && v.is_null())
+        .map(|(k, _)| k.clone())
+        .collect();
+    let resets: Vec<(String, Node)> = resets
+        .into_iter()
+        .filter_map(|k| m.shift_remove_entry(&k))
+        .collect();
+    let result = service_attrs(svc, ctx, path, base);
+    if let Some(m) = svc.as_map_mut() {
+        m.extend(resets);
+    }
+    result
+}
+
+fn service_attrs(svc: &mut Node, ctx: &Ctx<'_>, path: &str, base: &str) -> Result<(), LoadError> {
+    let m = svc.as_map_mut().expect("checked by caller");
+    // `develop.watch[].path` is relative to the file, like every host path.
+    for key in ["develop", "x-develop"] {
+        if let Some(Value::Seq(watch)) = m
+            .get_mut(key)
+            .and_then(|d| d.as_map_mut())
+            .and_then(|d| d.get_mut("watch"))
+            .map(|w| &mut w.value)
+        {
+            for rule in watch.iter_mut() {
+                if let Some(p) = rule.as_map_mut().and_then(|r| r.get_mut("path"))
+                    && let Some(s) = p.as_str()
+                {
+                    p.value = Value::Str(absolute(base, s, ctx));
+                }
+            }
+        }
+    }
     for (key, keep_null) in DICT_KEYS {
         if let Some(n) = m.get_mut(*key) {
             to_dict(n, ctx, &dotted(path, key), *keep_null)?;
@@ -373,9 +451,19 @@ fn build(n: &mut Node, ctx: &Ctx<'_>, path: &str, base: &str) -> Result<(), Load
             }
         }
     }
-    if !m.contains_key("context") {
-        m.insert("context".into(), Node::str(".", at));
+    // Local additional contexts are host paths; `docker-image://…`, `service:…` are not.
+    if let Some(ctxs) = m.get_mut("additional_contexts").and_then(Node::as_map_mut) {
+        for c in ctxs.values_mut() {
+            if let Some(s) = c.as_str()
+                && !s.contains("://")
+                && !s.starts_with("service:")
+            {
+                c.value = Value::Str(absolute(base, s, ctx));
+            }
+        }
     }
+    // No default `context` here: an override's partial `build` must merge into the base's
+    // context; `default_build_context` fills it in after the merge, as compose-go does.
     if let Some(c) = m.get_mut("context")
         && let Some(s) = c.as_str()
         && !is_remote_context(s)
@@ -383,6 +471,22 @@ fn build(n: &mut Node, ctx: &Ctx<'_>, path: &str, base: &str) -> Result<(), Load
         c.value = Value::Str(absolute(base, s, ctx));
     }
     Ok(())
+}
+
+/// After the files are merged: a `build` without `context` builds the project directory.
+pub fn default_build_context(root: &mut Node, project_dir: &str) {
+    let Some(services) = root.services_mut() else {
+        return;
+    };
+    for svc in services.values_mut() {
+        if let Some(b) = svc.as_map_mut().and_then(|m| m.get_mut("build")) {
+            let at = b.at;
+            if let Some(m) = b.as_map_mut() {
+                m.entry("context".to_string())
+                    .or_insert_with(|| Node::str(project_dir, at));
+            }
+        }
+    }
 }
 
 fn is_remote_context(s: &str) -> bool {
@@ -408,18 +512,11 @@ fn depends_on(n: &mut Node, ctx: &Ctx<'_>, path: &str) -> Result<(), LoadError> 
             n.value = Value::Map(map);
         }
         Value::Map(map) => {
+            // `condition` and `required` stay unset, so that a partial override
+            // (`restart: true` alone) keeps the base's; typing fills the defaults.
             for (_, v) in map.iter_mut() {
                 if v.is_null() {
                     v.value = Value::Map(Map::default());
-                }
-                let at = v.at;
-                if let Some(m) = v.as_map_mut() {
-                    if !m.contains_key("condition") {
-                        m.insert("condition".into(), Node::str("service_started", at));
-                    }
-                    if !m.contains_key("required") {
-                        m.insert("required".into(), Node::new(Value::Bool(true), at));
-                    }
                 }
             }
         }
@@ -466,7 +563,23 @@ fn extra_hosts(n: &mut Node, ctx: &Ctx<'_>, path: &str) -> Result<(), LoadError>
         }
         _ => return Ok(()),
     }
-    n.value = Value::Seq(out);
+    // As compose-go's HostsList: `host=a,b` is two entries, and `[::1]` loses its brackets.
+    let mut hosts = Vec::with_capacity(out.len());
+    for entry in out {
+        let Some((host, ips)) = entry.as_str().and_then(|s| s.split_once('=')) else {
+            hosts.push(entry);
+            continue;
+        };
+        for ip in ips.split(',') {
+            let ip = ip
+                .strip_prefix('[')
+                .and_then(|i| i.strip_suffix(']'))
+                .filter(|i| !i.is_empty())
+                .unwrap_or(ip);
+            hosts.push(Node::str(format!("{host}={ip}"), entry.at));
+        }
+    }
+    n.value = Value::Seq(hosts);
     Ok(())
 }
 

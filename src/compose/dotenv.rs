@@ -58,13 +58,30 @@ pub fn parse(
     lookup: &dyn Fn(&str) -> Option<String>,
     raw: bool,
 ) -> Result<Vec<Entry>, DotenvError> {
+    parse_layered(text, lookup, &|_| None, raw)
+}
+
+/// [`parse`] with a `fallback` looked up after this file's own entries: the values of the
+/// earlier of several `--env-file`s, which a later file's definitions shadow for its own
+/// references (compose-go reads all of them into one map).
+///
+/// # Errors
+///
+/// As [`parse`].
+pub fn parse_layered(
+    text: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    fallback: &dyn Fn(&str) -> Option<String>,
+    raw: bool,
+) -> Result<Vec<Entry>, DotenvError> {
     // Editors on Windows like to prepend a BOM; it is not part of the first key.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut entries = Entries::default();
+    let inherit = |k: &str| lookup(k).or_else(|| fallback(k));
     if raw {
-        parse_raw(text, lookup, &mut entries)?;
+        parse_raw(text, &inherit, &mut entries)?;
     } else {
-        parse_dotenv(text, lookup, &mut entries)?;
+        parse_dotenv(text, lookup, fallback, &mut entries)?;
     }
     Ok(entries.list)
 }
@@ -170,7 +187,12 @@ fn first_line(s: &str) -> &str {
     line.strip_suffix('\r').unwrap_or(line)
 }
 
-fn parse_dotenv(text: &str, lookup: Lookup<'_>, entries: &mut Entries) -> Result<(), DotenvError> {
+fn parse_dotenv(
+    text: &str,
+    lookup: Lookup<'_>,
+    fallback: Lookup<'_>,
+    entries: &mut Entries,
+) -> Result<(), DotenvError> {
     let lines = Lines::new(text);
     let mut pos = 0;
     while let Some(start) = statement_start(text, pos) {
@@ -213,14 +235,14 @@ fn parse_dotenv(text: &str, lookup: Lookup<'_>, entries: &mut Entries) -> Result
             // An empty key only comes from `export` alone on its line; compose-go looks
             // up "" and sets nothing.
             if !key.is_empty() {
-                entries.inherit(key, lookup, line);
+                entries.inherit(key, &|k| lookup(k).or_else(|| fallback(k)), line);
             }
             pos = after_sep;
             continue;
         }
 
         let value_start = after_sep + inline_space_len(text.get(after_sep..).unwrap_or(""));
-        let (value, next) = read_value(text, value_start, lookup, entries, &lines)?;
+        let (value, next) = read_value(text, value_start, (lookup, fallback), entries, &lines)?;
         entries.set(key, Some(value), line);
         pos = next;
     }
@@ -261,13 +283,17 @@ fn skip_export(text: &str, start: usize) -> usize {
 fn read_value(
     text: &str,
     start: usize,
-    lookup: Lookup<'_>,
+    (lookup, fallback): (Lookup<'_>, Lookup<'_>),
     entries: &Entries,
     lines: &Lines<'_>,
 ) -> Result<(String, usize), DotenvError> {
     let rest = text.get(start..).unwrap_or("");
     let expand = |value: &str| {
-        let known = |name: &str| lookup(name).or_else(|| entries.value(name).map(str::to_owned));
+        let known = |name: &str| {
+            lookup(name)
+                .or_else(|| entries.value(name).map(str::to_owned))
+                .or_else(|| fallback(name))
+        };
         interpolate(value, &known, &mut Vec::new()).map_err(|e| lines.error(start, e.to_string()))
     };
 

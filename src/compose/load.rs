@@ -120,6 +120,16 @@ const PARALLEL_MIN_SERVICES: usize = 64;
 /// The variables a file is interpolated with.
 pub(super) type Env = BTreeMap<String, String>;
 
+/// compose-go's `NormalizeProjectName`: lowercase, only `[a-z0-9_-]`, no leading `_`/`-`.
+fn normalize_project_name(s: &str) -> String {
+    let norm: String = s
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-')
+        .collect();
+    norm.trim_start_matches(['_', '-']).to_string()
+}
+
 impl Loader<'_> {
     fn ctx(&self) -> Ctx<'_> {
         Ctx {
@@ -210,12 +220,10 @@ impl Loader<'_> {
                 continue;
             }
             let bytes = self.read(&path, "env file", None)?;
-            let entries = self.dotenv(&bytes, &path, &|k| {
-                opts.environment
-                    .get(k)
-                    .cloned()
-                    .or_else(|| from_files.get(k).cloned())
-            })?;
+            let entries =
+                self.dotenv(&bytes, &path, &|k| opts.environment.get(k).cloned(), &|k| {
+                    from_files.get(k).cloned()
+                })?;
             for (k, v) in entries {
                 if let Some(v) = v {
                     from_files.insert(k, v);
@@ -257,6 +265,7 @@ impl Loader<'_> {
         if let Some(first) = self.violations.first() {
             return Err(Box::new(first.clone()));
         }
+        canonical::default_build_context(&mut root, &project_dir);
         super::validate::shapes(&root, &self.ctx())?;
         super::validate::file_objects(&root, &self.ctx())?;
         // 5. Project name.
@@ -440,10 +449,11 @@ impl Loader<'_> {
         bytes: &[u8],
         path: &str,
         lookup: &dyn Fn(&str) -> Option<String>,
+        fallback: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Vec<(String, Option<String>)>, LoadError> {
         let name = self.display(path);
         let text = String::from_utf8_lossy(bytes);
-        let entries = dotenv::parse(&text, lookup, false).map_err(|e| {
+        let entries = dotenv::parse_layered(&text, lookup, fallback, false).map_err(|e| {
             Box::new(Diagnostic::error(
                 "C021",
                 Location::new(name, e.line, e.col, ""),
@@ -547,17 +557,15 @@ impl Loader<'_> {
         } else if let Some(n) = root
             .get("name")
             .and_then(Node::scalar_string)
+            .map(|n| normalize_project_name(&n))
             .filter(|n| !n.is_empty())
         {
+            // compose-go normalises the file's `name` (`myProject` → `myproject`); only
+            // `-p` and COMPOSE_PROJECT_NAME must already be valid.
             (n, root.get("name").map(|n| n.at))
         } else {
             let base = project_dir.rsplit('/').next().unwrap_or("");
-            let norm: String = base
-                .to_lowercase()
-                .chars()
-                .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-')
-                .collect();
-            (norm.trim_start_matches(['_', '-']).to_string(), None)
+            (normalize_project_name(base), None)
         };
         let valid = name
             .chars()
@@ -845,7 +853,7 @@ impl Loader<'_> {
                 }
                 let bytes = self.read(&p, "env file", Some((item.at, &key)))?;
                 let lookup_env = env.clone();
-                for (k, v) in self.dotenv(&bytes, &p, &|k| lookup_env.get(k).cloned())? {
+                for (k, v) in self.dotenv(&bytes, &p, &|k| lookup_env.get(k).cloned(), &|_| None)? {
                     if let Some(v) = v {
                         inc_env.entry(k).or_insert(v);
                     }

@@ -21,11 +21,9 @@ fn service_rule(key: &str) -> Rule {
         "secrets" => Rule::Unique(|n| target_or(n, "/run/secrets/")),
         "configs" => Rule::Unique(|n| target_or(n, "/")),
         "env_file" => Rule::Unique(|n| field(n, "path")),
-        "extra_hosts" => Rule::Unique(|n| {
-            let s = n.scalar_string().unwrap_or_default();
-            s.split_once('=').map(|(h, _)| h.to_string()).unwrap_or(s)
-        }),
-        "expose"
+        // Two files may give one host two addresses: both are kept (compose-go appends).
+        "extra_hosts"
+        | "expose"
         | "cap_add"
         | "cap_drop"
         | "links"
@@ -228,11 +226,7 @@ pub fn enforce_unicity(root: &mut Node) {
         }
         *items = out;
     }
-    let Some(services) = root
-        .as_map_mut()
-        .and_then(|m| m.get_mut("services"))
-        .and_then(Node::as_map_mut)
-    else {
+    let Some(services) = root.services_mut() else {
         return;
     };
     for svc in services.values_mut() {

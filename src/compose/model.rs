@@ -236,6 +236,9 @@ pub struct Service {
     /// The development loop (`develop`, or the older `x-develop`); never reaches manifests.
     #[serde(skip)]
     pub develop: Option<serde_json::Value>,
+    /// `develop` as `config` prints it, in Docker Compose's form (which leaves `x-develop` out).
+    #[serde(rename = "develop", skip_serializing_if = "Option::is_none")]
+    pub develop_config: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub device_cgroup_rules: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -293,8 +296,9 @@ pub struct Service {
     pub mem_swappiness: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memswap_limit: Option<Bytes>,
+    /// `None` for a model listed without options (the list form), printed `null` as Compose does.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub models: IndexMap<String, ServiceModel>,
+    pub models: IndexMap<String, Option<ServiceModel>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub network_mode: Option<String>,
     /// Networks the service joins; `None` = joined with no options.

@@ -89,6 +89,11 @@ impl Node {
         }
     }
 
+    /// The `services` mapping of a file's root, when there is one.
+    pub fn services_mut(&mut self) -> Option<&mut Map> {
+        self.as_map_mut()?.get_mut("services")?.as_map_mut()
+    }
+
     pub fn as_seq(&self) -> Option<&[Node]> {
         match &self.value {
             Value::Seq(s) => Some(s),

@@ -18,11 +18,7 @@ pub fn apply_profiles(
     // With no profile active, a service listing the empty profile `""` is enabled.
     let none: [String; 1] = [String::new()];
     let active = if active.is_empty() { &none[..] } else { active };
-    let Some(services) = root
-        .as_map_mut()
-        .and_then(|m| m.get_mut("services"))
-        .and_then(Node::as_map_mut)
-    else {
+    let Some(services) = root.services_mut() else {
         return Ok(Vec::new());
     };
     let mut disabled = Vec::new();
@@ -223,11 +219,7 @@ pub fn resolve_environment(
     read: &mut ReadFile<'_>,
     warnings: &mut Vec<Diagnostic>,
 ) -> Result<(), LoadError> {
-    let Some(services) = root
-        .as_map_mut()
-        .and_then(|m| m.get_mut("services"))
-        .and_then(Node::as_map_mut)
-    else {
+    let Some(services) = root.services_mut() else {
         return Ok(());
     };
     for (name, svc) in services.iter_mut() {
@@ -313,7 +305,11 @@ pub fn resolve_environment(
                         None => Node::new(Value::Null, f.at),
                     };
                     own.insert(e.key.clone(), v.clone());
-                    from_files.insert(e.key, v);
+                    // A bare `KEY` that nothing defines is dropped, as compose-go does
+                    // (in `environment:` it stays, as null).
+                    if !v.is_null() {
+                        from_files.insert(e.key, v);
+                    }
                 }
                 let mut rec = Map::default();
                 rec.insert("path".into(), Node::str(path.clone(), f.at));

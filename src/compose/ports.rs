@@ -75,15 +75,9 @@ fn long(m: &Map, item: &Node, ctx: &Ctx<'_>, path: &str) -> Result<Node, LoadErr
     }
     if let Some(p) = m.get("published") {
         match p.scalar_string() {
+            // Any string, as Docker Compose takes it (`example.com:8080` too); the
+            // conversion serves the container port and uses only a numeric published port.
             Some(s) if !s.is_empty() => {
-                if parse_range(&s).is_none() {
-                    return Err(ctx.error(
-                        "C013",
-                        p.at,
-                        &dotted(path, "published"),
-                        format!("`{s}` is not a port or a port range"),
-                    ));
-                }
                 out.insert("published".into(), Node::str(s, p.at));
             }
             None if !p.is_null() => {
@@ -166,8 +160,13 @@ fn parse_short(spec: &str) -> Result<Vec<ShortPort>, String> {
         let parts: Vec<&str> = rest.split(':').collect();
         match parts.len() {
             1 | 2 => (None, rest),
-            3 => (Some(parts[0].to_string()), &rest[parts[0].len() + 1..]),
-            _ => return Err(format!("invalid port `{spec}`: too many colons")),
+            // More colons: an unbracketed IPv6 address, all but the last two parts
+            // (docker/go-connections' `splitParts`).
+            n => {
+                let ip = parts[..n - 2].join(":");
+                let after = &rest[ip.len() + 1..];
+                (Some(ip), after)
+            }
         }
     };
     let (host, container) = match rest.rsplit_once(':') {

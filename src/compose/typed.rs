@@ -448,7 +448,12 @@ impl Typer<'_, '_> {
                     }
                 }
                 // `x-develop` is the older spelling Docker Compose still reads.
-                "develop" | "x-develop" => s.develop = Some(to_json(v)),
+                "develop" | "x-develop" => {
+                    s.develop = Some(to_json(v));
+                    if k == "develop" {
+                        s.develop_config = Some(develop_config(to_json(v)));
+                    }
+                }
                 "device_cgroup_rules" => s.device_cgroup_rules = self.strings(v, p)?,
                 "devices" => {
                     for (i, d) in v.as_seq().unwrap_or_default().iter().enumerate() {
@@ -478,10 +483,19 @@ impl Typer<'_, '_> {
                 "environment" => s.environment = self.dict_opt(v, p)?,
                 "expose" => s.expose = self.strings(v, p)?,
                 "external_links" => s.external_links = self.strings(v, p)?,
-                "extra_hosts" => s.extra_hosts = self.strings(v, p)?,
+                "extra_hosts" => {
+                    // compose-go keeps hosts in a map and prints them sorted.
+                    s.extra_hosts = self.strings(v, p)?;
+                    s.extra_hosts.sort();
+                }
                 "gpus" => {
                     for (i, d) in v.as_seq().unwrap_or_default().iter().enumerate() {
-                        s.gpus.push(self.device_request(d, &indexed(p, i))?);
+                        let mut req = self.device_request(d, &indexed(p, i))?;
+                        // No count and no ids is every GPU (-1), as for `deploy` devices.
+                        if req.count.is_none() && req.device_ids.is_empty() {
+                            req.count = Some(-1);
+                        }
+                        s.gpus.push(req);
                     }
                 }
                 "group_add" => s.group_add = self.strings(v, p)?,
@@ -512,6 +526,10 @@ impl Typer<'_, '_> {
                 "models" => {
                     for (mk, mv) in self.map(v, p)? {
                         let mp = dotted(p, mk);
+                        if mv.is_null() {
+                            s.models.insert(mk.clone(), None);
+                            continue;
+                        }
                         let mut sm = ServiceModel::default();
                         for (k2, v2) in self.map(mv, &mp)? {
                             match k2.as_str() {
@@ -520,7 +538,7 @@ impl Typer<'_, '_> {
                                 _ => self.unknown(v2, k2, &mp),
                             }
                         }
-                        s.models.insert(mk.clone(), sm);
+                        s.models.insert(mk.clone(), Some(sm));
                     }
                 }
                 "network_mode" => s.network_mode = self.opt_string(v, p)?,
@@ -657,11 +675,16 @@ impl Typer<'_, '_> {
 
     fn build(&mut self, n: &Node, path: &str) -> R<Build> {
         let mut b = Build::default();
+        let mut empty_dockerfile = false;
         for (k, v) in self.map(n, path)? {
             let p = join(path, k);
             match k.as_str() {
                 "context" => b.context = self.string(v, &p)?,
-                "dockerfile" => b.dockerfile = self.opt_string(v, &p)?,
+                // An empty `dockerfile` (`${UNSET}`) is left out, with no default either.
+                "dockerfile" => match self.opt_string(v, &p)? {
+                    Some(d) if d.is_empty() => empty_dockerfile = true,
+                    d => b.dockerfile = d,
+                },
                 "dockerfile_inline" => b.dockerfile_inline = self.opt_string(v, &p)?,
                 // A bare build arg with no value in the environment is left out.
                 "args" => {
@@ -678,20 +701,51 @@ impl Typer<'_, '_> {
                 "network" => b.network = self.opt_string(v, &p)?,
                 "tags" => b.tags = self.strings(v, &p)?,
                 "platforms" => b.platforms = self.strings(v, &p)?,
-                "ssh"
-                | "secrets"
-                | "extra_hosts"
+                // The forms compose-go prints: bytes as a decimal string, `ssh` as a list,
+                // `sbom` as a string, a secret's `mode` in octal.
+                "shm_size" => {
+                    let bytes = self.bytes(v, &p)?;
+                    b.other.insert(k.clone(), bytes.0.to_string().into());
+                }
+                "ssh" => {
+                    let list: Vec<serde_json::Value> = self
+                        .dict(v, &p)?
+                        .into_iter()
+                        .map(|(id, path)| match path.is_empty() {
+                            true => id.into(),
+                            false => format!("{id}={path}").into(),
+                        })
+                        .collect();
+                    b.other.insert(k.clone(), list.into());
+                }
+                "sbom" => {
+                    let sbom = match to_json(v) {
+                        serde_json::Value::Bool(on) => on.to_string().into(),
+                        other => other,
+                    };
+                    b.other.insert(k.clone(), sbom);
+                }
+                "secrets" => {
+                    let mut list = to_json(v);
+                    for s in list.as_array_mut().into_iter().flatten() {
+                        if let Some(mode) = s.get_mut("mode")
+                            && let Some(m) = mode.as_i64()
+                        {
+                            *mode = format!("0{m:o}").into();
+                        }
+                    }
+                    b.other.insert(k.clone(), list);
+                }
+                "extra_hosts"
                 | "isolation"
                 | "privileged"
                 | "pull"
                 | "no_cache"
                 | "no_cache_filter"
-                | "shm_size"
                 | "ulimits"
                 | "additional_contexts"
                 | "entitlements"
-                | "provenance"
-                | "sbom" => {
+                | "provenance" => {
                     b.other.insert(k.clone(), to_json(v));
                 }
                 _ if k.starts_with("x-") => {}
@@ -701,7 +755,7 @@ impl Typer<'_, '_> {
         if b.context.is_empty() {
             b.context = ".".into();
         }
-        if b.dockerfile.is_none() && b.dockerfile_inline.is_none() {
+        if b.dockerfile.is_none() && b.dockerfile_inline.is_none() && !empty_dockerfile {
             b.dockerfile = Some("Dockerfile".into());
         }
         Ok(b)
@@ -1218,4 +1272,35 @@ impl Typer<'_, '_> {
         }
         Ok(m)
     }
+}
+
+/// `develop` in the form compose-go prints: no `x-` keys, a watch rule's `include`/`ignore`
+/// as lists and its `exec.command` split like a shell command.
+fn develop_config(mut d: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    if let J::Object(m) = &mut d {
+        m.retain(|k, _| !k.starts_with("x-"));
+        for rule in m
+            .get_mut("watch")
+            .and_then(J::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            let J::Object(r) = rule else { continue };
+            r.retain(|k, _| !k.starts_with("x-"));
+            for key in ["include", "ignore"] {
+                if let Some(v) = r.get_mut(key)
+                    && v.is_string()
+                {
+                    *v = J::Array(vec![v.take()]);
+                }
+            }
+            if let Some(cmd) = r.get_mut("exec").and_then(|e| e.get_mut("command"))
+                && let Some(words) = cmd.as_str().and_then(|c| super::shell::split(c).ok())
+            {
+                *cmd = words.into_iter().map(J::String).collect();
+            }
+        }
+    }
+    d
 }

@@ -35,7 +35,7 @@ fn variables(svc: &Service, key: &str) -> (String, String) {
             }
         })
         .collect();
-    let m = svc.models.get(key);
+    let m = svc.models.get(key).and_then(Option::as_ref);
     (
         m.and_then(|m| m.endpoint_var.clone())
             .unwrap_or_else(|| format!("{base}_URL")),
@@ -231,10 +231,10 @@ mod tests {
         );
         svc.models.insert(
             "llm".into(),
-            ServiceModel {
+            Some(ServiceModel {
                 endpoint_var: Some("AI_URL".into()),
                 model_var: None,
-            },
+            }),
         );
         assert_eq!(
             variables(&svc, "llm"),

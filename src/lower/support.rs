@@ -811,6 +811,7 @@ mod tests {
                 // Not Compose keys: kubeferry's own typed views of what the loader read.
                 "extensions" | "settings" => continue,
                 "env_files" => "env_file".to_string(),
+                "develop_config" => "develop".to_string(),
                 other => other.to_string(),
             };
             assert!(

@@ -53,7 +53,8 @@ impl Loader<'_> {
             }
             let bytes = self.read(&path, "env file", None)?;
             let environment = &opts.environment;
-            let entries = self.dotenv(&bytes, &path, &|k| environment.get(k).cloned())?;
+            let entries =
+                self.dotenv(&bytes, &path, &|k| environment.get(k).cloned(), &|_| None)?;
             for (k, v) in entries {
                 if let (true, Some(v)) = (k.starts_with("COMPOSE_"), v) {
                     opts.environment.entry(k).or_insert(v);
