@@ -7,9 +7,11 @@ use crate::diag::{Diagnostic, Failure, Severity};
 use crate::emit;
 use crate::harden::{HardenOptions, Level, NetworkPolicies};
 use crate::lower::{
-    BindStrategy, Controller, DependencyWait, EnvFiles, GpuApi, IpcHost, LowerOptions, SecretValues,
+    BindStrategy, Controller, DependencyWait, EnvFiles, GpuApi, IngressApi, IpcHost, LowerOptions,
+    SecretValues,
 };
 use crate::plan::{self, ComposeHost, PlanOptions, Stage, StageOptions};
+use crate::target::{Feature, KubeVersion};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use std::io::{Read, Write};
@@ -225,6 +227,18 @@ pub struct ConvertArgs {
     /// Image of the init container that waits for dependencies
     #[arg(long, value_name = "IMAGE", default_value = "busybox:1.36")]
     pub wait_image: String,
+    /// Kubernetes release the output is for, 1.25 to 1.37 (default 1.30, the oldest minor
+    /// release managed clusters still run): decides native sidecars (1.29), DRA (1.34) and
+    /// image volumes (1.35)
+    #[arg(long, value_name = "X.Y", value_parser = KubeVersion::parse, default_value_t = KubeVersion::DEFAULT)]
+    pub kube_version: KubeVersion,
+    /// What exposes HTTP services: Ingress objects, or Gateway API HTTPRoute/GRPCRoute
+    /// objects attached to the Gateway named by --gateway
+    #[arg(long, value_enum, default_value_t = IngressApiArg::Ingress)]
+    pub ingress_api: IngressApiArg,
+    /// The Gateway routes attach to, NAME or NAME.NAMESPACE (with --ingress-api gateway)
+    #[arg(long, value_name = "NAME[.NAMESPACE]")]
+    pub gateway: Option<String>,
     /// How GPUs are requested
     #[arg(long, value_enum, default_value_t = GpuApiArg::DevicePlugin)]
     pub gpu_api: GpuApiArg,
@@ -323,6 +337,12 @@ pub enum EnvFilesArg {
 pub enum SecretsArg {
     Inline,
     External,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IngressApiArg {
+    Ingress,
+    Gateway,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -718,6 +738,38 @@ pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), S
             "--gpu-node-selector `{k}={v}` is not a label key and value"
         ));
     }
+    if a.gpu_api == GpuApiArg::Dra && !a.kube_version.has(Feature::DynamicResourceAllocation) {
+        return Err(format!(
+            "--gpu-api dra needs resource.k8s.io/v1, which Kubernetes {} lacks (it has it from {}); raise --kube-version or use --gpu-api device-plugin",
+            a.kube_version,
+            Feature::DynamicResourceAllocation.since()
+        ));
+    }
+    let ingress_api = match (a.ingress_api, a.gateway.as_deref()) {
+        (IngressApiArg::Ingress, None) => IngressApi::Ingress,
+        (IngressApiArg::Ingress, Some(_)) => {
+            return Err("--gateway applies to --ingress-api gateway".into());
+        }
+        (IngressApiArg::Gateway, None) => {
+            return Err("--ingress-api gateway needs the Gateway the routes attach to: --gateway NAME[.NAMESPACE]".into());
+        }
+        (IngressApiArg::Gateway, Some(g)) => {
+            let (name, namespace) = match g.split_once('.') {
+                Some((n, ns)) => (n, Some(ns)),
+                None => (g, None),
+            };
+            if !emit::is_dns_subdomain(name) || namespace.is_some_and(|ns| !emit::is_dns_label(ns))
+            {
+                return Err(format!(
+                    "--gateway `{g}` is not NAME or NAME.NAMESPACE (DNS names)"
+                ));
+            }
+            IngressApi::Gateway {
+                name: name.to_string(),
+                namespace: namespace.map(str::to_string),
+            }
+        }
+    };
     if !emit::is_quantity(&a.pvc_request_size) {
         return Err(format!(
             "--pvc-request-size `{}` is not a Kubernetes quantity (e.g. 1Gi, 500Mi)",
@@ -767,6 +819,8 @@ pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), S
             SecretsArg::Inline => SecretValues::Inline,
             SecretsArg::External => SecretValues::External,
         },
+        kube_version: a.kube_version,
+        ingress_api,
     };
     // One grammar and one reading with the rules that compare them: `1G` is 10^9 bytes.
     let quantity = |flag: &str, v: &str| -> Result<Quantity, String> {
@@ -809,6 +863,7 @@ pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), S
             NetworkPoliciesArg::Isolate => NetworkPolicies::Isolate,
             NetworkPoliciesArg::None => NetworkPolicies::None,
         },
+        kube_version: a.kube_version,
     };
     Ok((lower, harden))
 }

@@ -121,6 +121,8 @@ impl Options {
         o.lower.namespace.clone_from(&namespace);
         o.harden.namespace.clone_from(&namespace);
         o.stage.namespace = namespace;
+        // One target release for every stage: the lowering options carry it.
+        o.harden.kube_version = o.lower.kube_version;
         if o.lower.ipc_host == IpcHost::Auto {
             o.lower.ipc_host = if o.harden.level == harden::Level::None {
                 IpcHost::Keep

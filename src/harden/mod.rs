@@ -77,6 +77,8 @@ pub struct HardenOptions {
     pub namespace: Option<String>,
     /// Whether the `network-policy` rule writes NetworkPolicies (`--network-policies`).
     pub network_policies: NetworkPolicies,
+    /// The Kubernetes release the output is for (`--kube-version`).
+    pub kube_version: crate::target::KubeVersion,
 }
 
 impl Default for HardenOptions {
@@ -90,6 +92,7 @@ impl Default for HardenOptions {
             default_uid: 65532,
             namespace: None,
             network_policies: NetworkPolicies::Isolate,
+            kube_version: crate::target::KubeVersion::DEFAULT,
         }
     }
 }

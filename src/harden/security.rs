@@ -6,7 +6,7 @@
 //! a warning in baseline and an error, naming the Compose key, in restricted.
 
 use super::{Cx, Findings, Level, Rule, Scope, restricted};
-use crate::lower::Object;
+use crate::lower::{self, Object};
 use k8s_openapi::api::core::v1::{
     Capabilities, PodSecurityContext, PodSpec, SeccompProfile, SecurityContext, VolumeMount,
 };
@@ -127,8 +127,9 @@ fn apply(o: &mut Object, cx: &Cx<'_>, f: &mut Findings) {
         .chain(spec.init_containers.iter_mut().flatten())
         .enumerate()
     {
-        // Init containers take the pod's uid rather than one of their own.
-        let is_init = i >= regular;
+        // Init containers take the pod's uid rather than one of their own; native sidecars
+        // run beside the main container and are treated as regular containers.
+        let is_init = i >= regular && !lower::is_native_sidecar(c);
         let svc_name = cx.service_of(&c.name).to_string();
         let svc = cx.project.services.get(&svc_name).unwrap_or(cx.svc);
         let contract = restricted::contract(c);

@@ -12,6 +12,7 @@ mod env;
 mod folders;
 mod gpu;
 mod hpa;
+mod image_volumes;
 mod ingress;
 pub(crate) mod known_ports;
 mod lookup;
@@ -39,6 +40,7 @@ use crate::compose::model::{Project, Service};
 use crate::diag::{Diagnostic, Failure, Location};
 pub use object::{External, Object};
 pub(crate) use pod::WAIT_CONTAINER;
+pub use pod::{is_native_sidecar, running_containers};
 pub use source::{Source, Sources};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -117,6 +119,20 @@ pub enum SecretValues {
     External,
 }
 
+/// What `x-kubeferry.ingress` / `kompose.service.expose` become.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum IngressApi {
+    /// networking.k8s.io/v1 Ingress objects.
+    #[default]
+    Ingress,
+    /// Gateway API (gateway.networking.k8s.io/v1) HTTPRoute or GRPCRoute objects attached
+    /// to this Gateway (its namespace: the routes' own when `None`).
+    Gateway {
+        name: String,
+        namespace: Option<String>,
+    },
+}
+
 /// Options of the lowering pass, resolved once from the command line or by an embedder.
 #[derive(Clone, Debug)]
 pub struct LowerOptions {
@@ -141,6 +157,10 @@ pub struct LowerOptions {
     pub model_runner_image: Option<String>,
     pub namespace: Option<String>,
     pub secrets: SecretValues,
+    /// The Kubernetes release the output is for (`--kube-version`).
+    pub kube_version: crate::target::KubeVersion,
+    /// What exposes HTTP services (`--ingress-api`, `--gateway`).
+    pub ingress_api: IngressApi,
 }
 
 impl Default for LowerOptions {
@@ -164,6 +184,8 @@ impl Default for LowerOptions {
             model_runner_image: None,
             namespace: None,
             secrets: SecretValues::Inline,
+            kube_version: crate::target::KubeVersion::DEFAULT,
+            ingress_api: IngressApi::Ingress,
         }
     }
 }
@@ -351,7 +373,9 @@ pub fn lower(
         for (dep, d) in &svc.depends_on {
             if d.condition == "service_completed_successfully" {
                 cx.completed_targets.insert(dep.clone());
-            } else {
+            } else if is_sidecar_of(svc) != Some(dep.as_str()) {
+                // A `network_mode: service:` helper runs in its target's pod: it waits on
+                // nothing, so it does not make a one-shot target a server.
                 let first = (name.clone(), d.condition.clone());
                 cx.awaited.entry(dep.clone()).or_insert(first);
             }
