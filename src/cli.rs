@@ -35,7 +35,7 @@ pub struct Cli {
 pub enum Command {
     /// Convert a Compose project into Kubernetes manifests
     #[command(
-        after_help = "Examples:\n  kubeferry convert -f compose.yaml\n  kubeferry convert -f compose.yaml -f compose.gpu.yaml -o k8s/\n  kubeferry convert --profile gpu --harden restricted --namespace agents -o manifests.yaml\n  kubeferry convert --layout kustomize -o deploy/    # then: kubectl apply -k deploy/base\n  kubeferry convert --layout helm -o chart/          # then: helm install app chart/\n  kubeferry convert --gpu-api dra --volumes persistentVolumeClaim -o k8s/\n  cat compose.yaml | kubeferry convert -f - --format json"
+        after_help = "Examples:\n  kubeferry convert -f compose.yaml\n  kubeferry convert -f compose.yaml -f compose.gpu.yaml -o k8s/\n  kubeferry convert --profile gpu --harden restricted --namespace agents -o manifests.yaml\n  kubeferry convert --layout kustomize -o deploy/    # then: kubectl apply -k deploy/base\n  kubeferry convert --layout helm -o chart/          # then: helm install app chart/\n  kubeferry convert --gpu-api dra --kube-version 1.34 --volumes persistentVolumeClaim -o k8s/\n  kubeferry convert --kube-version 1.35 --ingress-api gateway --gateway public.gateways -o k8s/\n  cat compose.yaml | kubeferry convert -f - --format json"
     )]
     Convert(ConvertArgs),
     /// Print the loaded, resolved Compose model (as `docker compose config` does)

@@ -83,6 +83,53 @@ pub enum Feature {
 }
 
 impl Feature {
+    pub const ALL: [Feature; 3] = [
+        Feature::NativeSidecars,
+        Feature::DynamicResourceAllocation,
+        Feature::ImageVolumes,
+    ];
+
+    /// What kubeferry writes with the feature.
+    pub fn what(self) -> &'static str {
+        match self {
+            Feature::NativeSidecars => {
+                "`network_mode: service:X` helpers as native sidecars (init containers with `restartPolicy: Always`, a startupProbe from their healthcheck): they start before X's container, and a Job completes when X exits"
+            }
+            Feature::DynamicResourceAllocation => {
+                "`--gpu-api dra`: a `resource.k8s.io/v1` ResourceClaimTemplate per GPU service"
+            }
+            Feature::ImageVolumes => {
+                "`volumes: - type: image` as an image volume: read-only, `subPath` from `image.subpath`, `pullPolicy` from `pull_policy`"
+            }
+        }
+    }
+
+    /// What older releases get instead.
+    pub fn before(self) -> &'static str {
+        match self {
+            Feature::NativeSidecars => {
+                "plain second containers (a Job completes only once they exit too: L018 says so)"
+            }
+            Feature::DynamicResourceAllocation => "refused: use `--gpu-api device-plugin`",
+            Feature::ImageVolumes => {
+                "an emptyDir filled at every pod start by init containers that copy the image's files with busybox from `--wait-image` (the image needs no shell, but must be runnable on the node; L058)"
+            }
+        }
+    }
+
+    /// The cell of the conversion table.
+    pub fn doc(self) -> &'static str {
+        match self {
+            Feature::NativeSidecars => {
+                "`service:` helpers as native sidecars (plain containers before)"
+            }
+            Feature::DynamicResourceAllocation => "with `--gpu-api dra` (refused before)",
+            Feature::ImageVolumes => {
+                "`type: image` as image volumes (an init-container copy before)"
+            }
+        }
+    }
+
     /// The first release that has the feature on by default.
     pub const fn since(self) -> KubeVersion {
         let minor = match self {
