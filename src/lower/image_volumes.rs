@@ -11,7 +11,7 @@
 
 use super::names::dns_label;
 use super::{Ctx, DependencyWait};
-use crate::compose::model::{Service, ServiceVolume};
+use crate::compose::model::ServiceVolume;
 use crate::target::Feature;
 use k8s_openapi::api::core::v1::{Container, ImageVolumeSource, Volume, VolumeMount};
 
@@ -32,8 +32,8 @@ pub struct ImageMount {
 /// The Kubernetes pull policy of an image volume: the service's `pull_policy` where it
 /// names one, else Kubernetes' own default for the reference (Always for `:latest` or no
 /// tag, IfNotPresent otherwise), written out so the output says what the kubelet does.
-fn pull_policy(svc: &Service, reference: &str) -> String {
-    match svc.pull_policy.as_deref() {
+fn pull_policy(pull: Option<&str>, reference: &str) -> String {
+    match pull {
         Some("always") | Some("daily") | Some("weekly") | Some("refresh") => "Always".into(),
         Some(p) if p.starts_with("every_") => "Always".into(),
         Some("never") => "Never".into(),
@@ -51,13 +51,14 @@ fn pull_policy(svc: &Service, reference: &str) -> String {
     }
 }
 
-/// The `i`-th volume of the service, of type image.
+/// The `i`-th volume of the service `name`, of type image; `pull` is the service's
+/// `pull_policy`.
 pub fn lower(
     cx: &mut Ctx<'_>,
     name: &str,
-    svc: &Service,
     v: &ServiceVolume,
     i: usize,
+    pull: Option<&str>,
 ) -> Option<ImageMount> {
     let Some(reference) = v.source.clone().filter(|s| !s.is_empty()) else {
         cx.warn(
@@ -83,7 +84,7 @@ pub fn lower(
         let volume = Volume {
             name: vname.clone(),
             image: Some(ImageVolumeSource {
-                pull_policy: Some(pull_policy(svc, &reference)),
+                pull_policy: Some(pull_policy(pull, &reference)),
                 reference: Some(reference),
             }),
             ..Default::default()
@@ -191,15 +192,11 @@ mod tests {
 
     #[test]
     fn pull_policy_follows_compose_then_kubernetes_defaults() {
-        let svc = Service::default();
-        assert_eq!(pull_policy(&svc, "ai/model"), "Always");
-        assert_eq!(pull_policy(&svc, "reg:5000/ai/model:latest"), "Always");
-        assert_eq!(pull_policy(&svc, "reg:5000/ai/model:q4"), "IfNotPresent");
-        assert_eq!(pull_policy(&svc, "ai/model@sha256:abc"), "IfNotPresent");
-        let never = Service {
-            pull_policy: Some("never".into()),
-            ..Default::default()
-        };
-        assert_eq!(pull_policy(&never, "ai/model"), "Never");
+        assert_eq!(pull_policy(None, "ai/model"), "Always");
+        assert_eq!(pull_policy(None, "reg:5000/ai/model:latest"), "Always");
+        assert_eq!(pull_policy(None, "reg:5000/ai/model:q4"), "IfNotPresent");
+        assert_eq!(pull_policy(None, "ai/model@sha256:abc"), "IfNotPresent");
+        assert_eq!(pull_policy(Some("never"), "ai/model"), "Never");
+        assert_eq!(pull_policy(Some("daily"), "ai/model:q4"), "Always");
     }
 }

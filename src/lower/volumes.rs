@@ -511,7 +511,9 @@ pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> Mounts {
                 }
             }
             VolumeType::Image => {
-                let Some(im) = super::image_volumes::lower(cx, name, svc, v, i) else {
+                let Some(im) =
+                    super::image_volumes::lower(cx, name, v, i, svc.pull_policy.as_deref())
+                else {
                     continue;
                 };
                 let vname = im.mount.name.clone();
