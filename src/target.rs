@@ -80,13 +80,17 @@ pub enum Feature {
     DynamicResourceAllocation,
     /// `volumes[].image` (the ImageVolume gate is on by default from 1.35).
     ImageVolumes,
+    /// `hostUsers: false` (user namespaces, GA in 1.36), which Pod Security "restricted"
+    /// accepts for containers that run as root.
+    UserNamespaces,
 }
 
 impl Feature {
-    pub const ALL: [Feature; 3] = [
+    pub const ALL: [Feature; 4] = [
         Feature::NativeSidecars,
         Feature::DynamicResourceAllocation,
         Feature::ImageVolumes,
+        Feature::UserNamespaces,
     ];
 
     /// What kubeferry writes with the feature.
@@ -101,6 +105,9 @@ impl Feature {
             Feature::ImageVolumes => {
                 "`volumes: - type: image` as an image volume: read-only, `subPath` from `image.subpath`, `pullPolicy` from `pull_policy`"
             }
+            Feature::UserNamespaces => {
+                "`--harden restricted`: a service with `user: 0` runs as root in a user namespace (`hostUsers: false`, no runAsNonRoot), which Pod Security \"restricted\" accepts"
+            }
         }
     }
 
@@ -113,6 +120,9 @@ impl Feature {
             Feature::DynamicResourceAllocation => "refused: use `--gpu-api device-plugin`",
             Feature::ImageVolumes => {
                 "an emptyDir filled at every pod start by init containers that copy the image's files with busybox from `--wait-image` (the image needs no shell, but must be runnable on the node; L058)"
+            }
+            Feature::UserNamespaces => {
+                "refused at restricted (error H001: convert the service at baseline)"
             }
         }
     }
@@ -127,6 +137,9 @@ impl Feature {
             Feature::ImageVolumes => {
                 "`type: image` as image volumes (an init-container copy before)"
             }
+            Feature::UserNamespaces => {
+                "with `--harden restricted`, `user: 0` in a user namespace (refused before)"
+            }
         }
     }
 
@@ -136,6 +149,7 @@ impl Feature {
             Feature::NativeSidecars => 29,
             Feature::DynamicResourceAllocation => 34,
             Feature::ImageVolumes => 35,
+            Feature::UserNamespaces => 36,
         };
         KubeVersion { minor }
     }

@@ -755,6 +755,7 @@ fn from_version(key: &str) -> String {
         "network_mode" => Feature::NativeSidecars,
         "volumes" => Feature::ImageVolumes,
         "gpus" => Feature::DynamicResourceAllocation,
+        "user" => Feature::UserNamespaces,
         _ => return "any".into(),
     };
     format!("{}: {}", feature.since(), feature.doc())
