@@ -20,8 +20,10 @@ placeholders are not judged. A workload that would not run under Docker Compose 
 postgres without a password) gets a placeholder too; each is reported.
 A judged pod that fails while its service bind-mounts files the corpus does not hold (it
 keeps Compose files, not always what they mount; Docker would mount an empty folder there
-too) is counted apart, with the missing paths. A project with nothing to judge is not run. A pod that asks for the unprivileged-port sysctl
-is played with --unprivileged-ports (podman ignores pod sysctls).
+too), or mounts an external volume (made and filled by the user before `docker compose up`;
+Compose refuses to start without it), is counted apart, with what it lacks. A project with
+nothing to judge is not run. A pod that asks for the unprivileged-port sysctl is played with
+--unprivileged-ports (podman ignores pod sysctls).
 
 `--subset ci` is the fixed list that .ci/run plays (CI_SUBSET below, about 20 minutes).
 Exit status 0 when every played pod passed at every level and no conversion failed for a
@@ -228,10 +230,13 @@ def playable(project, objects, rules):
     return out, placeholders, reasons
 
 
-def missing_binds(cwd, args, env):
-    """Service (as its Kubernetes name) -> the bind-mount sources missing from the checkout.
-    The corpus holds Compose files, not always the files they mount; Docker mounts an empty
-    folder for a missing source, so a pod that fails for that would fail under Compose too."""
+def absent_inputs(cwd, args, env):
+    """Service (as its Kubernetes name) -> what it mounts that this checkout cannot give it:
+    bind-mount sources missing from the corpus, and external volumes. The corpus holds Compose
+    files, not always the files they mount (Docker mounts an empty folder for a missing
+    source), and an external volume is made and filled by the user before `docker compose up`
+    (Compose refuses to start without it; kubeferry expects a claim of that name). A pod that
+    fails for either would fail under Compose too on this checkout."""
     conf_args = []
     skip = False
     for a in args:
@@ -246,12 +251,18 @@ def missing_binds(cwd, args, env):
     p = subprocess.run([BIN, "config", *conf_args, "--format", "json", "-q"], cwd=cwd, env=full_env, capture_output=True, text=True)
     if p.returncode != 0:
         return {}
+    project = json.loads(p.stdout)
+    external = {k for k, v in (project.get("volumes") or {}).items() if (v or {}).get("external")}
     out = {}
-    for name, svc in (json.loads(p.stdout).get("services") or {}).items():
+    for name, svc in (project.get("services") or {}).items():
         gone = [
-            v["source"]
+            f"bind source {v['source']}"
             for v in svc.get("volumes") or []
             if v.get("type") == "bind" and v.get("source") and not os.path.exists(v["source"])
+        ] + [
+            f"external volume `{v['source']}`"
+            for v in svc.get("volumes") or []
+            if v.get("type") == "volume" and v.get("source") in external
         ]
         if gone:
             out[re.sub(r"[^a-z0-9-]", "-", name.lower())] = gone
@@ -418,7 +429,7 @@ def main():
                 results.append(entry)
                 continue
             stood_in = {f"Pod/{p['metadata']['name']}" for p in placeholders.values()}
-            missing = missing_binds(cwd, args, env) if any(p["verdict"] != "pass" for p in report.get("pods", [])) else {}
+            missing = absent_inputs(cwd, args, env) if any(p["verdict"] != "pass" for p in report.get("pods", [])) else {}
             for pod in report.get("pods", []):
                 if pod["verdict"] == "skipped" or pod["workload"] in stood_in:
                     continue
@@ -432,7 +443,7 @@ def main():
                 if gone:
                     # Counted apart: the same pod fails under Compose on this checkout.
                     verdict = "fail (corpus lacks mounted files)"
-                    cause = f"bind sources missing from the corpus: {', '.join(gone)}; {cause}"
+                    cause = f"mounts what this checkout lacks: {', '.join(gone)}; {cause}"
                 entry["pods"].append({"workload": pod["workload"], "verdict": verdict, "cause": cause[:400]})
             ok = sum(1 for p in entry["pods"] if p["verdict"] == "pass")
             print(f"{level:10} {name}: {ok}/{len(entry['pods'])} pods passed ({entry['seconds']} s)", flush=True)

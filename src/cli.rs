@@ -53,6 +53,28 @@ pub enum Command {
         after_help = "Examples:\n  kubeferry plan -f compose.yaml\n  kubeferry plan -f compose.yaml --compose-host 10.0.0.5 --format json"
     )]
     Plan(PlanArgs),
+    /// Read what each image declares (user, ports, health check, volumes, digest) from its
+    /// registry into a lock file that convert and plan read offline
+    #[command(
+        after_help = "Examples:\n  kubeferry lock -f compose.yaml\n  kubeferry lock --platform linux/arm64 -o arm64.lock\n  kubeferry lock --insecure-registry 127.0.0.1:5000"
+    )]
+    Lock(LockCommandArgs),
+}
+
+/// The arguments of `lock`.
+#[derive(Args, Debug)]
+pub struct LockCommandArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Write the lock here (default: kubeferry.lock beside the first Compose file)
+    #[arg(short = 'o', long = "out", value_name = "FILE")]
+    pub out: Option<String>,
+    /// The platform whose image is read from multi-platform tags
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]", default_value = "linux/amd64")]
+    pub platform: String,
+    /// A registry spoken to over plain HTTP (repeatable), as Docker's setting of that name
+    #[arg(long = "insecure-registry", value_name = "HOST:PORT")]
+    pub insecure_registries: Vec<String>,
 }
 
 /// The arguments of `plan`.
@@ -60,6 +82,8 @@ pub enum Command {
 pub struct PlanArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
     #[command(flatten)]
     pub bridge: BridgeArgs,
     /// Namespace the commands of the plan use
@@ -109,6 +133,27 @@ pub enum StageArg {
     Stateful,
     /// Everything
     All,
+}
+
+/// The lock file of image declarations that `convert` and `plan` read (docs/lock.md).
+#[derive(Args, Debug, Clone)]
+pub struct LockArgs {
+    /// Lock file of what the images declare (default: kubeferry.lock beside the first
+    /// Compose file, when present); written by `kubeferry lock`
+    #[arg(long = "lock", value_name = "FILE")]
+    pub lock: Option<String>,
+    /// Write each image as image@sha256:... with the digest from the lock file
+    #[arg(long)]
+    pub pin_digests: bool,
+}
+
+impl LockArgs {
+    pub fn options(&self) -> crate::lock::LockOptions {
+        crate::lock::LockOptions {
+            file: self.lock.clone(),
+            pin_digests: self.pin_digests,
+        }
+    }
 }
 
 /// Which Compose files and variables to load.
@@ -182,6 +227,8 @@ pub struct ConfigArgs {
 pub struct ConvertArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
     /// Write here: a folder (one file per object) or a .yaml/.json file; default standard output
     #[arg(short = 'o', long = "out", value_name = "PATH")]
     pub out: Option<String>,
@@ -391,6 +438,7 @@ pub fn run(cli: Cli) -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Plan(args) => plan_command(args),
+        Command::Lock(args) => lock_command(args),
     }
 }
 
@@ -452,18 +500,21 @@ fn warnings_exit(warnings: &[Diagnostic], strict: bool, quiet: bool) -> Option<E
     (strict && warnings.iter().any(|w| w.severity == Severity::Warning)).then(|| ExitCode::from(1))
 }
 
-fn config(args: ConfigArgs) -> ExitCode {
-    let (opts, fs) = match load_options(&args.input) {
-        Ok(x) => x,
-        Err(f) => return fail(f),
-    };
-    let loaded = match compose::load(&opts, &fs) {
-        Ok(l) => l,
-        Err(f) => return fail(f),
-    };
-    if let Some(code) = warnings_exit(&loaded.warnings, args.input.strict, args.input.quiet) {
-        return code;
+/// Load the project of the input flags and report the loader's warnings; `Err` is the exit.
+fn load_reported(input: &InputArgs) -> Result<(compose::Loaded, LoadOptions), ExitCode> {
+    let (opts, fs) = load_options(input).map_err(fail)?;
+    let loaded = compose::load(&opts, &fs).map_err(fail)?;
+    match warnings_exit(&loaded.warnings, input.strict, input.quiet) {
+        Some(code) => Err(code),
+        None => Ok((loaded, opts)),
     }
+}
+
+fn config(args: ConfigArgs) -> ExitCode {
+    let loaded = match load_reported(&args.input) {
+        Ok((l, _)) => l,
+        Err(code) => return code,
+    };
     let text = serde_json::to_value(&loaded.project).map(|mut v| {
         // Like `docker compose config`, print `$` as `$$` so the output reads back unchanged.
         escape_dollars(&mut v);
@@ -691,10 +742,19 @@ fn plan_command(mut args: PlanArgs) -> ExitCode {
         Ok(x) => x,
         Err(f) => return fail(f),
     };
-    let loaded = match compose::load(&lopts, &fs) {
+    let mut loaded = match compose::load(&lopts, &fs) {
         Ok(l) => l,
         Err(f) => return fail(f),
     };
+    match crate::lock::read_and_apply(
+        &mut loaded.project,
+        &args.lock.options(),
+        &lopts.working_dir,
+        &fs,
+    ) {
+        Ok(a) => loaded.warnings.extend(a.warnings),
+        Err(e) => return fail(Failure(vec![e])),
+    }
     if let Some(code) = warnings_exit(&loaded.warnings, args.input.strict, args.input.quiet) {
         return code;
     }
@@ -706,6 +766,72 @@ fn plan_command(mut args: PlanArgs) -> ExitCode {
     };
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
     ExitCode::SUCCESS
+}
+
+/// `kubeferry lock`: credentials from the Docker client configuration, images from their
+/// registries, the lock file written (also when some images failed: those are errors).
+fn lock_command(args: LockCommandArgs) -> ExitCode {
+    use crate::lock::{credentials::DockerConfig, manifest::Platform, registry};
+    let platform = match Platform::parse(&args.platform) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: --platform {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let (loaded, lopts) = match load_reported(&args.input) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let config_dir = std::env::var("DOCKER_CONFIG")
+        .ok()
+        .or_else(|| std::env::var("HOME").ok().map(|h| format!("{h}/.docker")));
+    let docker = match config_dir.map(|d| std::fs::read_to_string(format!("{d}/config.json"))) {
+        Some(Ok(text)) => DockerConfig::parse(&text),
+        _ => Ok(DockerConfig::default()),
+    };
+    let docker = match docker {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let credentials = |registry: &str| docker.credentials(registry);
+    let mut settings = registry::Settings::new(platform);
+    settings.insecure = args.insecure_registries.clone();
+    let mut client = registry::Client::new(settings, &credentials);
+    let locked = crate::lock::run::lock_project(&loaded.project, &mut client);
+    if !args.input.quiet {
+        for n in &locked.notes {
+            eprintln!("note: {n}");
+        }
+    }
+    report(&locked.errors);
+    let path = args
+        .out
+        .clone()
+        .unwrap_or_else(|| crate::lock::default_path(&loaded.project, &lopts.working_dir));
+    if let Err(e) = std::fs::write(&path, crate::lock::render(&locked.lock)) {
+        eprintln!("error[E002]: cannot write the lock file {path}: {e}");
+        return ExitCode::from(1);
+    }
+    if !args.input.quiet {
+        eprintln!(
+            "wrote {path}: {} image(s){}",
+            locked.lock.images.len(),
+            if locked.errors.is_empty() {
+                String::new()
+            } else {
+                format!(", {} could not be read", locked.errors.len())
+            }
+        );
+    }
+    if locked.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }
 
 pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), String> {
@@ -864,6 +990,7 @@ pub fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), S
             NetworkPoliciesArg::None => NetworkPolicies::None,
         },
         kube_version: a.kube_version,
+        ..HardenOptions::default()
     };
     Ok((lower, harden))
 }
@@ -920,6 +1047,7 @@ fn convert(mut args: ConvertArgs) -> ExitCode {
         lower,
         harden,
         stage,
+        lock: args.lock.options(),
         ..Options::default()
     };
     let conversion = match crate::convert::convert_with(&opts, &fs, &options) {

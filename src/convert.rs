@@ -103,6 +103,8 @@ pub struct Options {
     pub harden: HardenOptions,
     /// Which stage of a staged migration to emit (default: everything).
     pub stage: crate::plan::StageOptions,
+    /// The lock file of image declarations (`--lock`, `--pin-digests`; docs/lock.md).
+    pub lock: crate::lock::LockOptions,
 }
 
 impl Options {
@@ -239,7 +241,7 @@ pub fn convert_with(
         load.profiles = p.profiles.clone();
     }
     let start = Instant::now();
-    let loaded = compose::load(&load, fs)?;
+    let mut loaded = compose::load(&load, fs)?;
     let mut timings = StageTimes {
         load: start.elapsed(),
         ..StageTimes::default()
@@ -247,6 +249,15 @@ pub fn convert_with(
     let mut diagnostics = loaded.warnings;
     let with_warnings =
         |f: Failure, w: &[Diagnostic]| Failure(f.0.into_iter().chain(w.iter().cloned()).collect());
+    // What the images declare, from the lock file: offline, before anything is lowered.
+    let applied =
+        crate::lock::read_and_apply(&mut loaded.project, &options.lock, &load.working_dir, fs)
+            .map_err(|e| with_warnings(Failure(vec![e]), &diagnostics))?;
+    diagnostics.extend(applied.warnings);
+    let harden_options = HardenOptions {
+        image_users: applied.users,
+        ..options.harden.clone()
+    };
     let lowered = match lower::lower(&loaded.project, &options.lower, fs) {
         Ok(l) => l,
         Err(f) => return Err(with_warnings(f, &diagnostics)),
@@ -258,7 +269,7 @@ pub fn convert_with(
         &mut objects,
         &loaded.project,
         &lowered.sources,
-        &options.harden,
+        &harden_options,
     ) {
         Ok(h) => {
             diagnostics.extend(h.warnings);

@@ -34,6 +34,7 @@ pub mod convert;
 pub mod diag;
 pub mod emit;
 pub mod harden;
+pub mod lock;
 pub mod lower;
 mod parallel;
 pub mod plan;

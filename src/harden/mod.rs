@@ -80,6 +80,9 @@ pub struct HardenOptions {
     pub network_policies: NetworkPolicies,
     /// The Kubernetes release the output is for (`--kube-version`).
     pub kube_version: crate::target::KubeVersion,
+    /// The image's own `USER` by service, from the lock file (`USER` empty: root), for
+    /// services whose Compose file names no user.
+    pub image_users: BTreeMap<String, String>,
 }
 
 impl Default for HardenOptions {
@@ -94,6 +97,7 @@ impl Default for HardenOptions {
             namespace: None,
             network_policies: NetworkPolicies::Isolate,
             kube_version: crate::target::KubeVersion::DEFAULT,
+            image_users: BTreeMap::new(),
         }
     }
 }

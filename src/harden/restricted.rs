@@ -27,6 +27,8 @@ pub struct Writable {
 pub struct Guess {
     pub uid: Option<i64>,
     pub paths: Option<Vec<String>>,
+    /// The lock file says the image runs as root (warning `H043`).
+    pub root_image: bool,
 }
 
 /// The contract of a container's image, if known.
@@ -34,16 +36,47 @@ pub fn contract(c: &Container) -> Option<&'static Contract> {
     c.image.as_deref().and_then(image_contract::lookup)
 }
 
+/// The image's `USER` as the lock file records it.
+#[derive(Debug, PartialEq, Eq)]
+enum Locked {
+    /// A numeric uid other than 0 (and a numeric group, if given).
+    NonRoot(i64, Option<i64>),
+    /// No `USER`, `root` or uid 0.
+    Root,
+    /// A user name: its uid is in the image's /etc/passwd, which the lock does not read.
+    Name(String),
+}
+
+fn locked(user: &str) -> Locked {
+    let (u, g) = user.split_once(':').unwrap_or((user, ""));
+    match u.parse::<i64>() {
+        Ok(0) => Locked::Root,
+        Ok(uid) => Locked::NonRoot(uid, g.parse().ok()),
+        Err(_) if u.is_empty() || u == "root" => Locked::Root,
+        Err(_) => Locked::Name(u.to_string()),
+    }
+}
+
 /// The uid (and gid) of a container that has none: `x-kubeferry.run_as_user`, else the
-/// image's own user from the table, else the default uid (a guess). Returns the reason.
+/// image's own non-root user from the lock file, else from the table, else the default uid
+/// (a guess). Returns the reason.
 pub fn user(
     contract: Option<&Contract>,
+    svc_name: &str,
     svc: &Service,
     cx: &Cx<'_>,
     guess: &mut Guess,
 ) -> (i64, Option<i64>, String) {
     if let Some(u) = svc.settings.run_as_user {
         return (u, None, "x-kubeferry.run_as_user".into());
+    }
+    let lock = cx.opts.image_users.get(svc_name).map(|u| (u, locked(u)));
+    if let Some((u, Locked::NonRoot(uid, gid))) = &lock {
+        return (
+            *uid,
+            *gid,
+            format!("the image's own user `{u}`, from the lock file"),
+        );
     }
     if let Some(k) = contract {
         return (
@@ -56,12 +89,17 @@ pub fn user(
         );
     }
     guess.uid = Some(cx.opts.default_uid);
-    let why = match svc.user.as_deref() {
-        Some(u) => format!("`user: {u}` is not numeric, so the default uid"),
-        None => {
-            "the Compose file names no user and the image is not in the table, so the default uid"
-                .into()
+    let why = match (svc.user.as_deref(), lock) {
+        (Some(u), _) => format!("`user: {u}` is not numeric, so the default uid"),
+        (None, Some((_, Locked::Root))) => {
+            guess.root_image = true;
+            "the lock file says the image runs as root, so the default uid".into()
         }
+        (None, Some((_, Locked::Name(n)))) => {
+            format!("the lock file names the image's user `{n}`, not its uid, so the default uid")
+        }
+        _ => "the Compose file names no user and the image is not in the table, so the default uid"
+            .into(),
     };
     (cx.opts.default_uid, None, why)
 }
@@ -222,6 +260,13 @@ pub fn warn_guess(cx: &Cx<'_>, svc_name: &str, c: &Container, guess: Guess, f: &
     }
     if parts.is_empty() {
         return;
+    }
+    if guess.root_image {
+        f.warn("H043", cx.at(svc_name, &["image"]), format!(
+            "the lock file says image `{image}` runs as root, and restricted pods must not: container `{}` runs as uid {} instead, which may not be able to read or write what the image's root owns; set `user: UID:GID` if it runs as another user, or `x-kubeferry: {{harden: baseline}}` to leave it root",
+            c.name,
+            guess.uid.unwrap_or(cx.opts.default_uid),
+        ));
     }
     let settle = if cx.origin.is_some() {
         // A model runner has no Compose service whose settings could say it.

@@ -227,7 +227,7 @@ fn apply(o: &mut Object, cx: &Cx<'_>, f: &mut Findings) {
         }
         let mut guess = restricted::Guess::default();
         if sc.run_as_user.is_none() && !is_init {
-            let (uid, gid, why) = restricted::user(contract, svc, cx, &mut guess);
+            let (uid, gid, why) = restricted::user(contract, &svc_name, svc, cx, &mut guess);
             sc.run_as_user = Some(uid);
             if sc.run_as_group.is_none() {
                 sc.run_as_group = gid;
