@@ -9,18 +9,12 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 shared="${SHARED_DIR:-$here/../shared}"
 check="$shared/tools/k8s-check"
+. "$here/scripts/lib/validate.sh"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 status=0
 for v in 1.25 1.28 1.29 1.34 1.35 1.36 1.37; do
   "$here/scripts/convert-corpus.sh" "$out/$v" -- --kube-version "$v" "$@" > /dev/null
-  "$check/validate.py" "$out/$v" --k8s-version "$v" --no-checkov --scope dir --json > "$out/$v.json" || true
-  python3 - "$out/$v.json" "$v" <<'PY' || status=1
-import json, sys
-t = json.load(open(sys.argv[1]))["totals"]
-print(f"target-corpus: --kube-version {sys.argv[2]}: {t['objects']} objects, "
-      f"{t['schema_errors']} schema errors, {t['semantic_errors']} semantic errors")
-sys.exit(1 if t["schema_errors"] or t["semantic_errors"] else 0)
-PY
+  validate_dir "target-corpus: --kube-version $v" "$out/$v" "$v" || status=1
 done
 exit $status
