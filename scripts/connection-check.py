@@ -23,7 +23,8 @@ A connection works when
   1. a Service named exactly NAME exists,
   2. it serves the port (unknown port: it serves at least one), and selects a pod,
   3. the NetworkPolicies that select that pod let the caller's pod in on the target port
-     (after resolving a named targetPort through the pod's containers).
+     (after resolving a named targetPort through the pod's containers), and the egress
+     policies that select the caller's pod (internal networks) let it out to that pod.
 
 Prints `connections: W / T working` and each failure with its reason; --json prints totals
 (and the failures) as JSON. With --corpus it converts every `ok` case of the realworld corpus
@@ -232,25 +233,34 @@ class Pod:
 
 
 def admitted(policies, caller, target, port, proto, ns):
-    """Whether the NetworkPolicies let caller's pod reach target's pod on port/proto."""
+    """Whether the NetworkPolicies let caller's pod reach target's pod on port/proto: the
+    target's ingress policies let the caller in, and the caller's egress policies let it out."""
+    return (allowed(policies, "Ingress", target, caller, target, port, proto, ns)
+            and allowed(policies, "Egress", caller, target, target, port, proto, ns))
+
+
+def allowed(policies, direction, subject, peer_pod, target, port, proto, ns):
+    """Whether the policies of `direction` that select `subject` allow traffic with
+    `peer_pod` on the target's port/proto (no such policy: allowed)."""
+    key, peers_key = ("ingress", "from") if direction == "Ingress" else ("egress", "to")
     chosen = [p for p in policies
               if (p.get("metadata") or {}).get("namespace") == ns
-              and selects((p.get("spec") or {}).get("podSelector") or {}, target.labels)
-              and "Ingress" in ((p.get("spec") or {}).get("policyTypes") or ["Ingress"])]
+              and selects((p.get("spec") or {}).get("podSelector") or {}, subject.labels)
+              and direction in ((p.get("spec") or {}).get("policyTypes") or ["Ingress"])]
     if not chosen:
         return True
     pname = target.port_name_of(port)
     for p in chosen:
-        for rule in (p.get("spec") or {}).get("ingress") or []:
-            peers = rule.get("from")
+        for rule in (p.get("spec") or {}).get(key) or []:
+            peers = rule.get(peers_key)
             if peers:
                 ok = False
                 for peer in peers:
                     if "ipBlock" in peer:
                         continue
                     if "namespaceSelector" in peer and peer["namespaceSelector"] != {}:
-                        continue  # another namespace: not the caller's
-                    if selects(peer.get("podSelector", {}), caller.labels):
+                        continue  # another namespace: not the other pod's
+                    if selects(peer.get("podSelector", {}), peer_pod.labels):
                         ok = True
                 if not ok:
                     continue

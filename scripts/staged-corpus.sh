@@ -50,15 +50,9 @@ echo "staged-corpus: $ok cases planned and staged ($overrides with an override f
 status=0; [ "$failed" -eq 0 ] || status=1
 if [ "$validate" = 1 ]; then
   check="$shared/tools/k8s-check"
+  . "$here/scripts/lib/validate.sh"
   for v in 1.30 1.37; do
-    "$check/validate.py" "$out/stages" --k8s-version "$v" --no-checkov --scope dir --json > "$out/val-$v.json" 2>/dev/null || true
-    python3 - "$out/val-$v.json" "$v" <<'PY' || status=1
-import json, sys
-t = json.load(open(sys.argv[1]))["totals"]
-print(f"staged-corpus: Kubernetes {sys.argv[2]}: {t['objects']} objects, "
-      f"{t['schema_errors']} schema errors, {t['semantic_errors']} semantic errors")
-sys.exit(1 if t["schema_errors"] or t["semantic_errors"] else 0)
-PY
+    validate_dir staged-corpus "$out/stages" "$v" || status=1
   done
 fi
 exit $status

@@ -7,10 +7,12 @@ use crate::diag::{Diagnostic, Failure, Location, Severity};
 use crate::emit;
 use crate::harden::{HardenOptions, Level, NetworkPolicies};
 use crate::lower::{
-    BindStrategy, Controller, DependencyWait, EnvFiles, GpuApi, IpcHost, LowerOptions, SecretValues,
+    BindStrategy, Controller, DependencyWait, EnvFiles, GpuApi, IngressApi, IpcHost, LowerOptions,
+    SecretValues,
 };
 use crate::plan::{self, ComposeHost, PlanOptions, Stage, StageOptions};
 use crate::quantity::Quantity;
+use crate::target::{Feature, KubeVersion};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 // Spelled out so that the tests that include this file by path find it too.
@@ -37,7 +39,7 @@ pub struct Cli {
 pub enum Command {
     /// Convert a Compose project into Kubernetes manifests
     #[command(
-        after_help = "Examples:\n  kubeferry convert -f compose.yaml\n  kubeferry convert -f compose.yaml -f compose.gpu.yaml -o k8s/\n  kubeferry convert --profile gpu --harden restricted --namespace agents -o manifests.yaml\n  kubeferry convert --layout kustomize -o deploy/    # then: kubectl apply -k deploy/base\n  kubeferry convert --layout helm -o chart/          # then: helm install app chart/\n  kubeferry convert --gpu-api dra --volumes persistentVolumeClaim -o k8s/\n  cat compose.yaml | kubeferry convert -f - --format json"
+        after_help = "Examples:\n  kubeferry convert -f compose.yaml\n  kubeferry convert -f compose.yaml -f compose.gpu.yaml -o k8s/\n  kubeferry convert --profile gpu --harden restricted --namespace agents -o manifests.yaml\n  kubeferry convert --layout kustomize -o deploy/    # then: kubectl apply -k deploy/base\n  kubeferry convert --layout helm -o chart/          # then: helm install app chart/\n  kubeferry convert --gpu-api dra --kube-version 1.34 --volumes persistentVolumeClaim -o k8s/\n  kubeferry convert --kube-version 1.35 --ingress-api gateway --gateway public.gateways -o k8s/\n  cat compose.yaml | kubeferry convert -f - --format json"
     )]
     Convert(ConvertArgs),
     /// Print the loaded, resolved Compose model (as `docker compose config` does)
@@ -289,6 +291,18 @@ pub struct ConvertArgs {
     /// Image of the init container that waits for dependencies
     #[arg(long, value_name = "IMAGE", default_value = "busybox:1.36")]
     pub wait_image: String,
+    /// Kubernetes release the output is for, 1.25 to 1.37 (default 1.30, the oldest minor
+    /// release managed clusters still run): decides native sidecars (1.29), DRA (1.34) and
+    /// image volumes (1.35)
+    #[arg(long, value_name = "X.Y", value_parser = KubeVersion::parse, default_value_t = KubeVersion::DEFAULT)]
+    pub kube_version: KubeVersion,
+    /// What exposes HTTP services: Ingress objects, or Gateway API HTTPRoute/GRPCRoute
+    /// objects attached to the Gateway named by --gateway
+    #[arg(long, value_enum, default_value_t = IngressApiArg::Ingress)]
+    pub ingress_api: IngressApiArg,
+    /// The Gateway routes attach to, NAME or NAME.NAMESPACE (with --ingress-api gateway)
+    #[arg(long, value_name = "NAME[.NAMESPACE]")]
+    pub gateway: Option<String>,
     /// How GPUs are requested
     #[arg(long, value_enum, default_value_t = GpuApiArg::DevicePlugin)]
     pub gpu_api: GpuApiArg,
@@ -392,6 +406,12 @@ pub enum EnvFilesArg {
 pub enum SecretsArg {
     Inline,
     External,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IngressApiArg {
+    Ingress,
+    Gateway,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -914,6 +934,38 @@ fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), Strin
             "--gpu-node-selector `{k}={v}` is not a label key and value"
         ));
     }
+    if a.gpu_api == GpuApiArg::Dra && !a.kube_version.has(Feature::DynamicResourceAllocation) {
+        return Err(format!(
+            "--gpu-api dra needs resource.k8s.io/v1, which Kubernetes {} lacks (it has it from {}); raise --kube-version or use --gpu-api device-plugin",
+            a.kube_version,
+            Feature::DynamicResourceAllocation.since()
+        ));
+    }
+    let ingress_api = match (a.ingress_api, a.gateway.as_deref()) {
+        (IngressApiArg::Ingress, None) => IngressApi::Ingress,
+        (IngressApiArg::Ingress, Some(_)) => {
+            return Err("--gateway applies to --ingress-api gateway".into());
+        }
+        (IngressApiArg::Gateway, None) => {
+            return Err("--ingress-api gateway needs the Gateway the routes attach to: --gateway NAME[.NAMESPACE]".into());
+        }
+        (IngressApiArg::Gateway, Some(g)) => {
+            let (name, namespace) = match g.split_once('.') {
+                Some((n, ns)) => (n, Some(ns)),
+                None => (g, None),
+            };
+            if !emit::is_dns_subdomain(name) || namespace.is_some_and(|ns| !emit::is_dns_label(ns))
+            {
+                return Err(format!(
+                    "--gateway `{g}` is not NAME or NAME.NAMESPACE (DNS names)"
+                ));
+            }
+            IngressApi::Gateway {
+                name: name.to_string(),
+                namespace: namespace.map(str::to_string),
+            }
+        }
+    };
     let lower = LowerOptions {
         controller: a.controller.map(|c| match c {
             ControllerArg::Deployment => Controller::Deployment,
@@ -959,6 +1011,8 @@ fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), Strin
             SecretsArg::Inline => SecretValues::Inline,
             SecretsArg::External => SecretValues::External,
         },
+        kube_version: a.kube_version,
+        ingress_api,
     };
     if a.run_as_user <= 0 {
         return Err(format!(
@@ -988,6 +1042,7 @@ fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), Strin
             NetworkPoliciesArg::Isolate => NetworkPolicies::Isolate,
             NetworkPoliciesArg::None => NetworkPolicies::None,
         },
+        kube_version: a.kube_version,
         ..HardenOptions::default()
     };
     Ok((lower, harden))

@@ -128,6 +128,8 @@ impl Options {
         o.harden.namespace.clone_from(&namespace);
         o.stage.namespace.clone_from(&namespace);
         o.namespace = namespace;
+        // One target release for every stage: the lowering options carry it.
+        o.harden.kube_version = o.lower.kube_version;
         if o.lower.ipc_host == IpcHost::Auto {
             o.lower.ipc_host = if o.harden.level == harden::Level::None {
                 IpcHost::Keep

@@ -41,12 +41,14 @@ mod parallel;
 pub mod plan;
 pub mod quantity;
 pub mod report;
+pub mod target;
 mod text;
 
 pub use convert::{Conversion, Input, Options, ProjectOptions, StageTimes, convert, convert_with};
 pub use diag::{Diagnostic, Failure};
 pub use emit::{Format, Layout, OutputFile};
 pub use lower::Object;
+pub use target::{Feature, KubeVersion};
 
 /// The README's Rust blocks, compiled (and run) as doctests so its example cannot rot.
 #[cfg(doctest)]

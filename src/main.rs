@@ -9,6 +9,7 @@ use kubeferry::{
 };
 
 mod cli;
+use kubeferry::target;
 
 use clap::Parser;
 use std::process::ExitCode;

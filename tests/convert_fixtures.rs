@@ -6,7 +6,8 @@
 //! or the errors when the conversion fails.
 //!
 //! A second test checks every fixture's output with `../shared/tools/k8s-check/validate.py`
-//! (0 schema and 0 semantic errors at Kubernetes 1.30 and 1.37) when `../shared` is present.
+//! (0 schema and 0 semantic errors at the fixture's `--kube-version`, default 1.30, and at
+//! 1.37) when `../shared` is present.
 
 mod support;
 
@@ -15,6 +16,8 @@ mod support;
 #[path = "../src/cli.rs"]
 #[allow(dead_code)]
 mod cli;
+#[allow(unused_imports)]
+use kubeferry::target;
 #[allow(unused_imports)]
 use kubeferry::{Conversion, Options, convert_with, diag, lock, plan, quantity, report};
 
@@ -154,6 +157,15 @@ fn fixture_files() -> Vec<PathBuf> {
     v
 }
 
+/// The `--kube-version` a fixture's `args` give (default 1.30).
+fn kube_version(dir: &Path) -> String {
+    let a = args(dir);
+    a.iter()
+        .position(|x| x == "--kube-version")
+        .and_then(|i| a.get(i + 1).cloned())
+        .unwrap_or_else(|| kubeferry::KubeVersion::DEFAULT.to_string())
+}
+
 #[test]
 fn fixture_outputs_pass_the_validator() {
     let Some((python, validator)) = support::validator() else {
@@ -173,7 +185,8 @@ fn fixture_outputs_pass_the_validator() {
             .unwrap()
             .to_string_lossy()
             .to_string();
-        let dir = out.join(&name);
+        let version = kube_version(f.parent().unwrap());
+        let dir = out.join(&version).join(&name);
         std::fs::create_dir_all(&dir).unwrap();
         for file in emit::render_files(&objects, emit::Format::Yaml) {
             std::fs::write(dir.join(&file.path), &file.contents).unwrap();
@@ -181,13 +194,21 @@ fn fixture_outputs_pass_the_validator() {
         converted += 1;
     }
     assert!(converted > 10, "only {converted} fixtures converted");
-    for version in ["1.30", "1.37"] {
+    // Each fixture at the release it is written for, and at the newest.
+    let groups: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    let runs = groups
+        .iter()
+        .flat_map(|g| [(g.clone(), g.clone()), (g.clone(), "1.37".to_string())]);
+    for (group, version) in runs {
         let run = std::process::Command::new(&python)
             .arg(&validator)
-            .arg(&out)
+            .arg(out.join(&group))
             .args([
                 "--k8s-version",
-                version,
+                &version,
                 "--no-checkov",
                 "--scope",
                 "dir",
@@ -205,7 +226,7 @@ fn fixture_outputs_pass_the_validator() {
                 totals["semantic_errors"].as_u64()
             ),
             (Some(0), Some(0)),
-            "Kubernetes {version}: {}",
+            "fixtures for {group} at Kubernetes {version}: {}",
             String::from_utf8_lossy(&run.stdout)
         );
     }

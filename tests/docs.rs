@@ -8,6 +8,8 @@
 #[allow(dead_code)]
 mod cli;
 #[allow(unused_imports)]
+use kubeferry::target;
+#[allow(unused_imports)]
 use kubeferry::{
     Conversion, Options, compose, convert_with, diag, emit, harden, lock, lower, plan, quantity,
     report,

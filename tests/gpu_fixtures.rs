@@ -10,6 +10,8 @@ mod support;
 #[allow(dead_code)]
 mod cli;
 #[allow(unused_imports)]
+use kubeferry::target;
+#[allow(unused_imports)]
 use kubeferry::{Conversion, Options, convert_with, diag, lock, plan, quantity, report};
 
 use clap::Parser;
@@ -103,8 +105,8 @@ fn fixtures() -> PathBuf {
 }
 
 /// Every fixture's output passes the shared validator with no schema and no semantic
-/// error: device-plugin output at Kubernetes 1.30 and 1.37, DRA output at 1.37 (DRA's
-/// `resource.k8s.io/v1` is GA from 1.34).
+/// error: device-plugin output at Kubernetes 1.30 and 1.37, DRA output (`--kube-version
+/// 1.34`: DRA's `resource.k8s.io/v1` is GA from 1.34, and refused below) at 1.34 and 1.37.
 #[test]
 fn gpu_fixtures_validate() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -166,6 +168,7 @@ fn gpu_fixtures_validate() {
     };
     run("plugin", "1.30");
     run("plugin", "1.37");
+    run("dra", "1.34");
     run("dra", "1.37");
     let _ = std::fs::remove_dir_all(&out);
 }

@@ -5,7 +5,7 @@
 mod support;
 
 use kubeferry::compose::{LoadOptions, MemoryFs, RealFs};
-use kubeferry::lower::Object;
+use kubeferry::lower::{Object, running_containers};
 use kubeferry::{Options, convert_with};
 
 #[test]
@@ -45,14 +45,13 @@ fn volume_at<'a>(
     container: &str,
     path: &str,
 ) -> &'a k8s_openapi::api::core::v1::Volume {
+    // Native sidecars (`network_mode: service:` at the default 1.30) are init containers.
     let spec = objects
         .iter()
         .filter_map(Object::pod_spec)
-        .find(|s| s.containers.iter().any(|c| c.name == container))
+        .find(|s| running_containers(s).any(|c| c.name == container))
         .expect("a pod with the container");
-    let c = spec
-        .containers
-        .iter()
+    let c = running_containers(spec)
         .find(|c| c.name == container)
         .unwrap();
     let m = c
@@ -129,7 +128,8 @@ fn written_files_of_a_pod_and_its_sidecar_are_seeded_apart() {
         .flatten()
         .map(|c| c.name.as_str())
         .collect();
-    assert_eq!(init, ["seed-bind-0", "seed-bind-0-2"]);
+    // Seeding first, then `app` as the native sidecar of `proxy`'s pod.
+    assert_eq!(init, ["seed-bind-0", "seed-bind-0-2", "app"]);
     let app = volume_at(&objects, "app", "/data/app.db");
     let proxy = volume_at(&objects, "proxy", "/acme.json");
     assert_ne!(app.name, proxy.name);

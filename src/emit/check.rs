@@ -302,6 +302,7 @@ impl<'a> Checker<'a> {
                 }
             }
             Object::Ingress(i) => self.ingress(i),
+            Object::Route(r) => self.route(r),
             Object::NetworkPolicy(n) => {
                 let sel = n
                     .spec
@@ -665,6 +666,28 @@ impl<'a> Checker<'a> {
                     self.port_number(*t, || format!("{}.targetPort", pp()))
                 }
                 None => {}
+            }
+        }
+    }
+
+    /// A Gateway API route's backends are Services of the output, on ports they serve.
+    fn route(&mut self, r: &crate::lower::gateway::Route) {
+        for (i, rule) in r.spec.rules.iter().enumerate() {
+            for (j, b) in rule.backend_refs.iter().enumerate() {
+                let at = format!("spec.rules[{i}].backendRefs[{j}]");
+                match self.index.services.get(b.name.as_str()) {
+                    None => self.fail(
+                        &at,
+                        format!("the Service `{}` is not in the output", b.name),
+                    ),
+                    Some((numbers, _)) if !numbers.contains(&b.port) => {
+                        self.fail(
+                            &at,
+                            format!("the Service `{}` has no port {}", b.name, b.port),
+                        );
+                    }
+                    Some(_) => {}
+                }
             }
         }
     }

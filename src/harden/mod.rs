@@ -9,6 +9,7 @@
 mod availability;
 pub mod image_contract;
 mod images;
+mod internal;
 mod namespace;
 mod network;
 pub use network::NetworkPolicies;
@@ -77,6 +78,8 @@ pub struct HardenOptions {
     pub namespace: Option<String>,
     /// Whether the `network-policy` rule writes NetworkPolicies (`--network-policies`).
     pub network_policies: NetworkPolicies,
+    /// The Kubernetes release the output is for (`--kube-version`).
+    pub kube_version: crate::target::KubeVersion,
     /// The image's own `USER` by service, from the lock file (`USER` empty: root), for
     /// services whose Compose file names no user.
     pub image_users: BTreeMap<String, String>,
@@ -93,6 +96,7 @@ impl Default for HardenOptions {
             default_uid: 65532,
             namespace: None,
             network_policies: NetworkPolicies::Isolate,
+            kube_version: crate::target::KubeVersion::DEFAULT,
             image_users: BTreeMap::new(),
         }
     }

@@ -3,7 +3,8 @@
 //! port (as a Compose network does: a port nobody declared, a Kafka listener or a port only a
 //! config file names, still connects); per service reached from outside, a policy open to any
 //! client on those ports: its published `ports`, and the ports of the Ingress, LoadBalancer
-//! and NodePort Services kubeferry writes for it. `--network-policies none` writes none.
+//! and NodePort Services kubeferry writes for it; per `internal: true` network, egress limited
+//! to its members and DNS ([`super::internal`]). `--network-policies none` writes none.
 
 use super::{Findings, Level, ProjectCx, Rule, Scope};
 use crate::compose::hash::FastMap;
@@ -23,7 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 pub const RULE: Rule = Rule {
     id: "network-policy",
-    doc: "NetworkPolicies: default-deny ingress, members of each Compose network reach each other on every port, published ports and Ingress, LoadBalancer and NodePort backends open to all",
+    doc: "NetworkPolicies: default-deny ingress, members of each Compose network reach each other on every port, published ports and Ingress, LoadBalancer and NodePort backends open to all; members of internal networks only reach the network and DNS",
     level: Level::Baseline,
     scope: Scope::Project(apply),
 };
@@ -39,14 +40,14 @@ pub enum NetworkPolicies {
 }
 
 /// A workload's pod as the policies see it.
-struct Pod<'a> {
-    service: &'a str,
+pub(super) struct Pod<'a> {
+    pub service: &'a str,
     svc: &'a ComposeService,
     /// The Compose networks the pod is on.
-    nets: Vec<String>,
+    pub nets: Vec<String>,
     host_network: bool,
     /// Protected: a workload the rule is on for, not on the host's network.
-    target: bool,
+    pub target: bool,
 }
 
 /// The Compose networks a service is on (`default` when it names none).
@@ -173,6 +174,7 @@ fn apply(objects: &[Object], cx: &ProjectCx<'_>, f: &mut Findings) -> Vec<Object
             targets.iter().map(|(_, p)| p.service).collect::<Vec<_>>().join(", "),
         ));
     }
+    out.extend(super::internal::policies(cx, &pods, &nets, &mut used, f));
     let exposed = exposure(objects, &pods);
     for (name, pod) in pods.iter().filter(|(_, p)| p.target) {
         let mut open: BTreeSet<(String, i32)> = pod
@@ -239,7 +241,8 @@ type Ports = BTreeSet<(String, i32)>;
 type Exposure = Vec<(String, Ports)>;
 
 /// Pod name → (what reaches it from outside the namespace, the pod ports it reaches): the
-/// LoadBalancer and NodePort Services and the Ingress backends of the output. Named target
+/// LoadBalancer and NodePort Services and the Ingress and Gateway API route backends of the
+/// output. Named target
 /// ports are resolved through the pod's container ports.
 fn exposure<'o>(
     objects: &'o [Object],
@@ -295,6 +298,25 @@ fn exposure<'o>(
             .push((format!("the {kind} Service `{name}`"), ports));
     }
     for o in objects {
+        let Object::Route(r) = o else { continue };
+        for b in r.spec.rules.iter().flat_map(|r| &r.backend_refs) {
+            let Some(s) = services.get(b.name.as_str()) else {
+                continue;
+            };
+            let Some(pod) = pod_of(s) else { continue };
+            let ports: BTreeSet<(String, i32)> = s
+                .spec
+                .iter()
+                .flat_map(|s| s.ports.iter().flatten())
+                .filter(|sp| sp.port == b.port)
+                .map(|sp| target(pod, sp))
+                .collect();
+            out.entry(pod)
+                .or_default()
+                .push((format!("the {} `{}`", o.kind(), o.name()), ports));
+        }
+    }
+    for o in objects {
         let Object::Ingress(ing) = o else { continue };
         let backends = ing.spec.iter().flat_map(|s| {
             let rules = s.rules.iter().flatten().filter_map(|r| r.http.as_ref());
@@ -339,7 +361,7 @@ fn policy_ports(ports: &BTreeSet<(String, i32)>) -> Vec<NetworkPolicyPort> {
 }
 
 /// Pods of the project, optionally only the named ones, minus the excluded ones.
-fn selector(part_of: &str, only: Option<&[String]>, except: &[String]) -> LabelSelector {
+pub(super) fn selector(part_of: &str, only: Option<&[String]>, except: &[String]) -> LabelSelector {
     let mut exprs = Vec::new();
     if let Some(only) = only {
         exprs.push(LabelSelectorRequirement {
@@ -370,6 +392,18 @@ fn policy(
     pods: LabelSelector,
     ingress: Vec<NetworkPolicyIngressRule>,
 ) -> Object {
+    let mut p = policy_of(cx, name, pods);
+    if let Object::NetworkPolicy(np) = &mut p
+        && let Some(spec) = np.spec.as_mut()
+    {
+        spec.policy_types = Some(vec!["Ingress".into()]);
+        spec.ingress = (!ingress.is_empty()).then_some(ingress);
+    }
+    p
+}
+
+/// A NetworkPolicy of the project selecting `pods`, its rules and types left to the caller.
+pub(super) fn policy_of(cx: &ProjectCx<'_>, name: &str, pods: LabelSelector) -> Object {
     Object::from(NetworkPolicy {
         metadata: ObjectMeta {
             name: Some(name.to_string()),
@@ -379,8 +413,6 @@ fn policy(
         },
         spec: Some(NetworkPolicySpec {
             pod_selector: Some(pods),
-            policy_types: Some(vec!["Ingress".into()]),
-            ingress: (!ingress.is_empty()).then_some(ingress),
             ..Default::default()
         }),
     })

@@ -6,7 +6,8 @@
 //! a warning in baseline and an error, naming the Compose key, in restricted.
 
 use super::{Cx, Findings, Level, Rule, Scope, restricted};
-use crate::lower::Object;
+use crate::lower::{self, Object};
+use crate::target::Feature;
 use k8s_openapi::api::core::v1::{
     Capabilities, PodSecurityContext, PodSpec, SeccompProfile, SecurityContext, VolumeMount,
 };
@@ -118,6 +119,9 @@ fn apply(o: &mut Object, cx: &Cx<'_>, f: &mut Findings) {
         f.added("seccompProfile RuntimeDefault: the container runtime's syscall filter, as Docker applies by default");
     }
     let mut writable: Vec<restricted::Writable> = Vec::new();
+    // Root containers run in a user namespace instead of being refused (`hostUsers: false`).
+    let userns = restricted && cx.opts.kube_version.has(Feature::UserNamespaces);
+    let mut in_userns = false;
     let main = cx.service.to_string();
     let mut main_uid = None;
     let regular = spec.containers.len();
@@ -127,8 +131,9 @@ fn apply(o: &mut Object, cx: &Cx<'_>, f: &mut Findings) {
         .chain(spec.init_containers.iter_mut().flatten())
         .enumerate()
     {
-        // Init containers take the pod's uid rather than one of their own.
-        let is_init = i >= regular;
+        // Init containers take the pod's uid rather than one of their own; native sidecars
+        // run beside the main container and are treated as regular containers.
+        let is_init = i >= regular && !lower::is_native_sidecar(c);
         let svc_name = cx.service_of(&c.name).to_string();
         let svc = cx.project.services.get(&svc_name).unwrap_or(cx.svc);
         let contract = restricted::contract(c);
@@ -208,7 +213,12 @@ fn apply(o: &mut Object, cx: &Cx<'_>, f: &mut Findings) {
         if !restricted {
             continue;
         }
-        if sc.run_as_user == Some(0) {
+        let root = sc.run_as_user == Some(0);
+        if root && userns {
+            // Pod Security accepts root in a user namespace: uid 0 there is not the node's.
+            in_userns = true;
+            f.added(format!("hostUsers: false for `{}`, which runs as root (`user: 0`): a user namespace maps its uid 0 to an unprivileged uid of the node, which Pod Security \"restricted\" accepts from Kubernetes {} (the nodes need a runtime and filesystems that support idmapped mounts)", c.name, Feature::UserNamespaces.since()));
+        } else if root {
             demands.push(Demand {
                 service: svc_name.clone(),
                 key: "user",
@@ -233,7 +243,7 @@ fn apply(o: &mut Object, cx: &Cx<'_>, f: &mut Findings) {
         if svc_name == main && !is_init {
             main_uid = sc.run_as_user;
         }
-        if sc.run_as_non_root.is_none() {
+        if sc.run_as_non_root.is_none() && !(root && userns) {
             sc.run_as_non_root = Some(true);
             f.added(format!(
                 "runAsNonRoot on `{}`: the kubelet refuses to start it as root",
@@ -305,6 +315,9 @@ fn apply(o: &mut Object, cx: &Cx<'_>, f: &mut Findings) {
             }
         }
     }
+    if in_userns {
+        spec.host_users = Some(false);
+    }
     if restricted {
         restricted_pod(spec, cx, main_uid, f);
         restricted::low_ports(spec, f);
@@ -334,14 +347,18 @@ fn restricted_pod(spec: &mut PodSpec, cx: &Cx<'_>, uid: Option<i64>, f: &mut Fin
         .first()
         .and_then(|c| c.security_context.as_ref())
         .and_then(|s| s.run_as_group);
+    let userns = spec.host_users == Some(false);
     let psc = spec
         .security_context
         .get_or_insert_with(PodSecurityContext::default);
-    psc.run_as_non_root.get_or_insert(true);
+    if !userns {
+        psc.run_as_non_root.get_or_insert(true);
+    }
     if psc.run_as_user.is_none() && uid.is_some() {
         psc.run_as_user = uid;
     }
-    if has_data && psc.fs_group.is_none() {
+    // Root in a user namespace writes its volumes as root: no group to give them.
+    if has_data && psc.fs_group.is_none() && !(userns && uid == Some(0)) {
         psc.fs_group = cx.svc.settings.fs_group.or(gid).or(uid);
         if let Some(g) = psc.fs_group {
             f.added(format!(

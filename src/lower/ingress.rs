@@ -1,9 +1,11 @@
 //! `kompose.service.expose` / `x-kubeferry.ingress` to a networking.k8s.io/v1 Ingress whose
-//! backend is the service's Service (under its Kubernetes name, so renames follow).
+//! backend is the service's Service (under its Kubernetes name, so renames follow); with
+//! `--ingress-api gateway`, the same hosts and paths as Gateway API routes ([`gateway`]).
 
-use super::Ctx;
+use super::gateway;
 use super::names;
 use super::object::Object;
+use super::{Ctx, IngressApi};
 use crate::compose::model::Service;
 use k8s_openapi::api::networking::v1::{
     HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule,
@@ -32,10 +34,10 @@ pub fn ingress(cx: &mut Ctx<'_>, name: &str, svc: &Service) {
             .as_ref()
             .and_then(|spec| spec.ports.as_ref())
             .and_then(|p| p.first())
-            .map(|p| p.port),
+            .map(|p| (p.port, p.app_protocol.as_deref() == Some("grpc"))),
         _ => None,
     });
-    let Some(port) = port else {
+    let Some((port, grpc)) = port else {
         cx.warn(
             "L120",
             name,
@@ -90,6 +92,22 @@ pub fn ingress(cx: &mut Ctx<'_>, name: &str, svc: &Service) {
         }
     }
     if order.is_empty() {
+        return;
+    }
+    if cx.opts.ingress_api != IngressApi::Ingress {
+        let hosts: Vec<(String, Vec<String>)> = order
+            .iter()
+            .map(|h| (h.clone(), by_host[h].clone()))
+            .collect();
+        let exposed = gateway::Exposed {
+            k8s,
+            port,
+            grpc,
+            hosts: &hosts,
+            tls: st.tls,
+            tls_secret: st.tls_secret.as_deref(),
+        };
+        gateway::routes(cx, name, &exposed);
         return;
     }
     let rules: Vec<IngressRule> = order

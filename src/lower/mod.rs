@@ -12,9 +12,11 @@ mod dials;
 mod env;
 mod escape;
 mod folders;
+pub mod gateway;
 mod gpu;
 mod hook_losses;
 mod hpa;
+mod image_volumes;
 mod ingress;
 pub(crate) mod known_ports;
 mod lookup;
@@ -40,8 +42,10 @@ use crate::compose::FileSystem;
 use crate::compose::hash::{FastMap, FastSet};
 use crate::compose::model::{Project, Service};
 use crate::diag::{Diagnostic, Failure, Location};
+pub use gateway::Route as GatewayRoute;
 pub use object::{External, Object};
 pub(crate) use pod::WAIT_CONTAINER;
+pub use pod::{is_native_sidecar, running_containers};
 pub use source::{Source, Sources};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -121,6 +125,20 @@ pub enum SecretValues {
     External,
 }
 
+/// What `x-kubeferry.ingress` / `kompose.service.expose` become.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum IngressApi {
+    /// networking.k8s.io/v1 Ingress objects.
+    #[default]
+    Ingress,
+    /// Gateway API (gateway.networking.k8s.io/v1) HTTPRoute or GRPCRoute objects attached
+    /// to this Gateway (its namespace: the routes' own when `None`).
+    Gateway {
+        name: String,
+        namespace: Option<String>,
+    },
+}
+
 /// Options of the lowering pass, resolved once from the command line or by an embedder.
 #[derive(Clone, Debug)]
 pub struct LowerOptions {
@@ -147,6 +165,10 @@ pub struct LowerOptions {
     pub secrets: SecretValues,
     /// Replica count of Deployments and StatefulSets whose Compose file gives none.
     pub replicas: Option<u32>,
+    /// The Kubernetes release the output is for (`--kube-version`).
+    pub kube_version: crate::target::KubeVersion,
+    /// What exposes HTTP services (`--ingress-api`, `--gateway`).
+    pub ingress_api: IngressApi,
 }
 
 impl Default for LowerOptions {
@@ -171,6 +193,8 @@ impl Default for LowerOptions {
             namespace: None,
             secrets: SecretValues::Inline,
             replicas: None,
+            kube_version: crate::target::KubeVersion::DEFAULT,
+            ingress_api: IngressApi::Ingress,
         }
     }
 }
@@ -358,7 +382,9 @@ pub fn lower(
         for (dep, d) in &svc.depends_on {
             if d.condition == "service_completed_successfully" {
                 cx.completed_targets.insert(dep.clone());
-            } else {
+            } else if is_sidecar_of(svc) != Some(dep.as_str()) {
+                // A `network_mode: service:` helper runs in its target's pod: it waits on
+                // nothing, so it does not make a one-shot target a server.
                 let first = (name.clone(), d.condition.clone());
                 cx.awaited.entry(dep.clone()).or_insert(first);
             }

@@ -1,5 +1,6 @@
 //! The Kubernetes objects a conversion produces, in their fixed output order.
 
+use super::gateway::Route;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
@@ -51,6 +52,8 @@ pub enum Object {
     Job(Box<Job>),
     CronJob(Box<CronJob>),
     Ingress(Box<Ingress>),
+    /// A Gateway API HTTPRoute or GRPCRoute (`--ingress-api gateway`).
+    Route(Box<Route>),
     HorizontalPodAutoscaler(Box<HorizontalPodAutoscaler>),
     PodDisruptionBudget(Box<PodDisruptionBudget>),
     NetworkPolicy(Box<NetworkPolicy>),
@@ -140,6 +143,12 @@ impl From<Ingress> for Object {
     }
 }
 
+impl From<Route> for Object {
+    fn from(o: Route) -> Self {
+        Object::Route(Box::new(o))
+    }
+}
+
 impl From<HorizontalPodAutoscaler> for Object {
     fn from(o: HorizontalPodAutoscaler) -> Self {
         Object::HorizontalPodAutoscaler(Box::new(o))
@@ -176,9 +185,10 @@ impl Object {
             Object::Job(_) => 11,
             Object::CronJob(_) => 12,
             Object::Ingress(_) => 13,
-            Object::HorizontalPodAutoscaler(_) => 14,
-            Object::PodDisruptionBudget(_) => 15,
-            Object::NetworkPolicy(_) => 16,
+            Object::Route(_) => 14,
+            Object::HorizontalPodAutoscaler(_) => 15,
+            Object::PodDisruptionBudget(_) => 16,
+            Object::NetworkPolicy(_) => 17,
         }
     }
 
@@ -198,6 +208,7 @@ impl Object {
             Object::Job(_) => "Job",
             Object::CronJob(_) => "CronJob",
             Object::Ingress(_) => "Ingress",
+            Object::Route(r) => r.kind.name(),
             Object::HorizontalPodAutoscaler(_) => "HorizontalPodAutoscaler",
             Object::PodDisruptionBudget(_) => "PodDisruptionBudget",
             Object::NetworkPolicy(_) => "NetworkPolicy",
@@ -224,6 +235,7 @@ impl Object {
             Object::Job(o) => &o.metadata,
             Object::CronJob(o) => &o.metadata,
             Object::Ingress(o) => &o.metadata,
+            Object::Route(o) => &o.metadata,
             Object::HorizontalPodAutoscaler(o) => &o.metadata,
             Object::PodDisruptionBudget(o) => &o.metadata,
             Object::NetworkPolicy(o) => &o.metadata,

@@ -10,6 +10,7 @@ use super::resources;
 use super::volumes;
 use super::{Ctx, DependencyWait, IpcHost, is_sidecar_of};
 use crate::compose::model::Service;
+use crate::target::Feature;
 use k8s_openapi::api::core::v1::{
     Capabilities, Container, ContainerPort, ExecAction, HostAlias, Lifecycle, LifecycleHandler,
     PodDNSConfig, PodDNSConfigOption, PodSecurityContext, PodSpec, SecurityContext, Sysctl,
@@ -253,6 +254,12 @@ pub fn pod_spec(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> Option<PodSpec> 
     // Services that share this one's network namespace join the pod as extra containers.
     let mut containers = vec![main];
     let sidecars = cx.sidecars.get(name).cloned().unwrap_or_default();
+    let native_sidecars = cx.opts.kube_version.has(Feature::NativeSidecars);
+    let one_shot = !sidecars.is_empty()
+        && matches!(
+            super::workload::kind(cx, name, svc),
+            super::workload::Kind::Job | super::workload::Kind::CronJob
+        );
     for (other, osvc) in sidecars
         .iter()
         .filter_map(|o| project.services.get_key_value(o))
@@ -284,11 +291,20 @@ pub fn pod_spec(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> Option<PodSpec> 
             }
         }
         containers.push(c);
+        let how = if native_sidecars {
+            " as a native sidecar (an init container with restartPolicy: Always): it starts before the pod's main container and stops after it"
+        } else if one_shot {
+            ", as a second container: the Job completes only once it exits too (from --kube-version 1.29 it would be a native sidecar, which does not hold the Job)"
+        } else {
+            ""
+        };
         cx.warn(
             "L018",
             other,
             &["network_mode"],
-            format!("`network_mode: service:{name}`: the container runs in the pod of `{name}`"),
+            format!(
+                "`network_mode: service:{name}`: the container runs in the pod of `{name}`{how}"
+            ),
         );
     }
     spec.containers = containers;
@@ -453,8 +469,32 @@ pub fn pod_spec(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> Option<PodSpec> 
     }
     super::pre_start::add(cx, name, svc, &mut spec);
     super::hook_losses::warn(cx, name, svc);
+    if native_sidecars && spec.containers.len() > 1 {
+        // Last among the init containers: they start once seeding and waiting are done,
+        // just before the main container, which waits for their startupProbe.
+        let helpers = spec.containers.split_off(1);
+        let inits = spec.init_containers.get_or_insert_with(Vec::new);
+        inits.extend(helpers.into_iter().map(|mut c| {
+            c.restart_policy = Some("Always".into());
+            c
+        }));
+    }
     super::settings::apply(cx, name, svc, &mut spec);
     Some(spec)
+}
+
+/// Whether an init container is a native sidecar (`restartPolicy: Always`): it runs beside
+/// the main container for the pod's life, so it is hardened and probed as one.
+pub fn is_native_sidecar(c: &Container) -> bool {
+    c.restart_policy.as_deref() == Some("Always")
+}
+
+/// The containers that run for the pod's life: the regular ones, then the native sidecars.
+pub fn running_containers(spec: &PodSpec) -> impl Iterator<Item = &Container> {
+    let sidecars = spec.init_containers.iter().flatten();
+    spec.containers
+        .iter()
+        .chain(sidecars.filter(|c| is_native_sidecar(c)))
 }
 
 /// The name of the init container [`wait_container`] makes.

@@ -76,9 +76,11 @@ pub fn service(cx: &mut Ctx<'_>, name: &str, svc: &ComposeService) {
             .services
             .iter()
             .filter(|(_, s)| {
+                // A `network_mode: service:` helper joins this pod: it reaches it locally.
                 s.depends_on
                     .get(name)
                     .is_some_and(|d| d.condition != "service_completed_successfully")
+                    && super::is_sidecar_of(s) != Some(name)
             })
             .map(|(n, _)| format!("`{n}`"))
             .collect();

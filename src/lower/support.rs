@@ -3,6 +3,7 @@
 
 use super::Ctx;
 use crate::compose::model::Service;
+use crate::target::{Feature, KubeVersion};
 
 /// How well an attribute converts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -162,7 +163,7 @@ pub const SERVICE_KEYS: &[(&str, Support, &str)] = &[
     (
         "gpus",
         Support::Handled,
-        "GPU extended resource or DRA claim",
+        "GPU extended resource or DRA claim (--gpu-api dra)",
     ),
     (
         "group_add",
@@ -212,7 +213,7 @@ pub const SERVICE_KEYS: &[(&str, Support, &str)] = &[
     (
         "network_mode",
         Support::Partial,
-        "host to hostNetwork; service:X shares X's pod",
+        "host to hostNetwork; service:X shares X's pod, as a native sidecar (restartPolicy: Always init container, which does not hold a Job) from 1.29",
     ),
     (
         "networks",
@@ -339,7 +340,7 @@ pub const SERVICE_KEYS: &[(&str, Support, &str)] = &[
     (
         "volumes",
         Support::Handled,
-        "named volumes and database data paths to PersistentVolumeClaims; bind-mounted files and project folders to ConfigMaps; empty folders to emptyDirs (see Mounts below)",
+        "named volumes and database data paths to PersistentVolumeClaims; bind-mounted files and project folders to ConfigMaps; empty folders to emptyDirs (see Mounts below); `type: image` to a read-only image volume (with subPath and pullPolicy) from 1.35, before to an emptyDir that init containers fill with a copy of the image (L059)",
     ),
     (
         "volumes_from",
@@ -370,7 +371,7 @@ pub const TOP_LEVEL_KEYS: &[(&str, Support, &str)] = &[
     (
         "networks",
         Support::Partial,
-        "every pod shares the cluster network; hardening (default) isolates each Compose network with a NetworkPolicy, `--harden none` or `--network-policies none` does not",
+        "every pod shares the cluster network; hardening (default) isolates each Compose network with a NetworkPolicy, and members of `internal: true` networks reach only the network and DNS (egress policy); `--harden none` or `--network-policies none` does not",
     ),
     (
         "volumes",
@@ -486,7 +487,7 @@ pub const KOMPOSE_LABELS: &[(&str, Support, &str)] = &[
     (
         "kompose.service.expose",
         Support::Handled,
-        "Ingress (pathType Prefix) to the first Service port",
+        "Ingress (pathType Prefix) to the first Service port; with --ingress-api gateway an HTTPRoute (GRPCRoute for `app_protocol: grpc`) attached to --gateway",
     ),
     (
         "kompose.service.expose.ingress-class-name",
@@ -742,7 +743,7 @@ pub(crate) fn warn_top_level(cx: &mut Ctx<'_>) {
 
 fn section(out: &mut String, title: &str, intro: &str, rows: &[(&str, Support, &str)]) {
     out.push_str(&format!(
-        "## {title}\n\n{intro}\n\n| Key | Support | Kubernetes |\n| --- | --- | --- |\n"
+        "## {title}\n\n{intro}\n\n| Key | Support | Kubernetes | From version |\n| --- | --- | --- | --- |\n"
     ));
     for (k, s, what) in rows {
         let s = match s {
@@ -750,7 +751,39 @@ fn section(out: &mut String, title: &str, intro: &str, rows: &[(&str, Support, &
             Support::Partial => "partial",
             Support::Unsupported => "unsupported",
         };
-        out.push_str(&format!("| `{k}` | {s} | {what} |\n"));
+        out.push_str(&format!("| `{k}` | {s} | {what} | {} |\n", from_version(k)));
+    }
+    out.push('\n');
+}
+
+/// The "From version" cell of a key: the `--kube-version` from which it converts in full
+/// (and what older releases get), else `any` (every release from 1.25).
+fn from_version(key: &str) -> String {
+    let feature = match key {
+        "network_mode" => Feature::NativeSidecars,
+        "volumes" => Feature::ImageVolumes,
+        "gpus" => Feature::DynamicResourceAllocation,
+        "user" => Feature::UserNamespaces,
+        _ => return "any".into(),
+    };
+    format!("{}: {}", feature.since(), feature.doc())
+}
+
+/// The section on `--kube-version`: every version-dependent feature and its release.
+fn target_section(out: &mut String) {
+    out.push_str(&format!(
+        "## Target version\n\n`--kube-version X.Y` names the Kubernetes release the output is for: {} to {}, default {} (the oldest minor release managed clusters still run); other releases are refused. Each fixture of `fixtures/convert` is validated at its own `--kube-version` and at 1.37. Gateway API routes (`--ingress-api gateway`) depend on the Gateway API CRDs being installed, not on the release: kubeferry writes `gateway.networking.k8s.io/v1`, checked against the CRD schemas of Gateway API v1.6.1 (tests/gateway-api).\n\n| Feature | From version | Before |\n| --- | --- | --- |\n",
+        KubeVersion::OLDEST,
+        KubeVersion::NEWEST,
+        KubeVersion::DEFAULT
+    ));
+    for f in Feature::ALL {
+        out.push_str(&format!(
+            "| {} | {} | {} |\n",
+            f.what(),
+            f.since(),
+            f.before()
+        ));
     }
     out.push('\n');
 }
@@ -779,6 +812,7 @@ pub fn conversion_table() -> String {
         "Kompose's `kompose.*` service labels, so Kompose users' files work unchanged (the `x-kubeferry` extension sets the same things).",
         KOMPOSE_LABELS,
     );
+    target_section(&mut out);
     out.push_str(&super::data_paths::doc_section());
     out.trim_end().to_string() + "\n"
 }

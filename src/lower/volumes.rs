@@ -506,7 +506,33 @@ pub fn mounts(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> Mounts {
                     init.push(c);
                 }
             }
-            VolumeType::Image | VolumeType::Npipe | VolumeType::Cluster => {
+            VolumeType::Image => {
+                let Some(im) =
+                    super::image_volumes::lower(cx, name, v, i, svc.pull_policy.as_deref())
+                else {
+                    continue;
+                };
+                let vname = im.mount.name.clone();
+                let mut volumes = im.volumes.into_iter();
+                let Some(first) = volumes.next() else {
+                    continue;
+                };
+                if let Some(final_name) = add(&mut vols, &mut mnts, first, im.mount) {
+                    let mut copy = im.init;
+                    let mut renames = vec![(vname, final_name)];
+                    for x in volumes {
+                        let was = x.name.clone();
+                        renames.push((was, place(&mut vols, x)));
+                    }
+                    for c in &mut copy {
+                        for (was, now) in &renames {
+                            rename_in(c.volume_mounts.iter_mut().flatten(), was, now);
+                        }
+                    }
+                    init.extend(copy);
+                }
+            }
+            VolumeType::Npipe | VolumeType::Cluster => {
                 cx.warn(
                     "L037",
                     name,

@@ -148,7 +148,9 @@ fn record_source(cx: &mut Ctx<'_>, name: &str, k8s: &str, pod: &PodSpec) {
         .chain(sidecars.map(String::as_str))
         .filter(|s| project.services.contains_key(*s))
         .map(str::to_string);
-    let containers = pod.containers.iter().map(|c| c.name.clone()).zip(services);
+    let containers = super::pod::running_containers(pod)
+        .map(|c| c.name.clone())
+        .zip(services);
     cx.sources
         .containers
         .insert(k8s.to_string(), containers.collect());

@@ -303,6 +303,10 @@ fn homes(project: &Project, cls: &Classification, objects: &[Object]) -> Vec<Hom
                 .or_else(|| v.pointer("/spec/defaultBackend/service/name"))
                 .and_then(|n| n.as_str())
                 .and_then(|n| by_name.get(n).copied()),
+            Object::Route(_) => v
+                .pointer("/spec/rules/0/backendRefs/0/name")
+                .and_then(|n| n.as_str())
+                .and_then(|n| by_name.get(n).copied()),
             Object::HorizontalPodAutoscaler(_) | Object::PodDisruptionBudget(_) => {
                 by_name.get(o.name()).copied()
             }
