@@ -135,7 +135,8 @@ def block(ref):
             inside = line.strip() == f"{ref}:"
             continue
         if inside:
-            out.append(line.strip())
+            # Values that YAML 1.1 would read otherwise (`10001:10001`) are quoted.
+            out.append(line.strip().replace('"', ""))
     return "\n".join(out)
 app = block(f"{reg}/acme/app:1")
 want = [
@@ -189,7 +190,7 @@ grep -q "401 unauthorized" "$work/err" || { cat "$work/err"; fail "no 401 error"
 auth="$(printf '%s:%s' "$user" "$pass" | base64 -w0)"
 printf '{"auths": {"%s": {"auth": "%s"}}}\n' "$reg" "$auth" > "$DOCKER_CONFIG/config.json"
 "$bin" lock -f compose.yaml --insecure-registry "$reg" -o "$work/auth.lock" 2> "$work/err" || { cat "$work/err"; fail "lock with credentials"; }
-grep -q "user: 10001:10001" "$work/auth.lock" || fail "the authenticated lock lacks the user"
+grep -qE 'user: "?10001:10001"?' "$work/auth.lock" || fail "the authenticated lock lacks the user"
 if grep -rqF -e "$pass" -e "$auth" "$work/auth.lock" "$work/err" "$work/p"; then fail "a credential was written or printed"; fi
 # The same credentials from a credential helper (credsStore), as `docker login` leaves them.
 mkdir -p "$work/bin"

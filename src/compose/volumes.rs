@@ -83,8 +83,13 @@ fn short(spec: &str, at: Pos, base: &str, ctx: &Ctx<'_>) -> Result<Map, String> 
     if target.is_empty() {
         return Err(format!("invalid volume `{spec}`: empty target"));
     }
+    if source == Some("") {
+        // Docker Compose too: `${UNSET}:/path` is no anonymous volume.
+        return Err(format!(
+            "invalid volume `{spec}`: empty source before the first colon (an unset variable?)"
+        ));
+    }
     let mut m = Map::default();
-    let source = source.filter(|s| !s.is_empty());
     let kind = match source {
         None => "volume",
         Some(s) if is_path(s) => "bind",
