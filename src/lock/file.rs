@@ -229,8 +229,6 @@ mod tests {
         .unwrap_err();
         assert!(e.message.contains("not a digest"), "{}", e.message);
         assert!(valid_digest(&format!("sha256:{}", "0f".repeat(32))));
-        let e = parse(b"version: 2\n", "l").unwrap_err();
-        assert!(e.message.contains("version 2"), "{}", e.message);
         let e = parse(
             b"version: 1\nimages:\n  a:\n    digest: sha256:0000000000000000000000000000000000000000000000000000000000000000\n    platform: p\n    healthcheck:\n      test: [NONE]\n      interval: soon\n",
             "l",
