@@ -10,14 +10,15 @@
 
 use super::node::{Node, Pos, Value};
 use serde_json::Value as J;
-use std::sync::OnceLock;
 
 /// The schema text, embedded at build time.
 const SPEC: &str = include_str!("compose-spec.json");
 
-fn spec() -> &'static J {
-    static S: OnceLock<J> = OnceLock::new();
-    S.get_or_init(|| serde_json::from_str(SPEC).expect("the embedded Compose schema is JSON"))
+/// The schema, parsed for one check and dropped after it: kept for the whole run it would
+/// add ~1.6 MB to the peak of a conversion (docs/performance.md), and parsing it takes well
+/// under a millisecond.
+fn spec() -> J {
+    serde_json::from_str(SPEC).expect("the embedded Compose schema is JSON")
 }
 
 /// What one check found wrong.
@@ -58,18 +59,19 @@ pub enum Pass {
 pub fn check(doc: &Node, pass: Pass) -> Vec<Violation> {
     let mut out = Vec::new();
     let mut path = String::new();
-    walk(doc, spec(), pass, &mut path, &mut out);
+    let root = spec();
+    walk(&root, doc, &root, pass, &mut path, &mut out);
     out
 }
 
 /// `#/$defs/name` to the definition it names.
-fn resolve(s: &J) -> &J {
+fn resolve<'a>(root: &'a J, s: &'a J) -> &'a J {
     let mut s = s;
     while let Some(r) = s.get("$ref").and_then(J::as_str) {
         let Some(name) = r.strip_prefix("#/$defs/") else {
             break;
         };
-        match spec().get("$defs").and_then(|d| d.get(name)) {
+        match root.get("$defs").and_then(|d| d.get(name)) {
             Some(d) => s = d,
             None => break,
         }
@@ -98,20 +100,20 @@ fn fits(n: &Node, s: &J) -> bool {
         .any(|t| *t == kind || (*t == "number" && kind == "integer"))
 }
 
-fn walk(n: &Node, s: &J, pass: Pass, path: &mut String, out: &mut Vec<Violation>) {
-    let s = resolve(s);
+fn walk(root: &J, n: &Node, s: &J, pass: Pass, path: &mut String, out: &mut Vec<Violation>) {
+    let s = resolve(root, s);
     if !fits(n, s) {
         return;
     }
     for key in ["oneOf", "anyOf"] {
         if let Some(alts) = s.get(key).and_then(J::as_array)
-            && let Some(alt) = alts.iter().map(resolve).find(|a| fits(n, a))
+            && let Some(alt) = alts.iter().map(|a| resolve(root, a)).find(|a| fits(n, a))
         {
-            walk(n, alt, pass, path, out);
+            walk(root, n, alt, pass, path, out);
         }
     }
     match &n.value {
-        Value::Map(m) => object(n, m, s, pass, path, out),
+        Value::Map(m) => object(root, n, m, s, pass, path, out),
         Value::Seq(items) => {
             if let Some(item) = s.get("items") {
                 for (i, v) in items.iter().enumerate() {
@@ -119,7 +121,7 @@ fn walk(n: &Node, s: &J, pass: Pass, path: &mut String, out: &mut Vec<Violation>
                     path.push('[');
                     crate::text::push_decimal(path, i as u64);
                     path.push(']');
-                    walk(v, item, pass, path, out);
+                    walk(root, v, item, pass, path, out);
                     path.truncate(len);
                 }
             }
@@ -145,6 +147,7 @@ fn walk(n: &Node, s: &J, pass: Pass, path: &mut String, out: &mut Vec<Violation>
 }
 
 fn object(
+    root: &J,
     n: &Node,
     m: &super::node::Map,
     s: &J,
@@ -183,7 +186,7 @@ fn object(
             })
         });
         match sub.or(extra) {
-            Some(sub) => walk(v, sub, pass, path, out),
+            Some(sub) => walk(root, v, sub, pass, path, out),
             // A name in a mapping of names; service names have their own check (C015).
             None if closed
                 && pass == Pass::File
