@@ -90,8 +90,19 @@ pub fn load(opts: &LoadOptions, fs: &dyn FileSystem) -> Result<Loaded, Failure> 
     };
     l.run().map_err(|e| {
         let mut all = std::mem::take(&mut l.violations);
-        if !all.contains(&e) {
-            all.push(*e);
+        // The loader's own error at a value the schema flagged says the same thing in its
+        // own terms (a byte size, a port): it takes the schema's place.
+        let at = |d: &Diagnostic| {
+            (
+                d.location.file.clone(),
+                d.location.line,
+                d.location.column,
+                d.location.path.clone(),
+            )
+        };
+        match all.iter().position(|d| at(d) == at(&e)) {
+            Some(i) => all[i] = *e,
+            None => all.push(*e),
         }
         Failure(all)
     })
@@ -437,6 +448,25 @@ impl Loader<'_> {
                     &v.path,
                     format!("must be greater than or equal to {minimum}"),
                 ),
+                Problem::WrongType { found, expected } => {
+                    // In the words of the loader's own type errors.
+                    let word = |t: &str| match t {
+                        "object" => "a mapping",
+                        "array" => "a list",
+                        "string" => "a string",
+                        "integer" => "an integer",
+                        "number" => "a number",
+                        "boolean" => "a boolean",
+                        _ => "null",
+                    };
+                    let wanted: Vec<&str> = expected.iter().map(|t| word(t)).collect();
+                    *ctx.error(
+                        "C011",
+                        v.at,
+                        &v.path,
+                        format!("must be {}, not {}", wanted.join(" or "), word(found)),
+                    )
+                }
             };
             if !self.violations.contains(&d) && self.violations.len() < MAX_VIOLATIONS {
                 self.violations.push(d);

@@ -36,6 +36,12 @@ pub enum Problem {
     Missing { key: String },
     /// A number under the schema's minimum.
     Below { minimum: f64 },
+    /// A value of a kind the schema does not allow here (`found`: object, array, null,
+    /// boolean, integer, number, string).
+    WrongType {
+        found: &'static str,
+        expected: Vec<String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -79,14 +85,15 @@ fn resolve<'a>(root: &'a J, s: &'a J) -> &'a J {
     s
 }
 
-/// Whether a schema (one alternative of a `oneOf`) can describe a node of this kind.
-fn fits(n: &Node, s: &J) -> bool {
-    let types: Vec<&str> = match s.get("type") {
-        Some(J::String(t)) => vec![t.as_str()],
-        Some(J::Array(a)) => a.iter().filter_map(J::as_str).collect(),
-        _ => return true,
-    };
-    let kind = match &n.value {
+/// `services.<name>`, exactly.
+fn is_service_path(path: &str) -> bool {
+    path.strip_prefix("services.")
+        .is_some_and(|name| !name.contains(['.', '[']))
+}
+
+/// The JSON schema name of a node's kind.
+fn kind(n: &Node) -> &'static str {
+    match &n.value {
         Value::Map(_) => "object",
         Value::Seq(_) => "array",
         Value::Null => "null",
@@ -94,7 +101,45 @@ fn fits(n: &Node, s: &J) -> bool {
         Value::Int(_) => "integer",
         Value::Float(_) => "number",
         Value::Str(_) => "string",
-    };
+    }
+}
+
+/// The types a schema names (empty: any).
+fn types(s: &J) -> Vec<&str> {
+    match s.get("type") {
+        Some(J::String(t)) => vec![t.as_str()],
+        Some(J::Array(a)) => a.iter().filter_map(J::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A wrong-type violation of `n`, which fits none of `expected`.
+fn wrong_type(n: &Node, expected: Vec<&str>, path: &str) -> Violation {
+    let mut expected: Vec<String> = expected.into_iter().map(str::to_string).collect();
+    expected.sort();
+    expected.dedup();
+    // "a mapping or null", as the loader's own messages say it.
+    if let Some(i) = expected.iter().position(|t| t == "null") {
+        let null = expected.remove(i);
+        expected.push(null);
+    }
+    Violation {
+        problem: Problem::WrongType {
+            found: kind(n),
+            expected,
+        },
+        at: n.at,
+        path: path.to_string(),
+    }
+}
+
+/// Whether a schema (one alternative of a `oneOf`) can describe a node of this kind.
+fn fits(n: &Node, s: &J) -> bool {
+    let types = types(s);
+    if types.is_empty() {
+        return true;
+    }
+    let kind = kind(n);
     types
         .iter()
         .any(|t| *t == kind || (*t == "number" && kind == "integer"))
@@ -102,14 +147,32 @@ fn fits(n: &Node, s: &J) -> bool {
 
 fn walk(root: &J, n: &Node, s: &J, pass: Pass, path: &mut String, out: &mut Vec<Violation>) {
     let s = resolve(root, s);
+    if n.tag == super::node::Tag::Reset {
+        // `!reset` removes the key while merging: its value is no value to check.
+        return;
+    }
+    if n.is_null() && is_service_path(path) {
+        // compose-go reads a null service (`web:`, extended or overridden) as an empty one.
+        return;
+    }
     if !fits(n, s) {
+        // Types are a property of each file, as Compose validates them (after interpolation).
+        if pass == Pass::File {
+            out.push(wrong_type(n, types(s), path));
+        }
         return;
     }
     for key in ["oneOf", "anyOf"] {
-        if let Some(alts) = s.get(key).and_then(J::as_array)
-            && let Some(alt) = alts.iter().map(|a| resolve(root, a)).find(|a| fits(n, a))
-        {
-            walk(root, n, alt, pass, path, out);
+        if let Some(alts) = s.get(key).and_then(J::as_array) {
+            let alts: Vec<&J> = alts.iter().map(|a| resolve(root, a)).collect();
+            match alts.iter().find(|a| fits(n, a)) {
+                Some(alt) => walk(root, n, alt, pass, path, out),
+                None if pass == Pass::File => {
+                    let expected = alts.iter().flat_map(|a| types(a)).collect();
+                    out.push(wrong_type(n, expected, path));
+                }
+                None => {}
+            }
         }
     }
     match &n.value {
