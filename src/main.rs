@@ -2,7 +2,8 @@
 //! API) mapped onto the library's `Options`, and its diagnostics rendered.
 
 // `cli.rs` names the library's stages as `crate::…`, as it did inside the library; the tests
-// that drive fixtures through its flag mapping include it the same way.
+// that drive fixtures through its flag mapping include it the same way
+// (`tests/support/cli_crate.in`).
 use kubeferry::{
     Conversion, Options, compose, convert_with, diag, emit, harden, lock, lower, plan, quantity,
     report,

@@ -2,18 +2,7 @@
 //! own definition) in docs/user-guide.md, and every `kompose.*` label and `x-kubeferry` key
 //! that the settings reader accepts (read from its source) in docs/extension.md.
 
-/// The command line's flag mapping (`src/cli.rs`, part of the binary): it names the library's
-/// stages as `crate::…`, which the `use` below provides.
-#[path = "../src/cli.rs"]
-#[allow(dead_code)]
-mod cli;
-#[allow(unused_imports)]
-use kubeferry::target;
-#[allow(unused_imports)]
-use kubeferry::{
-    Conversion, Options, compose, convert_with, diag, emit, harden, lock, lower, plan, quantity,
-    report,
-};
+include!("support/cli_crate.in");
 
 use clap::CommandFactory;
 use cli::Cli;

@@ -4,21 +4,12 @@
 
 mod support;
 
-/// The command line's flag mapping (`src/cli.rs`, part of the binary): it names the library's
-/// stages as `crate::…`, which the `use` below provides.
-#[path = "../src/cli.rs"]
-#[allow(dead_code)]
-mod cli;
-#[allow(unused_imports)]
-use kubeferry::target;
-#[allow(unused_imports)]
-use kubeferry::{Conversion, Options, convert_with, diag, lock, plan, quantity, report};
+include!("support/cli_crate.in");
 
 use clap::Parser;
 use cli::{Cli, Command};
-use kubeferry::compose::{self, LoadOptions, RealFs};
+use kubeferry::compose::{LoadOptions, RealFs};
 use kubeferry::lower::{GpuApi, LowerOptions};
-use kubeferry::{emit, harden, lower};
 use std::path::{Path, PathBuf};
 use std::process;
 

@@ -5,18 +5,7 @@
 //! labels: a value outside the accepted set is an error, `kompose.volume.size` sizes bind-mount
 //! claims.
 
-/// The command line's flag mapping (`src/cli.rs`, part of the binary): it names the library's
-/// stages as `crate::…`, which the `use` below provides.
-#[path = "../src/cli.rs"]
-#[allow(dead_code)]
-mod cli;
-#[allow(unused_imports)]
-use kubeferry::target;
-#[allow(unused_imports)]
-use kubeferry::{
-    Conversion, Options, compose, convert_with, diag, emit, harden, lock, lower, plan, quantity,
-    report,
-};
+include!("support/cli_crate.in");
 
 use clap::Parser;
 use cli::{Cli, Command, kompose_flags};

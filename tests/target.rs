@@ -1,16 +1,7 @@
 //! `--kube-version`, `--ingress-api` and `--gateway` on the command line: what is refused,
 //! with which message, and what the options become.
 
-/// The command line's flag mapping (`src/cli.rs`, part of the binary): it names the library's
-/// stages as `crate::…`, which the `use` below provides.
-#[path = "../src/cli.rs"]
-#[allow(dead_code)]
-mod cli;
-#[allow(unused_imports)]
-use kubeferry::{
-    Conversion, Options, compose, convert_with, diag, emit, harden, lock, lower, plan, quantity,
-    report, target,
-};
+include!("support/cli_crate.in");
 
 use clap::Parser;
 use cli::{Cli, Command};
