@@ -73,7 +73,7 @@ pub fn apply_profiles(
 /// Defaults: the implicit `default` network, resource names, implied dependencies; top-level
 /// networks, volumes, secrets and configs that no enabled service uses are dropped, as
 /// Docker Compose drops them.
-pub fn normalize(root: &mut Node, project: &str, ctx: &Ctx<'_>) -> Result<(), LoadError> {
+pub fn normalize(root: &mut Node, project: &str, _ctx: &Ctx<'_>) -> Result<(), LoadError> {
     let Some(top) = root.as_map_mut() else {
         return Ok(());
     };
@@ -167,33 +167,12 @@ pub fn normalize(root: &mut Node, project: &str, ctx: &Ctx<'_>) -> Result<(), Lo
             if item.is_null() {
                 item.value = Value::Map(Map::default());
             }
-            let key_at = item.key_at;
             let Some(m) = item.as_map_mut() else { continue };
-            let external = m.get("external").is_some_and(|e| match &e.value {
-                Value::Bool(b) => *b,
-                Value::Str(s) => s.eq_ignore_ascii_case("true"),
-                Value::Map(_) => true,
-                _ => false,
-            });
-            // The deprecated `external: {name: x}` form names the resource.
-            if let Some(ext_name) = m
+            // `canonical` already turned the legacy `external: {name: x}` and `"true"` forms
+            // into `external: true` with `name` (conflicts there are C084).
+            let external = m
                 .get("external")
-                .and_then(|e| e.get("name"))
-                .and_then(Node::scalar_string)
-            {
-                if let Some(own) = m.get("name").and_then(Node::scalar_string)
-                    && own != ext_name
-                {
-                    return Err(ctx.error(
-                        "C084",
-                        key_at,
-                        &format!("{section}.{key}"),
-                        format!("`name` (`{own}`) and `external.name` (`{ext_name}`) conflict; set only `name`"),
-                    ));
-                }
-                m.insert("name".into(), Node::str(ext_name, at));
-                m.insert("external".into(), Node::new(Value::Bool(true), at));
-            }
+                .is_some_and(|e| matches!(e.value, Value::Bool(true)));
             if !m.contains_key("name") {
                 let name = if external {
                     key.clone()

@@ -134,15 +134,15 @@ fn wrong_type(n: &Node, expected: Vec<&str>, path: &str) -> Violation {
 }
 
 /// Whether a schema (one alternative of a `oneOf`) can describe a node of this kind.
+/// Called for every node of every file: no allocation.
 fn fits(n: &Node, s: &J) -> bool {
-    let types = types(s);
-    if types.is_empty() {
-        return true;
-    }
     let kind = kind(n);
-    types
-        .iter()
-        .any(|t| *t == kind || (*t == "number" && kind == "integer"))
+    let ok = |t: &str| t == kind || (t == "number" && kind == "integer");
+    match s.get("type") {
+        Some(J::String(t)) => ok(t),
+        Some(J::Array(a)) => a.iter().filter_map(J::as_str).any(ok),
+        _ => true,
+    }
 }
 
 fn walk(root: &J, n: &Node, s: &J, pass: Pass, path: &mut String, out: &mut Vec<Violation>) {
@@ -164,11 +164,11 @@ fn walk(root: &J, n: &Node, s: &J, pass: Pass, path: &mut String, out: &mut Vec<
     }
     for key in ["oneOf", "anyOf"] {
         if let Some(alts) = s.get(key).and_then(J::as_array) {
-            let alts: Vec<&J> = alts.iter().map(|a| resolve(root, a)).collect();
-            match alts.iter().find(|a| fits(n, a)) {
+            let alts = alts.iter().map(|a| resolve(root, a));
+            match alts.clone().find(|a| fits(n, a)) {
                 Some(alt) => walk(root, n, alt, pass, path, out),
                 None if pass == Pass::File => {
-                    let expected = alts.iter().flat_map(|a| types(a)).collect();
+                    let expected = alts.flat_map(types).collect();
                     out.push(wrong_type(n, expected, path));
                 }
                 None => {}
