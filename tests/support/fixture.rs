@@ -8,10 +8,11 @@
 //! add default args (`--harden none` for `fixtures/convert`) that a fixture's own args override.
 //! The folder is copied into memory (at `/project`, or at `/fixtures/<name>` where the project
 //! takes the folder's name) and converted with an explicit, empty environment, so nothing
-//! depends on the machine or the checkout's path.
+//! depends on the machine or the checkout's path. Without `-f` among the args the project is
+//! `compose.yaml`, or else what Docker Compose finds in the folder.
 
 use clap::Parser;
-use kubeferry::compose::{self, LoadOptions, MemoryFs};
+use kubeferry::compose::{self, LoadOptions, MemoryFs, RealFs};
 use kubeferry::{Conversion, Failure, Options, convert_with};
 use std::path::{Path, PathBuf};
 
@@ -37,8 +38,9 @@ pub struct Fixture {
     pub dir: PathBuf,
     /// The `kubeferry convert` arguments (the family's defaults, then the folder's `args`).
     pub args: Vec<String>,
-    /// The folder the files are at in memory.
+    /// The folder the files are at (in memory, unless [`Fixture::on_disk`]).
     pub root: String,
+    on_disk: bool,
     convert: crate::cli::ConvertArgs,
 }
 
@@ -72,6 +74,7 @@ impl Fixture {
             dir: dir.to_path_buf(),
             args,
             root: ROOT.into(),
+            on_disk: false,
             convert,
         }
     }
@@ -82,6 +85,14 @@ impl Fixture {
         self
     }
 
+    /// The files read where they are, for tests that hand the same folder to another reader
+    /// (the staged plan's classification) on the real file system.
+    pub fn on_disk(mut self) -> Fixture {
+        self.root = self.dir.to_string_lossy().into_owned();
+        self.on_disk = true;
+        self
+    }
+
     /// The folder's name.
     pub fn name(&self) -> String {
         self.dir.file_name().unwrap().to_string_lossy().into_owned()
@@ -89,8 +100,13 @@ impl Fixture {
 
     /// The options `kubeferry convert` gives the library for these args.
     pub fn options(&self) -> Options {
-        crate::cli::options(&self.convert)
+        self.try_options()
             .unwrap_or_else(|e| panic!("{}: the args map: {e}", self.dir.display()))
+    }
+
+    /// The options for these args, or the command line's usage error.
+    pub fn try_options(&self) -> Result<Options, String> {
+        crate::cli::options(&self.convert)
     }
 
     /// `--strict` is among the args (warnings count as errors, as the command line has it).
@@ -107,12 +123,23 @@ impl Fixture {
         }
     }
 
-    /// The loader options: `compose.yaml` at the root, no variables, and the input flags
-    /// (`--profile`, `--lenient`, the size limits) of the args.
+    /// The loader options: the files of `-f`, else `compose.yaml`, else the files Docker
+    /// Compose finds in the folder; no variables; and the other input flags (`--profile`,
+    /// `--lenient`, the size limits) of the args.
     pub fn load_options(&self) -> LoadOptions {
         let input = &self.convert.input;
+        let files = if !input.files.is_empty() {
+            input.files.clone()
+        } else if self.dir.join("compose.yaml").is_file() {
+            vec!["compose.yaml".into()]
+        } else {
+            Vec::new()
+        };
         LoadOptions {
-            files: vec![format!("{}/compose.yaml", self.root)],
+            files: files
+                .iter()
+                .map(|f| format!("{}/{f}", self.root))
+                .collect(),
             profiles: input.profiles.clone(),
             working_dir: self.root.clone(),
             home: Some("/home/user".into()),
@@ -137,7 +164,11 @@ impl Fixture {
 
     /// Convert with other options (a test that compares two settings on one fixture).
     pub fn run_with(&self, options: &Options) -> Result<Conversion, Failure> {
-        convert_with(&self.load_options(), &self.files(), options)
+        if self.on_disk {
+            convert_with(&self.load_options(), &RealFs::default(), options)
+        } else {
+            convert_with(&self.load_options(), &self.files(), options)
+        }
     }
 
     /// Convert with Compose override files (name, contents) merged after `compose.yaml`, as
