@@ -4,11 +4,11 @@
 
 mod support;
 
-use kubeferry::compose::{self, LoadOptions, RealFs};
+use kubeferry::compose::{LoadOptions, RealFs};
 use kubeferry::emit::{self, Format};
-use kubeferry::harden::{self, HardenOptions};
-use kubeferry::lower::{self, LowerOptions};
+use kubeferry::lower;
 use kubeferry::plan::{self, ComposeHost, Stage, StageOptions};
+use kubeferry::{Conversion, Options, convert_with};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -149,19 +149,11 @@ fn stage1_then_stage2_equals_all_on_the_corpus() {
             working_dir: dir,
             ..LoadOptions::default()
         };
-        let project = compose::load(&opts, &fs)
-            .unwrap_or_else(|e| panic!("{}: {e}", c.id))
-            .project;
-        let lowered = lower::lower(&project, &LowerOptions::default(), &fs)
+        // Converted without staging; the plan splits the objects as `--stage` does.
+        let Conversion {
+            project, objects, ..
+        } = convert_with(&opts, &fs, &Options::default())
             .unwrap_or_else(|e| panic!("{}: {e}", c.id));
-        let mut objects = lowered.objects;
-        harden::apply(
-            &mut objects,
-            &project,
-            &lowered.sources,
-            &HardenOptions::default(),
-        )
-        .unwrap();
         let cls = plan::classify(&project, &fs);
         let staged = |stage: Stage| {
             let o = StageOptions {
