@@ -135,22 +135,28 @@ mod tests {
         }
     }
 
-    /// Every file below `dir` (relative path → bytes).
+    /// The files of `dir` (name → bytes): the tests write no subfolders.
     fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-        fn walk(root: &Path, d: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-            for e in std::fs::read_dir(d).unwrap().flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    walk(root, &p, out);
-                } else {
-                    let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-                    out.insert(rel, std::fs::read(&p).unwrap());
-                }
-            }
-        }
-        let mut out = BTreeMap::new();
-        walk(dir, dir, &mut out);
-        out
+        std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                (name, std::fs::read(e.path()).unwrap())
+            })
+            .collect()
+    }
+
+    /// The names of the files of `dir`.
+    fn names(dir: &Path) -> Vec<String> {
+        tree(dir).into_keys().collect()
+    }
+
+    /// A fresh folder (removed on drop) and the output folder `k8s` in it.
+    fn k8s() -> (tempfile::TempDir, PathBuf) {
+        let scratch = tempfile::tempdir().unwrap();
+        let out = scratch.path().join("k8s");
+        (scratch, out)
     }
 
     fn siblings(dir: &Path) -> Vec<String> {
@@ -165,9 +171,7 @@ mod tests {
 
     #[test]
     fn writes_a_complete_folder_with_its_marker() {
-        let scratch = tempfile::tempdir().unwrap();
-        let root = scratch.path();
-        let out = root.join("k8s");
+        let (_scratch, out) = k8s();
         write_dir(
             &out,
             &[file("a.yaml", "a: 1\n"), file("b.yaml", "b: 2\n")],
@@ -184,18 +188,14 @@ mod tests {
         assert_eq!(siblings(&out), ["k8s"]);
         // A second run replaces our own folder: stale files go.
         write_dir(&out, &[file("c.yaml", "c: 3\n")], false).unwrap();
-        assert_eq!(
-            tree(&out).keys().collect::<Vec<_>>(),
-            [".kubeferry", "c.yaml"]
-        );
+        assert_eq!(names(&out), [".kubeferry", "c.yaml"]);
         assert_eq!(siblings(&out), ["k8s"]);
     }
 
     #[test]
     fn a_failure_midway_leaves_the_old_folder_intact() {
-        let scratch = tempfile::tempdir().unwrap();
+        let (scratch, out) = k8s();
         let root = scratch.path();
-        let out = root.join("k8s");
         write_dir(&out, &[file("old.yaml", "old\n")], false).unwrap();
         let before = tree(&out);
         // The second file cannot be written: its parent is the first file.
@@ -221,9 +221,8 @@ mod tests {
 
     #[test]
     fn leftovers_of_an_interrupted_run_are_cleared() {
-        let scratch = tempfile::tempdir().unwrap();
+        let (scratch, out) = k8s();
         let root = scratch.path();
-        let out = root.join("k8s");
         // What a killed run leaves: a half-written temporary folder beside the target.
         let stale = root.join(".k8s.kubeferry-tmp-99999");
         std::fs::create_dir_all(&stale).unwrap();
@@ -259,9 +258,7 @@ mod tests {
 
     #[test]
     fn no_path_leaves_the_folder() {
-        let scratch = tempfile::tempdir().unwrap();
-        let root = scratch.path();
-        let out = root.join("k8s");
+        let (_scratch, out) = k8s();
         write_dir(&out, &[file("keep.yaml", "keep\n")], false).unwrap();
         for bad in [
             "../evil.yaml",
@@ -274,11 +271,7 @@ mod tests {
             let err =
                 write_dir(&out, &[file("ok.yaml", "ok\n"), file(bad, "evil\n")], true).unwrap_err();
             assert!(matches!(err, WriteError::Escape(_)), "{bad}: {err}");
-            assert_eq!(
-                tree(&out).keys().collect::<Vec<_>>(),
-                [".kubeferry", "keep.yaml"],
-                "{bad}"
-            );
+            assert_eq!(names(&out), [".kubeferry", "keep.yaml"], "{bad}");
         }
         assert_eq!(siblings(&out), ["k8s"]);
         assert!(!Path::new("/tmp/evil.yaml").exists());
@@ -286,17 +279,12 @@ mod tests {
 
     #[test]
     fn dot_and_dotdot_targets_resolve_to_a_named_folder() {
-        let scratch = tempfile::tempdir().unwrap();
-        let root = scratch.path();
-        let out = root.join("k8s");
+        let (_scratch, out) = k8s();
         write_dir(&out, &[file("a.yaml", "a\n")], false).unwrap();
         // `k8s/sub/..` is `k8s`: replaced in place, its parent untouched.
         std::fs::create_dir_all(out.join("sub")).unwrap();
         write_dir(&out.join("sub/.."), &[file("b.yaml", "b\n")], false).unwrap();
-        assert_eq!(
-            tree(&out).keys().collect::<Vec<_>>(),
-            [".kubeferry", "b.yaml"]
-        );
+        assert_eq!(names(&out), [".kubeferry", "b.yaml"]);
         assert_eq!(siblings(&out), ["k8s"]);
         let err = write_dir(Path::new("/"), &[file("a.yaml", "a\n")], true).unwrap_err();
         assert!(matches!(err, WriteError::BadTarget(_)), "{err}");

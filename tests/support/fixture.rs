@@ -12,7 +12,7 @@
 //! `compose.yaml`, or else what Docker Compose finds in the folder.
 
 use clap::Parser;
-use kubeferry::compose::{self, LoadOptions, MemoryFs, RealFs};
+use kubeferry::compose::{LoadOptions, MemoryFs, RealFs};
 use kubeferry::{Conversion, Failure, Options, convert_with};
 use std::path::{Path, PathBuf};
 
@@ -123,38 +123,19 @@ impl Fixture {
         }
     }
 
-    /// The loader options: the files of `-f`, else `compose.yaml`, else the files Docker
-    /// Compose finds in the folder; no variables; and the other input flags (`--profile`,
-    /// `--lenient`, the size limits) of the args.
+    /// The loader options: those of the input flags (`-f`, `--profile`, `--lenient`, ...),
+    /// at the root, with no variables; without `-f`, `compose.yaml`, or else the files Docker
+    /// Compose finds in the folder.
     pub fn load_options(&self) -> LoadOptions {
-        let input = &self.convert.input;
-        let files = if !input.files.is_empty() {
-            input.files.clone()
-        } else if self.dir.join("compose.yaml").is_file() {
-            vec!["compose.yaml".into()]
-        } else {
-            Vec::new()
-        };
-        LoadOptions {
-            files: files
-                .iter()
-                .map(|f| format!("{}/{f}", self.root))
-                .collect(),
-            profiles: input.profiles.clone(),
-            working_dir: self.root.clone(),
-            home: Some("/home/user".into()),
-            limits: compose::Limits {
-                max_file_bytes: input.max_file_size,
-                max_depth: input.max_depth,
-                max_alias_nodes: input.max_alias_nodes,
-            },
-            unknown_keys: if input.lenient {
-                compose::UnknownKeys::Warn
-            } else {
-                compose::UnknownKeys::Error
-            },
-            ..LoadOptions::default()
+        let mut load = crate::cli::input_load_options(&self.convert.input, self.root.clone());
+        if load.files.is_empty() && self.dir.join("compose.yaml").is_file() {
+            load.files = vec!["compose.yaml".into()];
         }
+        for f in &mut load.files {
+            *f = format!("{}/{f}", self.root);
+        }
+        load.home = Some("/home/user".into());
+        load
     }
 
     /// Convert with the fixture's own options.
