@@ -1,15 +1,17 @@
-//! The one fixture driver: a fixture folder → options → [`convert_with`] → rendered output and
-//! diagnostics, through the library's public API only.
+//! The one fixture driver: a fixture folder → options → [`convert_with`] → the `Conversion`
+//! (its rendered output and diagnostics), through the library's public API and the command
+//! line's flag mapping only.
 //!
 //! A fixture is a folder with a `compose.yaml`, the files it refers to, and optionally `args`:
 //! `kubeferry convert` options, one per line (`--flag value` or `--flag=value`; `#` starts a
-//! comment). The args go through the command line's own flag mapping (`cli::options`), so a
-//! fixture converts as `kubeferry convert ARGS -f compose.yaml` would. A family of fixtures may
-//! add default args (`--harden none` for `fixtures/convert`) that a fixture's own args override.
-//! The folder is copied into memory (at `/project`, or at `/fixtures/<name>` where the project
-//! takes the folder's name) and converted with an explicit, empty environment, so nothing
-//! depends on the machine or the checkout's path. Without `-f` among the args the project is
-//! `compose.yaml`, or else what Docker Compose finds in the folder.
+//! comment). The args go through the command line's own flag mapping (`cli::options`,
+//! `cli::input_load_options`), so a fixture converts as `kubeferry convert ARGS` would. A
+//! family of fixtures may add default args (`--harden none` for `fixtures/convert`) that a
+//! fixture's own args override. The folder is copied into memory (at `/project`, or at
+//! `/fixtures/<name>` where the project takes the folder's name) and converted with an
+//! explicit, empty environment, so nothing depends on the machine or the checkout's path.
+//! Without `-f` among the args the project is `compose.yaml`, or else what Docker Compose
+//! finds in the folder.
 
 use clap::Parser;
 use kubeferry::compose::{LoadOptions, MemoryFs, RealFs};
@@ -45,9 +47,10 @@ pub struct Fixture {
 }
 
 impl Fixture {
-    /// The fixture in `dir` (a folder, or its `compose.yaml`), with `defaults` for every flag
-    /// its `args` file does not give.
+    /// The fixture in `dir` (a folder, or its `compose.yaml`), with `defaults` (flag and value
+    /// pairs) for every flag its `args` file does not give.
     pub fn new(dir: &Path, defaults: &[&str]) -> Fixture {
+        assert!(defaults.len().is_multiple_of(2), "defaults are flag and value pairs");
         let dir = if dir.is_file() {
             dir.parent().unwrap()
         } else {
