@@ -35,6 +35,7 @@ pub mod convert;
 pub mod diag;
 pub mod emit;
 pub mod harden;
+pub mod hash;
 pub mod lock;
 pub mod lower;
 mod parallel;

@@ -10,7 +10,6 @@
 pub mod canonical;
 pub mod dotenv;
 pub mod files;
-pub mod hash;
 pub mod interpolate;
 mod load;
 pub mod merge;

@@ -8,9 +8,9 @@
 //! kubeferry bug (the lowering should never produce such an object), so the message says so
 //! and names the object.
 
-use crate::compose::hash::{FastMap, FastSet};
 use crate::diag::dotted;
 use crate::diag::{Diagnostic, Failure, Location};
+use crate::hash::{FastMap, FastSet};
 use crate::lower::{External, Object};
 use crate::quantity::is_quantity;
 use k8s_openapi::api::core::v1::{Container, PodSpec, Probe, Service, Volume};

@@ -23,9 +23,9 @@ mod security;
 pub use report::{Entry, Report, WorkloadReport};
 
 use crate::compose::Project;
-use crate::compose::hash::FastMap;
 use crate::compose::model::Service;
 use crate::diag::{Diagnostic, Failure, Location};
+use crate::hash::FastMap;
 use crate::lower::{Object, Source, Sources};
 use crate::quantity::Quantity;
 use std::collections::BTreeMap;

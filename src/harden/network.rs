@@ -7,8 +7,8 @@
 //! to its members and DNS ([`super::internal`]). `--network-policies none` writes none.
 
 use super::{Findings, Level, ProjectCx, Rule, Scope};
-use crate::compose::hash::FastMap;
 use crate::compose::model::Service as ComposeService;
+use crate::hash::FastMap;
 use crate::lower::names::{self, dns_label};
 use crate::lower::{Object, Source};
 use k8s_openapi::api::core::v1::{Service, ServicePort};

@@ -39,9 +39,9 @@ mod volumes;
 mod workload;
 
 use crate::compose::FileSystem;
-use crate::compose::hash::{FastMap, FastSet};
 use crate::compose::model::{Project, Service};
 use crate::diag::{Diagnostic, Failure, Location};
+use crate::hash::{FastMap, FastSet};
 pub use gateway::Route as GatewayRoute;
 pub use object::{External, Object};
 pub(crate) use pod::WAIT_CONTAINER;
