@@ -724,6 +724,17 @@ impl<'a> Checker<'a> {
 mod tests {
     use super::*;
 
+    // lower's names checked by this independent grammar (emit may read lower; not the reverse).
+    proptest::proptest! {
+        #[test]
+        fn names_from_any_text_are_valid(s in "[a-zA-Z0-9 ._\\-\u{e9}\u{1F600}]{0,80}") {
+            use crate::lower::names::{dns_label, label_value};
+            proptest::prop_assert!(is_dns_label(&dns_label(&s)), "{:?}", s);
+            let v = label_value(&s);
+            proptest::prop_assert!(is_label_value(&v), "{:?} -> {:?}", s, v);
+        }
+    }
+
     #[test]
     fn name_rules() {
         assert!(is_dns_label("web-1"));

@@ -21,8 +21,9 @@ mod meta;
 mod prefix;
 mod template;
 
-use super::{OutputFile, to_value, yaml};
+use super::{OutputFile, to_value};
 use crate::lower::Object;
+use crate::yaml;
 use serde_json::{Map, Value};
 use template::Template;
 

@@ -69,7 +69,7 @@ impl<'a> Template<'a> {
 
     /// The template text of `v` after the rules changed it.
     pub(super) fn text(&self, v: &Value) -> String {
-        let mut text = super::yaml::to_string(v).replace("{{", "{{ \"{{\" }}");
+        let mut text = crate::yaml::to_string(v).replace("{{", "{{ \"{{\" }}");
         // Lines first: a line's text may hold an inline slot (an Ingress rule's backend name).
         let mut order: Vec<usize> = (0..self.actions.len()).collect();
         order.sort_by_key(|&i| matches!(self.actions[i], Action::Inline(_)));
