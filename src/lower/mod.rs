@@ -18,6 +18,7 @@ mod hook_losses;
 mod hpa;
 mod image_volumes;
 mod ingress;
+mod kind;
 pub(crate) mod known_ports;
 mod lookup;
 mod mentions;

@@ -257,8 +257,8 @@ pub fn pod_spec(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> Option<PodSpec> 
     let native_sidecars = cx.opts.kube_version.has(Feature::NativeSidecars);
     let one_shot = !sidecars.is_empty()
         && matches!(
-            super::workload::kind(cx, name, svc),
-            super::workload::Kind::Job | super::workload::Kind::CronJob
+            super::kind::kind(cx, name, svc),
+            super::kind::Kind::Job | super::kind::Kind::CronJob
         );
     for (other, osvc) in sidecars
         .iter()
@@ -522,8 +522,8 @@ fn wait_container(cx: &mut Ctx<'_>, name: &str, svc: &Service, image: &str) -> O
                 .and_then(|p| p.parse().ok())
         });
         let job = matches!(
-            super::workload::kind(cx, dep, dsvc),
-            super::workload::Kind::Job | super::workload::Kind::CronJob
+            super::kind::kind(cx, dep, dsvc),
+            super::kind::Kind::Job | super::kind::Kind::CronJob
         );
         match port {
             Some(_) if job => {

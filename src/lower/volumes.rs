@@ -79,7 +79,7 @@ pub fn is_claim_template(cx: &Ctx<'_>, vol: &str) -> bool {
     match cx.volume_users.get(vol).map(Vec::as_slice) {
         Some([only]) => {
             let svc = &cx.project.services[only];
-            super::workload::kind(cx, only, svc) == super::workload::Kind::StatefulSet
+            super::kind::kind(cx, only, svc) == super::kind::Kind::StatefulSet
         }
         _ => false,
     }
