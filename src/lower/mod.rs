@@ -35,6 +35,7 @@ pub mod sensitive;
 mod service;
 mod settings;
 pub mod source;
+mod storage;
 pub mod support;
 mod volumes;
 mod workload;
