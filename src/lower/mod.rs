@@ -22,6 +22,7 @@ mod kind;
 pub(crate) mod known_ports;
 mod lookup;
 mod mentions;
+mod model_users;
 mod models;
 pub mod names;
 pub mod object;

@@ -3,7 +3,7 @@
 
 use super::escape::escape_all;
 use super::gpu::{self, Gpus};
-use super::models;
+use super::model_users;
 use super::names::{self, dns_label};
 use super::probes;
 use super::resources;
@@ -90,7 +90,7 @@ pub fn container(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Container, Opt
     if let Some(g) = &gpu {
         gpu::environment(cx, name, g, &mut env);
     }
-    models::environment(cx, svc, &mut env);
+    model_users::environment(cx, svc, &mut env);
     let resources = resources::requirements(cx, name, svc, gpu.as_ref());
     let (liveness, startup) = probes::from_service(cx, name, svc, &image, gpu.is_some());
     let mut sc = SecurityContext::default();

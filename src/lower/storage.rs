@@ -5,7 +5,7 @@
 
 use super::names::{self, dns_label};
 use super::object::Object;
-use super::{Ctx, models};
+use super::{Ctx, model_users};
 use crate::compose::model::Service;
 use k8s_openapi::api::core::v1::{
     EmptyDirVolumeSource, PersistentVolumeClaim, PersistentVolumeClaimSpec,
@@ -62,7 +62,7 @@ pub(super) fn model_cache(
     i: usize,
     what: &str,
 ) -> Option<Volume> {
-    let cache = models::cache_kind(svc, target)?;
+    let cache = model_users::cache_kind(svc, target)?;
     let claim = dns_label(&format!("{}-model-cache-{i}", cx.names[name]));
     let (size, class) = claim_size(cx, svc);
     cx.warn("L039", name, &["volumes"], format!(
