@@ -32,6 +32,7 @@ pub(crate) mod probes;
 pub(crate) mod quantity;
 mod reach;
 mod resources;
+mod route;
 pub mod sensitive;
 mod service;
 mod settings;
