@@ -17,6 +17,7 @@ pub mod model;
 pub mod node;
 pub mod normalize;
 pub mod parse;
+mod paths;
 pub mod ports;
 pub mod schema;
 pub mod settings;

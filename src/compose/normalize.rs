@@ -1,7 +1,7 @@
 //! After merging: profiles, the defaults Docker Compose fills in, and environment resolution.
 
 use super::dotenv;
-use super::load::Env;
+use super::interpolate::Env;
 use super::node::{Map, Node, Pos, Value};
 use super::{Ctx, LoadError};
 use crate::diag::Diagnostic;
