@@ -17,6 +17,7 @@
 //! commits: `helm install … -f values-secrets.yaml` renders the plain output; setting
 //! `secrets.<name>.create: false` uses a Secret of that name created another way.
 
+mod dialled;
 mod meta;
 mod prefix;
 mod template;

@@ -370,7 +370,7 @@ impl<'a> Template<'a> {
                     // A value that dials a Service takes the release prefix while unchanged.
                     let t = match val
                         .as_str()
-                        .and_then(|v| super::prefix::dialled(v, Some(&n), self.services))
+                        .and_then(|v| super::dialled::dialled(v, Some(&n), self.services))
                     {
                         Some(e) => format!(
                             "{{{{ toJson (ternary {e} (toString {got}) (eq (toString {got}) {plain})) }}}}"
