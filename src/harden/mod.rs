@@ -9,7 +9,6 @@
 mod availability;
 pub mod image_contract;
 mod images;
-mod internal;
 mod namespace;
 mod network;
 pub use network::NetworkPolicies;
