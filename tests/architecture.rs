@@ -222,10 +222,10 @@ fn check(sources: &BTreeMap<String, String>) -> Vec<String> {
                 continue;
             }
             for (path, name) in expand(&tree) {
-                if let Some(abs) = absolute(f, &f.module, &path) {
-                    if name != "*" {
-                        binds.insert(name, abs);
-                    }
+                if let Some(abs) = absolute(f, &f.module, &path)
+                    && name != "*"
+                {
+                    binds.insert(name, abs);
                 }
             }
         }
