@@ -10,7 +10,6 @@
 pub mod canonical;
 pub mod dotenv;
 pub mod files;
-pub mod hash;
 pub mod interpolate;
 mod load;
 pub mod merge;
@@ -18,6 +17,7 @@ pub mod model;
 pub mod node;
 pub mod normalize;
 pub mod parse;
+mod paths;
 pub mod ports;
 pub mod schema;
 pub mod settings;
