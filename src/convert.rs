@@ -304,12 +304,7 @@ pub fn convert_with(
     diagnostics.extend(lowered.warnings.iter().cloned());
     let mut objects = lowered.objects;
     timings.lower = start.elapsed() - timings.load;
-    let report = match harden::apply(
-        &mut objects,
-        &loaded.project,
-        &lowered.sources,
-        &harden_options,
-    ) {
+    let report = match harden::apply(&mut objects, &lowered.sources, &harden_options) {
         Ok(h) => {
             diagnostics.extend(h.warnings);
             h.report
