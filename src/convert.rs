@@ -311,6 +311,8 @@ pub fn convert_with(
         }
         Err(f) => return Err(with_warnings(f, &diagnostics)),
     };
+    // Nothing after hardening reads what lowering said about the objects.
+    drop(lowered.sources);
     // Folders of the converting machine must not end up in manifests (E010 names them).
     let folders: Vec<String> = [
         Some(load.working_dir.clone()),
