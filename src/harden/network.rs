@@ -61,7 +61,7 @@ fn apply(objects: &[Object], cx: &ProjectCx<'_>, f: &mut Findings) -> Vec<Object
             continue;
         };
         let (service, svc) = match sources.of(o.name()) {
-            Some(Source::Service(s)) if names::service_name(s) == o.name() => {
+            Some(Source::Service(s)) => {
                 let Some((service, svc)) = sources.services.get_key_value(s) else {
                     continue;
                 };
