@@ -50,6 +50,11 @@ pub(super) struct Pod<'a> {
     host_network: bool,
     /// Protected: a workload the rule is on for, not on the host's network.
     pub target: bool,
+    /// A workload kubeferry adds for the service (its `pre_start` Job): on the service's
+    /// networks, but nothing is published on it.
+    aux: bool,
+    /// The pod waits for its `pre_start` Job through the API server.
+    pub api_wait: bool,
 }
 
 /// The Compose networks a service is on (`default` when it names none).
@@ -79,11 +84,18 @@ fn apply(objects: &[Object], cx: &ProjectCx<'_>, f: &mut Findings) -> Vec<Object
         let Some(spec) = o.pod_spec() else {
             continue;
         };
+        let mut aux = false;
         let (service, svc, nets) = if let Some(service) = by_name.get(o.name()) {
             let Some(svc) = project.services.get(*service) else {
                 continue;
             };
             (*service, svc, networks(svc))
+        } else if let Some(Source::Service(service)) = cx.sources.of(o.name())
+            && let Some((service, svc)) = project.services.get_key_value(service)
+        {
+            // The `pre_start` Job: it reaches what the service reaches.
+            aux = true;
+            (service.as_str(), svc, networks(svc))
         } else if let Some(Source::ModelRunner { key, service, .. }) = cx.sources.of(o.name()) {
             // A model runner serves the services that use its model: it joins their networks.
             let mut nets: Vec<String> = project
@@ -106,6 +118,12 @@ fn apply(objects: &[Object], cx: &ProjectCx<'_>, f: &mut Findings) -> Vec<Object
                 nets,
                 host_network: spec.host_network == Some(true),
                 target: false,
+                aux,
+                api_wait: spec
+                    .init_containers
+                    .iter()
+                    .flatten()
+                    .any(|c| c.name == crate::lower::PRE_START_WAIT),
             },
         );
     }
@@ -178,7 +196,7 @@ fn apply(objects: &[Object], cx: &ProjectCx<'_>, f: &mut Findings) -> Vec<Object
     }
     out.extend(internal::policies(cx, &pods, &nets, &mut used, f));
     let exposed = exposure(objects, &pods);
-    for (name, pod) in pods.iter().filter(|(_, p)| p.target) {
+    for (name, pod) in pods.iter().filter(|(_, p)| p.target && !p.aux) {
         let mut open: BTreeSet<(String, i32)> = pod
             .svc
             .ports

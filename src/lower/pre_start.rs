@@ -4,48 +4,44 @@
 //! per hook, in order, after any dependency wait: the hook's image (else the service's), its
 //! command as the container's arguments (the image's entrypoint runs it, as the spec says), the
 //! service's environment with the hook's on top, the service's mounts and working folder. A
-//! hook meant to run once for the service (`per_replica: false`, the default) runs in every
-//! replica's pod: with one replica that is the same, with more it is a warning (L140), since
-//! waiting for a run-once Job needs API access from the pod, which kubeferry does not grant.
+//! hook meant to run once for the service (`per_replica: false`, the default) is one of these
+//! too while the service has one pod; when more can run at once, those hooks go to a Job the
+//! pods wait for ([`super::pre_start_job`]) and only the per-replica ones stay here.
 
 use super::Ctx;
 use super::escape::{escape, escape_all};
+use super::pre_start_job;
 use crate::compose::model::{Hook, Service};
 use k8s_openapi::api::core::v1::{Container, EnvVar, PodSpec, SecurityContext};
+
+/// The name of each hook's container: `pre-start-<index in the list>`.
+pub const PREFIX: &str = "pre-start-";
 
 pub fn add(cx: &mut Ctx<'_>, name: &str, svc: &Service, spec: &mut PodSpec) {
     if svc.pre_start.is_empty() {
         return;
     }
+    let once_in_job = pre_start_job::wanted(cx, name, svc);
+    if once_in_job {
+        pre_start_job::wait(cx, name, svc, spec);
+    }
     let Some(main) = spec.containers.first() else {
         return;
     };
-    let replicas = svc
-        .scale
-        .or_else(|| svc.deploy.as_ref().and_then(|d| d.replicas))
-        .unwrap_or(1);
     let hooks: Vec<Container> = svc
         .pre_start
         .iter()
         .enumerate()
+        .filter(|(_, h)| h.per_replica || !once_in_job)
         .map(|(i, h)| container(i, h, main))
         .collect();
-    if replicas > 1 && svc.pre_start.iter().any(|h| !h.per_replica) {
-        cx.warn(
-            "L140",
-            name,
-            &["pre_start"],
-            format!(
-                "`pre_start` without `per_replica: true` runs once for the service in Compose; here it runs as an init container in each of the {replicas} replicas (make it safe to run concurrently, or set `per_replica: true` to say so)"
-            ),
-        );
-    }
     spec.init_containers
         .get_or_insert_with(Vec::new)
         .extend(hooks);
 }
 
-fn container(i: usize, h: &Hook, main: &Container) -> Container {
+/// The container of hook `i`, from the service's container `main`.
+pub(super) fn container(i: usize, h: &Hook, main: &Container) -> Container {
     let mut env: Vec<EnvVar> = main.env.clone().unwrap_or_default();
     for (k, v) in &h.environment {
         env.retain(|e| &e.name != k);
@@ -68,7 +64,7 @@ fn container(i: usize, h: &Hook, main: &Container) -> Container {
         sc.allow_privilege_escalation = None;
     }
     Container {
-        name: format!("pre-start-{i}"),
+        name: format!("{PREFIX}{i}"),
         image: h.image.clone().or_else(|| main.image.clone()),
         image_pull_policy: main.image_pull_policy.clone(),
         args: (!h.command.is_empty()).then(|| escape_all(&h.command)),

@@ -253,7 +253,7 @@ fn claim_templates(
     (!claims.is_empty()).then_some(claims)
 }
 
-fn backoff(svc: &Service) -> Option<i32> {
+pub(super) fn backoff(svc: &Service) -> Option<i32> {
     if let Some(b) = svc.settings.backoff_limit {
         return Some(b.max(0));
     }
