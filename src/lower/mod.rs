@@ -50,9 +50,11 @@ use crate::hash::{FastMap, FastSet};
 pub use gateway::Route as GatewayRoute;
 pub use object::{External, Object};
 pub(crate) use pod::WAIT_CONTAINER;
-pub(crate) use pre_start::PREFIX as PRE_START_PREFIX;
-pub(crate) use pre_start_job::WAIT_CONTAINER as PRE_START_WAIT;
 pub use pod::{is_native_sidecar, running_containers};
+pub(crate) use pre_start::PREFIX as PRE_START_PREFIX;
+pub(crate) use pre_start_job::{
+    COMPONENT as PRE_START_COMPONENT, WAIT_CONTAINER as PRE_START_WAIT,
+};
 pub use source::{Source, Sources};
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -26,6 +26,8 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use std::collections::BTreeMap;
 
+/// The `app.kubernetes.io/component` of the Job, its pod and the wait's objects.
+pub const COMPONENT: &str = "pre-start";
 /// The init container that waits for the Job.
 pub const WAIT_CONTAINER: &str = "wait-for-pre-start";
 /// Its token volume (a service-account token, the cluster CA, the namespace).
@@ -109,7 +111,11 @@ pub fn wait(cx: &mut Ctx<'_>, name: &str, svc: &Service, spec: &mut PodSpec) {
     let container = Container {
         name: WAIT_CONTAINER.into(),
         image: Some(cx.opts.kube_version.kubectl_image().into()),
-        command: Some(vec!["/bin/bash".into(), "-c".into(), super::escape::escape(SCRIPT)]),
+        command: Some(vec![
+            "/bin/bash".into(),
+            "-c".into(),
+            super::escape::escape(SCRIPT),
+        ]),
         args: Some(vec![WAIT_CONTAINER.into(), job.clone()]),
         volume_mounts: Some(vec![VolumeMount {
             name: TOKEN_VOLUME.into(),
@@ -259,11 +265,11 @@ pub fn objects(cx: &mut Ctx<'_>, name: &str, svc: &Service, spec: &PodSpec) {
     let project = cx.project.name.clone();
     // The Job's pod has a name of its own: the service's Service and selectors must not pick it.
     let mut pod_labels = names::labels(&job, &project);
-    pod_labels.insert(names::COMPONENT.into(), "pre-start".into());
+    pod_labels.insert(names::COMPONENT.into(), COMPONENT.into());
     // The objects carry the service's name: they belong to it (a staged move keeps them
     // together).
     let mut labels = cx.labels(name);
-    labels.insert(names::COMPONENT.into(), "pre-start".into());
+    labels.insert(names::COMPONENT.into(), COMPONENT.into());
     let meta = |n: &str| ObjectMeta {
         name: Some(n.to_string()),
         namespace: cx.opts.namespace.clone(),
@@ -353,6 +359,9 @@ mod tests {
         let n = job_name(&long);
         assert_eq!(n.len(), 63);
         assert!(n.ends_with("-pre-start"));
-        assert_eq!(job_name(&format!("{}-b", "a".repeat(52))), format!("{}-pre-start", "a".repeat(52)));
+        assert_eq!(
+            job_name(&format!("{}-b", "a".repeat(52))),
+            format!("{}-pre-start", "a".repeat(52))
+        );
     }
 }

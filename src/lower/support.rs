@@ -254,7 +254,7 @@ pub const SERVICE_KEYS: &[(&str, Support, &str)] = &[
     (
         "pre_start",
         Support::Handled,
-        "init containers, in order, after the dependency wait: the hook's image (else the service's), its command as args (the image's entrypoint runs it), the service's environment with the hook's on top, the service's mounts, as Compose runs it with the service's volumes; Compose runs it once per bring-up of the service, Kubernetes at each pod start: with more than one replica a run-once hook runs in each replica (L140), since waiting on a run-once Job would need API access from the pod. Newer than Docker Compose 2.40.3",
+        "init containers, in order, after the dependency wait: the hook's image (else the service's), its command as args (the image's entrypoint runs it), the service's environment with the hook's on top, the service's mounts, as Compose runs it with the service's volumes (once per start of the service's container, as in Compose, while the service has one pod). A hook that runs once for the service (no `per_replica: true`) in a service with several pods (replicas, an autoscaler, a DaemonSet): a Job `<service>-pre-start` runs those hooks in order (backoffLimit from `restart: on-failure:N`, else 6), and each pod waits for it in an init container (`registry.k8s.io/kubectl` of the `--kube-version`, non-root, read-only) that alone holds a token, of a ServiceAccount whose Role may `get` that one Job; a failed Job keeps the pods from starting, as a failed hook keeps Compose from starting the service; a Job cannot be changed: delete it before applying a changed hook (L143). Newer than Docker Compose 2.40.3",
     ),
     (
         "pre_stop",
