@@ -180,6 +180,7 @@ pub const CODES: &[Code] = &[
     c("L122", "a Gateway API route cannot carry what the Ingress labels ask (TLS certificates, gRPC paths): what the Gateway needs is named"),
     c("L130", "a workload kind that cannot be autoscaled gets no HorizontalPodAutoscaler"),
     c("L131", "autoscaling bounds or targets are adjusted or left out"),
+    c("L140", "a `pre_start` hook meant to run once runs in each pod's init containers: each pod has volumes of its own (a StatefulSet's claims, emptyDirs) that a Job could not write for it"),
     c("L141", "a `deploy.labels` entry cannot be a workload label (bad key, or a key kubeferry sets); dropped or made an annotation"),
     c("L142", "a lifecycle hook's user, working_dir, privileged or environment cannot be applied to a Kubernetes exec hook"),
     c("L143", "a run-once `pre_start` hook of a service with several pods runs in a Job the pods wait for, through one init container with API access to read that Job"),

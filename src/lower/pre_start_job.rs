@@ -12,8 +12,9 @@ use super::Ctx;
 use super::names::{self, dns_label};
 use super::pre_start;
 use super::source::Source;
+use super::volumes;
 use super::workload::{self, Kind};
-use crate::compose::model::Service;
+use crate::compose::model::{Service, VolumeType};
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
     Capabilities, ConfigMapProjection, Container, DownwardAPIProjection, DownwardAPIVolumeFile,
@@ -58,28 +59,65 @@ while :; do
   sleep 5
 done"#;
 
-/// Whether the service's run-once hooks go to a Job: it has one, and more than one pod can
-/// run at once (replicas, an autoscaler, a DaemonSet). With one pod an init container runs
-/// the hook once per start of the service's container, as Compose does, without API access.
-pub fn wanted(cx: &Ctx<'_>, name: &str, svc: &Service) -> bool {
-    if !svc.pre_start.iter().any(|h| !h.per_replica) {
-        return false;
-    }
-    let replicas = svc
-        .settings
-        .replicas
-        .map(i64::from)
-        .or_else(|| svc.deploy.as_ref().and_then(|d| d.replicas))
-        .or(svc.scale)
-        .or(cx.opts.replicas.map(i64::from))
-        .unwrap_or(1);
+/// Whether the service's run-once hooks go to a Job: it has one, more than one pod can run at
+/// once ([`several_pods`]), and the pod has no volume of its own ([`own_volumes`]) that the
+/// Job could not share with it.
+pub fn wanted(cx: &Ctx<'_>, name: &str, svc: &Service, spec: &PodSpec) -> bool {
+    has_once(svc) && several_pods(cx, name, svc) && own_volumes(cx, svc, spec).is_empty()
+}
+
+/// Whether a hook runs once for the service (no `per_replica: true`).
+pub fn has_once(svc: &Service) -> bool {
+    svc.pre_start.iter().any(|h| !h.per_replica)
+}
+
+/// Whether more than one pod of the service can run at once (replicas, an autoscaler, a
+/// DaemonSet). With one pod an init container runs a run-once hook once per start of the
+/// service's container, as Compose does, without API access.
+pub fn several_pods(cx: &Ctx<'_>, name: &str, svc: &Service) -> bool {
     match workload::kind(cx, name, svc) {
         Kind::Job | Kind::CronJob => false,
         Kind::DaemonSet => true,
         Kind::Deployment | Kind::StatefulSet => {
-            replicas > 1 || svc.settings.hpa.as_ref().is_some_and(|h| h.max > 1)
+            workload::replicas(cx, svc).unwrap_or(1) > 1
+                || svc.settings.hpa.as_ref().is_some_and(|h| h.max > 1)
         }
     }
+}
+
+/// Where the service's container mounts volumes that are each pod's own: the named volumes
+/// that become a claim per pod (a StatefulSet's volumeClaimTemplates) and the disk emptyDirs
+/// (bind mounts, anonymous volumes). A Job's pod would write its own copy, which the
+/// service's pods never see, where Compose's hook writes the folder the replicas share.
+pub fn own_volumes(cx: &Ctx<'_>, svc: &Service, spec: &PodSpec) -> Vec<String> {
+    let mut own: Vec<String> = svc
+        .volumes
+        .iter()
+        .filter(|v| v.kind == VolumeType::Volume)
+        .filter(|v| {
+            v.source
+                .as_deref()
+                .is_some_and(|src| volumes::is_claim_template(cx, src))
+        })
+        .map(|v| v.target.clone())
+        .collect();
+    let mounted = spec
+        .containers
+        .first()
+        .into_iter()
+        .flat_map(|c| c.volume_mounts.iter().flatten());
+    for m in mounted {
+        let disk = spec.volumes.iter().flatten().any(|v| {
+            v.name == m.name
+                && v.empty_dir
+                    .as_ref()
+                    .is_some_and(|e| e.medium.as_deref() != Some("Memory"))
+        });
+        if disk && !own.contains(&m.mount_path) {
+            own.push(m.mount_path.clone());
+        }
+    }
+    own
 }
 
 /// The Job's name: `<service>-pre-start`, at most 63 characters.

@@ -125,14 +125,7 @@ pub fn workload(cx: &mut Ctx<'_>, name: &str, svc: &Service, mut pod: PodSpec) {
         }),
         spec: Some(pod),
     };
-    let replicas = svc
-        .settings
-        .replicas
-        .map(i64::from)
-        .or_else(|| svc.deploy.as_ref().and_then(|d| d.replicas))
-        .or(svc.scale)
-        .or(cx.opts.replicas.map(i64::from))
-        .map(|r| r.clamp(0, i32::MAX as i64) as i32);
+    let replicas = replicas(cx, svc);
     let object = match kind {
         Kind::Deployment => Object::from(Deployment {
             metadata: meta,
@@ -209,6 +202,18 @@ pub fn workload(cx: &mut Ctx<'_>, name: &str, svc: &Service, mut pod: PodSpec) {
         }
     };
     cx.objects.push(object);
+}
+
+/// The replica count the Compose file (or `--replicas`) asks for: `x-kubeferry.replicas`,
+/// `deploy.replicas`, `scale`, the option; `None` when none says.
+pub(super) fn replicas(cx: &Ctx<'_>, svc: &Service) -> Option<i32> {
+    svc.settings
+        .replicas
+        .map(i64::from)
+        .or_else(|| svc.deploy.as_ref().and_then(|d| d.replicas))
+        .or(svc.scale)
+        .or(cx.opts.replicas.map(i64::from))
+        .map(|r| r.clamp(0, i32::MAX as i64) as i32)
 }
 
 /// The service's own named volumes as volumeClaimTemplates (each pod of the StatefulSet gets
