@@ -201,11 +201,24 @@ pub fn wait(cx: &mut Ctx<'_>, name: &str, svc: &Service, spec: &mut PodSpec) {
         name,
         &["pre_start"],
         format!(
-            "`pre_start` without `per_replica: true` runs once for the service: the Job `{job}` runs it, and each pod of `{k8s}` waits for the Job to complete in the init container `{WAIT_CONTAINER}` ({}), the only container given API access: a token of the ServiceAccount `{sa}`{}, which the Role `{job}` lets read that one Job and nothing else. A Job cannot be changed: when a hook or the image changes, delete the Job (`kubectl delete job {job}`) before applying",
+            "`pre_start` without `per_replica: true` runs once for the service: the Job `{job}` runs it, and each pod of `{k8s}` waits for the Job to complete in the init container `{WAIT_CONTAINER}` ({}), the only container given API access: a token of the ServiceAccount `{sa}`{}, which the Role `{job}` lets read that one Job and nothing else.{} A Job cannot be changed: when a hook or the image changes, delete the Job (`kubectl delete job {job}`) before applying",
             cx.opts.kube_version.kubectl_image(),
-            if own { "" } else { " (the service's own)" }
+            if own { "" } else { " (the service's own)" },
+            if per_replica_first(svc) {
+                " The per-replica hooks listed before a run-once one run after the Job, in each pod."
+            } else {
+                ""
+            }
         ),
     );
+}
+
+/// Whether a per-replica hook comes before a run-once one in the list: the Job runs the
+/// run-once hooks first, so their order changes.
+fn per_replica_first(svc: &Service) -> bool {
+    let first = svc.pre_start.iter().position(|h| h.per_replica);
+    let last_once = svc.pre_start.iter().rposition(|h| !h.per_replica);
+    matches!((first, last_once), (Some(f), Some(l)) if f < l)
 }
 
 /// The projected volume the kubelet would mount for a token, for the wait container only.
