@@ -480,9 +480,6 @@ pub fn pod_spec(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> Option<PodSpec> 
         }));
     }
     super::settings::apply(cx, name, svc, &mut spec);
-    if super::pre_start_job::wanted(cx, name, svc, &spec) {
-        super::pre_start_job::objects(cx, name, svc, &spec);
-    }
     Some(spec)
 }
 

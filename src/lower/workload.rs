@@ -85,6 +85,10 @@ pub fn workload(cx: &mut Ctx<'_>, name: &str, svc: &Service, mut pod: PodSpec) {
         ..Default::default()
     };
     placement(cx, name, svc, &mut pod);
+    // The Job of the run-once `pre_start` hooks runs where the service's pods may run.
+    if super::pre_start_job::wanted(cx, name, svc, &pod) {
+        super::pre_start_job::objects(cx, name, svc, &pod);
+    }
     let (kind, serves) = decide(cx, name, svc);
     if let Some(s) = serves {
         let compose = if s.value.starts_with("on-failure") {
