@@ -8,8 +8,8 @@
 //! commit e70e961 of compose-spec/compose-go): the one Docker Compose 2.40.3 embeds plus the
 //! keys added since (`pre_start`, `build.no_cache_filter`), which kubeferry reads.
 
-use super::node::{Node, Pos, Value};
 use super::hash::FastMap;
+use super::node::{Node, Pos, Value};
 use serde_json::Value as J;
 
 /// The schema text, embedded at build time.
@@ -69,6 +69,7 @@ pub fn check(doc: &Node, pass: Pass) -> Vec<Violation> {
     let root = spec();
     let mut schema = Compiled::default();
     let top = schema.compile(&root, &root);
+    schema.mark_required();
     schema.walk(doc, top, pass, &mut path, &mut out);
     out
 }
@@ -106,6 +107,9 @@ struct Compiled<'a> {
     /// Compiled nodes by the address of their JSON node: definitions are shared, and may refer
     /// to themselves.
     seen: FastMap<usize, usize>,
+    /// Whether a node or one below it requires a key: the merged tree's pass, which checks
+    /// only required keys, skips the rest.
+    requires: Vec<bool>,
 }
 
 impl<'a> Compiled<'a> {
@@ -162,7 +166,38 @@ impl<'a> Compiled<'a> {
         i
     }
 
+    /// Fill `requires`: definitions refer to each other (and to themselves), so it is
+    /// propagated until nothing changes.
+    fn mark_required(&mut self) {
+        self.requires = self.nodes.iter().map(|n| n.required.is_some()).collect();
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for (i, n) in self.nodes.iter().enumerate() {
+                if self.requires[i] {
+                    continue;
+                }
+                let below = n
+                    .alternatives
+                    .iter()
+                    .flatten()
+                    .copied()
+                    .chain(n.props.iter().flat_map(|p| p.index.values().copied()))
+                    .chain(n.patterns.iter().flatten().map(|&(_, s)| s))
+                    .chain(n.extra)
+                    .chain(n.items);
+                if below.into_iter().any(|c| self.requires[c]) {
+                    self.requires[i] = true;
+                    changed = true;
+                }
+            }
+        }
+    }
+
     fn walk(&self, n: &Node, si: usize, pass: Pass, path: &mut String, out: &mut Vec<Violation>) {
+        if pass == Pass::Merged && !self.requires[si] {
+            return;
+        }
         let s = &self.nodes[si];
         if n.tag == super::node::Tag::Reset {
             // `!reset` removes the key while merging: its value is no value to check.
@@ -241,9 +276,7 @@ impl<'a> Compiled<'a> {
             for key in required {
                 if !m.contains_key(*key) {
                     out.push(Violation {
-                        problem: Problem::Missing {
-                            key: (*key).into(),
-                        },
+                        problem: Problem::Missing { key: (*key).into() },
                         at: n.key_at,
                         path: path.clone(),
                     });

@@ -252,7 +252,9 @@ fn exposure<'o>(
     // once (the first workload with that label wins, as a scan in object order would find).
     let mut by_label: BTreeMap<String, &'o str> = BTreeMap::new();
     for o in objects.iter().filter(|o| o.pod_spec().is_some()) {
-        by_label.entry(names::label_value(o.name())).or_insert(o.name());
+        by_label
+            .entry(names::label_value(o.name()))
+            .or_insert(o.name());
     }
     let pod_of = |s: &Service| -> Option<&'o str> {
         let sel = s.spec.as_ref()?.selector.as_ref()?;
