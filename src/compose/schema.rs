@@ -8,7 +8,7 @@
 //! commit e70e961 of compose-spec/compose-go): the one Docker Compose 2.40.3 embeds plus the
 //! keys added since (`pre_start`, `build.no_cache_filter`), which kubeferry reads.
 
-use super::hash::FastMap;
+use crate::hash::FastMap;
 use super::node::{Node, Pos, Value};
 use serde_json::Value as J;
 
