@@ -248,15 +248,21 @@ fn exposure<'o>(
             services.insert(o.name(), s);
         }
     }
-    // The pod a Service selects: kubeferry's selectors name the pod's service label.
+    // The pod a Service selects: kubeferry's selectors name the pod's service label. Indexed
+    // once (the first workload with that label wins, as a scan in object order would find).
+    let mut by_label: BTreeMap<String, &'o str> = BTreeMap::new();
+    for o in objects.iter().filter(|o| o.pod_spec().is_some()) {
+        by_label
+            .entry(names::label_value(o.name()))
+            .or_insert(o.name());
+    }
     let pod_of = |s: &Service| -> Option<&'o str> {
         let sel = s.spec.as_ref()?.selector.as_ref()?;
         let name = sel.get(names::NAME)?;
-        objects
-            .iter()
-            .find(|o| o.pod_spec().is_some() && names::label_value(o.name()) == *name)
-            .filter(|o| pods.contains_key(o.name()))
-            .map(|o| o.name())
+        by_label
+            .get(name.as_str())
+            .copied()
+            .filter(|o| pods.contains_key(*o))
     };
     let target = |pod: &str, sp: &ServicePort| -> (String, i32) {
         let proto = sp.protocol.clone().unwrap_or_else(|| "TCP".into());
