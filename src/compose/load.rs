@@ -89,6 +89,7 @@ pub fn load(opts: &LoadOptions, fs: &dyn FileSystem) -> Result<Loaded, Failure> 
         extended_files: HashMap::new(),
         violations: Vec::new(),
         parsed_early: HashMap::new(),
+        schema: None,
     };
     l.run().map_err(|e| {
         let mut all = std::mem::take(&mut l.violations);
@@ -128,6 +129,8 @@ pub(super) struct Loader<'a> {
     /// `-f` files parsed early to find their `name` (`${COMPOSE_PROJECT_NAME}`), by path:
     /// [`Loader::load_file`] takes them instead of parsing the file a second time.
     parsed_early: HashMap<String, Vec<Node>>,
+    /// The Compose schema, compiled at the first check and dropped with the loader.
+    schema: Option<super::schema::Compiled>,
 }
 
 /// From this many services on, loading uses a second thread ([`crate::parallel`]).
@@ -411,7 +414,8 @@ impl Loader<'_> {
     /// keys are warnings when the options say so.
     fn check_schema(&mut self, doc: &Node, pass: super::schema::Pass) {
         use super::schema::Problem;
-        for v in super::schema::check(doc, pass) {
+        let schema = self.schema.get_or_insert_with(super::schema::Compiled::new);
+        for v in schema.check(doc, pass) {
             let ctx = self.ctx();
             let d = match &v.problem {
                 Problem::Unknown { key, suggestion } => {

@@ -8,16 +8,15 @@
 //! commit e70e961 of compose-spec/compose-go): the one Docker Compose 2.40.3 embeds plus the
 //! keys added since (`pre_start`, `build.no_cache_filter`), which kubeferry reads.
 
-use crate::hash::FastMap;
 use super::node::{Node, Pos, Value};
+use crate::hash::FastMap;
 use serde_json::Value as J;
 
 /// The schema text, embedded at build time.
 const SPEC: &str = include_str!("compose-spec.json");
 
-/// The schema, parsed for one check and dropped after it: kept for the whole run it would
-/// add ~1.6 MB to the peak of a conversion (docs/performance.md), and parsing it takes well
-/// under a millisecond.
+/// The schema's JSON tree, parsed to be compiled ([`Compiled::new`]) and dropped at once: kept
+/// for the whole run it added ~1.6 MB to the peak of a conversion (docs/performance.md).
 fn spec() -> J {
     serde_json::from_str(SPEC).expect("the embedded Compose schema is JSON")
 }
@@ -62,48 +61,44 @@ pub enum Pass {
     Merged,
 }
 
-/// Check a document (or the merged tree) against the schema.
+/// Check a document (or the merged tree) against the schema, compiled for this one check.
 pub fn check(doc: &Node, pass: Pass) -> Vec<Violation> {
-    let mut out = Vec::new();
-    let mut path = String::new();
-    let root = spec();
-    let mut schema = Compiled::default();
-    let top = schema.compile(&root, &root);
-    schema.mark_required();
-    schema.walk(doc, top, pass, &mut path, &mut out);
-    out
+    Compiled::new().check(doc, pass)
 }
 
 /// One schema node with its keywords read once and its `$ref`s resolved to indexes: the walk
 /// visits every node of every file, and looking keywords up by name in the JSON tree there
 /// took a sixth of a large conversion (docs/performance.md).
 #[derive(Default)]
-struct Schema<'a> {
+struct Schema {
     /// `type` (empty: any).
-    types: Vec<&'a str>,
+    types: Vec<String>,
     /// `oneOf`, then `anyOf`, where present: the alternatives of each.
     alternatives: Vec<Vec<usize>>,
     /// `properties`, in the schema's order (for suggestions), and indexed.
-    props: Option<Props<'a>>,
+    props: Option<Props>,
     /// `patternProperties`, in the schema's order.
-    patterns: Option<Vec<(&'a str, usize)>>,
+    patterns: Option<Vec<(String, usize)>>,
     /// `additionalProperties: false`.
     closed: bool,
     /// `additionalProperties` as a schema.
     extra: Option<usize>,
-    required: Option<Vec<&'a str>>,
+    required: Option<Vec<String>>,
     items: Option<usize>,
     minimum: Option<f64>,
 }
 
-struct Props<'a> {
-    order: Vec<&'a str>,
-    index: FastMap<&'a str, usize>,
+struct Props {
+    order: Vec<String>,
+    index: FastMap<String, usize>,
 }
 
+/// The schema compiled: parsed from its JSON once, then kept for every check of a load (a
+/// loader checks each file and then the merged tree; compiling took most of a small file's
+/// conversion). Owns its names: the JSON tree is dropped once compiled.
 #[derive(Default)]
-struct Compiled<'a> {
-    nodes: Vec<Schema<'a>>,
+pub struct Compiled {
+    nodes: Vec<Schema>,
     /// Compiled nodes by the address of their JSON node: definitions are shared, and may refer
     /// to themselves.
     seen: FastMap<usize, usize>,
@@ -112,8 +107,27 @@ struct Compiled<'a> {
     requires: Vec<bool>,
 }
 
-impl<'a> Compiled<'a> {
-    fn compile(&mut self, root: &'a J, s: &'a J) -> usize {
+impl Compiled {
+    /// Parse and compile the embedded schema.
+    pub fn new() -> Self {
+        let root = spec();
+        let mut schema = Compiled::default();
+        schema.compile(&root, &root);
+        schema.mark_required();
+        schema.seen = FastMap::default();
+        schema
+    }
+
+    /// Check a document (or the merged tree).
+    pub fn check(&self, doc: &Node, pass: Pass) -> Vec<Violation> {
+        let mut out = Vec::new();
+        let mut path = String::new();
+        // The root schema is compiled first.
+        self.walk(doc, 0, pass, &mut path, &mut out);
+        out
+    }
+
+    fn compile(&mut self, root: &J, s: &J) -> usize {
         let s = resolve(root, s);
         let key = std::ptr::from_ref(s) as usize;
         if let Some(&i) = self.seen.get(&key) {
@@ -123,13 +137,13 @@ impl<'a> Compiled<'a> {
         self.nodes.push(Schema::default());
         self.seen.insert(key, i);
         let mut node = Schema {
-            types: types(s),
+            types: types(s).into_iter().map(str::to_string).collect(),
             closed: matches!(s.get("additionalProperties"), Some(J::Bool(false))),
             minimum: s.get("minimum").and_then(J::as_f64),
             required: s
                 .get("required")
                 .and_then(J::as_array)
-                .map(|r| r.iter().filter_map(J::as_str).collect()),
+                .map(|r| r.iter().filter_map(J::as_str).map(str::to_string).collect()),
             ..Schema::default()
         };
         for key in ["oneOf", "anyOf"] {
@@ -145,15 +159,15 @@ impl<'a> Compiled<'a> {
             };
             for (k, v) in p {
                 let sub = self.compile(root, v);
-                props.order.push(k.as_str());
-                props.index.insert(k.as_str(), sub);
+                props.order.push(k.clone());
+                props.index.insert(k.clone(), sub);
             }
             node.props = Some(props);
         }
         if let Some(p) = s.get("patternProperties").and_then(J::as_object) {
             let patterns = p
                 .iter()
-                .map(|(k, v)| (k.as_str(), self.compile(root, v)))
+                .map(|(k, v)| (k.clone(), self.compile(root, v)))
                 .collect();
             node.patterns = Some(patterns);
         }
@@ -183,7 +197,7 @@ impl<'a> Compiled<'a> {
                     .flatten()
                     .copied()
                     .chain(n.props.iter().flat_map(|p| p.index.values().copied()))
-                    .chain(n.patterns.iter().flatten().map(|&(_, s)| s))
+                    .chain(n.patterns.iter().flatten().map(|(_, s)| *s))
                     .chain(n.extra)
                     .chain(n.items);
                 if below.into_iter().any(|c| self.requires[c]) {
@@ -210,7 +224,11 @@ impl<'a> Compiled<'a> {
         if !fits(n, &s.types) {
             // Types are a property of each file, as Compose validates them (after interpolation).
             if pass == Pass::File {
-                out.push(wrong_type(n, s.types.clone(), path));
+                out.push(wrong_type(
+                    n,
+                    s.types.iter().map(String::as_str).collect(),
+                    path,
+                ));
             }
             return;
         }
@@ -220,7 +238,7 @@ impl<'a> Compiled<'a> {
                 None if pass == Pass::File => {
                     let expected = alts
                         .iter()
-                        .flat_map(|&a| self.nodes[a].types.iter().copied())
+                        .flat_map(|&a| self.nodes[a].types.iter().map(String::as_str))
                         .collect();
                     out.push(wrong_type(n, expected, path));
                 }
@@ -265,7 +283,7 @@ impl<'a> Compiled<'a> {
         &self,
         n: &Node,
         m: &super::node::Map,
-        s: &Schema<'a>,
+        s: &Schema,
         pass: Pass,
         path: &mut String,
         out: &mut Vec<Violation>,
@@ -274,9 +292,9 @@ impl<'a> Compiled<'a> {
             && let Some(required) = &s.required
         {
             for key in required {
-                if !m.contains_key(*key) {
+                if !m.contains_key(key.as_str()) {
                     out.push(Violation {
-                        problem: Problem::Missing { key: (*key).into() },
+                        problem: Problem::Missing { key: key.clone() },
                         at: n.key_at,
                         path: path.clone(),
                     });
@@ -297,7 +315,7 @@ impl<'a> Compiled<'a> {
                     s.patterns.as_ref().and_then(|p| {
                         p.iter()
                             .find(|(pattern, _)| matches_pattern(pattern, k))
-                            .map(|&(_, s)| s)
+                            .map(|(_, s)| *s)
                     })
                 });
             match sub.or(s.extra) {
@@ -314,8 +332,8 @@ impl<'a> Compiled<'a> {
                             pattern: s
                                 .patterns
                                 .as_ref()
-                                .and_then(|p| p.iter().map(|&(p, _)| p).find(|p| *p != "^x-"))
-                                .map(str::to_string)
+                                .and_then(|p| p.iter().map(|(p, _)| p).find(|p| *p != "^x-"))
+                                .cloned()
                                 .unwrap_or_default(),
                         },
                         at: v.key_at,
@@ -329,7 +347,7 @@ impl<'a> Compiled<'a> {
                         suggestion: s
                             .props
                             .as_ref()
-                            .and_then(|p| suggest(k, p.order.iter().copied())),
+                            .and_then(|p| suggest(k, p.order.iter().map(String::as_str))),
                     },
                     at: v.key_at,
                     path: path.clone(),
@@ -406,12 +424,12 @@ fn wrong_type(n: &Node, expected: Vec<&str>, path: &str) -> Violation {
 
 /// Whether a schema of these types (one alternative of a `oneOf`) can describe a node of this
 /// kind.
-fn fits(n: &Node, types: &[&str]) -> bool {
+fn fits(n: &Node, types: &[String]) -> bool {
     let kind = kind(n);
     types.is_empty()
         || types
             .iter()
-            .any(|&t| t == kind || (t == "number" && kind == "integer"))
+            .any(|t| t == kind || (t == "number" && kind == "integer"))
 }
 
 /// The schema's `patternProperties` patterns, matched by hand (there are five).
