@@ -339,7 +339,7 @@ fn every_quantity_flag_takes_the_same_forms() {
 /// (`models:`) included: at restricted each of their containers meets Pod Security.
 #[test]
 fn model_runners_are_hardened_as_every_workload() {
-    use kubeferry::convert::{Input, Options, convert};
+    use kubeferry::{Input, Options, convert};
     let compose = "services:\n  agent:\n    image: example/agent:1.0\n    models: [llm]\nmodels:\n  llm:\n    model: ai/smollm2\n";
     let mut options = Options::default();
     options.lower.model_runner_image = Some("docker/model-runner:v0.1.40".into());
@@ -381,7 +381,7 @@ fn model_runners_are_hardened_as_every_workload() {
 #[test]
 fn runtime_fixtures_guess_nothing_at_restricted() {
     use kubeferry::compose::RealFs;
-    use kubeferry::convert::{Options, convert_with};
+    use kubeferry::{Options, convert_with};
     let base = root().join("fixtures/runtime");
     let mut seen = 0;
     for entry in std::fs::read_dir(&base).unwrap() {

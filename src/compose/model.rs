@@ -19,18 +19,27 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
+/// A loaded Compose project: its services and top-level objects after interpolation, merging,
+/// profiles and defaults (what `kubeferry config` prints).
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Project {
+    /// The project name (Kubernetes labels and the Helm chart use it).
     pub name: String,
+    /// The active services, in file order.
     pub services: IndexMap<String, Service>,
+    /// Top-level `networks:`.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub networks: IndexMap<String, Network>,
+    /// Top-level `volumes:`.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub volumes: IndexMap<String, Volume>,
+    /// Top-level `secrets:`.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub secrets: IndexMap<String, FileObject>,
+    /// Top-level `configs:`.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub configs: IndexMap<String, FileObject>,
+    /// Top-level `models:` (AI models a model runner serves).
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub models: IndexMap<String, Model>,
     /// Top-level `x-*` extensions.

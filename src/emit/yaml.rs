@@ -1,5 +1,5 @@
 //! YAML text from any `Serialize` value (objects, JSON values): the only YAML writer, with
-//! its scalar rules here and its structure in [`super::yaml_direct`]. Strings that YAML 1.1 readers (kubectl's
+//! its scalar rules here and its structure in `yaml_direct`. Strings that YAML 1.1 readers (kubectl's
 //! sigs.k8s.io/yaml, PyYAML) would take for something else (`on`, `yes`, `True`, `0755`,
 //! `1e3`, `12:30`) are quoted; multi-line strings become literal blocks.
 
@@ -14,7 +14,7 @@ pub fn to_string<T: Serialize + ?Sized>(v: &T) -> String {
 }
 
 /// One document, ending in a newline, appended to `out`. The structure is written by
-/// [`super::yaml_direct`] straight from `Serialize`; what it does not stream (keys that are not
+/// `yaml_direct` straight from `Serialize`; what it does not stream (keys that are not
 /// strings, tuple variants) goes through serde_json's value tree first, which always streams.
 pub fn write<T: Serialize + ?Sized>(out: &mut String, v: &T) {
     if !super::yaml_direct::write(out, v) {

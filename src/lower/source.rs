@@ -14,8 +14,11 @@ pub enum Source {
     /// a service of its own; `user` is the first service that uses the model (findings are
     /// located at its `models.<key>`).
     ModelRunner {
+        /// The top-level `models:` key.
         key: String,
+        /// The first service that uses the model.
         user: String,
+        /// The runner's own service (image, ports, resources), as lowering made it.
         service: Box<Service>,
     },
 }
