@@ -1187,7 +1187,7 @@ fn convert(mut args: ConvertArgs) -> ExitCode {
     if !args.input.quiet {
         eprintln!(
             "kubeferry: {} services read, {} objects written, {} warnings",
-            conversion.project.services.len(),
+            conversion.project.service_names().len(),
             conversion.objects.len(),
             warnings.len()
         );
@@ -1225,7 +1225,7 @@ fn write_stage_files(
         return Ok(());
     }
     let mut record = stage_state(&args.input, &args.bridge, args.namespace.as_deref());
-    record.project = conversion.project.name.clone();
+    record.project = conversion.project.name().to_string();
     record.compose_files = if args.input.files.is_empty() {
         plan::compose_files(&conversion.project)
     } else {

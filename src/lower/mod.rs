@@ -51,7 +51,8 @@ pub use gateway::Route as GatewayRoute;
 pub use object::{External, Object};
 pub(crate) use pod::WAIT_CONTAINER;
 pub use pod::{is_native_sidecar, running_containers};
-pub use source::{Source, Sources};
+pub(crate) use source::Source;
+pub use source::Sources;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Which workload kind a service becomes when the Compose file does not decide.

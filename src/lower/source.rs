@@ -23,19 +23,20 @@ pub enum Source {
     },
 }
 
-/// The workloads' origins, and each container's Compose service.
+/// The workloads' origins, and each container's Compose service: lowering's record for
+/// hardening, opaque outside the library.
 #[derive(Clone, Debug, Default)]
 pub struct Sources {
     /// Workload name → its origin.
-    pub workloads: FastMap<String, Source>,
+    pub(crate) workloads: FastMap<String, Source>,
     /// Workload name → (container name → Compose service), for pods that hold more than one
     /// service (`network_mode: service:` sidecars).
-    pub containers: FastMap<String, BTreeMap<String, String>>,
+    pub(crate) containers: FastMap<String, BTreeMap<String, String>>,
 }
 
 impl Sources {
     /// The origin of a workload.
-    pub fn of(&self, workload: &str) -> Option<&Source> {
+    pub(crate) fn of(&self, workload: &str) -> Option<&Source> {
         self.workloads.get(workload)
     }
 }
