@@ -500,14 +500,25 @@ fn load_options(input: &InputArgs) -> Result<(LoadOptions, RealFs), Failure> {
         fs.stdin = Some(buf);
     }
     let opts = LoadOptions {
+        environment: std::env::vars().collect(),
+        home: std::env::var("HOME").ok(),
+        ..input_load_options(input, cwd)
+    };
+    Ok((opts, fs))
+}
+
+/// What the input flags tell the loader, run from `working_dir` with no environment (the
+/// command line adds the process's; the tests' fixture driver, none).
+pub fn input_load_options(input: &InputArgs, working_dir: String) -> LoadOptions {
+    LoadOptions {
         files: input.files.clone(),
         project_directory: input.project_directory.clone(),
         project_name: input.project_name.clone(),
         env_files: input.env_files.clone(),
         profiles: input.profiles.clone(),
-        environment: std::env::vars().collect(),
-        working_dir: cwd,
-        home: std::env::var("HOME").ok(),
+        environment: Default::default(),
+        working_dir,
+        home: None,
         limits: compose::Limits {
             max_file_bytes: input.max_file_size,
             max_depth: input.max_depth,
@@ -518,8 +529,7 @@ fn load_options(input: &InputArgs) -> Result<(LoadOptions, RealFs), Failure> {
         } else {
             compose::UnknownKeys::Error
         },
-    };
-    Ok((opts, fs))
+    }
 }
 
 /// Print diagnostics with their source lines; colour only on a terminal and without

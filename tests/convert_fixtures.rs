@@ -1,9 +1,8 @@
 //! Snapshot tests of the conversion, one per behaviour: `fixtures/convert/<behaviour>/` holds a
-//! `compose.yaml`, any files it refers to, and optionally `args` (one `kubeferry convert`
-//! option per line; `--harden none` unless it says otherwise). The library runs on an
-//! in-memory copy of the folder at `/project` with an explicit, empty environment, so the
-//! snapshots do not depend on the machine. A snapshot holds the YAML stream and the warnings,
-//! or the errors when the conversion fails.
+//! `compose.yaml`, any files it refers to, and optionally `args`, run by the fixture driver
+//! (`support/fixture.rs`: through `convert_with`, in memory, no environment) with `--harden
+//! none` unless the args say otherwise. A snapshot holds the YAML stream and the warnings, or
+//! the errors when the conversion fails.
 //!
 //! A second test checks every fixture's output with `../shared/tools/k8s-check/validate.py`
 //! (0 schema and 0 semantic errors at the fixture's `--kube-version`, default 1.30, and at
@@ -13,95 +12,26 @@ mod support;
 
 include!("support/cli_crate.in");
 
-use clap::Parser;
-use cli::{Cli, Command};
-use kubeferry::compose::{LoadOptions, MemoryFs};
-use kubeferry::diag::Failure;
-use kubeferry::lower::Object;
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use fixture::Fixture;
+use kubeferry::Object;
+use std::path::Path;
 
-const ROOT: &str = "/project";
-
-/// Every file of the fixture folder (recursively) under `/project`.
-fn memory_fs(dir: &Path) -> MemoryFs {
-    let mut fs = MemoryFs::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p
-                    .strip_prefix(dir)
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                fs.insert(format!("{ROOT}/{rel}"), std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    fs
-}
-
-fn args(dir: &Path) -> Vec<String> {
-    let text = std::fs::read_to_string(dir.join("args")).unwrap_or_default();
-    let mut args: Vec<String> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .flat_map(|l| l.splitn(2, ' ').map(str::to_string).collect::<Vec<_>>())
-        .collect();
-    if !args.iter().any(|a| a == "--harden") {
-        args.extend(["--harden".into(), "none".into()]);
-    }
-    args
+/// A fixture of `fixtures/convert`: `--harden none` unless its args say otherwise.
+fn fixture(path: &Path) -> Fixture {
+    Fixture::new(path, &["--harden", "none"])
 }
 
 /// The conversion of one fixture: its objects and warnings, or the errors.
-fn convert(compose_file: &Path) -> Result<(Vec<Object>, Vec<String>), Vec<String>> {
-    let dir = compose_file.parent().unwrap();
-    let mut argv = vec!["kubeferry".to_string(), "convert".into()];
-    argv.extend(args(dir));
-    let cli = Cli::try_parse_from(&argv).expect("the fixture's args parse");
-    let Command::Convert(a) = cli.command else {
-        unreachable!("convert was given")
-    };
-    // The options `kubeferry convert` gives the library, resolved as the library does.
-    let o = cli::options(&a).expect("the fixture's args map").resolved();
-    let (lopts, hopts) = (o.lower, o.harden);
-    let fs = memory_fs(dir);
-    let opts = LoadOptions {
-        files: vec![format!("{ROOT}/compose.yaml")],
-        project_directory: Some(ROOT.into()),
-        project_name: None,
-        env_files: Vec::new(),
-        profiles: a.input.profiles.clone(),
-        environment: BTreeMap::new(),
-        working_dir: ROOT.into(),
-        home: Some("/home/user".into()),
-        limits: compose::Limits::default(),
-        unknown_keys: if a.input.lenient {
-            compose::UnknownKeys::Warn
-        } else {
-            compose::UnknownKeys::Error
-        },
-    };
-    let texts = |f: Failure| f.0.iter().map(ToString::to_string).collect::<Vec<_>>();
-    let loaded = compose::load(&opts, &fs).map_err(texts)?;
-    let mut warnings: Vec<String> = loaded.warnings.iter().map(ToString::to_string).collect();
-    let lowered = lower::lower(&loaded.project, &lopts, &fs).map_err(texts)?;
-    warnings.extend(lowered.warnings.iter().map(ToString::to_string));
-    let mut objects = lowered.objects;
-    let hw =
-        harden::apply(&mut objects, &loaded.project, &lowered.sources, &hopts).map_err(texts)?;
-    warnings.extend(hw.warnings.iter().map(ToString::to_string));
-    Ok((objects, warnings))
+fn convert(f: &Fixture) -> Result<(Vec<Object>, Vec<String>), Vec<String>> {
+    let texts = |ds: &[kubeferry::Diagnostic]| ds.iter().map(ToString::to_string).collect();
+    match f.run() {
+        Ok(c) => Ok((c.objects, texts(&c.diagnostics))),
+        Err(failure) => Err(texts(&failure.0)),
+    }
 }
 
-fn snapshot_text(compose_file: &Path) -> String {
-    match convert(compose_file) {
+fn snapshot_text(path: &Path) -> String {
+    match convert(&fixture(path)) {
         Ok((objects, warnings)) => {
             let mut out = String::new();
             for w in &warnings {
@@ -137,24 +67,11 @@ fn conversion_is_deterministic() {
     });
 }
 
-fn fixture_files() -> Vec<PathBuf> {
-    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/convert");
-    let mut v: Vec<PathBuf> = std::fs::read_dir(base)
-        .unwrap()
-        .map(|e| e.unwrap().path().join("compose.yaml"))
-        .filter(|p| p.exists())
-        .collect();
-    v.sort();
-    v
-}
-
-/// The `--kube-version` a fixture's `args` give (default 1.30).
-fn kube_version(dir: &Path) -> String {
-    let a = args(dir);
-    a.iter()
-        .position(|x| x == "--kube-version")
-        .and_then(|i| a.get(i + 1).cloned())
-        .unwrap_or_else(|| kubeferry::KubeVersion::DEFAULT.to_string())
+fn all() -> Vec<Fixture> {
+    fixture::family("convert")
+        .iter()
+        .map(|d| fixture(d))
+        .collect()
 }
 
 #[test]
@@ -165,19 +82,15 @@ fn fixture_outputs_pass_the_validator() {
     let out = std::env::temp_dir().join(format!("kubeferry-fixtures-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
     let mut converted = 0;
-    for f in fixture_files() {
+    for f in all() {
         let Ok((objects, _)) = convert(&f) else {
             continue;
         };
-        let name = f
-            .parent()
-            .unwrap()
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .to_string();
-        let version = kube_version(f.parent().unwrap());
-        let dir = out.join(&version).join(&name);
+        // At the fixture's `--kube-version` (default 1.30).
+        let version = f
+            .arg("--kube-version")
+            .unwrap_or_else(|| kubeferry::KubeVersion::DEFAULT.to_string());
+        let dir = out.join(&version).join(f.name());
         std::fs::create_dir_all(&dir).unwrap();
         for file in emit::render_files(&objects, emit::Format::Yaml) {
             std::fs::write(dir.join(&file.path), &file.contents).unwrap();
@@ -229,9 +142,9 @@ fn fixture_outputs_pass_the_validator() {
 #[test]
 fn fixture_pods_mount_what_they_name() {
     let mut problems = Vec::new();
-    for f in fixture_files() {
+    for f in all() {
         if let Ok((objects, _)) = convert(&f) {
-            let dir = f.parent().unwrap().file_name().unwrap().to_string_lossy();
+            let dir = f.name();
             problems.extend(
                 support::mount_problems(&objects)
                     .into_iter()

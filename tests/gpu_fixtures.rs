@@ -1,73 +1,31 @@
-//! GPU and AI-workload fixtures: each `fixtures/gpu/<case>/compose.yaml` (with the convert
-//! flags of its `args` file, one per line) through load → lower → harden → render, its YAML
-//! and warnings snapshotted; and the same output checked by the shared validator.
+//! GPU and AI-workload fixtures: each `fixtures/gpu/<case>/` (with the convert flags of its
+//! `args` file) through the fixture driver (`support/fixture.rs`), its YAML and warnings
+//! snapshotted; and the same output checked by the shared validator.
 
 mod support;
 
 include!("support/cli_crate.in");
 
-use clap::Parser;
-use cli::{Cli, Command};
-use kubeferry::compose::{LoadOptions, RealFs};
-use kubeferry::lower::{GpuApi, LowerOptions};
+use fixture::Fixture;
+use kubeferry::lower::GpuApi;
 use std::path::{Path, PathBuf};
 use std::process;
 
-/// The convert flags of a fixture.
-fn flags(dir: &Path) -> Vec<String> {
-    std::fs::read_to_string(dir.join("args"))
-        .unwrap_or_default()
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(String::from)
-        .collect()
-}
-
-/// Convert one fixture: (YAML, warnings, lowering options).
-fn convert(compose_file: &Path) -> (String, Vec<String>, LowerOptions) {
-    let dir = compose_file.parent().unwrap();
-    let mut argv = vec!["kubeferry".to_string(), "convert".to_string()];
-    argv.extend(flags(dir));
-    let Command::Convert(args) = Cli::try_parse_from(&argv)
-        .expect("fixture args parse")
-        .command
-    else {
-        panic!("not a convert command");
-    };
-    // Resolved as the library does before lowering (`ipc: host` follows the level, the
-    // namespace reaches every stage).
-    let resolved = cli::options(&args)
-        .expect("fixture options resolve")
-        .resolved();
-    let (lopts, hopts) = (resolved.lower, resolved.harden);
-    let dir_s = dir.to_string_lossy().into_owned();
-    let opts = LoadOptions {
-        files: vec!["compose.yaml".into()],
-        working_dir: dir_s.clone(),
-        ..Default::default()
-    };
-    let fs = RealFs::default();
-    let loaded = compose::load(&opts, &fs).expect("fixture loads");
-    let lowered = lower::lower(&loaded.project, &lopts, &fs).expect("fixture lowers");
-    let mut objects = lowered.objects;
-    let hw = harden::apply(&mut objects, &loaded.project, &lowered.sources, &hopts)
-        .expect("fixture hardens");
-    let warnings = loaded
-        .warnings
-        .iter()
-        .chain(&lowered.warnings)
-        .chain(&hw.warnings)
-        .map(|d| d.to_string().replace(&dir_s, "<fixture>"))
-        .collect();
-    (emit::render(&objects, emit::Format::Yaml), warnings, lopts)
+/// Convert one fixture (its args as given, no defaults): (YAML, warnings, options).
+fn convert(compose_file: &Path) -> (String, Vec<String>, Options) {
+    let f = Fixture::new(compose_file, &[]).named();
+    let c = f
+        .run()
+        .unwrap_or_else(|e| panic!("{}: {e}", f.dir.display()));
+    let warnings = c.diagnostics.iter().map(ToString::to_string).collect();
+    (c.to_yaml(), warnings, f.options())
 }
 
 #[test]
 fn gpu_fixtures() {
     insta::glob!("../fixtures/gpu", "*/compose.yaml", |path| {
         let (yaml, warnings, _) = convert(path);
-        let args = flags(path.parent().unwrap());
+        let args = Fixture::new(path, &[]).args;
         let mut text = format!("# args: {}\n# warnings:\n", args.join(" "));
         for w in &warnings {
             text.push_str(&format!("#   {w}\n"));
@@ -112,15 +70,10 @@ fn gpu_fixtures_validate() {
     let out = std::env::temp_dir().join(format!("kubeferry-gpu-validate-{}", process::id()));
     let mut dra = Vec::new();
     let mut plugin = Vec::new();
-    let mut cases: Vec<_> = std::fs::read_dir(fixtures())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    cases.sort();
-    for case in cases {
+    for case in fixture::family("gpu") {
         let (yaml, _, opts) = convert(&case.join("compose.yaml"));
         let name = case.file_name().unwrap().to_string_lossy().into_owned();
-        let (set, sub) = match opts.gpu_api {
+        let (set, sub) = match opts.lower.gpu_api {
             GpuApi::Dra { .. } => (&mut dra, "dra"),
             GpuApi::DevicePlugin => (&mut plugin, "plugin"),
         };

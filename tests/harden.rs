@@ -1,88 +1,191 @@
-//! The hardening rules on their fixtures (`fixtures/harden/<rule-id>/`): each folder holds a
-//! `compose.yaml` and optionally `options` (`harden=LEVEL`, `namespace=NAME`,
-//! `default-memory-limit=QUANTITY`, `network-policies=none` lines); the snapshot is the
-//! manifests, the diagnostics and the markdown report.
+//! The hardening rules on their fixtures (`fixtures/harden/<rule-id>[-case]/`, each a
+//! `compose.yaml` and optionally `args`, run by the fixture driver `support/fixture.rs`). The
+//! snapshot shows what the fixture's rule did and nothing else: the conversion as the args
+//! give it, against the same input with the rule switched off for every service (a Compose
+//! override with `x-kubeferry.disable_rules: [RULE]`), as the diagnostics only the rule gave,
+//! its lines of the hardening report, and every field it changed (`path: old → new`).
 
 mod support;
 
-use kubeferry::compose::{self, LoadOptions, RealFs};
-use kubeferry::harden::{self, HardenOptions, Level, RULES};
-use kubeferry::lower::{self, LowerOptions, Object};
-use kubeferry::quantity::Quantity;
-use kubeferry::{diag::Diagnostic, emit};
+include!("support/cli_crate.in");
+
+use fixture::Fixture;
+use kubeferry::harden::{Level, RULES};
+use serde_json::Value;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// The fixture's output: objects, or the errors that refused it; warnings; the report.
-fn convert(
-    dir: &Path,
-) -> (
-    Result<Vec<Object>, Vec<Diagnostic>>,
-    Vec<Diagnostic>,
-    String,
-) {
-    let options = std::fs::read_to_string(dir.join("options")).unwrap_or_default();
-    let mut hopts = HardenOptions::default();
-    for line in options.lines() {
-        match line.split_once('=') {
-            Some(("harden", l)) => hopts.level = Level::parse(l.trim()).expect("a level"),
-            Some(("namespace", n)) => hopts.namespace = Some(n.trim().to_string()),
-            Some(("default-memory-limit", q)) => {
-                hopts.memory_limit = Some(Quantity::parse(q.trim()).expect("a quantity"))
-            }
-            Some(("network-policies", "none")) => {
-                hopts.network_policies = harden::NetworkPolicies::None
-            }
-            _ => {}
+/// The rule a fixture folder is for: the longest rule id its name starts with.
+fn rule_of(f: &Fixture) -> &'static str {
+    let name = f.name();
+    RULES
+        .iter()
+        .map(|r| r.id)
+        .filter(|id| name == *id || name.starts_with(&format!("{id}-")))
+        .max_by_key(|id| id.len())
+        .unwrap_or_else(|| panic!("fixtures/harden/{name} names no rule"))
+}
+
+/// The objects of a conversion as JSON by `Kind/name`.
+fn by_name(c: &Conversion) -> BTreeMap<String, Value> {
+    c.objects
+        .iter()
+        .map(|o| {
+            let v = serde_json::to_value(o).unwrap();
+            (format!("{}/{}", o.kind(), o.name()), v)
+        })
+        .collect()
+}
+
+/// The leaves of a JSON value by path (`a.b[name].c`): list items that have a `name` are
+/// keyed by it, other lists of objects by index; a list of scalars, and an empty object, is
+/// one leaf.
+fn leaves(v: &Value, path: String, out: &mut BTreeMap<String, Value>) {
+    let join = |p: &str, k: &str| {
+        if p.is_empty() {
+            k.to_string()
+        } else {
+            format!("{p}.{k}")
         }
-    }
-    let lopts = LowerOptions {
-        namespace: hopts.namespace.clone(),
-        ..LowerOptions::default()
     };
-    let opts = LoadOptions {
-        files: vec!["compose.yaml".into()],
-        project_directory: None,
-        project_name: None,
-        env_files: Vec::new(),
-        profiles: Vec::new(),
-        environment: Default::default(),
-        working_dir: dir.to_string_lossy().into_owned(),
-        home: None,
-        limits: compose::Limits::default(),
-        unknown_keys: compose::UnknownKeys::Error,
-    };
-    let fs = RealFs::default();
-    let loaded = compose::load(&opts, &fs).expect("the fixture loads");
-    let lowered = lower::lower(&loaded.project, &lopts, &fs).expect("the fixture lowers");
-    let mut objects = lowered.objects;
-    let mut warnings = lowered.warnings;
-    match harden::apply(&mut objects, &loaded.project, &lowered.sources, &hopts) {
-        Ok(h) => {
-            warnings.extend(h.warnings);
-            (Ok(objects), warnings, emit::report_markdown(&h.report))
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            for (k, x) in m {
+                leaves(x, join(&path, k), out);
+            }
         }
-        Err(f) => (Err(f.0), warnings, String::new()),
+        Value::Array(a) if a.iter().any(|x| x.is_object()) => {
+            for (i, x) in a.iter().enumerate() {
+                let Some(name) = x["name"].as_str() else {
+                    leaves(x, format!("{path}[{i}]"), out);
+                    continue;
+                };
+                // Keyed by its name, the item does not repeat it.
+                let mut rest = x.clone();
+                rest.as_object_mut().unwrap().remove("name");
+                leaves(&rest, format!("{path}[{name}]"), out);
+            }
+        }
+        _ => {
+            out.insert(path, v.clone());
+        }
     }
 }
 
-fn snapshot_text(dir: &Path) -> String {
-    let (out, warnings, report) = convert(dir);
-    let mut s = String::new();
-    match out {
-        Ok(objects) => s.push_str(&emit::yaml_stream(&objects)),
-        Err(errors) => {
-            s.push_str("# refused\n");
-            for e in errors {
-                s.push_str(&format!("{e}\n"));
+/// Every field that differs between `before` and `after`, object by object: `path: old →
+/// new`, `∅` where there is none; a whole object added or removed is marked `+` or `-`.
+fn changes(before: &BTreeMap<String, Value>, after: &BTreeMap<String, Value>) -> String {
+    let mut out = String::new();
+    let names: std::collections::BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    for name in names {
+        let (mut old, mut new) = (BTreeMap::new(), BTreeMap::new());
+        if let Some(v) = before.get(name) {
+            leaves(v, String::new(), &mut old);
+        }
+        if let Some(v) = after.get(name) {
+            leaves(v, String::new(), &mut new);
+        }
+        let mark = match (before.contains_key(name), after.contains_key(name)) {
+            (false, true) => "+ ",
+            (true, false) => "- ",
+            _ => "",
+        };
+        let paths: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+        let mut lines = Vec::new();
+        for p in paths {
+            let (o, n) = (old.get(p), new.get(p));
+            if o == n {
+                continue;
+            }
+            let show = |v: Option<&Value>| v.map_or("∅".to_string(), Value::to_string);
+            lines.push(match (mark, o, n) {
+                ("+ ", _, Some(n)) => format!("  {p}: {n}"),
+                ("- ", Some(o), _) => format!("  {p}: {o}"),
+                _ => format!("  {p}: {} → {}", show(o), show(n)),
+            });
+        }
+        if !lines.is_empty() {
+            out.push_str(&format!("{mark}{name}\n{}\n", lines.join("\n")));
+        }
+    }
+    out
+}
+
+/// The report's lines of one rule: `Kind/name: what`, and what it could not harden.
+fn report_lines(c: &Conversion, rule: &str) -> String {
+    let mut out = String::new();
+    for w in &c.report.workloads {
+        for (how, entries) in [("", &w.added), ("not hardened: ", &w.not_hardened)] {
+            for e in entries.iter().filter(|e| e.rule == rule) {
+                out.push_str(&format!("{}/{}: {how}{}\n", w.kind, w.name, e.what));
             }
         }
     }
-    s.push_str("\n# diagnostics\n");
-    for w in warnings.iter().filter(|w| w.code.starts_with('H')) {
-        s.push_str(&format!("{w}\n"));
+    for e in c.report.project.iter().filter(|e| e.rule == rule) {
+        out.push_str(&format!("project: {}\n", e.what));
     }
-    s.push_str("\n# report\n");
-    s.push_str(&report);
+    out
+}
+
+/// The fixture with `rules` switched off for every service (a Compose override).
+fn switched_off(f: &Fixture, c: &Conversion, rules: &[&str]) -> Conversion {
+    let mut text = String::from("services:\n");
+    for name in c.project.service_names() {
+        text.push_str(&format!(
+            "  {name}:\n    x-kubeferry:\n      disable_rules: [{}]\n",
+            rules.join(", ")
+        ));
+    }
+    f.run_with_overrides(&[("rules-off.yaml", text)])
+        .unwrap_or_else(|e| panic!("{} without {rules:?}: {e}", f.dir.display()))
+}
+
+fn section(s: &mut String, title: &str, body: &str) {
+    s.push_str(&format!("\n# {title}\n"));
+    s.push_str(if body.is_empty() { "(none)\n" } else { body });
+}
+
+fn snapshot_text(dir: &Path) -> String {
+    let f = Fixture::new(dir, &[]).named();
+    let rule = rule_of(&f);
+    let mut s = format!("# args: {}\n# rule: {rule}\n", f.args.join(" "));
+    let c = match f.run() {
+        Ok(c) => c,
+        Err(failure) => {
+            let errors: String = failure
+                .0
+                .iter()
+                .filter(|d| d.severity == kubeferry::diag::Severity::Error)
+                .map(|d| format!("{d}\n"))
+                .collect();
+            section(&mut s, "refused", &errors);
+            return s;
+        }
+    };
+    let off = switched_off(&f, &c, &[rule]);
+    let said: String = c
+        .diagnostics
+        .iter()
+        .filter(|d| !off.diagnostics.contains(d))
+        .map(|d| format!("{d}\n"))
+        .collect();
+    section(&mut s, "diagnostics of the rule", &said);
+    let report = report_lines(&c, rule);
+    section(&mut s, "report", &report);
+    let mut against = "the rule switched off for every service";
+    let mut changed = changes(&by_name(&off), &by_name(&c));
+    if changed.is_empty() && !report.is_empty() {
+        // A project-wide rule that no service's switch turns off (`namespace`): the rule alone
+        // (every other rule switched off) against no hardening at all.
+        let others: Vec<&str> = RULES.iter().map(|r| r.id).filter(|r| *r != rule).collect();
+        let alone = switched_off(&f, &c, &others);
+        let mut options = f.options();
+        options.harden.level = Level::None;
+        let none = f.run_with(&options).expect("converts without hardening");
+        against = "--harden none; the rule alone, every other switched off";
+        changed = changes(&by_name(&none), &by_name(&alone));
+    }
+    section(&mut s, &format!("changed (against {against})"), &changed);
     s
 }
 
@@ -184,12 +287,12 @@ fn fixture_output_passes_the_validator() {
     }
     let tmp = std::env::temp_dir().join(format!("kubeferry-harden-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
-    for entry in std::fs::read_dir(root().join("fixtures/harden")).unwrap() {
-        let dir = entry.unwrap().path();
-        if let (Ok(objects), _, _) = convert(&dir) {
-            let out = tmp.join(dir.file_name().unwrap());
+    for dir in fixture::family("harden") {
+        let f = Fixture::new(&dir, &[]).named();
+        if let Ok(c) = f.run() {
+            let out = tmp.join(f.name());
             std::fs::create_dir_all(&out).unwrap();
-            std::fs::write(out.join("all.yaml"), emit::yaml_stream(&objects)).unwrap();
+            std::fs::write(out.join("all.yaml"), c.to_yaml()).unwrap();
         }
     }
     let status = std::process::Command::new(&validator)
@@ -339,7 +442,7 @@ fn every_quantity_flag_takes_the_same_forms() {
 /// (`models:`) included: at restricted each of their containers meets Pod Security.
 #[test]
 fn model_runners_are_hardened_as_every_workload() {
-    use kubeferry::{Input, Options, convert};
+    use kubeferry::{Input, convert};
     let compose = "services:\n  agent:\n    image: example/agent:1.0\n    models: [llm]\nmodels:\n  llm:\n    model: ai/smollm2\n";
     let mut options = Options::default();
     options.lower.model_runner_image = Some("docker/model-runner:v0.1.40".into());
@@ -380,25 +483,13 @@ fn model_runners_are_hardened_as_every_workload() {
 /// the table only: at restricted nothing is guessed (no H041), and they convert at every level.
 #[test]
 fn runtime_fixtures_guess_nothing_at_restricted() {
-    use kubeferry::compose::RealFs;
-    use kubeferry::{Options, convert_with};
-    let base = root().join("fixtures/runtime");
     let mut seen = 0;
-    for entry in std::fs::read_dir(&base).unwrap() {
-        let dir = entry.unwrap().path();
-        if !dir.join("compose.yaml").is_file() {
-            continue;
-        }
+    for dir in fixture::family("runtime") {
         seen += 1;
-        for level in [Level::None, Level::Baseline, Level::Restricted] {
-            let load = LoadOptions {
-                files: vec!["compose.yaml".into()],
-                working_dir: dir.to_string_lossy().into_owned(),
-                ..LoadOptions::default()
-            };
-            let mut options = Options::default();
-            options.harden.level = level;
-            let c = convert_with(&load, &RealFs::default(), &options)
+        for level in ["none", "baseline", "restricted"] {
+            let c = Fixture::new(&dir, &["--harden", level])
+                .named()
+                .run()
                 .unwrap_or_else(|f| panic!("{}: {f}", dir.display()));
             let guessed: Vec<_> = c.diagnostics.iter().filter(|d| d.code == "H041").collect();
             assert!(guessed.is_empty(), "{}: {guessed:?}", dir.display());

@@ -1,57 +1,28 @@
 //! The catalogue of bad input (`fixtures/invalid/<case>/compose.yaml`, extra `convert` flags in
-//! an optional `flags` file): each case fails with errors that name the file, line, column and
+//! an optional `args` file, run by the fixture driver `support/fixture.rs`): each case fails with errors that name the file, line, column and
 //! key path (snapshotted), exits 1 through the binary, and writes nothing.
 
 mod support;
 
-use kubeferry::compose::{self, LoadOptions, RealFs};
-use kubeferry::diag::Failure;
-use kubeferry::{emit, harden, lower};
+include!("support/cli_crate.in");
+
+use fixture::Fixture;
+use kubeferry::Failure;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Extra `convert` flags of a case (its `flags` file, one per line).
-fn flags(dir: &Path) -> Vec<String> {
-    std::fs::read_to_string(dir.join("flags"))
-        .map(|t| t.lines().map(str::to_string).collect())
-        .unwrap_or_default()
-}
-
-/// Load → lower → harden → check, as `convert` does; the errors rendered one per line. With
-/// `--strict` among the case's flags, warnings count as errors (as the command line does).
-fn errors(dir: &Path, limits: compose::Limits) -> Option<String> {
-    let strict = flags(dir).iter().any(|f| f == "--strict");
-    let opts = LoadOptions {
-        files: vec!["compose.yaml".into()],
-        working_dir: dir.to_string_lossy().into_owned(),
-        home: Some("/home/user".into()),
-        limits,
-        ..LoadOptions::default()
-    };
-    let fs = RealFs::default();
-    let run = || -> Result<(), Failure> {
-        let loaded = compose::load(&opts, &fs)?;
-        let lowered = lower::lower(&loaded.project, &lower::LowerOptions::default(), &fs)?;
-        let mut objects = lowered.objects;
-        let hardening = harden::apply(
-            &mut objects,
-            &loaded.project,
-            &lowered.sources,
-            &harden::HardenOptions::default(),
-        )?;
-        emit::check(&objects, &lowered.external)?;
-        let warnings: Vec<_> = loaded
-            .warnings
-            .into_iter()
-            .chain(lowered.warnings)
-            .chain(hardening.warnings)
-            .collect();
-        if strict && !warnings.is_empty() {
-            return Err(Failure(warnings));
+/// The errors of converting the case in `dir` (with `extra` flags besides its `args`), one
+/// per line. With `--strict` among its args, warnings count as errors, as the command line
+/// has it.
+fn errors(dir: &Path, extra: &[&str]) -> Option<String> {
+    let f = Fixture::new(dir, extra).named();
+    match f.run() {
+        Err(failure) => Some(failure.to_string()),
+        Ok(c) if f.strict() && !c.diagnostics.is_empty() => {
+            Some(Failure(c.diagnostics).to_string())
         }
-        Ok(())
-    };
-    run().err().map(|f| f.to_string())
+        Ok(_) => None,
+    }
 }
 
 fn cases() -> Vec<PathBuf> {
@@ -69,7 +40,7 @@ fn cases() -> Vec<PathBuf> {
 fn catalogue_snapshots() {
     insta::glob!("../fixtures/invalid", "*/compose.yaml", |path| {
         let dir = path.parent().expect("case folder");
-        let errs = errors(dir, compose::Limits::default())
+        let errs = errors(dir, &[])
             .unwrap_or_else(|| panic!("{} converted without an error", dir.display()));
         // Every error says where: `file:line:col` (or at least the file).
         for line in errs.lines() {
@@ -140,7 +111,7 @@ fn every_case_exits_1_and_writes_nothing() {
     let tmp = std::env::temp_dir().join(format!("kubeferry-invalid-{}", std::process::id()));
     for dir in cases() {
         let out = tmp.join(dir.file_name().unwrap());
-        let extra = flags(&dir);
+        let extra = Fixture::new(&dir, &[]).args;
         let mut args = vec!["convert", "-f", "compose.yaml", "-o", out.to_str().unwrap()];
         args.extend(extra.iter().map(String::as_str));
         let o = kubeferry(&dir, &args);
@@ -167,11 +138,7 @@ fn huge_file_stops_at_the_configured_limit() {
     }
     assert!(text.len() > 1 << 20);
     std::fs::write(dir.join("compose.yaml"), &text).unwrap();
-    let limits = compose::Limits {
-        max_file_bytes: 1 << 20,
-        ..compose::Limits::default()
-    };
-    let errs = errors(&dir, limits).expect("over the limit");
+    let errs = errors(&dir, &["--max-file-size", "1m"]).expect("over the limit");
     assert!(
         errs.starts_with("error[C002]: compose.yaml: file is "),
         "{errs}"
@@ -242,7 +209,7 @@ fn utf8_bom_is_accepted() {
         "\u{feff}services:\n  web:\n    image: nginx\n",
     )
     .unwrap();
-    assert_eq!(errors(&tmp, compose::Limits::default()), None);
+    assert_eq!(errors(&tmp, &[]), None);
     let _ = std::fs::remove_dir_all(&tmp);
 }
 

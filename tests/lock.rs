@@ -1,47 +1,18 @@
 //! The lock file on its fixtures (`fixtures/lock/<case>/`): each holds a `compose.yaml`, a
-//! lock file and optionally `args` (`kubeferry convert` options, one per line; `--harden
-//! none` unless given). The whole pipeline runs offline on an in-memory copy at `/project`;
-//! the snapshot is the warnings and the YAML stream, or the errors.
+//! lock file and optionally `args`, run by the fixture driver (`support/fixture.rs`: offline,
+//! in memory; `--harden none` unless given); the snapshot is the warnings and the YAML stream,
+//! or the errors.
 
 mod support;
 
 include!("support/cli_crate.in");
 
-use clap::Parser;
-use cli::{Cli, Command};
-use kubeferry::compose::{LoadOptions, MemoryFs};
+use fixture::{Fixture, ROOT};
+use kubeferry::compose::MemoryFs;
 use std::path::Path;
 
-const ROOT: &str = "/project";
-
-fn memory_fs(dir: &Path) -> MemoryFs {
-    let mut fs = MemoryFs::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        let name = p.file_name().unwrap().to_string_lossy().to_string();
-        fs.insert(format!("{ROOT}/{name}"), std::fs::read(&p).unwrap());
-    }
-    fs
-}
-
 fn snapshot_text(compose_file: &Path) -> String {
-    let dir = compose_file.parent().unwrap();
-    let text = std::fs::read_to_string(dir.join("args")).unwrap_or_default();
-    let mut argv: Vec<String> = vec!["kubeferry".into(), "convert".into()];
-    argv.extend(text.split_whitespace().map(str::to_string));
-    if !argv.iter().any(|a| a == "--harden") {
-        argv.extend(["--harden".into(), "none".into()]);
-    }
-    let Command::Convert(a) = Cli::try_parse_from(&argv).unwrap().command else {
-        unreachable!()
-    };
-    let options = cli::options(&a).unwrap();
-    let load = LoadOptions {
-        files: vec![format!("{ROOT}/compose.yaml")],
-        working_dir: ROOT.into(),
-        ..LoadOptions::default()
-    };
-    match convert_with(&load, &memory_fs(dir), &options) {
+    match Fixture::new(compose_file, &["--harden", "none"]).run() {
         Ok(c) => {
             let mut out: String = c.diagnostics.iter().map(|d| format!("# {d}\n")).collect();
             out.push_str("---\n");
@@ -80,19 +51,14 @@ fn every_field_round_trips() {
 #[test]
 fn no_lock_no_change() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/lock/declared");
-    let fs = memory_fs(&dir);
-    let load = LoadOptions {
-        files: vec![format!("{ROOT}/compose.yaml")],
-        working_dir: ROOT.into(),
-        ..LoadOptions::default()
-    };
-    let with = convert_with(&load, &fs, &Options::default()).unwrap();
+    let f = Fixture::new(&dir, &[]);
+    let with = f.run_with(&Options::default()).unwrap();
     let mut plain = MemoryFs::new();
     plain.insert(
         format!("{ROOT}/compose.yaml"),
         std::fs::read(dir.join("compose.yaml")).unwrap(),
     );
-    let without = convert_with(&load, &plain, &Options::default()).unwrap();
+    let without = convert_with(&f.load_options(), &plain, &Options::default()).unwrap();
     assert_ne!(with.to_yaml(), without.to_yaml());
     assert!(!without.to_yaml().contains("/var/cache/api"));
     assert!(with.to_yaml().contains("/var/cache/api"));

@@ -1,10 +1,10 @@
 //! Property test: generated Compose documents, valid and mutated (random keys, types, nesting,
 //! anchors and aliases, interpolation), and the fuzzers' findings never panic in
-//! load → lower → harden → check → render, and whatever converts passes the project's own
-//! output check.
+//! `convert_with` (load → lower → harden → check → render), whatever converts passes the
+//! project's own output check, and its YAML output reads back as its JSON output.
 
-use kubeferry::compose::{self, LoadOptions, MemoryFs};
-use kubeferry::{emit, harden, lower};
+use kubeferry::compose::{LoadOptions, MemoryFs};
+use kubeferry::{Options, convert_with, harden, lower};
 use proptest::prelude::*;
 
 /// A YAML value written in flow style, so any nesting is one line of text.
@@ -405,7 +405,7 @@ fn choice() -> impl Strategy<Value = Choice> {
     )
 }
 
-fn options(c: Choice) -> (lower::LowerOptions, harden::HardenOptions) {
+fn options(c: Choice) -> Options {
     let l = lower::LowerOptions {
         binds: [
             lower::BindStrategy::EmptyDir,
@@ -433,12 +433,16 @@ fn options(c: Choice) -> (lower::LowerOptions, harden::HardenOptions) {
         ][c.harden as usize],
         ..harden::HardenOptions::default()
     };
-    (l, h)
+    Options {
+        lower: l,
+        harden: h,
+        ..Options::default()
+    }
 }
 
-/// The whole pipeline; `Some((yaml, json))` when the document converts.
+/// The whole pipeline (`convert_with`); `Some((yaml, json))` when the document converts.
+/// Output the project's own check rejects (E100, a bug) fails the test.
 fn convert(bytes: Vec<u8>, c: Choice) -> Option<(String, String)> {
-    let (lopts, hopts) = options(c);
     let fs = MemoryFs::new()
         .with("/p/compose.yaml", bytes)
         .with("/p/secret.txt", b"s3cr3t".to_vec())
@@ -454,17 +458,13 @@ fn convert(bytes: Vec<u8>, c: Choice) -> Option<(String, String)> {
             .collect(),
         ..LoadOptions::default()
     };
-    let loaded = compose::load(&opts, &fs).ok()?;
-    let lowered = lower::lower(&loaded.project, &lopts, &fs).ok()?;
-    let mut objects = lowered.objects;
-    harden::apply(&mut objects, &loaded.project, &lowered.sources, &hopts).ok()?;
-    if let Err(f) = emit::check(&objects, &lowered.external) {
-        panic!("the output check rejects a lowered object:\n{f}");
+    match convert_with(&opts, &fs, &options(c)) {
+        Ok(conversion) => Some((conversion.to_yaml(), conversion.to_json())),
+        Err(f) if f.0.iter().any(|d| d.code == "E100") => {
+            panic!("the output check rejects a lowered object:\n{f}")
+        }
+        Err(_) => None,
     }
-    Some((
-        emit::render(&objects, emit::Format::Yaml),
-        emit::render(&objects, emit::Format::Json),
-    ))
 }
 
 proptest! {
@@ -611,11 +611,10 @@ fn kubelet_inputs(s: &str) -> (String, String, String) {
         working_dir: "/p".into(),
         ..LoadOptions::default()
     };
-    let loaded = compose::load(&opts, &fs).expect("the document loads");
-    let lowered = lower::lower(&loaded.project, &lower::LowerOptions::default(), &fs)
-        .expect("the document lowers");
-    let json: serde_json::Value =
-        serde_json::from_str(&emit::render(&lowered.objects, emit::Format::Json)).unwrap();
+    let mut options = Options::default();
+    options.harden.level = harden::Level::None;
+    let conversion = convert_with(&opts, &fs, &options).expect("the document converts");
+    let json: serde_json::Value = serde_json::from_str(&conversion.to_json()).unwrap();
     let list = json
         .get("items")
         .unwrap_or(&json)

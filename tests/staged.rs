@@ -3,11 +3,13 @@
 
 mod support;
 
-use kubeferry::compose::{self, FileSystem, LoadOptions, MemoryFs, Project, RealFs};
-use kubeferry::emit::{self, Format};
-use kubeferry::harden::{self, HardenOptions};
-use kubeferry::lower::{self, LowerOptions, Object};
-use kubeferry::plan::{self, ComposeHost, PlanOptions, Stage, StageOptions, Staged};
+include!("support/cli_crate.in");
+
+use fixture::Fixture;
+use kubeferry::compose::{LoadOptions, MemoryFs, Project, RealFs};
+use kubeferry::emit::Format;
+use kubeferry::lower::Object;
+use kubeferry::plan::{ComposeHost, PlanOptions, Stage, StageOptions, Staged};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -15,16 +17,27 @@ fn fixture_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/staged/agent-stack")
 }
 
-fn load_file(file: &str) -> Project {
-    let dir = fixture_dir();
-    let opts = LoadOptions {
-        files: vec![file.into()],
-        working_dir: dir.to_string_lossy().into_owned(),
-        ..LoadOptions::default()
+/// The agent-stack fixture with `args` (`kubeferry convert` flags), read where it is (the
+/// plan's classification reads the same folder).
+fn agent_stack(args: &[&str]) -> Fixture {
+    Fixture::new(&fixture_dir(), args).on_disk()
+}
+
+/// The agent-stack's `file` converted without staging (`-f FILE`; none for compose.yaml): the
+/// project, and the objects `plan::stage` splits.
+fn converted(file: &str) -> Conversion {
+    let args: &[&str] = if file == "compose.yaml" {
+        &[]
+    } else {
+        &["-f", file]
     };
-    compose::load(&opts, &RealFs::default())
-        .expect("fixture loads")
-        .project
+    agent_stack(args)
+        .run()
+        .unwrap_or_else(|f| panic!("{file}: {f}"))
+}
+
+fn load_file(file: &str) -> Project {
+    converted(file).project
 }
 
 fn load_str(yaml: &str) -> (Project, MemoryFs) {
@@ -34,34 +47,23 @@ fn load_str(yaml: &str) -> (Project, MemoryFs) {
         working_dir: "/p".into(),
         ..LoadOptions::default()
     };
-    let project = compose::load(&opts, &fs).expect("loads").project;
+    let project = convert_with(&opts, &fs, &Options::default())
+        .expect("converts")
+        .project;
     (project, fs)
 }
 
-/// Lower and harden the whole project, as `convert` does before staging.
-fn objects(project: &Project, fs: &dyn FileSystem) -> Vec<Object> {
-    let lowered = lower::lower(project, &LowerOptions::default(), fs).expect("lowers");
-    let mut objects = lowered.objects;
-    harden::apply(
-        &mut objects,
-        project,
-        &lowered.sources,
-        &HardenOptions::default(),
-    )
-    .expect("hardens");
-    objects
-}
-
-fn run(project: &Project, stage: Stage, host: Option<&str>) -> Result<Staged, String> {
-    let fs = RealFs::default();
-    let cls = plan::classify(project, &fs);
-    let opts = StageOptions {
-        stage,
-        compose_host: host.map(|h| ComposeHost::parse(h).unwrap()),
-        bridge_bind: Some("10.0.0.5".into()),
-        ..Default::default()
-    };
-    plan::stage(project, &cls, objects(project, &fs), &opts).map_err(|f| f.to_string())
+/// Stage `stage` of the agent-stack's `file`, as `kubeferry convert --stage STAGE
+/// [--compose-host HOST] --bridge-bind 10.0.0.5` gives it.
+fn run(file: &str, stage: &str, host: Option<&str>) -> Result<Conversion, String> {
+    let mut args = vec!["--stage", stage, "--bridge-bind", "10.0.0.5"];
+    if file != "compose.yaml" {
+        args.extend(["-f", file]);
+    }
+    if let Some(h) = host {
+        args.extend(["--compose-host", h]);
+    }
+    agent_stack(&args).run().map_err(|f| f.to_string())
 }
 
 fn ids(objects: &[Object]) -> Vec<String> {
@@ -72,7 +74,7 @@ fn ids(objects: &[Object]) -> Vec<String> {
 }
 
 /// Apply stage 1, then stage 2 (replacing by kind and name), then delete what stage 2 retires.
-fn apply_in_stages(s1: &Staged, s2: &Staged) -> BTreeMap<String, String> {
+fn apply_in_stages(s1: &Conversion, s2: &Conversion) -> BTreeMap<String, String> {
     let mut cluster = BTreeMap::new();
     for o in s1.objects.iter().chain(&s2.objects) {
         cluster.insert(
@@ -128,8 +130,7 @@ fn plan_markdown_and_json() {
 
 #[test]
 fn stage1_with_an_ip_host() {
-    let project = load_file("compose.yaml");
-    let s1 = run(&project, Stage::Stateless, Some("10.0.0.5")).unwrap();
+    let s1 = run("compose.yaml", "stateless", Some("10.0.0.5")).unwrap();
     assert_eq!(
         ids(&s1.objects),
         [
@@ -169,7 +170,9 @@ fn stage1_with_an_ip_host() {
         working_dir: dir.to_string_lossy().into_owned(),
         ..LoadOptions::default()
     };
-    let merged = compose::load(&opts, &RealFs::default()).unwrap().project;
+    let merged = convert_with(&opts, &RealFs::default(), &Options::default())
+        .unwrap()
+        .project;
     // The merged project as `kubeferry config` prints it.
     let merged = serde_json::to_value(&merged).unwrap();
     let db = &merged["services"]["db"]["ports"];
@@ -189,10 +192,9 @@ fn stage1_with_an_ip_host() {
 
 #[test]
 fn stage1_with_a_dns_host() {
-    let project = load_file("compose.yaml");
     let s1 = run(
-        &project,
-        Stage::Stateless,
+        "compose.yaml",
+        "stateless",
         Some("compose-host.internal.example"),
     )
     .unwrap();
@@ -212,8 +214,7 @@ fn stage1_with_a_dns_host() {
 
 #[test]
 fn stage2_replaces_the_bridges() {
-    let project = load_file("compose.yaml");
-    let s2 = run(&project, Stage::Stateful, None).unwrap();
+    let s2 = run("compose.yaml", "stateful", None).unwrap();
     assert_eq!(
         ids(&s2.objects),
         [
@@ -246,10 +247,10 @@ fn stage2_replaces_the_bridges() {
 #[test]
 fn stage1_then_stage2_equals_all() {
     let project = load_file("compose.yaml");
-    let all = run(&project, Stage::All, None).unwrap();
-    let s2 = run(&project, Stage::Stateful, None).unwrap();
+    let all = run("compose.yaml", "all", None).unwrap();
+    let s2 = run("compose.yaml", "stateful", None).unwrap();
     for host in ["10.0.0.5", "fd00::5", "compose-host.internal.example"] {
-        let s1 = run(&project, Stage::Stateless, Some(host)).unwrap();
+        let s1 = run("compose.yaml", "stateless", Some(host)).unwrap();
         let staged = apply_in_stages(&s1, &s2);
         // Both stages give the planned data its claims of the planned sizes; `all` does not.
         let mut kept = all.objects.clone();
@@ -269,10 +270,9 @@ fn stage1_then_stage2_equals_all() {
         );
     }
     // Without --stage, convert emits exactly what --stage all does.
-    let fs = RealFs::default();
     assert_eq!(
         emit::render(&all.objects, Format::Yaml),
-        emit::render(&objects(&project, &fs), Format::Yaml)
+        emit::render(&converted("compose.yaml").objects, Format::Yaml)
     );
 }
 
@@ -280,8 +280,8 @@ fn stage1_then_stage2_equals_all() {
 fn dns_host_cannot_remap_a_port() {
     let project = load_file("mismatch.yaml");
     let err = run(
-        &project,
-        Stage::Stateless,
+        "mismatch.yaml",
+        "stateless",
         Some("compose-host.internal.example"),
     )
     .unwrap_err();
@@ -306,7 +306,7 @@ fn dns_host_cannot_remap_a_port() {
         ["S003"]
     );
     // An IP address can: the Service keeps 5432 and the endpoint is the published 15432.
-    let s1 = run(&project, Stage::Stateless, Some("10.0.0.5")).unwrap();
+    let s1 = run("mismatch.yaml", "stateless", Some("10.0.0.5")).unwrap();
     let slice = s1
         .objects
         .iter()
@@ -327,8 +327,12 @@ fn dns_host_cannot_remap_a_port() {
 
 #[test]
 fn stage1_needs_a_compose_host() {
-    let project = load_file("compose.yaml");
-    let err = run(&project, Stage::Stateless, None).unwrap_err();
+    // The command line refuses it at the flag; the library, given such options, says S001.
+    let usage = agent_stack(&["--stage", "stateless"]).try_options();
+    assert!(usage.unwrap_err().contains("--compose-host"));
+    let mut options = agent_stack(&[]).options();
+    options.stage.stage = Stage::Stateless;
+    let err = agent_stack(&[]).run_with(&options).unwrap_err().to_string();
     assert!(
         err.contains("S001") && err.contains("--compose-host"),
         "{err}"
@@ -511,9 +515,10 @@ services:
 fn egress_to_the_compose_host_is_allowed_when_egress_is_restricted() {
     use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicySpec};
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
-    let project = load_file("compose.yaml");
-    let fs = RealFs::default();
-    let cls = plan::classify(&project, &fs);
+    let Conversion {
+        project, objects, ..
+    } = converted("compose.yaml");
+    let cls = plan::classify(&project, &RealFs::default());
     let opts = StageOptions {
         stage: Stage::Stateless,
         compose_host: Some(ComposeHost::parse("10.0.0.5").unwrap()),
@@ -522,14 +527,14 @@ fn egress_to_the_compose_host_is_allowed_when_egress_is_restricted() {
     };
     // Without an egress restriction no egress policy is made: alone it would close all other
     // egress (the hardening pass's ingress policies do not restrict egress).
-    let s1 = plan::stage(&project, &cls, objects(&project, &fs), &opts).unwrap();
+    let s1 = plan::stage(&project, &cls, objects.clone(), &opts).unwrap();
     assert!(
         !ids(&s1.objects)
             .iter()
             .any(|i| i == "NetworkPolicy/allow-egress-to-compose-host")
     );
     // With a default-deny egress policy (as a hardening pass makes), the bridges are let out.
-    let mut all = objects(&project, &fs);
+    let mut all = objects;
     all.push(default_deny());
     // A policy for the pods of `db` goes with `db`.
     all.push(Object::from(NetworkPolicy {
@@ -620,24 +625,29 @@ fn every_stage_validates() {
     let Some((python, validator)) = support::validator() else {
         return;
     };
-    let project = load_file("compose.yaml");
     let mut outputs = vec![
-        ("all", run(&project, Stage::All, None).unwrap()),
-        ("stage2", run(&project, Stage::Stateful, None).unwrap()),
+        ("all", run("compose.yaml", "all", None).unwrap().objects),
+        (
+            "stage2",
+            run("compose.yaml", "stateful", None).unwrap().objects,
+        ),
     ];
     for (tag, host) in [
         ("stage1-ip", "10.0.0.5"),
         ("stage1-ipv6", "fd00::5"),
         ("stage1-dns", "compose-host.internal.example"),
     ] {
-        outputs.push((tag, run(&project, Stage::Stateless, Some(host)).unwrap()));
+        let s1 = run("compose.yaml", "stateless", Some(host)).unwrap();
+        outputs.push((tag, s1.objects));
     }
-    let fs = RealFs::default();
-    let mut restricted = objects(&project, &fs);
+    let Conversion {
+        project, objects, ..
+    } = converted("compose.yaml");
+    let mut restricted = objects;
     restricted.push(default_deny());
     let egress = plan::stage(
         &project,
-        &plan::classify(&project, &fs),
+        &plan::classify(&project, &RealFs::default()),
         restricted,
         &StageOptions {
             stage: Stage::Stateless,
@@ -647,11 +657,11 @@ fn every_stage_validates() {
     )
     .unwrap();
     assert!(ids(&egress.objects).contains(&"NetworkPolicy/allow-egress-to-compose-host".into()));
-    outputs.push(("stage1-egress", egress));
-    for (tag, staged) in outputs {
+    outputs.push(("stage1-egress", egress.objects));
+    for (tag, objects) in outputs {
         let dir = tempdir(tag);
         // The manifests only: the override file is a Compose file.
-        for f in emit::render_files(&staged.objects, Format::Yaml) {
+        for f in emit::render_files(&objects, Format::Yaml) {
             std::fs::write(dir.join(&f.path), &f.contents).unwrap();
         }
         for version in ["1.30", "1.37"] {
@@ -771,20 +781,24 @@ fn bind_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/staged/bind-data")
 }
 
-/// The fixture as Docker Compose finds it: docker-compose.yml, then its override file.
-fn load_bind() -> Project {
-    let opts = LoadOptions {
-        working_dir: bind_dir().to_string_lossy().into_owned(),
-        ..LoadOptions::default()
-    };
-    compose::load(&opts, &RealFs::default())
-        .expect("fixture loads")
-        .project
+/// The bind-data fixture as Docker Compose finds it (docker-compose.yml, then its override
+/// file), converted without staging with `args`.
+fn converted_bind(args: &[&str]) -> Conversion {
+    Fixture::new(&bind_dir(), args)
+        .on_disk()
+        .run()
+        .unwrap_or_else(|f| panic!("{f}"))
 }
 
+fn load_bind() -> Project {
+    converted_bind(&[]).project
+}
+
+/// A stage of the bind-data fixture, split by the plan from the conversion in `agents`.
 fn stage_bind(stage: Stage, sizes: &[(&str, &str)]) -> Staged {
-    let project = load_bind();
-    let fs = RealFs::default();
+    let Conversion {
+        project, objects, ..
+    } = converted_bind(&["--namespace", "agents"]);
     let opts = StageOptions {
         stage,
         compose_host: Some(ComposeHost::parse("10.0.0.5").unwrap()),
@@ -796,27 +810,8 @@ fn stage_bind(stage: Stage, sizes: &[(&str, &str)]) -> Staged {
             .collect(),
         ..Default::default()
     };
-    let lowered = lower::lower(
-        &project,
-        &LowerOptions {
-            namespace: Some("agents".into()),
-            ..LowerOptions::default()
-        },
-        &fs,
-    )
-    .expect("lowers");
-    let mut objects = lowered.objects;
-    harden::apply(
-        &mut objects,
-        &project,
-        &lowered.sources,
-        &HardenOptions {
-            namespace: Some("agents".into()),
-            ..HardenOptions::default()
-        },
-    )
-    .expect("hardens");
-    plan::stage(&project, &plan::classify(&project, &fs), objects, &opts).unwrap()
+    let cls = plan::classify(&project, &RealFs::default());
+    plan::stage(&project, &cls, objects, &opts).unwrap()
 }
 
 fn find<'a>(objects: &'a [Object], kind: &str, name: &str) -> &'a Object {
@@ -921,7 +916,9 @@ fn override_keeps_the_project_files_and_routes_back_to_the_cluster() {
         working_dir: dir.to_string_lossy().into_owned(),
         ..LoadOptions::default()
     };
-    let merged = compose::load(&opts, &RealFs::default()).unwrap().project;
+    let merged = convert_with(&opts, &RealFs::default(), &Options::default())
+        .unwrap()
+        .project;
     // The merged project as `kubeferry config` prints it.
     let merged = serde_json::to_value(&merged).unwrap();
     let db = &merged["services"]["db"];
@@ -987,9 +984,12 @@ fn container_names_and_aliases_are_bridged() {
         "mariadb-primary-compose-host".into()
     )));
     // Where the lowering makes none, stage 2 adds one, a copy of the service's own.
-    let project = load_bind();
+    let Conversion {
+        project,
+        objects: mut objs,
+        ..
+    } = converted_bind(&[]);
     let fs = RealFs::default();
-    let mut objs = objects(&project, &fs);
     objs.retain(|o| o.name() != "mariadb-primary");
     let opts = StageOptions {
         stage: Stage::Stateful,
@@ -1157,7 +1157,9 @@ fn bind_data_stages_validate() {
 /// with a DNS `--compose-host` no ingress policy can name the host (S007).
 #[test]
 fn reverse_bridge_warnings() {
-    let project = load_bind();
+    let Conversion {
+        project, objects, ..
+    } = converted_bind(&[]);
     let fs = RealFs::default();
     let cls = plan::classify(&project, &fs);
     let run = |host: &str| {
@@ -1166,7 +1168,7 @@ fn reverse_bridge_warnings() {
             compose_host: Some(ComposeHost::parse(host).unwrap()),
             ..Default::default()
         };
-        plan::stage(&project, &cls, objects(&project, &fs), &opts).unwrap()
+        plan::stage(&project, &cls, objects.clone(), &opts).unwrap()
     };
     let s1 = run("10.0.0.5");
     let codes: Vec<&str> = s1.warnings.iter().map(|w| w.code).collect();
@@ -1207,7 +1209,9 @@ fn compose_files_of_the_usage_line() {
         .into(),
         ..LoadOptions::default()
     };
-    let project = compose::load(&opts, &RealFs::default()).unwrap().project;
+    let project = convert_with(&opts, &RealFs::default(), &Options::default())
+        .unwrap()
+        .project;
     assert_eq!(
         plan::compose_files(&project),
         ["docker-compose.override.yml", "docker-compose.yml"]

@@ -4,84 +4,36 @@
 
 mod support;
 
-use kubeferry::compose::{self, LoadOptions, RealFs};
+use kubeferry::compose::{LoadOptions, RealFs};
 use kubeferry::emit::{self, Format};
-use kubeferry::harden::{self, HardenOptions};
-use kubeferry::lower::{self, LowerOptions};
+use kubeferry::lower;
 use kubeferry::plan::{self, ComposeHost, Stage, StageOptions};
+use kubeferry::{Conversion, Options, convert_with};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
-struct Case {
-    id: String,
-    dir: PathBuf,
-    files: Vec<String>,
-    env_files: Vec<String>,
-    profiles: Vec<String>,
-    vars: Vec<(String, String)>,
-}
-
-fn list(field: &str) -> Vec<String> {
-    if field == "-" {
-        Vec::new()
-    } else {
-        field.split(',').map(str::to_string).collect()
-    }
-}
-
-fn cases() -> Option<Vec<Case>> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/realworld");
-    let tsv = std::fs::read_to_string(root.join("cases.tsv")).ok()?;
-    let mut out = Vec::new();
-    for line in tsv.lines().skip(1) {
-        let f: Vec<&str> = line.split('\t').collect();
-        if f.len() < 7 || f[6] != "ok" {
-            continue;
-        }
-        let vars = if f[5] == "-" {
-            Vec::new()
-        } else {
-            f[5].split_whitespace()
-                .filter_map(|kv| kv.split_once('='))
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect()
-        };
-        out.push(Case {
-            id: f[0].to_string(),
-            dir: root.join(f[1]),
-            files: list(f[2]),
-            env_files: list(f[3]),
-            profiles: list(f[4]),
-            vars,
-        });
-    }
-    Some(out)
-}
-
-fn args(c: &Case) -> Vec<String> {
-    let mut a = Vec::new();
-    for f in &c.files {
-        a.extend(["-f".to_string(), f.clone()]);
-    }
-    for f in &c.env_files {
-        a.extend(["--env-file".to_string(), f.clone()]);
-    }
-    for p in &c.profiles {
-        a.extend(["--profile".to_string(), p.clone()]);
-    }
-    a
+/// The `kubeferry` input flags of a corpus case.
+fn args(load: &LoadOptions) -> Vec<String> {
+    let flag = |f: &str, values: &[String]| -> Vec<String> {
+        values
+            .iter()
+            .flat_map(|v| [f.to_string(), v.clone()])
+            .collect()
+    };
+    [
+        flag("-f", &load.files),
+        flag("--env-file", &load.env_files),
+        flag("--profile", &load.profiles),
+    ]
+    .concat()
 }
 
 #[test]
 fn plan_runs_on_every_ok_case() {
-    let Some(cases) = cases() else {
-        support::missing(
-            "../shared (the corpus)",
-            "check out shared/ beside the repository",
-        );
+    let Some(shared) = support::shared() else {
         return;
     };
+    let cases = support::ok_cases(&shared);
     assert!(
         cases.len() > 50,
         "the corpus lists {} ok cases",
@@ -90,14 +42,11 @@ fn plan_runs_on_every_ok_case() {
     for c in &cases {
         for format in ["markdown", "json"] {
             let out = Command::new(env!("CARGO_BIN_EXE_kubeferry"))
-                .current_dir(&c.dir)
+                .current_dir(&c.load.working_dir)
                 .env_clear()
-                .env("PATH", std::env::var("PATH").unwrap_or_default())
-                .env("HOME", std::env::var("HOME").unwrap_or_else(|_| "/".into()))
-                .env("PWD", &c.dir)
-                .envs(c.vars.iter().map(|(k, v)| (k, v)))
+                .envs(&c.load.environment)
                 .arg("plan")
-                .args(args(c))
+                .args(args(&c.load))
                 .args(["--format", format])
                 .output()
                 .unwrap();
@@ -127,41 +76,19 @@ fn plan_runs_on_every_ok_case() {
 
 #[test]
 fn stage1_then_stage2_equals_all_on_the_corpus() {
-    let Some(cases) = cases() else {
-        support::missing(
-            "../shared (the corpus)",
-            "check out shared/ beside the repository",
-        );
+    let Some(shared) = support::shared() else {
         return;
     };
+    let cases = support::ok_cases(&shared);
     let fs = RealFs::default();
     let mut checked = 0;
     let mut in_claims_without_staging = 0;
     for c in &cases {
-        let dir = c.dir.to_string_lossy().into_owned();
-        let mut environment: BTreeMap<String, String> = c.vars.iter().cloned().collect();
-        environment.insert("PWD".into(), dir.clone());
-        let opts = LoadOptions {
-            files: c.files.clone(),
-            env_files: c.env_files.clone(),
-            profiles: c.profiles.clone(),
-            environment,
-            working_dir: dir,
-            ..LoadOptions::default()
-        };
-        let project = compose::load(&opts, &fs)
-            .unwrap_or_else(|e| panic!("{}: {e}", c.id))
-            .project;
-        let lowered = lower::lower(&project, &LowerOptions::default(), &fs)
+        // Converted without staging; the plan splits the objects as `--stage` does.
+        let Conversion {
+            project, objects, ..
+        } = convert_with(&c.load, &fs, &Options::default())
             .unwrap_or_else(|e| panic!("{}: {e}", c.id));
-        let mut objects = lowered.objects;
-        harden::apply(
-            &mut objects,
-            &project,
-            &lowered.sources,
-            &HardenOptions::default(),
-        )
-        .unwrap();
         let cls = plan::classify(&project, &fs);
         let staged = |stage: Stage| {
             let o = StageOptions {

@@ -132,3 +132,172 @@ pub fn write_dir(dir: &Path, files: &[OutputFile], force: bool) -> Result<(), Wr
     }
     result
 }
+
+/// `-o DIR` is all or nothing and never leaves DIR.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn file(path: &str, contents: &str) -> OutputFile {
+        OutputFile {
+            path: path.into(),
+            contents: contents.into(),
+        }
+    }
+
+    /// The files of `dir` (name → bytes): the tests write no subfolders.
+    fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                (name, std::fs::read(e.path()).unwrap())
+            })
+            .collect()
+    }
+
+    /// The names of the files of `dir`.
+    fn names(dir: &Path) -> Vec<String> {
+        tree(dir).into_keys().collect()
+    }
+
+    /// A fresh folder (removed on drop) and the output folder `k8s` in it.
+    fn k8s() -> (tempfile::TempDir, PathBuf) {
+        let scratch = tempfile::tempdir().unwrap();
+        let out = scratch.path().join("k8s");
+        (scratch, out)
+    }
+
+    fn siblings(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir.parent().unwrap())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn writes_a_complete_folder_with_its_marker() {
+        let (_scratch, out) = k8s();
+        write_dir(
+            &out,
+            &[file("a.yaml", "a: 1\n"), file("b.yaml", "b: 2\n")],
+            false,
+        )
+        .unwrap();
+        let t = tree(&out);
+        assert_eq!(
+            t.keys().collect::<Vec<_>>(),
+            [".kubeferry", "a.yaml", "b.yaml"]
+        );
+        assert_eq!(t["a.yaml"], b"a: 1\n");
+        // Nothing but the folder is left beside it.
+        assert_eq!(siblings(&out), ["k8s"]);
+        // A second run replaces our own folder: stale files go.
+        write_dir(&out, &[file("c.yaml", "c: 3\n")], false).unwrap();
+        assert_eq!(names(&out), [".kubeferry", "c.yaml"]);
+        assert_eq!(siblings(&out), ["k8s"]);
+    }
+
+    #[test]
+    fn a_failure_midway_leaves_the_old_folder_intact() {
+        let (scratch, out) = k8s();
+        let root = scratch.path();
+        write_dir(&out, &[file("old.yaml", "old\n")], false).unwrap();
+        let before = tree(&out);
+        // The second file cannot be written: its parent is the first file.
+        let err = write_dir(
+            &out,
+            &[file("a.yaml", "a\n"), file("a.yaml/b.yaml", "b\n")],
+            false,
+        )
+        .unwrap_err();
+        assert!(matches!(err, WriteError::Io { .. }), "{err}");
+        assert_eq!(tree(&out), before);
+        assert_eq!(siblings(&out), ["k8s"], "no temporary folder left behind");
+        // Into a folder that does not exist yet: it stays absent.
+        let fresh = root.join("fresh");
+        write_dir(
+            &fresh,
+            &[file("x.yaml", "x\n"), file("x.yaml/y", "y\n")],
+            false,
+        )
+        .unwrap_err();
+        assert!(!fresh.exists());
+    }
+
+    #[test]
+    fn leftovers_of_an_interrupted_run_are_cleared() {
+        let (scratch, out) = k8s();
+        let root = scratch.path();
+        // What a killed run leaves: a half-written temporary folder beside the target.
+        let stale = root.join(".k8s.kubeferry-tmp-99999");
+        std::fs::create_dir_all(&stale).unwrap();
+        std::fs::write(stale.join("half.yaml"), "kind: Depl").unwrap();
+        write_dir(&out, &[file("a.yaml", "a\n")], false).unwrap();
+        assert_eq!(siblings(&out), ["k8s"]);
+    }
+
+    #[test]
+    fn a_foreign_folder_is_not_replaced_without_force() {
+        let scratch = tempfile::tempdir().unwrap();
+        let root = scratch.path();
+        let out = root.join("mine");
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(out.join("notes.txt"), "my notes\n").unwrap();
+        let err = write_dir(&out, &[file("a.yaml", "a\n")], false).unwrap_err();
+        assert!(matches!(err, WriteError::NotOurs(_)), "{err}");
+        assert_eq!(std::fs::read(out.join("notes.txt")).unwrap(), b"my notes\n");
+        // An empty folder is fine; --force replaces the foreign one.
+        let empty = root.join("empty");
+        std::fs::create_dir_all(&empty).unwrap();
+        write_dir(&empty, &[file("a.yaml", "a\n")], false).unwrap();
+        write_dir(&out, &[file("a.yaml", "a\n")], true).unwrap();
+        assert!(!out.join("notes.txt").exists());
+        assert!(out.join("a.yaml").exists());
+        // A regular file in the way is never replaced.
+        let f = root.join("plain-file");
+        std::fs::write(&f, "data").unwrap();
+        let err = write_dir(&f, &[file("a.yaml", "a\n")], true).unwrap_err();
+        assert!(matches!(err, WriteError::BadTarget(_)), "{err}");
+        assert_eq!(std::fs::read(&f).unwrap(), b"data");
+    }
+
+    #[test]
+    fn no_path_leaves_the_folder() {
+        let (_scratch, out) = k8s();
+        write_dir(&out, &[file("keep.yaml", "keep\n")], false).unwrap();
+        for bad in [
+            "../evil.yaml",
+            "a/../../evil.yaml",
+            "/tmp/evil.yaml",
+            "./../evil.yaml",
+            "..",
+            "",
+        ] {
+            let err =
+                write_dir(&out, &[file("ok.yaml", "ok\n"), file(bad, "evil\n")], true).unwrap_err();
+            assert!(matches!(err, WriteError::Escape(_)), "{bad}: {err}");
+            assert_eq!(names(&out), [".kubeferry", "keep.yaml"], "{bad}");
+        }
+        assert_eq!(siblings(&out), ["k8s"]);
+        assert!(!Path::new("/tmp/evil.yaml").exists());
+    }
+
+    #[test]
+    fn dot_and_dotdot_targets_resolve_to_a_named_folder() {
+        let (_scratch, out) = k8s();
+        write_dir(&out, &[file("a.yaml", "a\n")], false).unwrap();
+        // `k8s/sub/..` is `k8s`: replaced in place, its parent untouched.
+        std::fs::create_dir_all(out.join("sub")).unwrap();
+        write_dir(&out.join("sub/.."), &[file("b.yaml", "b\n")], false).unwrap();
+        assert_eq!(names(&out), [".kubeferry", "b.yaml"]);
+        assert_eq!(siblings(&out), ["k8s"]);
+        let err = write_dir(Path::new("/"), &[file("a.yaml", "a\n")], true).unwrap_err();
+        assert!(matches!(err, WriteError::BadTarget(_)), "{err}");
+    }
+}
