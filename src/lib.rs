@@ -36,14 +36,17 @@ mod convert;
 pub mod diag;
 pub mod emit;
 pub mod harden;
+pub(crate) mod hash;
 pub mod lock;
 pub mod lower;
+mod output;
 mod parallel;
 pub mod plan;
 pub mod quantity;
 pub mod report;
 pub mod target;
 mod text;
+pub mod yaml;
 
 pub use convert::{Conversion, Input, Options, ProjectOptions, StageTimes, convert, convert_with};
 pub use diag::{Diagnostic, Failure, Location, Severity};

@@ -12,6 +12,9 @@
 
 use std::fmt;
 
+/// The variables a file is interpolated with.
+pub(super) type Env = std::collections::BTreeMap<String, String>;
+
 /// Why interpolation failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InterpolateError {

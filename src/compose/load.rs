@@ -1,13 +1,14 @@
 //! The loader's driver: which files, which variables, and the order the passes run in.
 
-use super::canonical::{self, absolute, clean_path};
+use super::canonical;
 use super::dotenv;
 use super::files::FileSystem;
-use super::interpolate;
+use super::interpolate::{self, Env};
 use super::merge;
 use super::model::{KeyTree, Project};
 use super::node::{Map, Node, Pos, Value};
 use super::parse::{self, Limits};
+use super::paths::{absolute, clean_path};
 use super::{Ctx, LoadError};
 use crate::diag::{Diagnostic, Failure, Location};
 use std::collections::{BTreeMap, HashMap};
@@ -135,9 +136,6 @@ pub(super) struct Loader<'a> {
 
 /// From this many services on, loading uses a second thread ([`crate::parallel`]).
 const PARALLEL_MIN_SERVICES: usize = 64;
-
-/// The variables a file is interpolated with.
-pub(super) type Env = BTreeMap<String, String>;
 
 /// compose-go's `NormalizeProjectName`: lowercase, only `[a-z0-9_-]`, no leading `_`/`-`.
 fn normalize_project_name(s: &str) -> String {

@@ -10,7 +10,6 @@
 pub(crate) mod canonical;
 pub(crate) mod dotenv;
 pub(crate) mod files;
-pub(crate) mod hash;
 pub(crate) mod interpolate;
 mod load;
 pub(crate) mod merge;
@@ -18,6 +17,7 @@ pub(crate) mod model;
 pub(crate) mod node;
 pub(crate) mod normalize;
 pub(crate) mod parse;
+mod paths;
 pub(crate) mod ports;
 pub(crate) mod schema;
 pub(crate) mod settings;

@@ -26,7 +26,7 @@ pub enum Tag {
 }
 
 /// A mapping of the Compose tree, in file order ([`super::hash`] says why its hasher).
-pub type Map = IndexMap<String, Node, super::hash::FastState>;
+pub type Map = IndexMap<String, Node, crate::hash::FastState>;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {

@@ -1,11 +1,11 @@
 //! After merging: profiles, the defaults Docker Compose fills in, and environment resolution.
 
 use super::dotenv;
-use super::hash::FastSet;
-use super::load::Env;
+use super::interpolate::Env;
 use super::node::{Map, Node, Pos, Value};
 use super::{Ctx, LoadError};
 use crate::diag::Diagnostic;
+use crate::hash::FastSet;
 
 /// Drop the services none of whose profiles is active; returns their names. A dependency on a
 /// dropped service that is not `required: false` is an error, as in Docker Compose.

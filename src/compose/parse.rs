@@ -7,11 +7,11 @@
 //! `!reset`/`!override` kept on the nodes. Input limits guard against alias bombs, deep nesting
 //! and huge files.
 
-use super::hash::FastMap;
 use super::node::{Map, Node, Pos, Tag, Value};
 use super::yaml_events::{Event, Events, Mark, Style, YamlError};
 use crate::diag::dotted;
 use crate::diag::{Diagnostic, Location};
+use crate::hash::FastMap;
 
 /// Input limits. The defaults admit every real Compose file seen (the largest real files are a
 /// few hundred kilobytes with a few thousand alias uses) while stopping pathological ones.

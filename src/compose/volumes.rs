@@ -1,7 +1,7 @@
 //! Service `volumes:` short syntax (`[SOURCE:]TARGET[:OPTIONS]`) to the long form.
 
-use super::canonical::absolute;
 use super::node::{Map, Node, Pos, Value};
+use super::paths::absolute;
 use super::{Ctx, LoadError};
 use crate::diag::indexed;
 
@@ -45,7 +45,7 @@ pub fn canonicalize(n: &mut Node, ctx: &Ctx<'_>, path: &str, base: &str) -> Resu
                     && let Some(s) = t.as_str()
                     && !s.is_empty()
                 {
-                    t.value = Value::Str(super::canonical::clean_path(s));
+                    t.value = Value::Str(super::paths::clean_path(s));
                 }
             }
             _ => {
@@ -106,7 +106,7 @@ fn short(spec: &str, at: Pos, base: &str, ctx: &Ctx<'_>) -> Result<Map, String> 
     }
     m.insert(
         "target".into(),
-        Node::str(super::canonical::clean_path(target), at),
+        Node::str(super::paths::clean_path(target), at),
     );
     let mut bind = Map::default();
     let mut volume = Map::default();

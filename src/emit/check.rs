@@ -8,9 +8,9 @@
 //! kubeferry bug (the lowering should never produce such an object), so the message says so
 //! and names the object.
 
-use crate::compose::hash::{FastMap, FastSet};
 use crate::diag::dotted;
 use crate::diag::{Diagnostic, Failure, Location};
+use crate::hash::{FastMap, FastSet};
 use crate::lower::{External, Object};
 use crate::quantity::is_quantity;
 use k8s_openapi::api::core::v1::{Container, PodSpec, Probe, Service, Volume};
@@ -723,6 +723,17 @@ impl<'a> Checker<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // lower's names checked by this independent grammar (emit may read lower; not the reverse).
+    proptest::proptest! {
+        #[test]
+        fn names_from_any_text_are_valid(s in "[a-zA-Z0-9 ._\\-\u{e9}\u{1F600}]{0,80}") {
+            use crate::lower::names::{dns_label, label_value};
+            proptest::prop_assert!(is_dns_label(&dns_label(&s)), "{:?}", s);
+            let v = label_value(&s);
+            proptest::prop_assert!(is_label_value(&v), "{:?} -> {:?}", s, v);
+        }
+    }
 
     #[test]
     fn name_rules() {

@@ -7,8 +7,9 @@
 //! folder's `.gitignore` leaves out of version control; the built output is the same Secret
 //! (same name, labels and data) as the plain output's.
 
-use super::{Format, OutputFile, render_files, to_value, yaml};
+use super::{Format, OutputFile, render_files, to_value};
 use crate::lower::Object;
+use crate::yaml;
 use serde_json::{Value, json};
 
 /// Objects that go into one Kustomize folder.

@@ -9,8 +9,8 @@
 //! Secrets (those written, and those the user creates) in every other object, where a command,
 //! a healthcheck or a label may repeat one, and warns without showing the value.
 
-use crate::compose::hash::FastMap;
 use crate::diag::{Diagnostic, Location};
+use crate::hash::FastMap;
 use crate::lower::{External, Object};
 
 /// Warnings for the objects whose text contains one of `folders`.

@@ -10,11 +10,12 @@ mod report;
 mod single;
 mod strings;
 mod write;
-pub mod yaml;
-mod yaml_direct;
 
 use crate::lower::Object;
+pub use crate::output::OutputFile;
 use crate::parallel::both;
+/// The YAML writer (below the stages; plan and the lock file write with it too).
+pub use crate::yaml;
 pub use check::{check, is_dns_label, is_dns_subdomain, is_label_value, is_qualified_key};
 pub use report::{report_json, report_markdown};
 pub use single::write_file;
@@ -43,15 +44,6 @@ pub enum Format {
     Yaml,
     /// JSON: a `v1` `List` of the objects, or one object per file.
     Json,
-}
-
-/// One file of output: a relative path and its text.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OutputFile {
-    /// Where the file goes, relative to the output folder.
-    pub path: String,
-    /// The file's text.
-    pub contents: String,
 }
 
 /// The output checks: the check that refuses what Kubernetes would ([`check`], errors), then
@@ -184,6 +176,16 @@ pub fn render(objects: &[Object], format: Format) -> String {
     match format {
         Format::Yaml => yaml_stream(objects),
         Format::Json => json_list(objects),
+    }
+}
+
+// A stage's files are rendered here, not in `plan`, which only returns the data.
+impl crate::plan::Staged {
+    /// Every output file of a folder: one per object, then the override file.
+    pub fn files(&self, format: Format) -> Vec<OutputFile> {
+        let mut files = render_files(&self.objects, format);
+        files.extend(self.compose_override.clone());
+        files
     }
 }
 

@@ -11,7 +11,6 @@ mod availability;
 #[doc(hidden)]
 pub mod image_contract;
 mod images;
-mod internal;
 mod namespace;
 mod network;
 pub use network::NetworkPolicies;
@@ -25,9 +24,9 @@ mod security;
 pub use report::{Entry, Report, WorkloadReport};
 
 use crate::compose::Project;
-use crate::compose::hash::FastMap;
 use crate::compose::model::Service;
 use crate::diag::{Diagnostic, Failure, Location};
+use crate::hash::FastMap;
 use crate::lower::{Object, Source, Sources};
 use crate::quantity::Quantity;
 use std::collections::BTreeMap;

@@ -4,11 +4,11 @@
 //! config file names, still connects); per service reached from outside, a policy open to any
 //! client on those ports: its published `ports`, and the ports of the Ingress, LoadBalancer
 //! and NodePort Services kubeferry writes for it; per `internal: true` network, egress limited
-//! to its members and DNS ([`super::internal`]). `--network-policies none` writes none.
+//! to its members and DNS ([`internal`]). `--network-policies none` writes none.
 
 use super::{Findings, Level, ProjectCx, Rule, Scope};
-use crate::compose::hash::FastMap;
 use crate::compose::model::Service as ComposeService;
+use crate::hash::FastMap;
 use crate::lower::names::{self, dns_label};
 use crate::lower::{Object, Source};
 use k8s_openapi::api::core::v1::{Service, ServicePort};
@@ -21,6 +21,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
 };
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use std::collections::{BTreeMap, BTreeSet};
+
+mod internal;
 
 pub const RULE: Rule = Rule {
     id: "network-policy",
@@ -174,7 +176,7 @@ fn apply(objects: &[Object], cx: &ProjectCx<'_>, f: &mut Findings) -> Vec<Object
             targets.iter().map(|(_, p)| p.service).collect::<Vec<_>>().join(", "),
         ));
     }
-    out.extend(super::internal::policies(cx, &pods, &nets, &mut used, f));
+    out.extend(internal::policies(cx, &pods, &nets, &mut used, f));
     let exposed = exposure(objects, &pods);
     for (name, pod) in pods.iter().filter(|(_, p)| p.target) {
         let mut open: BTreeSet<(String, i32)> = pod

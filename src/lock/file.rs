@@ -94,7 +94,7 @@ pub fn valid_digest(d: &str) -> bool {
 
 /// The lock as text: a comment, then YAML with the images sorted by reference.
 pub fn render(lock: &Lock) -> String {
-    let body = crate::emit::yaml::to_string(lock);
+    let body = crate::yaml::to_string(lock);
     format!("{HEADER}{body}")
 }
 

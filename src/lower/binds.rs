@@ -10,7 +10,7 @@ use super::data_paths;
 use super::folders::{self, Content, OBJECT_BUDGET};
 use super::names::dns_label;
 use super::object::Object;
-use super::volumes::{claim_size, claim_volume, empty_dir, meta, model_cache, pvc, relative};
+use super::storage::{claim_size, claim_volume, empty_dir, meta, model_cache, pvc, relative};
 use super::{BindStrategy, Ctx, DependencyWait};
 use crate::compose::model::{Service, ServiceVolume, VolumeType};
 use k8s_openapi::api::core::v1::{

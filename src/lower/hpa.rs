@@ -2,8 +2,8 @@
 //! service's Deployment or StatefulSet.
 
 use super::Ctx;
+use super::kind::{self, Kind};
 use super::object::Object;
-use super::workload::{self, Kind};
 use crate::compose::model::Service;
 use k8s_openapi::api::autoscaling::v2::{
     CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, MetricSpec,
@@ -15,7 +15,7 @@ pub fn hpa(cx: &mut Ctx<'_>, name: &str, svc: &Service) {
     let Some(st) = &svc.settings.hpa else {
         return;
     };
-    let kind = match workload::kind(cx, name, svc) {
+    let kind = match kind::kind(cx, name, svc) {
         Kind::Deployment => "Deployment",
         Kind::StatefulSet => "StatefulSet",
         other => {

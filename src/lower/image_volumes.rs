@@ -178,8 +178,8 @@ pub fn lower(
     };
     Some(ImageMount {
         volumes: vec![
-            super::volumes::empty_dir(&vname, None, None),
-            super::volumes::empty_dir(&tools, None, None),
+            super::storage::empty_dir(&vname, None, None),
+            super::storage::empty_dir(&tools, None, None),
         ],
         mount,
         init: vec![provide, copy],

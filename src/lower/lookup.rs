@@ -3,7 +3,7 @@
 //! services the scans made lowering quadratic).
 
 use super::object::Object;
-use crate::compose::hash::FastMap;
+use crate::hash::FastMap;
 
 /// Position of the first object of each kind and name in the lowering's object list. The
 /// list only grows, so the index catches up on the objects pushed since the last question.

@@ -16,8 +16,8 @@
 
 use super::dials::{self, Text};
 use super::mentions_host;
-use crate::compose::hash::{FastMap, FastSet};
 use crate::compose::model::Project;
+use crate::hash::{FastMap, FastSet};
 
 const BEFORE: &[u8] = b"/@= ,\"'";
 const AFTER: &[u8] = b":/ ,\"'?";

@@ -18,9 +18,11 @@ mod hook_losses;
 mod hpa;
 mod image_volumes;
 mod ingress;
+mod kind;
 pub(crate) mod known_ports;
 mod lookup;
 mod mentions;
+mod model_users;
 mod models;
 // Public but hidden, not API: tests/staged_corpus.rs names a service's label with it.
 #[doc(hidden)]
@@ -32,10 +34,12 @@ pub(crate) mod probes;
 pub(crate) mod quantity;
 mod reach;
 mod resources;
+mod route;
 pub(crate) mod sensitive;
 mod service;
 mod settings;
 pub(crate) mod source;
+mod storage;
 // Public but hidden, not API: the tables docs/conversion.md and docs/kompose-users.md are
 // checked against (tests/conversion_doc.rs, tests/kompose_flags.rs).
 #[doc(hidden)]
@@ -44,9 +48,9 @@ mod volumes;
 mod workload;
 
 use crate::compose::FileSystem;
-use crate::compose::hash::{FastMap, FastSet};
 use crate::compose::model::{Project, Service};
 use crate::diag::{Diagnostic, Failure, Location};
+use crate::hash::{FastMap, FastSet};
 pub use gateway::Route as GatewayRoute;
 pub use object::{External, Object};
 pub(crate) use pod::WAIT_CONTAINER;

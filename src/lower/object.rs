@@ -1,6 +1,6 @@
 //! The Kubernetes objects a conversion produces, in their fixed output order.
 
-use super::gateway::Route;
+use super::route::Route;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job};

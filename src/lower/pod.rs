@@ -3,7 +3,7 @@
 
 use super::escape::escape_all;
 use super::gpu::{self, Gpus};
-use super::models;
+use super::model_users;
 use super::names::{self, dns_label};
 use super::probes;
 use super::resources;
@@ -90,7 +90,7 @@ pub fn container(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> (Container, Opt
     if let Some(g) = &gpu {
         gpu::environment(cx, name, g, &mut env);
     }
-    models::environment(cx, svc, &mut env);
+    model_users::environment(cx, svc, &mut env);
     let resources = resources::requirements(cx, name, svc, gpu.as_ref());
     let (liveness, startup) = probes::from_service(cx, name, svc, &image, gpu.is_some());
     let mut sc = SecurityContext::default();
@@ -257,8 +257,8 @@ pub fn pod_spec(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> Option<PodSpec> 
     let native_sidecars = cx.opts.kube_version.has(Feature::NativeSidecars);
     let one_shot = !sidecars.is_empty()
         && matches!(
-            super::workload::kind(cx, name, svc),
-            super::workload::Kind::Job | super::workload::Kind::CronJob
+            super::kind::kind(cx, name, svc),
+            super::kind::Kind::Job | super::kind::Kind::CronJob
         );
     for (other, osvc) in sidecars
         .iter()
@@ -522,8 +522,8 @@ fn wait_container(cx: &mut Ctx<'_>, name: &str, svc: &Service, image: &str) -> O
                 .and_then(|p| p.parse().ok())
         });
         let job = matches!(
-            super::workload::kind(cx, dep, dsvc),
-            super::workload::Kind::Job | super::workload::Kind::CronJob
+            super::kind::kind(cx, dep, dsvc),
+            super::kind::Kind::Job | super::kind::Kind::CronJob
         );
         match port {
             Some(_) if job => {

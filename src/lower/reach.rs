@@ -16,7 +16,7 @@ use super::Ctx;
 use super::dials::{self, Dial, Text};
 use super::names;
 use super::object::Object;
-use crate::compose::hash::FastMap;
+use crate::hash::FastMap;
 use k8s_openapi::api::core::v1::{Container, ContainerPort, PodSpec};
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -60,7 +60,7 @@ pub fn service(cx: &mut Ctx<'_>, name: &str, svc: &ComposeService) {
             }
         }
     }
-    let stateful = super::workload::kind(cx, name, svc) == super::workload::Kind::StatefulSet;
+    let stateful = super::kind::kind(cx, name, svc) == super::kind::Kind::StatefulSet;
     if ports.is_empty() {
         if stateful
             || svc.settings.service_type == Some(ServiceType::Headless)

@@ -1,8 +1,8 @@
 //! Where each workload comes from: lowering records it as it makes the workload, and the
 //! passes after it (hardening) read it instead of matching object names to service names.
 
-use crate::compose::hash::FastMap;
 use crate::compose::model::Service;
+use crate::hash::FastMap;
 use std::collections::BTreeMap;
 
 /// The origin of one workload.

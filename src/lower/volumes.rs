@@ -2,21 +2,19 @@
 //! to ConfigMaps), tmpfs and `shm_size` to memory emptyDirs, `secrets:` and `configs:` to
 //! Secrets and ConfigMaps mounted where Compose mounts them.
 
-use super::names::{self, dns_label};
+use super::names::dns_label;
 use super::object::Object;
 use super::quantity;
-use super::{BindStrategy, Ctx, IpcHost, SecretValues, models};
+use super::storage::{claim_volume, empty_dir, meta, model_cache, pvc_with, relative};
+use super::{BindStrategy, Ctx, IpcHost, SecretValues};
 use super::{binds, data_paths, folders};
 use crate::compose::model::{FileObject, Project, Service, VolumeType};
 use crate::diag::dotted;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::{
-    ConfigMap, ConfigMapVolumeSource, Container, EmptyDirVolumeSource, KeyToPath,
-    PersistentVolumeClaim, PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource, Secret,
-    SecretVolumeSource, Volume, VolumeMount, VolumeResourceRequirements,
+    ConfigMap, ConfigMapVolumeSource, Container, KeyToPath, PersistentVolumeClaim, Secret,
+    SecretVolumeSource, Volume, VolumeMount,
 };
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use std::collections::{BTreeMap, BTreeSet};
 
 const ACCESS_MODES: [&str; 4] = [
@@ -25,15 +23,6 @@ const ACCESS_MODES: [&str; 4] = [
     "ReadWriteMany",
     "ReadWriteOncePod",
 ];
-
-pub(super) fn meta(cx: &Ctx<'_>, name: String) -> ObjectMeta {
-    ObjectMeta {
-        name: Some(name),
-        namespace: cx.opts.namespace.clone(),
-        labels: Some(names::project_labels(&cx.project.name)),
-        ..Default::default()
-    }
-}
 
 /// The services that mount each named volume (directly or through `volumes_from`), in
 /// service order.
@@ -79,7 +68,7 @@ pub fn is_claim_template(cx: &Ctx<'_>, vol: &str) -> bool {
     match cx.volume_users.get(vol).map(Vec::as_slice) {
         Some([only]) => {
             let svc = &cx.project.services[only];
-            super::workload::kind(cx, only, svc) == super::workload::Kind::StatefulSet
+            super::kind::kind(cx, only, svc) == super::kind::Kind::StatefulSet
         }
         _ => false,
     }
@@ -217,32 +206,6 @@ pub fn top_level(cx: &mut Ctx<'_>) {
             }
             cx.objects.push(Object::from(cm));
         }
-    }
-}
-
-pub(super) fn pvc(cx: &Ctx<'_>, name: String, size: String, class: Option<String>) -> Object {
-    Object::from(pvc_with(cx, name, size, class, "ReadWriteOnce".into()))
-}
-
-fn pvc_with(
-    cx: &Ctx<'_>,
-    name: String,
-    size: String,
-    class: Option<String>,
-    mode: String,
-) -> PersistentVolumeClaim {
-    PersistentVolumeClaim {
-        metadata: meta(cx, name),
-        spec: Some(PersistentVolumeClaimSpec {
-            access_modes: Some(vec![mode]),
-            resources: Some(VolumeResourceRequirements {
-                requests: Some(BTreeMap::from([("storage".to_string(), Quantity(size))])),
-                ..Default::default()
-            }),
-            storage_class_name: class,
-            ..Default::default()
-        }),
-        ..Default::default()
     }
 }
 
@@ -754,46 +717,6 @@ pub fn merge(pod: &mut Mounts, other: Mounts) -> Vec<VolumeMount> {
     mounts
 }
 
-/// A PersistentVolumeClaim for a volume mounted where model servers keep downloaded models
-/// (which would otherwise be an emptyDir, downloading gigabytes again on every restart).
-#[allow(clippy::too_many_arguments)]
-pub(super) fn model_cache(
-    cx: &mut Ctx<'_>,
-    name: &str,
-    svc: &Service,
-    vname: &str,
-    target: &str,
-    i: usize,
-    what: &str,
-) -> Option<Volume> {
-    let cache = models::cache_kind(svc, target)?;
-    let claim = dns_label(&format!("{}-model-cache-{i}", cx.names[name]));
-    let (size, class) = claim_size(cx, svc);
-    cx.warn("L039", name, &["volumes"], format!(
-        "{what} at `{target}` holds downloaded models ({cache} cache): it becomes the PersistentVolumeClaim `{claim}` of {size}, so models are not downloaded again on every restart; models are often tens of GB, so set the size (x-kubeferry pvc_size or --pvc-request-size)"
-    ));
-    let p = pvc(cx, claim.clone(), size, class);
-    cx.objects.push(p);
-    Some(claim_volume(vname, claim))
-}
-
-/// Size and class of a claim the service's mounts need: its own setting, else the options.
-/// A size that is not a quantity was warned about (`warn_bad_sizes`) and is skipped.
-pub(super) fn claim_size(cx: &Ctx<'_>, svc: &Service) -> (String, Option<String>) {
-    let size = svc
-        .settings
-        .pvc_size
-        .clone()
-        .filter(|s| crate::quantity::is_size(s))
-        .unwrap_or_else(|| cx.opts.pvc_size.clone());
-    let class = svc
-        .settings
-        .storage_class
-        .clone()
-        .or_else(|| cx.opts.storage_class.clone());
-    (size, class)
-}
-
 /// The strategy for this service's bind-mounted folders: its own volume type, else the option.
 /// `configMap` is what kubeferry does anyway (files and folders with content become
 /// ConfigMaps), so it is not an explicit choice.
@@ -823,37 +746,5 @@ fn bind_strategy(cx: &mut Ctx<'_>, name: &str, svc: &Service) -> binds::Strategy
             ));
             option
         }
-    }
-}
-
-pub(super) fn empty_dir(name: &str, medium: Option<&str>, size: Option<Quantity>) -> Volume {
-    Volume {
-        name: name.to_string(),
-        empty_dir: Some(EmptyDirVolumeSource {
-            medium: medium.map(str::to_string),
-            size_limit: size,
-        }),
-        ..Default::default()
-    }
-}
-
-/// A host path shown relative to the project folder, so messages do not carry host paths.
-pub(super) fn relative(path: &str, base: &str) -> String {
-    match path.strip_prefix(base) {
-        Some("") => ".".into(),
-        Some(rest) if rest.starts_with('/') => format!(".{rest}"),
-        _ => path.to_string(),
-    }
-}
-
-/// A pod volume backed by a PersistentVolumeClaim.
-pub(super) fn claim_volume(name: &str, claim: String) -> Volume {
-    Volume {
-        name: name.to_string(),
-        persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
-            claim_name: claim,
-            read_only: None,
-        }),
-        ..Default::default()
     }
 }

@@ -6,7 +6,7 @@
 //! only the services the file changes, so nothing else is recreated.
 
 use super::bridge::{Bridge, ReverseBridge};
-use crate::emit::yaml;
+use crate::yaml;
 use serde_json::{Map, Value, json};
 
 /// The default file name, beside the output folder.

@@ -9,8 +9,8 @@ use super::classify::Classification;
 use super::override_file;
 use crate::compose::model::Project;
 use crate::diag::{Diagnostic, Failure, Location};
-use crate::emit::OutputFile;
 use crate::lower::{Object, names, object};
+use crate::output::OutputFile;
 use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicySpec};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -72,15 +72,6 @@ pub struct Staged {
     pub kept_data: Vec<(String, String)>,
     /// What the staging pass had to say.
     pub warnings: Vec<Diagnostic>,
-}
-
-impl Staged {
-    /// Every output file of a folder: one per object, then the override file.
-    pub fn files(&self, format: crate::emit::Format) -> Vec<OutputFile> {
-        let mut files = crate::emit::render_files(&self.objects, format);
-        files.extend(self.compose_override.clone());
-        files
-    }
 }
 
 /// Select the objects of a stage. `objects` are the whole project's, in output order.

@@ -9,10 +9,11 @@
 //! `COMPOSE_PROFILES`, `COMPOSE_PROJECT_NAME` and `COMPOSE_DISABLE_ENV_FILE` are read where
 //! they apply, from the environment this returns.
 
-use super::{Loader, canonical::absolute, is_true, parent};
+use super::{Loader, is_true, parent};
 use crate::compose::LoadError;
 use crate::compose::LoadOptions;
 use crate::compose::node::Node;
+use crate::compose::paths::absolute;
 
 impl Loader<'_> {
     pub(super) fn compose_variables(&mut self, wd: &str) -> Result<LoadOptions, LoadError> {

@@ -17,12 +17,14 @@
 //! commits: `helm install … -f values-secrets.yaml` renders the plain output; setting
 //! `secrets.<name>.create: false` uses a Secret of that name created another way.
 
+mod dialled;
 mod meta;
 mod prefix;
 mod template;
 
-use super::{OutputFile, to_value, yaml};
+use super::{OutputFile, to_value};
 use crate::lower::Object;
+use crate::yaml;
 use serde_json::{Map, Value};
 use template::Template;
 

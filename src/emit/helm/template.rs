@@ -69,7 +69,7 @@ impl<'a> Template<'a> {
 
     /// The template text of `v` after the rules changed it.
     pub(super) fn text(&self, v: &Value) -> String {
-        let mut text = super::yaml::to_string(v).replace("{{", "{{ \"{{\" }}");
+        let mut text = crate::yaml::to_string(v).replace("{{", "{{ \"{{\" }}");
         // Lines first: a line's text may hold an inline slot (an Ingress rule's backend name).
         let mut order: Vec<usize> = (0..self.actions.len()).collect();
         order.sort_by_key(|&i| matches!(self.actions[i], Action::Inline(_)));
@@ -370,7 +370,7 @@ impl<'a> Template<'a> {
                     // A value that dials a Service takes the release prefix while unchanged.
                     let t = match val
                         .as_str()
-                        .and_then(|v| super::prefix::dialled(v, Some(&n), self.services))
+                        .and_then(|v| super::dialled::dialled(v, Some(&n), self.services))
                     {
                         Some(e) => format!(
                             "{{{{ toJson (ternary {e} (toString {got}) (eq (toString {got}) {plain})) }}}}"

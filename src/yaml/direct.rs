@@ -1,10 +1,10 @@
 //! The structure of the YAML writer: mappings, sequences and indentation, written straight
 //! from a `Serialize` value without building a value tree first (which took half of the time
-//! of emitting); scalars are [`super::yaml`]'s. What a tree would hold differently from a
+//! of emitting); scalars are [`crate::yaml`]'s. What a tree would hold differently from a
 //! stream (keys that are not strings, byte strings, tuple or struct variants) is refused, and
-//! [`super::yaml::write`] passes it through serde_json's tree instead.
+//! [`crate::yaml::write`] passes it through serde_json's tree instead.
 
-use super::yaml;
+use crate::yaml;
 use serde::Serialize;
 use serde::ser::{self, Impossible};
 

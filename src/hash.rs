@@ -1,11 +1,11 @@
-//! The hasher of the Compose tree's maps: keys are short strings from the user's own files,
-//! looked up many times each, where the standard library's SipHash (built to resist
-//! adversarial keys) cost a fifth of every map lookup. This is the multiply-rotate hash
-//! rustc uses for its own maps, eight bytes per step.
+//! The fast hasher below every stage: the Compose tree's maps and the stages' internal indexes.
+//! Keys are short strings from the user's own files, looked up many times each, where the
+//! standard library's SipHash (built to resist adversarial keys) cost a fifth of every map
+//! lookup. This is the multiply-rotate hash rustc uses for its own maps, eight bytes per step.
 
 use std::hash::{BuildHasherDefault, Hasher};
 
-/// Builds [`FastHasher`]s; the hasher of [`super::node::Map`].
+/// Builds [`FastHasher`]s; the hasher of [`crate::compose::node::Map`].
 pub type FastState = BuildHasherDefault<FastHasher>;
 
 /// A hash map keyed by the project's own names, for the stages' internal indexes.

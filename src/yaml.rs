@@ -1,7 +1,10 @@
-//! YAML text from any `Serialize` value (objects, JSON values): the only YAML writer, with
-//! its scalar rules here and its structure in `yaml_direct`. Strings that YAML 1.1 readers (kubectl's
+//! YAML text from any `Serialize` value (objects, JSON values): the only YAML writer, below
+//! every stage (emit's manifests, plan's override file, the lock file), with its scalar rules
+//! here and its structure in `direct`. Strings that YAML 1.1 readers (kubectl's
 //! sigs.k8s.io/yaml, PyYAML) would take for something else (`on`, `yes`, `True`, `0755`,
 //! `1e3`, `12:30`) are quoted; multi-line strings become literal blocks.
+
+mod direct;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -14,12 +17,12 @@ pub fn to_string<T: Serialize + ?Sized>(v: &T) -> String {
 }
 
 /// One document, ending in a newline, appended to `out`. The structure is written by
-/// `yaml_direct` straight from `Serialize`; what it does not stream (keys that are not
+/// `direct` straight from `Serialize`; what it does not stream (keys that are not
 /// strings, tuple variants) goes through serde_json's value tree first, which always streams.
 pub fn write<T: Serialize + ?Sized>(out: &mut String, v: &T) {
-    if !super::yaml_direct::write(out, v) {
+    if !direct::write(out, v) {
         let tree = serde_json::to_value(v).unwrap_or(Value::Null);
-        let streamed = super::yaml_direct::write(out, &tree);
+        let streamed = direct::write(out, &tree);
         debug_assert!(streamed, "a JSON value always streams");
     }
 }

@@ -5,8 +5,8 @@
 //! nothing else. A pod that is also on a network that is not internal keeps its way out,
 //! as under Compose, and gets no egress policy.
 
-use super::network::{Pod, policy_of, selector};
-use super::{Findings, ProjectCx};
+use super::{Pod, policy_of, selector};
+use crate::harden::{Findings, ProjectCx};
 use crate::lower::Object;
 use crate::lower::names::{self, dns_label};
 use k8s_openapi::api::networking::v1::{
