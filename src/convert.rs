@@ -310,18 +310,15 @@ pub fn convert_with(
     diagnostics.extend(lowered.warnings.iter().cloned());
     let mut objects = lowered.objects;
     timings.lower = start.elapsed() - timings.load;
-    let report = match harden::apply(
-        &mut objects,
-        &loaded.project,
-        &lowered.sources,
-        &harden_options,
-    ) {
+    let report = match harden::apply(&mut objects, &lowered.sources, &harden_options) {
         Ok(h) => {
             diagnostics.extend(h.warnings);
             h.report
         }
         Err(f) => return Err(with_warnings(f, &diagnostics)),
     };
+    // Nothing after hardening reads what lowering said about the objects.
+    drop(lowered.sources);
     // Folders of the converting machine must not end up in manifests (E010 names them).
     let folders: Vec<String> = [
         Some(load.working_dir.clone()),

@@ -29,7 +29,6 @@ fuzz_target!(|data: &[u8]| {
     let mut objects = lowered.objects;
     if harden::apply(
         &mut objects,
-        &loaded.project,
         &lowered.sources,
         &harden::HardenOptions::default(),
     )

@@ -79,17 +79,7 @@ impl Project {
     /// Where `services.<svc>.<path...>` was written, in the user's terms, for findings of
     /// later stages.
     pub(crate) fn locate(&self, svc: &str, path: &[&str]) -> crate::diag::Location {
-        let mut key = dotted("services", svc);
-        for p in path {
-            key.push('.');
-            key.push_str(p);
-        }
-        match self.origins.at(svc, path) {
-            Some(pos) => {
-                crate::diag::Location::new(self.origins.file_name(pos), pos.line, pos.col, key)
-            }
-            None => crate::diag::Location::new("", 0, 0, key),
-        }
+        self.origins.locate(svc, path)
     }
 }
 
@@ -104,6 +94,20 @@ pub struct Origins {
 }
 
 impl Origins {
+    /// The location of `services.<svc>.<path...>`: where it was written, else the deepest
+    /// key above it that was.
+    pub fn locate(&self, svc: &str, path: &[&str]) -> crate::diag::Location {
+        let mut key = dotted("services", svc);
+        for p in path {
+            key.push('.');
+            key.push_str(p);
+        }
+        match self.at(svc, path) {
+            Some(pos) => crate::diag::Location::new(self.file_name(pos), pos.line, pos.col, key),
+            None => crate::diag::Location::new("", 0, 0, key),
+        }
+    }
+
     /// The position of `services.<svc>.<path...>` if known, else the deepest known above it.
     pub fn at(&self, service: &str, path: &[&str]) -> Option<Pos> {
         let tree = self.services.get(service)?;

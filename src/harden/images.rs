@@ -42,8 +42,8 @@ fn apply(o: &mut Object, cx: &Cx<'_>, f: &mut Findings) {
         let Some(image) = c.image.as_deref() else {
             continue;
         };
-        let own = cx.project.services.get(cx.service_of(&c.name));
-        let asked = own.and_then(|s| s.settings.image_pull_policy.as_deref());
+        let own = cx.sources.service(cx.service_of(&c.name));
+        let asked = own.and_then(|s| s.image_pull_policy.as_deref());
         if let Some(policy) = asked.filter(|p| !matches!(*p, "Always" | "IfNotPresent" | "Never")) {
             bad_policy.push((c.name.clone(), policy.to_string()));
         } else if let Some(policy) = asked

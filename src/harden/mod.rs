@@ -23,11 +23,9 @@ mod security;
 
 pub use report::{Entry, Report, WorkloadReport};
 
-use crate::compose::Project;
-use crate::compose::model::Service;
 use crate::diag::{Diagnostic, Failure, Location};
 use crate::hash::FastMap;
-use crate::lower::{Object, Source, Sources};
+use crate::lower::{Object, ServiceFacts, Source, Sources};
 use crate::quantity::Quantity;
 use std::collections::BTreeMap;
 
@@ -130,10 +128,11 @@ pub struct Rule {
 
 /// What a workload rule knows about the workload it hardens.
 pub(crate) struct Cx<'a> {
-    pub project: &'a Project,
+    /// What lowering says about the workloads and services.
+    pub sources: &'a Sources,
     /// The Compose service the workload comes from.
     pub service: &'a str,
-    pub svc: &'a Service,
+    pub svc: &'a ServiceFacts,
     /// The level for this service (the command line's, or its `x-kubeferry.harden`).
     pub level: Level,
     pub opts: &'a HardenOptions,
@@ -149,8 +148,15 @@ impl Cx<'_> {
     pub fn at(&self, svc: &str, path: &[&str]) -> Location {
         match &self.origin {
             Some(at) if svc == self.service => at.clone(),
-            _ => locate(self.project, svc, path),
+            _ => self.sources.locator.at(svc, path),
         }
+    }
+
+    /// The facts of a container's Compose service (the workload's own when it has none).
+    pub fn facts_of(&self, container: &str) -> &ServiceFacts {
+        self.sources
+            .service(self.service_of(container))
+            .unwrap_or(self.svc)
     }
 
     /// The Compose service of a container of this workload.
@@ -162,9 +168,9 @@ impl Cx<'_> {
     }
 }
 
-/// What a project rule knows: the project, the options, and each service's level.
+/// What a project rule knows: the options, what lowering says about the workloads and
+/// services, and each workload's level.
 pub(crate) struct ProjectCx<'a> {
-    pub project: &'a Project,
     pub opts: &'a HardenOptions,
     /// Where each workload comes from (model runners have no Compose service of their own).
     pub sources: &'a Sources,
@@ -215,11 +221,6 @@ impl Findings {
     }
 }
 
-/// The location of `services.<svc>.<path>`, as lowering reports it.
-pub(crate) fn locate(project: &Project, svc: &str, path: &[&str]) -> Location {
-    project.locate(svc, path)
-}
-
 /// Every rule, in the order the pass runs them.
 pub const RULES: &[Rule] = &[
     pod::RULE,
@@ -242,29 +243,26 @@ pub struct Hardened {
 }
 
 /// The level a service gets: its own `x-kubeferry.harden`, else the command line's.
-pub(crate) fn service_level(svc: &Service, opts: &HardenOptions) -> Level {
-    svc.settings
-        .harden
+pub(crate) fn service_level(svc: &ServiceFacts, opts: &HardenOptions) -> Level {
+    svc.harden
         .as_deref()
         .and_then(Level::parse)
         .unwrap_or(opts.level)
 }
 
-fn rule_on(rule: &Rule, svc: &Service, level: Level) -> bool {
-    level != Level::None
-        && level >= rule.level
-        && !svc.settings.disable_rules.iter().any(|r| r == rule.id)
+fn rule_on(rule: &Rule, svc: &ServiceFacts, level: Level) -> bool {
+    level != Level::None && level >= rule.level && !svc.disable_rules.iter().any(|r| r == rule.id)
 }
 
 /// A rule id in `disable_rules` that names no rule is a typo, not a silent no-op.
-fn check_rule_ids(project: &Project, f: &mut Findings) {
+fn check_rule_ids(sources: &Sources, f: &mut Findings) {
     let known: Vec<&str> = RULES.iter().map(|r| r.id).collect();
-    for (name, svc) in &project.services {
-        for id in &svc.settings.disable_rules {
+    for (name, svc) in &sources.services {
+        for id in &svc.disable_rules {
             if !known.contains(&id.as_str()) {
                 f.warn(
                     "H030",
-                    locate(project, name, &["x-kubeferry", "disable_rules"]),
+                    sources.locator.at(name, &["x-kubeferry", "disable_rules"]),
                     format!(
                         "`{id}` is not a hardening rule; known rules: {}",
                         known.join(", ")
@@ -275,13 +273,13 @@ fn check_rule_ids(project: &Project, f: &mut Findings) {
     }
 }
 
-/// Harden every workload in place and add the objects the rules call for. `sources` says
-/// where each workload comes from (lowering records it): workloads without one are left as
-/// they are. A service whose Compose file demands what its level forbids is an error
-/// (nothing is written).
+/// Harden every workload in place and add the objects the rules call for. `sources` is what
+/// lowering says about the objects: where each workload comes from and the facts of each
+/// Compose service (the pass reads nothing else of the Compose project); workloads without a
+/// source are left as they are. A service whose Compose file demands what its level forbids
+/// is an error (nothing is written).
 pub fn apply(
     objects: &mut Vec<Object>,
-    project: &Project,
     sources: &Sources,
     opts: &HardenOptions,
 ) -> Result<Hardened, Failure> {
@@ -290,7 +288,7 @@ pub fn apply(
         ..Report::default()
     };
     let mut f = Findings::default();
-    check_rule_ids(project, &mut f);
+    check_rule_ids(sources, &mut f);
     // A large project's workloads are hardened in two halves on two threads, each with its
     // own findings, joined in object order: the same output as one pass.
     let workloads = objects.iter().filter(|o| o.pod_spec().is_some()).count();
@@ -304,8 +302,8 @@ pub fn apply(
         let (first, second) = objects.split_at_mut(mid);
         let mut f2 = Findings::default();
         let ((mut added, mut reports), (added2, reports2)) = crate::parallel::both(
-            || harden_workloads(first, sources, project, opts, &mut f),
-            || harden_workloads(second, sources, project, opts, &mut f2),
+            || harden_workloads(first, sources, opts, &mut f),
+            || harden_workloads(second, sources, opts, &mut f2),
         );
         f.warnings.append(&mut f2.warnings);
         f.errors.append(&mut f2.errors);
@@ -313,17 +311,16 @@ pub fn apply(
         reports.extend(reports2);
         (added, reports)
     } else {
-        harden_workloads(objects, sources, project, opts, &mut f)
+        harden_workloads(objects, sources, opts, &mut f)
     };
     report.workloads.append(&mut reports);
-    f.warnings.extend(resources::open_limits(&report, project));
+    f.warnings.extend(resources::open_limits(&report, sources));
     objects.append(&mut added);
     for rule in RULES {
         let Scope::Project(run) = rule.scope else {
             continue;
         };
         let pcx = ProjectCx {
-            project,
             opts,
             sources,
             workloads: report
@@ -332,7 +329,7 @@ pub fn apply(
                 .filter_map(|w| {
                     let svc = match sources.of(&w.name) {
                         Some(Source::ModelRunner { service, .. }) => service.as_ref(),
-                        _ => project.services.get(&w.service)?,
+                        _ => sources.service(&w.service)?,
                     };
                     let level = service_level(svc, opts);
                     rule_on(rule, svc, level).then(|| (w.name.clone(), (w.service.clone(), level)))
@@ -367,7 +364,6 @@ const PARALLEL_MIN_WORKLOADS: usize = 64;
 fn harden_workloads(
     objects: &mut [Object],
     sources: &Sources,
-    project: &Project,
     opts: &HardenOptions,
     f: &mut Findings,
 ) -> (Vec<Object>, Vec<WorkloadReport>) {
@@ -378,14 +374,14 @@ fn harden_workloads(
             continue;
         }
         let (service, svc, origin) = match sources.of(o.name()) {
-            Some(Source::Service(s)) => match project.services.get_key_value(s) {
+            Some(Source::Service(s)) => match sources.services.get_key_value(s) {
                 Some((name, svc)) => (name.clone(), svc, None),
                 None => continue,
             },
             Some(Source::ModelRunner { key, user, service }) => (
                 o.name().to_string(),
                 service.as_ref(),
-                Some(locate(project, user, &["models", key])),
+                Some(sources.locator.at(user, &["models", key])),
             ),
             None => continue,
         };
@@ -394,7 +390,7 @@ fn harden_workloads(
         let empty = BTreeMap::new();
         let containers = sources.containers.get(o.name()).unwrap_or(&empty);
         let cx = Cx {
-            project,
+            sources,
             service,
             svc,
             level,
@@ -418,7 +414,7 @@ fn harden_workloads(
             level: level.as_str(),
             disabled: RULES
                 .iter()
-                .filter(|r| svc.settings.disable_rules.iter().any(|d| d == r.id))
+                .filter(|r| svc.disable_rules.iter().any(|d| d == r.id))
                 .map(|r| r.id.to_string())
                 .collect(),
             added: std::mem::take(&mut f.added),
@@ -440,4 +436,46 @@ pub fn rules_markdown() -> String {
         ));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// The lines of the Rust files under `dir` that name a `compose::` path, with their file
+    /// and line (comments left out; the needle is built so that this test does not name it).
+    fn compose_paths(dir: &Path, out: &mut Vec<String>) {
+        let needle = ["compose", "::"].concat();
+        for entry in std::fs::read_dir(dir).expect("src/harden is readable") {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                compose_paths(&path, out);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("a source file");
+            for (i, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or_default();
+                if code.contains(&needle) {
+                    out.push(format!("{}:{}: {}", path.display(), i + 1, line.trim()));
+                }
+            }
+        }
+    }
+
+    /// Hardening reads only what lowering hands it (the objects and `lower::Sources`), never
+    /// the Compose project: no file of `src/harden/` names a `crate::compose` module.
+    #[test]
+    fn harden_imports_nothing_of_compose() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/harden");
+        let mut found = Vec::new();
+        compose_paths(&dir, &mut found);
+        assert!(
+            found.is_empty(),
+            "src/harden reads the Compose project; read lower::Sources instead:\n{}",
+            found.join("\n")
+        );
+    }
 }

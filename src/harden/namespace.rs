@@ -23,13 +23,13 @@ fn apply(objects: &[Object], cx: &ProjectCx<'_>, f: &mut Findings) -> Vec<Object
     }
     // Admission enforces one level for the whole namespace: the lowest any service is at.
     let lowest = cx
-        .project
+        .sources
         .services
         .values()
         .map(|s| super::service_level(s, cx.opts))
         .min()
         .unwrap_or(cx.opts.level);
-    let mut labels = names::project_labels(&cx.project.name);
+    let mut labels = names::project_labels(&cx.sources.project);
     let enforce = match lowest {
         Level::None => None,
         l => Some(l.as_str()),

@@ -7,10 +7,8 @@
 //! to its members and DNS ([`internal`]). `--network-policies none` writes none.
 
 use super::{Findings, Level, ProjectCx, Rule, Scope};
-use crate::compose::model::Service as ComposeService;
-use crate::hash::FastMap;
 use crate::lower::names::{self, dns_label};
-use crate::lower::{Object, Source};
+use crate::lower::{Object, ServiceFacts, Source};
 use k8s_openapi::api::core::v1::{Service, ServicePort};
 use k8s_openapi::api::networking::v1::{
     NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort,
@@ -44,66 +42,41 @@ pub enum NetworkPolicies {
 /// A workload's pod as the policies see it.
 pub(super) struct Pod<'a> {
     pub service: &'a str,
-    svc: &'a ComposeService,
+    svc: &'a ServiceFacts,
     /// The Compose networks the pod is on.
-    pub nets: Vec<String>,
+    pub nets: &'a [String],
     host_network: bool,
     /// Protected: a workload the rule is on for, not on the host's network.
     pub target: bool,
-}
-
-/// The Compose networks a service is on (`default` when it names none).
-fn networks(svc: &ComposeService) -> Vec<String> {
-    if svc.network_mode.is_some() {
-        return Vec::new();
-    }
-    if svc.networks.is_empty() {
-        vec!["default".into()]
-    } else {
-        svc.networks.keys().cloned().collect()
-    }
 }
 
 fn apply(objects: &[Object], cx: &ProjectCx<'_>, f: &mut Findings) -> Vec<Object> {
     if cx.opts.network_policies == NetworkPolicies::None {
         return Vec::new();
     }
-    let project = cx.project;
-    let by_name: FastMap<String, &str> = project
-        .services
-        .keys()
-        .map(|s| (names::service_name(s), s.as_str()))
-        .collect();
+    let sources = cx.sources;
     let mut pods: BTreeMap<String, Pod<'_>> = BTreeMap::new();
     for o in objects {
         let Some(spec) = o.pod_spec() else {
             continue;
         };
-        let (service, svc, nets) = if let Some(service) = by_name.get(o.name()) {
-            let Some(svc) = project.services.get(*service) else {
-                continue;
-            };
-            (*service, svc, networks(svc))
-        } else if let Some(Source::ModelRunner { key, service, .. }) = cx.sources.of(o.name()) {
-            // A model runner serves the services that use its model: it joins their networks.
-            let mut nets: Vec<String> = project
-                .services
-                .values()
-                .filter(|s| s.models.contains_key(key))
-                .flat_map(networks)
-                .collect();
-            nets.sort();
-            nets.dedup();
-            (o.name(), service.as_ref(), nets)
-        } else {
-            continue;
+        let (service, svc) = match sources.of(o.name()) {
+            Some(Source::Service(s)) => {
+                let Some((service, svc)) = sources.services.get_key_value(s) else {
+                    continue;
+                };
+                (service.as_str(), svc)
+            }
+            // A model runner is on the networks of the services that use its model.
+            Some(Source::ModelRunner { service, .. }) => (o.name(), service.as_ref()),
+            _ => continue,
         };
         pods.insert(
             o.name().to_string(),
             Pod {
                 service,
                 svc,
-                nets,
+                nets: &svc.networks,
                 host_network: spec.host_network == Some(true),
                 target: false,
             },
@@ -117,7 +90,7 @@ fn apply(objects: &[Object], cx: &ProjectCx<'_>, f: &mut Findings) -> Vec<Object
     if !pods.values().any(|p| p.target) {
         return Vec::new();
     }
-    let part_of = names::label_value(&project.name);
+    let part_of = names::label_value(&sources.project);
     let mut out = Vec::new();
     let excluded: Vec<String> = pods
         .keys()
@@ -140,7 +113,7 @@ fn apply(objects: &[Object], cx: &ProjectCx<'_>, f: &mut Findings) -> Vec<Object
     ));
     let mut nets: BTreeMap<String, Vec<(&String, &Pod<'_>)>> = BTreeMap::new();
     for (name, pod) in &pods {
-        for n in &pod.nets {
+        for n in pod.nets {
             nets.entry(n.clone()).or_default().push((name, pod));
         }
     }
@@ -181,7 +154,7 @@ fn apply(objects: &[Object], cx: &ProjectCx<'_>, f: &mut Findings) -> Vec<Object
     for (name, pod) in pods.iter().filter(|(_, p)| p.target) {
         let mut open: BTreeSet<(String, i32)> = pod
             .svc
-            .ports
+            .published
             .iter()
             // A port Compose binds to the host's loopback is not open to other machines.
             .filter(|p| {
@@ -410,7 +383,7 @@ pub(super) fn policy_of(cx: &ProjectCx<'_>, name: &str, pods: LabelSelector) -> 
         metadata: ObjectMeta {
             name: Some(name.to_string()),
             namespace: cx.opts.namespace.clone(),
-            labels: Some(names::project_labels(&cx.project.name)),
+            labels: Some(names::project_labels(&cx.sources.project)),
             ..Default::default()
         },
         spec: Some(NetworkPolicySpec {

@@ -7,12 +7,10 @@
 //! `x-kubeferry.probes` settings, and reports the containers it could not probe.
 
 use super::{Cx, Findings, Level, Rule, Scope};
-use crate::compose::model::Service;
-use crate::compose::settings::ProbeSettings;
-use crate::compose::units::parse_duration;
-use crate::lower::{self, Object};
+use crate::lower::{self, Object, ProbeOverride, ServiceFacts};
 use k8s_openapi::api::core::v1::{Container, ExecAction, HTTPGetAction, Probe, TCPSocketAction};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use std::collections::BTreeSet;
 
 pub const RULE: Rule = Rule {
     id: "probes",
@@ -35,15 +33,15 @@ fn apply(o: &mut Object, cx: &Cx<'_>, f: &mut Findings) {
         return;
     };
     // The names the pod answers to: a check that dials them was made to dial 127.0.0.1.
-    let own = lower::probes::own_names(
-        std::iter::once(cx.service)
-            .chain(cx.containers.values().map(String::as_str))
-            .filter_map(|s| cx.project.services.get_key_value(s))
-            .map(|(k, v)| (k.as_str(), v)),
-    );
+    let own: Vec<String> = std::iter::once(cx.service)
+        .chain(cx.containers.values().map(String::as_str))
+        .filter_map(|s| cx.sources.service(s))
+        .flat_map(|s| s.names.iter().cloned())
+        .collect::<BTreeSet<String>>()
+        .into_iter()
+        .collect();
     for c in spec.containers.iter_mut() {
-        let svc_name = cx.service_of(&c.name).to_string();
-        let svc = cx.project.services.get(&svc_name).unwrap_or(cx.svc);
+        let svc = cx.facts_of(&c.name);
         if is_job {
             f.not_hardened(format!(
                 "`{}` runs to completion: Jobs get no liveness or readiness probes",
@@ -54,8 +52,7 @@ fn apply(o: &mut Object, cx: &Cx<'_>, f: &mut Findings) {
         if let Some(check) = svc
             .healthcheck
             .as_ref()
-            .filter(|h| !h.is_disabled())
-            .and_then(|h| http_check(&lower::probes::dial_local(&h.test, &own).0))
+            .and_then(|test| http_check(&lower::probes::dial_local(test, &own).0))
         {
             to_http(c, &check);
             f.added(format!(
@@ -172,12 +169,9 @@ fn to_http(c: &mut Container, check: &HttpCheck) {
 }
 
 /// `x-kubeferry.probes.readiness` / `.liveness` (or the kompose labels) over the probes.
-fn settings(c: &mut Container, svc: &Service, f: &mut Findings) {
+fn settings(c: &mut Container, svc: &ServiceFacts, f: &mut Findings) {
     let port = c.ports.iter().flatten().next().map(|p| p.container_port);
-    for (kind, s) in [
-        ("readiness", &svc.settings.readiness),
-        ("liveness", &svc.settings.liveness),
-    ] {
+    for (kind, s) in [("readiness", &svc.readiness), ("liveness", &svc.liveness)] {
         let Some(s) = s else {
             continue;
         };
@@ -206,7 +200,7 @@ fn settings(c: &mut Container, svc: &Service, f: &mut Findings) {
     }
 }
 
-fn overridden(base: Option<Probe>, s: &ProbeSettings, port: Option<i32>) -> Probe {
+fn overridden(base: Option<Probe>, s: &ProbeOverride, port: Option<i32>) -> Probe {
     let mut p = base.unwrap_or(Probe {
         period_seconds: Some(10),
         timeout_seconds: Some(5),
@@ -241,18 +235,13 @@ fn overridden(base: Option<Probe>, s: &ProbeSettings, port: Option<i32>) -> Prob
     if let Some(h) = handler {
         p = with_handler(p, &h);
     }
-    let secs = |d: &Option<String>| {
-        d.as_deref()
-            .and_then(parse_duration)
-            .map(|ns| ns.div_ceil(1_000_000_000).clamp(1, i32::MAX as u64) as i32)
-    };
-    if let Some(v) = secs(&s.interval) {
+    if let Some(v) = s.period_seconds {
         p.period_seconds = Some(v);
     }
-    if let Some(v) = secs(&s.timeout) {
+    if let Some(v) = s.timeout_seconds {
         p.timeout_seconds = Some(v);
     }
-    if let Some(v) = secs(&s.start_period) {
+    if let Some(v) = s.initial_delay_seconds {
         p.initial_delay_seconds = Some(v);
     }
     if let Some(r) = s.retries.filter(|r| *r > 0) {

@@ -8,10 +8,9 @@
 
 mod heap;
 
-use super::{Cx, Findings, Level, Report, Rule, Scope, locate};
-use crate::compose::Project;
+use super::{Cx, Findings, Level, Report, Rule, Scope};
 use crate::diag::Diagnostic;
-use crate::lower::{self, Object};
+use crate::lower::{self, Object, Sources};
 use crate::quantity::value_of;
 use k8s_openapi::api::core::v1::{Container, Volume};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
@@ -208,7 +207,7 @@ fn memory_volumes(volumes: &[Volume]) -> BTreeMap<&str, u64> {
 
 /// One warning for the whole project naming the services whose containers were left without
 /// a memory limit (the report has them per container).
-pub fn open_limits(report: &Report, project: &Project) -> Option<Diagnostic> {
+pub fn open_limits(report: &Report, sources: &Sources) -> Option<Diagnostic> {
     let mut services: Vec<&str> = Vec::new();
     for w in &report.workloads {
         if w.not_hardened.iter().any(|e| e.rule == RULE.id) && !services.contains(&&*w.service) {
@@ -224,7 +223,7 @@ pub fn open_limits(report: &Report, project: &Project) -> Option<Diagnostic> {
     };
     Some(Diagnostic::warning(
         "H012",
-        locate(project, first, &[]),
+        sources.locator.at(first, &[]),
         format!(
             "no memory limit on {}: nothing says how much memory {needs} (no mem_limit or deploy.resources.limits.memory, no JVM heap size), so {gets} a memory request only: an invented limit could OOM-kill a service that runs under Compose. To contain {them}, set mem_limit or deploy.resources.limits.memory, or --default-memory-limit for every such container",
             list.join(", ")

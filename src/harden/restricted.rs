@@ -6,7 +6,7 @@
 
 use super::image_contract::{self, Contract};
 use super::{Cx, Findings};
-use crate::compose::model::Service;
+use crate::lower::ServiceFacts;
 use k8s_openapi::api::core::v1::{
     Container, EmptyDirVolumeSource, EnvVar, PodSpec, Sysctl, Volume, VolumeMount,
 };
@@ -63,11 +63,11 @@ fn locked(user: &str) -> Locked {
 pub fn user(
     contract: Option<&Contract>,
     svc_name: &str,
-    svc: &Service,
+    svc: &ServiceFacts,
     cx: &Cx<'_>,
     guess: &mut Guess,
 ) -> (i64, Option<i64>, String) {
-    if let Some(u) = svc.settings.run_as_user {
+    if let Some(u) = svc.run_as_user {
         return (u, None, "x-kubeferry.run_as_user".into());
     }
     let lock = cx.opts.image_users.get(svc_name).map(|u| (u, locked(u)));
@@ -118,11 +118,11 @@ fn mounted(mounts: &[VolumeMount], path: &str) -> bool {
 pub fn writable(
     k: Option<&Contract>,
     mounts: &[VolumeMount],
-    svc: &Service,
+    svc: &ServiceFacts,
     guess: &mut Guess,
 ) -> Vec<Writable> {
     let memory = std::iter::once("/tmp")
-        .chain(svc.settings.writable_paths.iter().map(String::as_str))
+        .chain(svc.writable_paths.iter().map(String::as_str))
         .chain(k.map_or(&[][..], |k| k.runtime).iter().copied())
         .map(|p| (p, true));
     let data = k.map_or(&[][..], |k| k.data).iter().map(|p| (*p, false));
@@ -137,7 +137,7 @@ pub fn writable(
             memory,
         });
     }
-    if k.is_none() && svc.settings.writable_paths.is_empty() {
+    if k.is_none() && svc.writable_paths.is_empty() {
         guess.paths = Some(out.iter().map(|w| w.path.clone()).collect());
     }
     out

@@ -135,7 +135,7 @@ fn apply(o: &mut Object, cx: &Cx<'_>, f: &mut Findings) {
         // run beside the main container and are treated as regular containers.
         let is_init = i >= regular && !lower::is_native_sidecar(c);
         let svc_name = cx.service_of(&c.name).to_string();
-        let svc = cx.project.services.get(&svc_name).unwrap_or(cx.svc);
+        let svc = cx.facts_of(&c.name);
         let contract = restricted::contract(c);
         let sc = c
             .security_context
@@ -359,7 +359,7 @@ fn restricted_pod(spec: &mut PodSpec, cx: &Cx<'_>, uid: Option<i64>, f: &mut Fin
     }
     // Root in a user namespace writes its volumes as root: no group to give them.
     if has_data && psc.fs_group.is_none() && !(userns && uid == Some(0)) {
-        psc.fs_group = cx.svc.settings.fs_group.or(gid).or(uid);
+        psc.fs_group = cx.svc.fs_group.or(gid).or(uid);
         if let Some(g) = psc.fs_group {
             f.added(format!(
                 "fsGroup {g}: mounted volumes are made writable for the pod's group"

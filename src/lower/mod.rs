@@ -55,8 +55,8 @@ pub use gateway::Route as GatewayRoute;
 pub use object::{External, Object};
 pub(crate) use pod::WAIT_CONTAINER;
 pub use pod::{is_native_sidecar, running_containers};
-pub(crate) use source::Source;
 pub use source::Sources;
+pub(crate) use source::{ProbeOverride, ServiceFacts, Source};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Which workload kind a service becomes when the Compose file does not decide.
@@ -437,6 +437,8 @@ pub fn lower(
     if !cx.errors.is_empty() {
         return Err(Failure(cx.errors));
     }
+    let mut sources = cx.sources;
+    sources.record_project(project);
     let mut objects = cx.objects;
     env::mark_secret_env(&mut objects);
     // Reserved generously above; what follows (hardening, emitting) needs only its length.
@@ -447,7 +449,7 @@ pub fn lower(
         objects,
         warnings: env::group_unset(cx.warnings),
         external: cx.external,
-        sources: cx.sources,
+        sources,
     })
 }
 

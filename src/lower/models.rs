@@ -72,10 +72,20 @@ pub fn top_level(cx: &mut Ctx<'_>) {
             }
             service::service(cx, &name, &runner);
             workload::workload(cx, &name, &runner, spec);
+            // The runner serves the services that use its model: it is on their networks.
+            let mut facts = super::ServiceFacts::of(&name, &runner);
+            let users = cx
+                .project
+                .services
+                .values()
+                .filter(|s| s.models.contains_key(key));
+            facts.networks = users.flat_map(super::source::networks).collect();
+            facts.networks.sort();
+            facts.networks.dedup();
             let source = super::Source::ModelRunner {
                 key: key.clone(),
                 user: first.clone(),
-                service: Box::new(runner),
+                service: Box::new(facts),
             };
             cx.sources.workloads.insert(name, source);
         }

@@ -48,8 +48,8 @@ pub fn policies(
     used: &mut BTreeSet<String>,
     f: &mut Findings,
 ) -> Vec<Object> {
-    let internal = |n: &str| cx.project.networks.get(n).is_some_and(|d| d.internal);
-    let part_of = names::label_value(&cx.project.name);
+    let internal = |n: &str| cx.sources.internal_networks.contains(n);
+    let part_of = names::label_value(&cx.sources.project);
     let mut out = Vec::new();
     for (net, list) in members.iter().filter(|(n, _)| internal(n)) {
         // Confined: every network of the pod is internal (one that is not is a way out).
