@@ -303,11 +303,12 @@ pub fn convert_with(
         image_users: applied.users,
         ..options.harden.clone()
     };
-    let lowered = match lower::lower(&loaded.project, &options.lower, fs) {
+    let mut lowered = match lower::lower(&loaded.project, &options.lower, fs) {
         Ok(l) => l,
         Err(f) => return Err(with_warnings(f, &diagnostics)),
     };
-    diagnostics.extend(lowered.warnings.iter().cloned());
+    // Moved, not copied: a large project has thousands of warnings.
+    diagnostics.append(&mut lowered.warnings);
     let mut objects = lowered.objects;
     timings.lower = start.elapsed() - timings.load;
     let report = match harden::apply(&mut objects, &lowered.sources, &harden_options) {

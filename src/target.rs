@@ -58,6 +58,25 @@ impl KubeVersion {
     pub fn has(self, f: Feature) -> bool {
         self >= f.since()
     }
+
+    /// The official kubectl image for this release, pinned to a patch release (the newest
+    /// known when the table was written). The image (Debian base with bash, entrypoint
+    /// `/bin/kubectl`, no `USER`: root) exists from 1.28; older targets get 1.28's, which
+    /// reads a `batch/v1` Job from those servers as well.
+    pub fn kubectl_image(self) -> &'static str {
+        match self.minor {
+            ..=28 => "registry.k8s.io/kubectl:v1.28.15",
+            29 => "registry.k8s.io/kubectl:v1.29.15",
+            30 => "registry.k8s.io/kubectl:v1.30.14",
+            31 => "registry.k8s.io/kubectl:v1.31.12",
+            32 => "registry.k8s.io/kubectl:v1.32.12",
+            33 => "registry.k8s.io/kubectl:v1.33.8",
+            34 => "registry.k8s.io/kubectl:v1.34.4",
+            35 => "registry.k8s.io/kubectl:v1.35.1",
+            36 => "registry.k8s.io/kubectl:v1.36.0",
+            _ => "registry.k8s.io/kubectl:v1.37.0",
+        }
+    }
 }
 
 impl Default for KubeVersion {

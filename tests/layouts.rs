@@ -369,3 +369,42 @@ fn release_prefix_renames_every_object_and_what_refers_to_it() {
         "test"
     );
 }
+
+/// A run-once `pre_start` hook of a service with replicas: its Job, ServiceAccount, Role and
+/// RoleBinding render as the plain output, and with the release prefix every reference among
+/// them follows (the wait's argument, the Role's resourceNames, the binding's role and subject).
+#[test]
+fn pre_start_job_objects_follow_the_release_prefix() {
+    let compose = r#"services:
+  api:
+    image: example/api:1
+    deploy: {replicas: 3}
+    pre_start:
+      - command: ["./migrate"]
+"#;
+    let input = Input::new().compose_file("compose.yaml", compose);
+    let c = convert(&input, &Options::default()).expect("converts");
+    let Some(rendered) = render_chart(&c) else {
+        return;
+    };
+    assert_eq!(sorted(rendered), sorted(plain(&c)));
+    let mut values = default_values(&c.files(Layout::Helm, Format::Yaml));
+    values["releasePrefix"] = true.into();
+    let docs = render_with(&c, &values).unwrap().unwrap();
+    find(&docs, "Job", "test-api-pre-start");
+    find(&docs, "ServiceAccount", "test-api-pre-start");
+    let role = find(&docs, "Role", "test-api-pre-start");
+    assert_eq!(role["rules"][0]["resourceNames"][0], "test-api-pre-start");
+    let binding = find(&docs, "RoleBinding", "test-api-pre-start");
+    assert_eq!(binding["roleRef"]["name"], "test-api-pre-start");
+    assert_eq!(binding["subjects"][0]["name"], "test-api-pre-start");
+    let pod = &find(&docs, "Deployment", "test-api")["spec"]["template"]["spec"];
+    assert_eq!(pod["serviceAccountName"], "test-api-pre-start");
+    let wait = pod["initContainers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "wait-for-pre-start")
+        .unwrap();
+    assert_eq!(wait["args"][1], "test-api-pre-start");
+}

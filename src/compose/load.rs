@@ -96,6 +96,7 @@ pub fn load(opts: &LoadOptions, fs: &dyn FileSystem) -> Result<Loaded, Failure> 
         unset: Vec::new(),
         extended_files: HashMap::new(),
         violations: Vec::new(),
+        parsed_early: HashMap::new(),
     };
     l.run().map_err(|e| {
         let mut all = std::mem::take(&mut l.violations);
@@ -132,6 +133,9 @@ pub(super) struct Loader<'a> {
     extended_files: HashMap<String, Node>,
     /// Schema violations that are errors, reported together once the files are merged.
     violations: Vec<Diagnostic>,
+    /// `-f` files parsed early to find their `name` (`${COMPOSE_PROJECT_NAME}`), by path:
+    /// [`Loader::load_file`] takes them instead of parsing the file a second time.
+    parsed_early: HashMap<String, Vec<Node>>,
 }
 
 /// From this many services on, loading uses a second thread ([`crate::parallel`]).
@@ -512,7 +516,13 @@ impl Loader<'_> {
         let file_id = self.files.len() as u32;
         let display = self.display(path);
         self.files.push(display.clone());
-        let docs = parse::parse(&bytes, &display, file_id, &self.opts.limits).map_err(Box::new)?;
+        let docs = match self.parsed_early.remove(path) {
+            Some(mut docs) => {
+                docs.iter_mut().for_each(|d| d.set_file(file_id));
+                docs
+            }
+            None => parse::parse(&bytes, &display, file_id, &self.opts.limits).map_err(Box::new)?,
+        };
         let mut out = Vec::new();
         for mut doc in docs {
             if doc.is_null() {

@@ -71,6 +71,18 @@ impl Node {
         Node::new(Value::Seq(s), at)
     }
 
+    /// Set the file of every position in this tree: a file parsed before its number was
+    /// known (`compose::load`'s early read of `name`).
+    pub fn set_file(&mut self, file: u32) {
+        self.at.file = file;
+        self.key_at.file = file;
+        match &mut self.value {
+            Value::Map(m) => m.values_mut().for_each(|v| v.set_file(file)),
+            Value::Seq(items) => items.iter_mut().for_each(|v| v.set_file(file)),
+            _ => {}
+        }
+    }
+
     pub fn is_null(&self) -> bool {
         matches!(self.value, Value::Null)
     }

@@ -9,6 +9,7 @@
 //! keys added since (`pre_start`, `build.no_cache_filter`), which kubeferry reads.
 
 use super::node::{Node, Pos, Value};
+use crate::hash::FastMap;
 use serde_json::Value as J;
 
 /// The schema text, embedded at build time.
@@ -66,8 +67,278 @@ pub fn check(doc: &Node, pass: Pass) -> Vec<Violation> {
     let mut out = Vec::new();
     let mut path = String::new();
     let root = spec();
-    walk(&root, doc, &root, pass, &mut path, &mut out);
+    let mut schema = Compiled::default();
+    let top = schema.compile(&root, &root);
+    schema.mark_required();
+    schema.walk(doc, top, pass, &mut path, &mut out);
     out
+}
+
+/// One schema node with its keywords read once and its `$ref`s resolved to indexes: the walk
+/// visits every node of every file, and looking keywords up by name in the JSON tree there
+/// took a sixth of a large conversion (docs/performance.md).
+#[derive(Default)]
+struct Schema<'a> {
+    /// `type` (empty: any).
+    types: Vec<&'a str>,
+    /// `oneOf`, then `anyOf`, where present: the alternatives of each.
+    alternatives: Vec<Vec<usize>>,
+    /// `properties`, in the schema's order (for suggestions), and indexed.
+    props: Option<Props<'a>>,
+    /// `patternProperties`, in the schema's order.
+    patterns: Option<Vec<(&'a str, usize)>>,
+    /// `additionalProperties: false`.
+    closed: bool,
+    /// `additionalProperties` as a schema.
+    extra: Option<usize>,
+    required: Option<Vec<&'a str>>,
+    items: Option<usize>,
+    minimum: Option<f64>,
+}
+
+struct Props<'a> {
+    order: Vec<&'a str>,
+    index: FastMap<&'a str, usize>,
+}
+
+#[derive(Default)]
+struct Compiled<'a> {
+    nodes: Vec<Schema<'a>>,
+    /// Compiled nodes by the address of their JSON node: definitions are shared, and may refer
+    /// to themselves.
+    seen: FastMap<usize, usize>,
+    /// Whether a node or one below it requires a key: the merged tree's pass, which checks
+    /// only required keys, skips the rest.
+    requires: Vec<bool>,
+}
+
+impl<'a> Compiled<'a> {
+    fn compile(&mut self, root: &'a J, s: &'a J) -> usize {
+        let s = resolve(root, s);
+        let key = std::ptr::from_ref(s) as usize;
+        if let Some(&i) = self.seen.get(&key) {
+            return i;
+        }
+        let i = self.nodes.len();
+        self.nodes.push(Schema::default());
+        self.seen.insert(key, i);
+        let mut node = Schema {
+            types: types(s),
+            closed: matches!(s.get("additionalProperties"), Some(J::Bool(false))),
+            minimum: s.get("minimum").and_then(J::as_f64),
+            required: s
+                .get("required")
+                .and_then(J::as_array)
+                .map(|r| r.iter().filter_map(J::as_str).collect()),
+            ..Schema::default()
+        };
+        for key in ["oneOf", "anyOf"] {
+            if let Some(alts) = s.get(key).and_then(J::as_array) {
+                let alts = alts.iter().map(|a| self.compile(root, a)).collect();
+                node.alternatives.push(alts);
+            }
+        }
+        if let Some(p) = s.get("properties").and_then(J::as_object) {
+            let mut props = Props {
+                order: Vec::with_capacity(p.len()),
+                index: FastMap::default(),
+            };
+            for (k, v) in p {
+                let sub = self.compile(root, v);
+                props.order.push(k.as_str());
+                props.index.insert(k.as_str(), sub);
+            }
+            node.props = Some(props);
+        }
+        if let Some(p) = s.get("patternProperties").and_then(J::as_object) {
+            let patterns = p
+                .iter()
+                .map(|(k, v)| (k.as_str(), self.compile(root, v)))
+                .collect();
+            node.patterns = Some(patterns);
+        }
+        node.extra = s
+            .get("additionalProperties")
+            .filter(|a| a.is_object())
+            .map(|a| self.compile(root, a));
+        node.items = s.get("items").map(|a| self.compile(root, a));
+        self.nodes[i] = node;
+        i
+    }
+
+    /// Fill `requires`: definitions refer to each other (and to themselves), so it is
+    /// propagated until nothing changes.
+    fn mark_required(&mut self) {
+        self.requires = self.nodes.iter().map(|n| n.required.is_some()).collect();
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for (i, n) in self.nodes.iter().enumerate() {
+                if self.requires[i] {
+                    continue;
+                }
+                let below = n
+                    .alternatives
+                    .iter()
+                    .flatten()
+                    .copied()
+                    .chain(n.props.iter().flat_map(|p| p.index.values().copied()))
+                    .chain(n.patterns.iter().flatten().map(|&(_, s)| s))
+                    .chain(n.extra)
+                    .chain(n.items);
+                if below.into_iter().any(|c| self.requires[c]) {
+                    self.requires[i] = true;
+                    changed = true;
+                }
+            }
+        }
+    }
+
+    fn walk(&self, n: &Node, si: usize, pass: Pass, path: &mut String, out: &mut Vec<Violation>) {
+        if pass == Pass::Merged && !self.requires[si] {
+            return;
+        }
+        let s = &self.nodes[si];
+        if n.tag == super::node::Tag::Reset {
+            // `!reset` removes the key while merging: its value is no value to check.
+            return;
+        }
+        if n.is_null() && is_service_path(path) {
+            // compose-go reads a null service (`web:`, extended or overridden) as an empty one.
+            return;
+        }
+        if !fits(n, &s.types) {
+            // Types are a property of each file, as Compose validates them (after interpolation).
+            if pass == Pass::File {
+                out.push(wrong_type(n, s.types.clone(), path));
+            }
+            return;
+        }
+        for alts in &s.alternatives {
+            match alts.iter().find(|&&a| fits(n, &self.nodes[a].types)) {
+                Some(&alt) => self.walk(n, alt, pass, path, out),
+                None if pass == Pass::File => {
+                    let expected = alts
+                        .iter()
+                        .flat_map(|&a| self.nodes[a].types.iter().copied())
+                        .collect();
+                    out.push(wrong_type(n, expected, path));
+                }
+                None => {}
+            }
+        }
+        match &n.value {
+            Value::Map(m) => self.object(n, m, s, pass, path, out),
+            Value::Seq(items) => {
+                if let Some(item) = s.items {
+                    for (i, v) in items.iter().enumerate() {
+                        let len = path.len();
+                        path.push('[');
+                        crate::text::push_decimal(path, i as u64);
+                        path.push(']');
+                        self.walk(v, item, pass, path, out);
+                        path.truncate(len);
+                    }
+                }
+            }
+            Value::Int(_) | Value::Float(_) if pass == Pass::File => {
+                let v = match n.value {
+                    Value::Int(i) => i as f64,
+                    Value::Float(f) => f,
+                    _ => return,
+                };
+                if let Some(minimum) = s.minimum
+                    && v < minimum
+                {
+                    out.push(Violation {
+                        problem: Problem::Below { minimum },
+                        at: n.at,
+                        path: path.clone(),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn object(
+        &self,
+        n: &Node,
+        m: &super::node::Map,
+        s: &Schema<'a>,
+        pass: Pass,
+        path: &mut String,
+        out: &mut Vec<Violation>,
+    ) {
+        if pass == Pass::Merged
+            && let Some(required) = &s.required
+        {
+            for key in required {
+                if !m.contains_key(*key) {
+                    out.push(Violation {
+                        problem: Problem::Missing { key: (*key).into() },
+                        at: n.key_at,
+                        path: path.clone(),
+                    });
+                }
+            }
+        }
+        for (k, v) in m {
+            let len = path.len();
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(k);
+            let sub = s
+                .props
+                .as_ref()
+                .and_then(|p| p.index.get(k.as_str()).copied())
+                .or_else(|| {
+                    s.patterns.as_ref().and_then(|p| {
+                        p.iter()
+                            .find(|(pattern, _)| matches_pattern(pattern, k))
+                            .map(|&(_, s)| s)
+                    })
+                });
+            match sub.or(s.extra) {
+                Some(sub) => self.walk(v, sub, pass, path, out),
+                // A name in a mapping of names; service names have their own check (C015).
+                None if s.closed
+                    && pass == Pass::File
+                    && s.props.is_none()
+                    && &path[..len] != "services" =>
+                {
+                    out.push(Violation {
+                        problem: Problem::BadName {
+                            key: k.clone(),
+                            pattern: s
+                                .patterns
+                                .as_ref()
+                                .and_then(|p| p.iter().map(|&(p, _)| p).find(|p| *p != "^x-"))
+                                .map(str::to_string)
+                                .unwrap_or_default(),
+                        },
+                        at: v.key_at,
+                        path: path.clone(),
+                    });
+                }
+                None if s.props.is_none() => {}
+                None if s.closed && pass == Pass::File => out.push(Violation {
+                    problem: Problem::Unknown {
+                        key: k.clone(),
+                        suggestion: s
+                            .props
+                            .as_ref()
+                            .and_then(|p| suggest(k, p.order.iter().copied())),
+                    },
+                    at: v.key_at,
+                    path: path.clone(),
+                }),
+                None => {}
+            }
+            path.truncate(len);
+        }
+    }
 }
 
 /// `#/$defs/name` to the definition it names.
@@ -133,154 +404,14 @@ fn wrong_type(n: &Node, expected: Vec<&str>, path: &str) -> Violation {
     }
 }
 
-/// Whether a schema (one alternative of a `oneOf`) can describe a node of this kind.
-/// Called for every node of every file: no allocation.
-fn fits(n: &Node, s: &J) -> bool {
+/// Whether a schema of these types (one alternative of a `oneOf`) can describe a node of this
+/// kind.
+fn fits(n: &Node, types: &[&str]) -> bool {
     let kind = kind(n);
-    let ok = |t: &str| t == kind || (t == "number" && kind == "integer");
-    match s.get("type") {
-        Some(J::String(t)) => ok(t),
-        Some(J::Array(a)) => a.iter().filter_map(J::as_str).any(ok),
-        _ => true,
-    }
-}
-
-fn walk(root: &J, n: &Node, s: &J, pass: Pass, path: &mut String, out: &mut Vec<Violation>) {
-    let s = resolve(root, s);
-    if n.tag == super::node::Tag::Reset {
-        // `!reset` removes the key while merging: its value is no value to check.
-        return;
-    }
-    if n.is_null() && is_service_path(path) {
-        // compose-go reads a null service (`web:`, extended or overridden) as an empty one.
-        return;
-    }
-    if !fits(n, s) {
-        // Types are a property of each file, as Compose validates them (after interpolation).
-        if pass == Pass::File {
-            out.push(wrong_type(n, types(s), path));
-        }
-        return;
-    }
-    for key in ["oneOf", "anyOf"] {
-        if let Some(alts) = s.get(key).and_then(J::as_array) {
-            let alts = alts.iter().map(|a| resolve(root, a));
-            match alts.clone().find(|a| fits(n, a)) {
-                Some(alt) => walk(root, n, alt, pass, path, out),
-                None if pass == Pass::File => {
-                    let expected = alts.flat_map(types).collect();
-                    out.push(wrong_type(n, expected, path));
-                }
-                None => {}
-            }
-        }
-    }
-    match &n.value {
-        Value::Map(m) => object(root, n, m, s, pass, path, out),
-        Value::Seq(items) => {
-            if let Some(item) = s.get("items") {
-                for (i, v) in items.iter().enumerate() {
-                    let len = path.len();
-                    path.push('[');
-                    crate::text::push_decimal(path, i as u64);
-                    path.push(']');
-                    walk(root, v, item, pass, path, out);
-                    path.truncate(len);
-                }
-            }
-        }
-        Value::Int(_) | Value::Float(_) if pass == Pass::File => {
-            let v = match n.value {
-                Value::Int(i) => i as f64,
-                Value::Float(f) => f,
-                _ => return,
-            };
-            if let Some(minimum) = s.get("minimum").and_then(J::as_f64)
-                && v < minimum
-            {
-                out.push(Violation {
-                    problem: Problem::Below { minimum },
-                    at: n.at,
-                    path: path.clone(),
-                });
-            }
-        }
-        _ => {}
-    }
-}
-
-fn object(
-    root: &J,
-    n: &Node,
-    m: &super::node::Map,
-    s: &J,
-    pass: Pass,
-    path: &mut String,
-    out: &mut Vec<Violation>,
-) {
-    let props = s.get("properties").and_then(J::as_object);
-    let patterns = s.get("patternProperties").and_then(J::as_object);
-    let closed = matches!(s.get("additionalProperties"), Some(J::Bool(false)));
-    let extra = s.get("additionalProperties").filter(|a| a.is_object());
-    if pass == Pass::Merged
-        && let Some(required) = s.get("required").and_then(J::as_array)
-    {
-        for key in required.iter().filter_map(J::as_str) {
-            if !m.contains_key(key) {
-                out.push(Violation {
-                    problem: Problem::Missing { key: key.into() },
-                    at: n.key_at,
-                    path: path.clone(),
-                });
-            }
-        }
-    }
-    for (k, v) in m {
-        let len = path.len();
-        if !path.is_empty() {
-            path.push('.');
-        }
-        path.push_str(k);
-        let sub = props.and_then(|p| p.get(k)).or_else(|| {
-            patterns.and_then(|p| {
-                p.iter()
-                    .find(|(pattern, _)| matches_pattern(pattern, k))
-                    .map(|(_, s)| s)
-            })
-        });
-        match sub.or(extra) {
-            Some(sub) => walk(root, v, sub, pass, path, out),
-            // A name in a mapping of names; service names have their own check (C015).
-            None if closed
-                && pass == Pass::File
-                && props.is_none()
-                && &path[..len] != "services" =>
-            {
-                out.push(Violation {
-                    problem: Problem::BadName {
-                        key: k.clone(),
-                        pattern: patterns
-                            .and_then(|p| p.keys().find(|p| *p != "^x-"))
-                            .cloned()
-                            .unwrap_or_default(),
-                    },
-                    at: v.key_at,
-                    path: path.clone(),
-                });
-            }
-            None if props.is_none() => {}
-            None if closed && pass == Pass::File => out.push(Violation {
-                problem: Problem::Unknown {
-                    key: k.clone(),
-                    suggestion: props.and_then(|p| suggest(k, p.keys().map(String::as_str))),
-                },
-                at: v.key_at,
-                path: path.clone(),
-            }),
-            None => {}
-        }
-        path.truncate(len);
-    }
+    types.is_empty()
+        || types
+            .iter()
+            .any(|&t| t == kind || (t == "number" && kind == "integer"))
 }
 
 /// The schema's `patternProperties` patterns, matched by hand (there are five).

@@ -48,6 +48,11 @@ pub(super) struct Pod<'a> {
     host_network: bool,
     /// Protected: a workload the rule is on for, not on the host's network.
     pub target: bool,
+    /// A workload kubeferry adds for the service (its `pre_start` Job): on the service's
+    /// networks, but nothing is published on it.
+    aux: bool,
+    /// The pod waits for its `pre_start` Job through the API server.
+    pub api_wait: bool,
 }
 
 fn apply(objects: &[Object], cx: &ProjectCx<'_>, f: &mut Findings) -> Vec<Object> {
@@ -71,6 +76,14 @@ fn apply(objects: &[Object], cx: &ProjectCx<'_>, f: &mut Findings) -> Vec<Object
             Some(Source::ModelRunner { service, .. }) => (o.name(), service.as_ref()),
             _ => continue,
         };
+        // The `pre_start` Job: on the service's networks, but nothing is published on it.
+        let aux = matches!(o, Object::Job(_))
+            && o.metadata()
+                .labels
+                .as_ref()
+                .and_then(|l| l.get(crate::lower::names::COMPONENT))
+                .map(String::as_str)
+                == Some(crate::lower::PRE_START_COMPONENT);
         pods.insert(
             o.name().to_string(),
             Pod {
@@ -79,6 +92,12 @@ fn apply(objects: &[Object], cx: &ProjectCx<'_>, f: &mut Findings) -> Vec<Object
                 nets: &svc.networks,
                 host_network: spec.host_network == Some(true),
                 target: false,
+                aux,
+                api_wait: spec
+                    .init_containers
+                    .iter()
+                    .flatten()
+                    .any(|c| c.name == crate::lower::PRE_START_WAIT),
             },
         );
     }
@@ -151,7 +170,7 @@ fn apply(objects: &[Object], cx: &ProjectCx<'_>, f: &mut Findings) -> Vec<Object
     }
     out.extend(internal::policies(cx, &pods, &nets, &mut used, f));
     let exposed = exposure(objects, &pods);
-    for (name, pod) in pods.iter().filter(|(_, p)| p.target) {
+    for (name, pod) in pods.iter().filter(|(_, p)| p.target && !p.aux) {
         let mut open: BTreeSet<(String, i32)> = pod
             .svc
             .published
@@ -229,15 +248,21 @@ fn exposure<'o>(
             services.insert(o.name(), s);
         }
     }
-    // The pod a Service selects: kubeferry's selectors name the pod's service label.
+    // The pod a Service selects: kubeferry's selectors name the pod's service label. Indexed
+    // once (the first workload with that label wins, as a scan in object order would find).
+    let mut by_label: BTreeMap<String, &'o str> = BTreeMap::new();
+    for o in objects.iter().filter(|o| o.pod_spec().is_some()) {
+        by_label
+            .entry(names::label_value(o.name()))
+            .or_insert(o.name());
+    }
     let pod_of = |s: &Service| -> Option<&'o str> {
         let sel = s.spec.as_ref()?.selector.as_ref()?;
         let name = sel.get(names::NAME)?;
-        objects
-            .iter()
-            .find(|o| o.pod_spec().is_some() && names::label_value(o.name()) == *name)
-            .filter(|o| pods.contains_key(o.name()))
-            .map(|o| o.name())
+        by_label
+            .get(name.as_str())
+            .copied()
+            .filter(|o| pods.contains_key(*o))
     };
     let target = |pod: &str, sp: &ServicePort| -> (String, i32) {
         let proto = sp.protocol.clone().unwrap_or_else(|| "TCP".into());

@@ -66,6 +66,7 @@ fn runtime_default() -> SeccompProfile {
 
 fn apply(o: &mut Object, cx: &Cx<'_>, f: &mut Findings) {
     let restricted = cx.level >= Level::Restricted;
+    let job = matches!(o, Object::Job(_));
     let Some(spec) = o.pod_template_mut().and_then(|t| t.spec.as_mut()) else {
         return;
     };
@@ -303,7 +304,10 @@ fn apply(o: &mut Object, cx: &Cx<'_>, f: &mut Findings) {
         }
         if !is_init {
             restricted::data_env(c, cx, &svc_name, f);
-            restricted::warn_guess(cx, &svc_name, c, guess, f);
+            // The last hook of a `pre_start` Job: the service's own container says it.
+            if !(job && c.name.starts_with(lower::PRE_START_PREFIX)) {
+                restricted::warn_guess(cx, &svc_name, c, guess, f);
+            }
         }
     }
     if !writable.is_empty() {

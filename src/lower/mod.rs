@@ -6,6 +6,7 @@
 //! this one only dispatches per service.
 
 mod binds;
+mod counts;
 mod data_paths;
 mod deploy_labels;
 mod dials;
@@ -14,6 +15,7 @@ mod escape;
 mod folders;
 pub(crate) mod gateway;
 mod gpu;
+mod hook_container;
 mod hook_losses;
 mod hpa;
 mod image_volumes;
@@ -30,6 +32,7 @@ pub mod names;
 pub(crate) mod object;
 mod pod;
 mod pre_start;
+mod pre_start_job;
 pub(crate) mod probes;
 pub(crate) mod quantity;
 mod reach;
@@ -52,9 +55,13 @@ use crate::compose::model::{Project, Service};
 use crate::diag::{Diagnostic, Failure, Location};
 use crate::hash::{FastMap, FastSet};
 pub use gateway::Route as GatewayRoute;
+pub(crate) use hook_container::PREFIX as PRE_START_PREFIX;
 pub use object::{External, Object};
 pub(crate) use pod::WAIT_CONTAINER;
 pub use pod::{is_native_sidecar, running_containers};
+pub(crate) use pre_start_job::{
+    COMPONENT as PRE_START_COMPONENT, WAIT_CONTAINER as PRE_START_WAIT,
+};
 pub use source::Sources;
 pub(crate) use source::{ProbeOverride, ServiceFacts, Source};
 use std::collections::{BTreeMap, BTreeSet};

@@ -6,11 +6,12 @@ use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{
     ConfigMap, Endpoints, Namespace, PersistentVolumeClaim, PodSpec, PodTemplateSpec, Secret,
-    Service,
+    Service, ServiceAccount,
 };
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use k8s_openapi::api::resource::v1::ResourceClaimTemplate;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
@@ -43,6 +44,12 @@ pub struct External {
 pub enum Object {
     /// A core/v1 Namespace.
     Namespace(Box<Namespace>),
+    /// The identity of a `pre_start` wait (the only API access the output grants).
+    ServiceAccount(Box<ServiceAccount>),
+    /// The permission of a `pre_start` wait: `get` on the Job it waits for.
+    Role(Box<Role>),
+    /// Binds the `pre_start` wait's Role to its ServiceAccount.
+    RoleBinding(Box<RoleBinding>),
     /// A core/v1 ConfigMap.
     ConfigMap(Box<ConfigMap>),
     /// A core/v1 Secret.
@@ -82,6 +89,24 @@ pub enum Object {
 impl From<Namespace> for Object {
     fn from(o: Namespace) -> Self {
         Object::Namespace(Box::new(o))
+    }
+}
+
+impl From<ServiceAccount> for Object {
+    fn from(o: ServiceAccount) -> Self {
+        Object::ServiceAccount(Box::new(o))
+    }
+}
+
+impl From<Role> for Object {
+    fn from(o: Role) -> Self {
+        Object::Role(Box::new(o))
+    }
+}
+
+impl From<RoleBinding> for Object {
+    fn from(o: RoleBinding) -> Self {
+        Object::RoleBinding(Box::new(o))
     }
 }
 
@@ -192,23 +217,26 @@ impl Object {
     pub fn rank(&self) -> u8 {
         match self {
             Object::Namespace(_) => 0,
-            Object::ConfigMap(_) => 1,
-            Object::Secret(_) => 2,
-            Object::PersistentVolumeClaim(_) => 3,
-            Object::ResourceClaimTemplate(_) => 4,
-            Object::Service(_) => 5,
-            Object::Endpoints(_) => 6,
-            Object::EndpointSlice(_) => 7,
-            Object::Deployment(_) => 8,
-            Object::StatefulSet(_) => 9,
-            Object::DaemonSet(_) => 10,
-            Object::Job(_) => 11,
-            Object::CronJob(_) => 12,
-            Object::Ingress(_) => 13,
-            Object::Route(_) => 14,
-            Object::HorizontalPodAutoscaler(_) => 15,
-            Object::PodDisruptionBudget(_) => 16,
-            Object::NetworkPolicy(_) => 17,
+            Object::ServiceAccount(_) => 1,
+            Object::Role(_) => 2,
+            Object::RoleBinding(_) => 3,
+            Object::ConfigMap(_) => 4,
+            Object::Secret(_) => 5,
+            Object::PersistentVolumeClaim(_) => 6,
+            Object::ResourceClaimTemplate(_) => 7,
+            Object::Service(_) => 8,
+            Object::Endpoints(_) => 9,
+            Object::EndpointSlice(_) => 10,
+            Object::Deployment(_) => 11,
+            Object::StatefulSet(_) => 12,
+            Object::DaemonSet(_) => 13,
+            Object::Job(_) => 14,
+            Object::CronJob(_) => 15,
+            Object::Ingress(_) => 16,
+            Object::Route(_) => 17,
+            Object::HorizontalPodAutoscaler(_) => 18,
+            Object::PodDisruptionBudget(_) => 19,
+            Object::NetworkPolicy(_) => 20,
         }
     }
 
@@ -216,6 +244,9 @@ impl Object {
     pub fn kind(&self) -> &'static str {
         match self {
             Object::Namespace(_) => "Namespace",
+            Object::ServiceAccount(_) => "ServiceAccount",
+            Object::Role(_) => "Role",
+            Object::RoleBinding(_) => "RoleBinding",
             Object::ConfigMap(_) => "ConfigMap",
             Object::Secret(_) => "Secret",
             Object::PersistentVolumeClaim(_) => "PersistentVolumeClaim",
@@ -245,6 +276,9 @@ impl Object {
     pub fn metadata(&self) -> &ObjectMeta {
         match self {
             Object::Namespace(o) => &o.metadata,
+            Object::ServiceAccount(o) => &o.metadata,
+            Object::Role(o) => &o.metadata,
+            Object::RoleBinding(o) => &o.metadata,
             Object::ConfigMap(o) => &o.metadata,
             Object::Secret(o) => &o.metadata,
             Object::PersistentVolumeClaim(o) => &o.metadata,

@@ -2,6 +2,7 @@
 //! the kind [`super::kind`] chooses.
 
 use super::Ctx;
+use super::counts::{backoff, replicas};
 use super::kind::{Kind, decide, schedule};
 use super::names;
 use super::object::Object;
@@ -85,6 +86,10 @@ pub fn workload(cx: &mut Ctx<'_>, name: &str, svc: &Service, mut pod: PodSpec) {
         ..Default::default()
     };
     placement(cx, name, svc, &mut pod);
+    // The Job of the run-once `pre_start` hooks runs where the service's pods may run.
+    if super::pre_start_job::wanted(cx, name, svc, &pod) {
+        super::pre_start_job::objects(cx, name, svc, &pod);
+    }
     let (kind, serves) = decide(cx, name, svc);
     if let Some(s) = serves {
         let compose = if s.value.starts_with("on-failure") {
@@ -125,14 +130,7 @@ pub fn workload(cx: &mut Ctx<'_>, name: &str, svc: &Service, mut pod: PodSpec) {
         }),
         spec: Some(pod),
     };
-    let replicas = svc
-        .settings
-        .replicas
-        .map(i64::from)
-        .or_else(|| svc.deploy.as_ref().and_then(|d| d.replicas))
-        .or(svc.scale)
-        .or(cx.opts.replicas.map(i64::from))
-        .map(|r| r.clamp(0, i32::MAX as i64) as i32);
+    let replicas = replicas(cx, svc);
     let object = match kind {
         Kind::Deployment => Object::from(Deployment {
             metadata: meta,
@@ -251,23 +249,6 @@ fn claim_templates(
         spec.volumes = None;
     }
     (!claims.is_empty()).then_some(claims)
-}
-
-fn backoff(svc: &Service) -> Option<i32> {
-    if let Some(b) = svc.settings.backoff_limit {
-        return Some(b.max(0));
-    }
-    let from_restart = svc
-        .restart
-        .as_deref()
-        .and_then(|r| r.strip_prefix("on-failure:"))
-        .and_then(|n| n.parse::<i32>().ok());
-    svc.deploy
-        .as_ref()
-        .and_then(|d| d.restart_policy.as_ref())
-        .and_then(|r| r.max_attempts)
-        .map(|n| n.clamp(0, i32::MAX as i64) as i32)
-        .or(from_restart)
 }
 
 fn strategy(svc: &Service) -> Option<DeploymentStrategy> {

@@ -46,7 +46,7 @@ fn kubectl(opts: &PlanOptions) -> String {
 }
 
 /// The kinds a project's objects come in, for deleting them by label.
-const KINDS: &str = "deployment,statefulset,daemonset,job,cronjob,service,endpointslice,ingress,horizontalpodautoscaler,poddisruptionbudget,networkpolicy,configmap,secret,persistentvolumeclaim";
+const KINDS: &str = "deployment,statefulset,daemonset,job,cronjob,service,endpointslice,ingress,horizontalpodautoscaler,poddisruptionbudget,networkpolicy,configmap,secret,persistentvolumeclaim,serviceaccount,role,rolebinding";
 
 /// The services of each stage and the claims of stage 2.
 pub struct Stages<'a> {
@@ -140,7 +140,7 @@ pub fn commands(
     let mut rollback_stage2 = vec![
         "Until you delete the Compose host's volumes and folders, they still hold the data as it was when you dumped it; anything written in the cluster since is lost unless you dump it back (the data-migration steps, the other way round).".to_string(),
         format!(
-            "Delete stage 2's workloads and Services (not `-f stage2/`: it also holds the Namespace and the objects stage 1 shares): `{kc} delete deployment,statefulset,daemonset,job,cronjob,service -l '{} in ({selected}),{part_of}'`{}.",
+            "Delete stage 2's workloads and Services (not `-f stage2/`: it also holds the Namespace and the objects stage 1 shares): `{kc} delete deployment,statefulset,daemonset,job,cronjob,service,serviceaccount,role,rolebinding -l '{} in ({selected}),{part_of}'`{}.",
             names::NAME,
             if claims.is_empty() {
                 String::new()

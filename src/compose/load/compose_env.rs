@@ -84,7 +84,7 @@ impl Loader<'_> {
             let Ok(bytes) = self.fs.read(file) else {
                 continue;
             };
-            // Only a file with a top-level `name` is parsed twice.
+            // Only a file with a top-level `name` is parsed here (and kept for loading).
             if !(bytes.starts_with(b"name") || bytes.windows(5).any(|w| w == b"\nname")) {
                 continue;
             }
@@ -92,7 +92,7 @@ impl Loader<'_> {
             let Ok(docs) = crate::compose::parse::parse(&bytes, file, u32::MAX, limits) else {
                 continue;
             };
-            for doc in docs {
+            for doc in &docs {
                 if let Some(n) = doc.get("name").and_then(Node::scalar_string) {
                     let lookup = |k: &str| env.get(k).cloned();
                     let value =
@@ -104,6 +104,7 @@ impl Loader<'_> {
                     }
                 }
             }
+            self.parsed_early.insert(file.clone(), docs);
         }
         if name.is_empty() {
             name = normalize_name(project_dir.rsplit('/').next().unwrap_or(""));

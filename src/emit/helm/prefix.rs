@@ -9,6 +9,7 @@
 use super::dialled::dialled;
 use super::go_str;
 use super::template::Template;
+use crate::lower::PRE_START_WAIT;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -30,7 +31,7 @@ const REF_KEYS: [&str; 4] = [
     "serviceAccountName",
 ];
 /// Objects whose `name` names another object of the chart.
-const REF_PARENTS: [&str; 8] = [
+const REF_PARENTS: [&str; 10] = [
     "configMapKeyRef",
     "secretKeyRef",
     "configMapRef",
@@ -39,6 +40,8 @@ const REF_PARENTS: [&str; 8] = [
     "secret",
     "service",
     "scaleTargetRef",
+    "roleRef",
+    "subjects",
 ];
 const SKIP: [&str; 5] = [
     "affinity",
@@ -70,6 +73,8 @@ impl Template<'_> {
                 }
                 let Value::Object(m) = v else { return };
                 let parent = key;
+                // The `pre_start` wait is given its Job's name as an argument.
+                let wait = m.get("name").and_then(Value::as_str) == Some(PRE_START_WAIT);
                 let keys: Vec<String> = m.keys().cloned().collect();
                 for k in keys {
                     // Settings the chart writes as literals from the values.
@@ -79,6 +84,10 @@ impl Template<'_> {
                     let Some(child) = m.get_mut(&k) else { continue };
                     let refers = REF_KEYS.contains(&k.as_str())
                         || (k == "name" && parent.is_some_and(|p| REF_PARENTS.contains(&p)));
+                    if wait && k == "args" {
+                        self.names_in(child, names);
+                        continue;
+                    }
                     match child {
                         Value::String(s) if refers && names.all.contains(s.as_str()) => {
                             let t = format!("{{{{ print $p {} | toJson }}}}", go_str(s));
@@ -88,6 +97,7 @@ impl Template<'_> {
                     }
                 }
             }
+            Value::Array(_) if key == Some("resourceNames") => self.names_in(v, names),
             Value::Array(a) => {
                 let dials = matches!(key, Some("command" | "args"));
                 for item in a.iter_mut() {
@@ -102,6 +112,18 @@ impl Template<'_> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// The items of a list that name an object of the chart (a Role's `resourceNames`).
+    fn names_in(&mut self, list: &mut Value, names: &Names) {
+        for item in list.as_array_mut().into_iter().flatten() {
+            if let Value::String(s) = item
+                && names.all.contains(s.as_str())
+            {
+                let t = format!("{{{{ print $p {} | toJson }}}}", go_str(s));
+                self.inline(item, t);
+            }
         }
     }
 

@@ -177,6 +177,9 @@ impl<'a> Template<'a> {
                 self.optional_replicas(name, v);
                 self.pod(name, v.pointer_mut("/spec/template"));
             }
+            // A `pre_start` Job keeps its hooks as written, as the per-replica ones in the
+            // service's init containers: its values are the service's.
+            "Job" if is_pre_start(v) => {}
             "DaemonSet" | "Job" => self.pod(name, v.pointer_mut("/spec/template")),
             "CronJob" => self.pod(name, v.pointer_mut("/spec/jobTemplate/spec/template")),
             "Service" => self.service(name, v),
@@ -574,4 +577,13 @@ impl<'a> Template<'a> {
         }
         true
     }
+}
+
+/// Whether `v` is the Job of a service's run-once `pre_start` hooks.
+fn is_pre_start(v: &Value) -> bool {
+    let component = crate::lower::names::COMPONENT;
+    v.pointer("/metadata/labels")
+        .and_then(|l| l.get(component))
+        .and_then(Value::as_str)
+        == Some(crate::lower::PRE_START_COMPONENT)
 }
