@@ -844,7 +844,7 @@ fn plan_command(mut args: PlanArgs) -> ExitCode {
 /// `kubeferry lock`: credentials from the Docker client configuration, images from their
 /// registries, the lock file written (also when some images failed: those are errors).
 fn lock_command(args: LockCommandArgs) -> ExitCode {
-    use crate::lock::{credentials::DockerConfig, manifest::Platform, registry};
+    use crate::lock::{Client, DockerConfig, Platform, Settings};
     let platform = match Platform::parse(&args.platform) {
         Ok(p) => p,
         Err(e) => return usage(format!("--platform {e}")),
@@ -865,10 +865,10 @@ fn lock_command(args: LockCommandArgs) -> ExitCode {
         Err(e) => return usage(e.to_string()),
     };
     let credentials = |registry: &str| docker.credentials(registry);
-    let mut settings = registry::Settings::new(platform);
+    let mut settings = Settings::new(platform);
     settings.insecure = args.insecure_registries.clone();
-    let mut client = registry::Client::new(settings, &credentials);
-    let locked = crate::lock::run::lock_project(&loaded.project, &mut client);
+    let mut client = Client::new(settings, &credentials);
+    let locked = crate::lock::lock_project(&loaded.project, &mut client);
     if !args.input.quiet {
         for n in &locked.notes {
             eprintln!("note: {n}");
@@ -1059,8 +1059,8 @@ fn lower_options(a: &ConvertArgs) -> Result<(LowerOptions, HardenOptions), Strin
 }
 
 fn convert(mut args: ConvertArgs) -> ExitCode {
-    if let Err(e) = kompose_flags::apply(&mut args) {
-        eprintln!("error: {e}");
+    if let Err(f) = kompose_flags::apply(&mut args) {
+        report(&f.0);
         return ExitCode::from(2);
     }
     // Stage 2 repeats stage 1's settings, as recorded beside stage 1's output.
@@ -1197,7 +1197,7 @@ fn convert(mut args: ConvertArgs) -> ExitCode {
     if !args.input.quiet {
         eprintln!(
             "kubeferry: {} services read, {} objects written, {} warnings",
-            conversion.project.services.len(),
+            conversion.project.service_names().len(),
             conversion.objects.len(),
             warnings.len()
         );
@@ -1235,7 +1235,7 @@ fn write_stage_files(
         return Ok(());
     }
     let mut record = stage_state(&args.input, &args.bridge, args.namespace.as_deref());
-    record.project = conversion.project.name.clone();
+    record.project = conversion.project.name().to_string();
     record.compose_files = if args.input.files.is_empty() {
         plan::compose_files(&conversion.project)
     } else {

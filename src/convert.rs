@@ -102,8 +102,11 @@ pub struct Options {
     /// hands it to the stages (a namespace set in one stage's options still applies
     /// everywhere, for embedders that set it there).
     pub namespace: Option<String>,
+    /// How the project is loaded: files, variables, profiles, limits.
     pub project: ProjectOptions,
+    /// Options of the lowering stage (controllers, volumes, GPUs, exposure, ...).
     pub lower: LowerOptions,
+    /// Options of the hardening stage (level, resources, NetworkPolicies, ...).
     pub harden: HardenOptions,
     /// Which stage of a staged migration to emit (default: everything).
     pub stage: crate::plan::StageOptions,
@@ -182,8 +185,11 @@ pub struct Conversion {
 /// Wall-clock time of each stage of a conversion. Measured, never part of the output.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct StageTimes {
+    /// Loading the Compose files.
     pub load: Duration,
+    /// Lowering to Kubernetes objects.
     pub lower: Duration,
+    /// Hardening, the output checks included.
     pub harden: Duration,
 }
 

@@ -9,20 +9,27 @@ pub mod codes;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Stops the conversion: nothing is written.
     Error,
+    /// Converted, but not faithfully or not safely: the user should look (`--strict` stops on it).
     Warning,
 }
 
 /// Where a finding points: a file, a 1-based line and column, and the Compose key path.
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub struct Location {
+    /// The file as the user named it (empty: no file, e.g. a command-line error).
     pub file: String,
+    /// 1-based line (0: unknown).
     pub line: u32,
+    /// 1-based column (0: unknown).
     pub column: u32,
+    /// The dotted key path in the Compose file (`services.web.ports[0]`).
     pub path: String,
 }
 
 impl Location {
+    /// A location from its parts.
     pub fn new(file: impl Into<String>, line: u32, column: u32, path: impl Into<String>) -> Self {
         Location {
             file: file.into(),
@@ -58,9 +65,13 @@ impl fmt::Display for Location {
 /// `E…` emitting.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Diagnostic {
+    /// Whether it stops the conversion.
     pub severity: Severity,
+    /// The registered code (`src/diag/codes.rs`, `kubeferry explain CODE`).
     pub code: &'static str,
+    /// Where it points.
     pub location: Location,
+    /// What is wrong and what to do, in one or two sentences.
     pub message: String,
     /// Further places with the same finding (one warning per cause, however often it
     /// occurs): `location` is the first, or the one that matters most. Boxed: diagnostics
@@ -70,6 +81,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// An error (it stops the conversion).
     pub fn error(code: &'static str, location: Location, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Error,
@@ -80,6 +92,7 @@ impl Diagnostic {
         }
     }
 
+    /// A warning (the conversion goes on).
     pub fn warning(code: &'static str, location: Location, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Warning,

@@ -29,13 +29,14 @@
 //! # Ok::<(), kubeferry::Failure>(())
 //! ```
 #![deny(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod compose;
-pub mod convert;
+mod convert;
 pub mod diag;
 pub mod emit;
 pub mod harden;
-pub mod hash;
+pub(crate) mod hash;
 pub mod lock;
 pub mod lower;
 mod output;
@@ -48,9 +49,10 @@ mod text;
 pub mod yaml;
 
 pub use convert::{Conversion, Input, Options, ProjectOptions, StageTimes, convert, convert_with};
-pub use diag::{Diagnostic, Failure};
+pub use diag::{Diagnostic, Failure, Location, Severity};
 pub use emit::{Format, Layout, OutputFile};
 pub use lower::Object;
+pub use quantity::Quantity;
 pub use target::{Feature, KubeVersion};
 
 /// The README's Rust blocks, compiled (and run) as doctests so its example cannot rot.

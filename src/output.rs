@@ -4,6 +4,8 @@
 /// One file of output: a relative path and its text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OutputFile {
+    /// Where the file goes, relative to the output folder.
     pub path: String,
+    /// The file's text.
     pub contents: String,
 }

@@ -49,6 +49,7 @@ impl KubeVersion {
         }
     }
 
+    /// The minor release (`30` of 1.30).
     pub fn minor(self) -> u32 {
         self.minor
     }
@@ -105,6 +106,7 @@ pub enum Feature {
 }
 
 impl Feature {
+    /// Every feature, in declaration order.
     pub const ALL: [Feature; 4] = [
         Feature::NativeSidecars,
         Feature::DynamicResourceAllocation,

@@ -1,6 +1,6 @@
 //! YAML text from any `Serialize` value (objects, JSON values): the only YAML writer, below
 //! every stage (emit's manifests, plan's override file, the lock file), with its scalar rules
-//! here and its structure in [`direct`]. Strings that YAML 1.1 readers (kubectl's
+//! here and its structure in `direct`. Strings that YAML 1.1 readers (kubectl's
 //! sigs.k8s.io/yaml, PyYAML) would take for something else (`on`, `yes`, `True`, `0755`,
 //! `1e3`, `12:30`) are quoted; multi-line strings become literal blocks.
 
@@ -17,7 +17,7 @@ pub fn to_string<T: Serialize + ?Sized>(v: &T) -> String {
 }
 
 /// One document, ending in a newline, appended to `out`. The structure is written by
-/// [`direct`] straight from `Serialize`; what it does not stream (keys that are not
+/// `direct` straight from `Serialize`; what it does not stream (keys that are not
 /// strings, tuple variants) goes through serde_json's value tree first, which always streams.
 pub fn write<T: Serialize + ?Sized>(out: &mut String, v: &T) {
     if !direct::write(out, v) {

@@ -130,7 +130,7 @@ fn report_lines(c: &Conversion, rule: &str) -> String {
 /// The fixture with `rules` switched off for every service (a Compose override).
 fn switched_off(f: &Fixture, c: &Conversion, rules: &[&str]) -> Conversion {
     let mut text = String::from("services:\n");
-    for name in c.project.services.keys() {
+    for name in c.project.service_names() {
         text.push_str(&format!(
             "  {name}:\n    x-kubeferry:\n      disable_rules: [{}]\n",
             rules.join(", ")

@@ -241,7 +241,7 @@ fn corpus_files_fit_the_default_limits() {
     let limits = compose::Limits::default();
     for f in files {
         let bytes = std::fs::read(&f).unwrap();
-        if let Err(d) = compose::parse::parse(&bytes, "f.yaml", 0, &limits) {
+        if let Err(d) = compose::parse_within(&bytes, "f.yaml", &limits) {
             // Only the limits are under test here; files that are not YAML at all are the
             // loader's business.
             assert!(

@@ -54,7 +54,7 @@ fn parse(args: &str) -> Result<String, String> {
     let Command::Convert(mut a) = cli.command else {
         unreachable!()
     };
-    kompose_flags::apply(&mut a)?;
+    kompose_flags::apply(&mut a).map_err(|f| f.to_string())?;
     Ok(format!("{a:?}"))
 }
 

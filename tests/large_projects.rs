@@ -3,7 +3,7 @@
 //! results must not differ from what one thread gives: the same warnings in file order, the
 //! first error in file order, the objects in their order.
 
-use kubeferry::convert::{Input, Options, convert};
+use kubeferry::{Input, Options, convert};
 
 /// `n` services; `edit(i, &mut text)` may add lines to service `i`.
 fn project(n: usize, edit: impl Fn(usize, &mut String)) -> String {

@@ -3,10 +3,7 @@
 //! an index, and fails once with 503. Checks what is read, that credentials go only to the
 //! token realm, and the errors. (scripts/lock-registry-check.sh runs the real registry.)
 
-use kubeferry::lock::credentials::Credentials;
-use kubeferry::lock::manifest::Platform;
-use kubeferry::lock::reference::Reference;
-use kubeferry::lock::registry::{Client, Settings};
+use kubeferry::lock::{Client, Credentials, Platform, Reference, Settings};
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};

@@ -2,7 +2,7 @@
 //! line give the same bytes for the same project (options are resolved once, in the library).
 
 use kubeferry::compose::{LoadOptions, RealFs};
-use kubeferry::convert::{Options, convert_with};
+use kubeferry::{Options, convert_with};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -173,18 +173,21 @@ fn stage1_with_an_ip_host() {
     let merged = convert_with(&opts, &RealFs::default(), &Options::default())
         .unwrap()
         .project;
-    let db = &merged.services["db"].ports;
-    assert_eq!(db.len(), 1);
+    // The merged project as `kubeferry config` prints it.
+    let merged = serde_json::to_value(&merged).unwrap();
+    let db = &merged["services"]["db"]["ports"];
+    assert_eq!(db.as_array().map(Vec::len), Some(1), "{db}");
     assert_eq!(
+        (&db[0]["target"], &db[0]["published"], &db[0]["host_ip"]),
         (
-            db[0].target,
-            db[0].published.as_deref(),
-            db[0].host_ip.as_deref()
-        ),
-        (5432, Some("5432"), Some("10.0.0.5"))
+            &serde_json::json!(5432),
+            &serde_json::json!("5432"),
+            &serde_json::json!("10.0.0.5")
+        )
     );
     // Qdrant is already published: the override leaves it alone.
-    assert_eq!(merged.services["qdrant"].ports.len(), 1);
+    let qdrant = &merged["services"]["qdrant"]["ports"];
+    assert_eq!(qdrant.as_array().map(Vec::len), Some(1), "{qdrant}");
 }
 
 #[test]
@@ -916,13 +919,12 @@ fn override_keeps_the_project_files_and_routes_back_to_the_cluster() {
     let merged = convert_with(&opts, &RealFs::default(), &Options::default())
         .unwrap()
         .project;
-    let db = &merged.services["db"];
-    assert_eq!(
-        db.environment.get("MARIADB_PASSWORD"),
-        Some(&Some("chatbot".to_string()))
-    );
-    assert_eq!(db.ports[0].published.as_deref(), Some("3306"));
-    let indexer = serde_json::to_value(&merged.services["indexer"]).unwrap();
+    // The merged project as `kubeferry config` prints it.
+    let merged = serde_json::to_value(&merged).unwrap();
+    let db = &merged["services"]["db"];
+    assert_eq!(db["environment"]["MARIADB_PASSWORD"], "chatbot");
+    assert_eq!(db["ports"][0]["published"], "3306");
+    let indexer = &merged["services"]["indexer"];
     // The loader writes `host=address`, as `docker compose config` does.
     assert_eq!(indexer["extra_hosts"], serde_json::json!(["bot=10.0.0.9"]));
     let _ = std::fs::remove_dir_all(&dir);

@@ -101,6 +101,20 @@ fn folder_layouts_need_an_output_folder() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// A refused Kompose flag is a diagnostic like any other: one `A003` error per flag, exit 2.
+#[test]
+fn refused_kompose_flags_are_a003_errors() {
+    let d = project(RENAMED);
+    let out = kubeferry(d.path(), &["convert", "--build", "local", "--indent", "4"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(lines[0].starts_with("error[A003]: --build (a Kompose flag) is not supported: "));
+    assert!(lines[1].starts_with("error[A003]: --indent (a Kompose flag) is not supported: "));
+    assert!(out.stdout.is_empty());
+}
+
 #[test]
 fn layouts_write_their_files() {
     let d = project(RENAMED);

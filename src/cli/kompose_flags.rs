@@ -4,6 +4,7 @@
 //! tests/kompose_flags.rs runs that table through the parser.
 
 use super::{ControllerArg, ConvertArgs, Format, LayoutArg, VolumesArg};
+use crate::diag::{Diagnostic, Failure, Location};
 use clap::Args;
 
 /// Kompose flags kubeferry does not list. A flag that takes a value takes any, so that the
@@ -163,27 +164,32 @@ fn refused(k: &KomposeArgs) -> Vec<(&'static str, String)> {
     out
 }
 
-/// Turn the Kompose spellings in `a.kompose` into kubeferry's flags; `Err` with a sentence
-/// per refused flag. Afterwards `a.kompose` is empty, so `a` is what kubeferry's own flags
-/// would have given.
-pub fn apply(a: &mut ConvertArgs) -> Result<(), String> {
+/// Turn the Kompose spellings in `a.kompose` into kubeferry's flags; `Err` with an `A003`
+/// error per refused flag, saying why. Afterwards `a.kompose` is empty, so `a` is what
+/// kubeferry's own flags would have given.
+pub fn apply(a: &mut ConvertArgs) -> Result<(), Failure> {
+    let error = |message: String| Diagnostic::error("A003", Location::default(), message);
     let k = std::mem::take(&mut a.kompose);
     let refused = refused(&k);
     if !refused.is_empty() {
-        return Err(refused
-            .iter()
-            .map(|(flag, why)| format!("{flag} (a Kompose flag) is not supported: {why}"))
-            .collect::<Vec<_>>()
-            .join("\nerror: "));
+        return Err(Failure(
+            refused
+                .iter()
+                .map(|(flag, why)| {
+                    error(format!("{flag} (a Kompose flag) is not supported: {why}"))
+                })
+                .collect(),
+        ));
     }
+    let conflict = |message: &str| Err(Failure(vec![error(message.into())]));
     if k.json {
         if k.yaml {
-            return Err("-j/--json and -y/--yaml ask for different formats: give one".into());
+            return conflict("-j/--json and -y/--yaml ask for different formats: give one");
         }
         a.format = Format::Json;
     }
     if k.stdout && a.out.is_some() {
-        return Err("--stdout and -o both say where to write: give one".into());
+        return conflict("--stdout and -o both say where to write: give one");
     }
     if k.chart {
         a.layout = Some(LayoutArg::Helm);
@@ -195,7 +201,9 @@ pub fn apply(a: &mut ConvertArgs) -> Result<(), String> {
     for (set, c) in controllers {
         if set {
             if a.controller.is_some_and(|x| x != c) {
-                return Err("-d/--deployment, --daemon-set and --controller ask for different controllers: give one".into());
+                return conflict(
+                    "-d/--deployment, --daemon-set and --controller ask for different controllers: give one",
+                );
             }
             a.controller = Some(c);
         }

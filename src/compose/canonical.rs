@@ -7,7 +7,7 @@
 
 use super::node::{Map, Node, Pos, Tag, Value};
 // The path rules are paths.rs's; their public path stays here.
-pub use super::paths::{absolute, clean_path};
+use super::paths::absolute;
 use super::shell;
 use super::{Ctx, LoadError};
 use crate::diag::{dotted, indexed};

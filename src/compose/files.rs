@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+/// Where the loader reads files from ([`RealFs`], [`MemoryFs`], or an embedder's own).
 pub trait FileSystem {
     /// The bytes of the file at an absolute path (or `-` for standard input).
     fn read(&self, path: &str) -> Result<Vec<u8>, String>;
@@ -18,7 +19,9 @@ pub trait FileSystem {
 /// One entry of a folder listing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DirEntry {
+    /// The entry's file name (no folder).
     pub name: String,
+    /// File, folder or anything else.
     pub kind: EntryKind,
 }
 
@@ -28,13 +31,16 @@ pub struct DirEntry {
 pub enum EntryKind {
     /// A file of this many bytes.
     File(u64),
+    /// A folder.
     Dir,
+    /// Anything else (a link to a folder, a dangling link, a socket, a pipe).
     Other,
 }
 
 /// The real filesystem. `-` reads the bytes given as `stdin` (the CLI reads stdin once).
 #[derive(Default)]
 pub struct RealFs {
+    /// The bytes `-` reads, read by the caller beforehand (`None`: `-` is an error).
     pub stdin: Option<Vec<u8>>,
 }
 
@@ -88,6 +94,7 @@ pub struct MemoryFs {
 }
 
 impl MemoryFs {
+    /// An empty file set.
     pub fn new() -> Self {
         Self::default()
     }
@@ -98,6 +105,7 @@ impl MemoryFs {
         self
     }
 
+    /// Add a file at an absolute path (replacing one already there).
     pub fn insert(&mut self, path: impl Into<String>, content: impl Into<Vec<u8>>) {
         self.files.insert(path.into(), content.into());
     }

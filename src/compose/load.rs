@@ -22,10 +22,14 @@ pub struct LoadOptions {
     /// `-f` files as given (relative to `working_dir`), `-` for standard input. Empty = look
     /// for `compose.yaml` and friends in `working_dir`.
     pub files: Vec<String>,
+    /// `--project-directory`: the folder relative paths in the files are taken from (default: the
+    /// first file's folder).
     pub project_directory: Option<String>,
+    /// `-p`: the project's name (default: `name:`, `COMPOSE_PROJECT_NAME`, or the folder's name).
     pub project_name: Option<String>,
     /// `--env-file` files; empty = the project directory's `.env`.
     pub env_files: Vec<String>,
+    /// `--profile`: the profiles whose services are active.
     pub profiles: Vec<String>,
     /// The variables the process environment supplies. Only what is given here is seen: the
     /// loader never reads the process environment itself.
@@ -34,6 +38,8 @@ pub struct LoadOptions {
     pub working_dir: String,
     /// The home directory for `~` (defaults to `environment["HOME"]`).
     pub home: Option<String>,
+    /// Size and nesting limits of each file read (`--max-file-size`, `--max-depth`,
+    /// `--max-alias-nodes`).
     pub limits: Limits,
     /// What a key the Compose schema does not know is: an error, as in Docker Compose, or a
     /// warning (`--lenient`).
@@ -56,7 +62,9 @@ const MAX_VIOLATIONS: usize = 50;
 /// A loaded project and the warnings found on the way.
 #[derive(Debug)]
 pub struct Loaded {
+    /// The loaded, resolved project.
     pub project: Project,
+    /// Warnings of the loader, in the order found.
     pub warnings: Vec<Diagnostic>,
 }
 

@@ -2,49 +2,57 @@
 //!
 //! [`load`] takes [`LoadOptions`] (which files, which variables, which profiles) and a
 //! [`FileSystem`] to read through, and returns the project plus warnings, or the errors that
-//! stopped it. The stages run in Docker Compose's order: [`parse`] (YAML to nodes) →
-//! [`interpolate`] → [`schema`] (keys Compose refuses) → [`canonical`] (short syntax to long) → `extends` and `include` →
-//! [`merge`] of the `-f` files → profiles → [`normalize`] (defaults, env files) → [`typed`]
-//! (nodes to the model) → [`validate`].
+//! stopped it. The stages run in Docker Compose's order: `parse` (YAML to nodes) →
+//! `interpolate` → `schema` (keys Compose refuses) → `canonical` (short syntax to long) → `extends` and `include` →
+//! `merge` of the `-f` files → profiles → `normalize` (defaults, env files) → `typed`
+//! (nodes to the model) → `validate`.
 
-pub mod canonical;
-pub mod dotenv;
-pub mod files;
-pub mod interpolate;
+pub(crate) mod canonical;
+pub(crate) mod dotenv;
+pub(crate) mod files;
+pub(crate) mod interpolate;
 mod load;
-pub mod merge;
-pub mod model;
-pub mod node;
-pub mod normalize;
-pub mod parse;
+pub(crate) mod merge;
+pub(crate) mod model;
+pub(crate) mod node;
+pub(crate) mod normalize;
+pub(crate) mod parse;
 mod paths;
-pub mod ports;
-pub mod schema;
-pub mod settings;
-pub mod shell;
-pub mod typed;
-pub mod units;
+pub(crate) mod ports;
+pub(crate) mod schema;
+pub(crate) mod settings;
+pub(crate) mod shell;
+pub(crate) mod typed;
+pub(crate) mod units;
 mod unset;
-pub mod validate;
-pub mod volumes;
+pub(crate) mod validate;
+pub(crate) mod volumes;
 mod yaml_events;
 
 use crate::diag::{Diagnostic, Location};
 pub use files::{DirEntry, EntryKind, FileSystem, MemoryFs, RealFs};
-pub use load::{LoadOptions, Loaded, UnknownKeys, compose_file_paths, load};
+pub(crate) use load::compose_file_paths;
+pub use load::{LoadOptions, Loaded, UnknownKeys, load};
 pub use model::Project;
 use node::Pos;
 pub use parse::Limits;
 
+/// Parses one YAML file within `limits` and drops the nodes: public, hidden, only for
+/// tests/invalid.rs's check that every corpus file fits the default limits.
+#[doc(hidden)]
+pub fn parse_within(bytes: &[u8], name: &str, limits: &Limits) -> Result<(), Diagnostic> {
+    parse::parse(bytes, name, 0, limits).map(drop)
+}
+
 /// A loader error: one diagnostic (boxed: errors are rare and the happy path stays small).
-pub type LoadError = Box<Diagnostic>;
+pub(crate) type LoadError = Box<Diagnostic>;
 
 /// The end of a C016 warning: a kubeferry setting Docker Compose accepts but kubeferry cannot
 /// use (`convert` makes it an error).
-pub const SETTING_IGNORED: &str = "; the setting is ignored";
+pub(crate) const SETTING_IGNORED: &str = "; the setting is ignored";
 
 /// What the loading passes need to turn a position into a user-facing location.
-pub struct Ctx<'a> {
+pub(crate) struct Ctx<'a> {
     /// Display names of the files read so far, indexed by [`Pos::file`].
     pub files: &'a [String],
     /// The home directory, for `~` in paths.

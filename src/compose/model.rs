@@ -19,45 +19,66 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
+/// A loaded Compose project: its services and top-level objects after interpolation, merging,
+/// profiles and defaults (what `kubeferry config` prints).
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Project {
-    pub name: String,
-    pub services: IndexMap<String, Service>,
+    /// The project name (Kubernetes labels and the Helm chart use it).
+    pub(crate) name: String,
+    /// The active services, in file order.
+    pub(crate) services: IndexMap<String, Service>,
+    /// Top-level `networks:`.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub networks: IndexMap<String, Network>,
+    pub(crate) networks: IndexMap<String, Network>,
+    /// Top-level `volumes:`.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub volumes: IndexMap<String, Volume>,
+    pub(crate) volumes: IndexMap<String, Volume>,
+    /// Top-level `secrets:`.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub secrets: IndexMap<String, FileObject>,
+    pub(crate) secrets: IndexMap<String, FileObject>,
+    /// Top-level `configs:`.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub configs: IndexMap<String, FileObject>,
+    pub(crate) configs: IndexMap<String, FileObject>,
+    /// Top-level `models:` (AI models a model runner serves).
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub models: IndexMap<String, Model>,
+    pub(crate) models: IndexMap<String, Model>,
     /// Top-level `x-*` extensions.
     #[serde(flatten)]
-    pub extensions: IndexMap<String, serde_json::Value>,
+    pub(crate) extensions: IndexMap<String, serde_json::Value>,
     /// The project directory, absolute as given (used to resolve relative paths).
     #[serde(skip)]
-    pub working_dir: String,
+    pub(crate) working_dir: String,
     /// The project environment the files were interpolated with (for `environment:`-sourced
     /// secrets and configs). Never printed.
     #[serde(skip)]
-    pub environment: Dict<String>,
+    pub(crate) environment: Dict<String>,
     /// Services dropped because none of their profiles is active.
     #[serde(skip)]
-    pub disabled_services: Vec<String>,
+    pub(crate) disabled_services: Vec<String>,
     /// Where each service was declared (for diagnostics from later stages).
     #[serde(skip)]
-    pub origins: Origins,
+    pub(crate) origins: Origins,
     /// Project-level kubeferry settings (top-level `x-kubeferry`).
     #[serde(skip)]
-    pub settings: super::settings::ProjectSettings,
+    pub(crate) settings: super::settings::ProjectSettings,
 }
 
 impl Project {
+    /// The project's name (`name:`, `-p`, or the folder's name).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The names of the active services, in file order. A service's settings are read from
+    /// the project's Compose form (`serde_json::to_value(&project)`, what `kubeferry config`
+    /// prints), not from kubeferry's model, which changes with every Compose key it learns.
+    pub fn service_names(&self) -> impl ExactSizeIterator<Item = &str> {
+        self.services.keys().map(String::as_str)
+    }
+
     /// Where `services.<svc>.<path...>` was written, in the user's terms, for findings of
     /// later stages.
-    pub fn locate(&self, svc: &str, path: &[&str]) -> crate::diag::Location {
+    pub(crate) fn locate(&self, svc: &str, path: &[&str]) -> crate::diag::Location {
         self.origins.locate(svc, path)
     }
 }

@@ -24,6 +24,7 @@ const fn c(code: &'static str, summary: &'static str) -> Code {
 pub const CODES: &[Code] = &[
     c("A001", "a command-line argument is not valid (a flag's value, a file that cannot be read, a record that does not match)"),
     c("A002", "--strict: warnings count as errors, so nothing is written"),
+    c("A003", "a Kompose flag kubeferry refuses, or Kompose flags that ask for different things"),
     c("C001", "the file is not valid YAML (syntax, a non-scalar key, a bad merge key)"),
     c("C002", "the file is larger than the loader's limit (--max-file-size)"),
     c("C003", "a mapping key appears twice"),

@@ -1,10 +1,10 @@
-//! The back end: objects to output files. [`render`] and [`layout`] are pure; [`write_dir`]
+//! The back end: objects to output files. [`render`] and `layout` are pure; [`write_dir`]
 //! is the only place that touches the filesystem. Each layout other than the plain ones has
-//! its module ([`kustomize`], [`helm`]).
+//! its module (`kustomize`, `helm`).
 
 mod check;
-pub mod helm;
-pub mod kustomize;
+pub(crate) mod helm;
+pub(crate) mod kustomize;
 mod leaks;
 mod report;
 mod single;
@@ -17,7 +17,6 @@ use crate::parallel::both;
 /// The YAML writer (below the stages; plan and the lock file write with it too).
 pub use crate::yaml;
 pub use check::{check, is_dns_label, is_dns_subdomain, is_label_value, is_qualified_key};
-pub use leaks::machine_paths;
 pub use report::{report_json, report_markdown};
 pub use single::write_file;
 pub use write::{WriteError, write_dir};
@@ -37,17 +36,20 @@ pub enum Layout {
     Helm,
 }
 
+/// The text format of the output.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Format {
+    /// YAML documents (`---` between objects).
     #[default]
     Yaml,
+    /// JSON: a `v1` `List` of the objects, or one object per file.
     Json,
 }
 
 /// The output checks: the check that refuses what Kubernetes would ([`check`], errors), then
-/// the warnings for this machine's `folders` found in the objects ([`machine_paths`]) and for
-/// credentials in plain text ([`leaks::credentials`]).
-pub fn inspect(
+/// the warnings for this machine's `folders` found in the objects ([`leaks::machine_paths`]) and for
+/// credentials in plain text (`leaks::credentials`).
+pub(crate) fn inspect(
     objects: &[Object],
     external: &crate::lower::External,
     folders: &[String],
@@ -212,7 +214,7 @@ pub fn render_files(objects: &[Object], format: Format) -> Vec<OutputFile> {
 }
 
 /// What a layout is made of: emit reads these, never the conversion that made them.
-pub struct Parts<'a> {
+pub(crate) struct Parts<'a> {
     /// Every object, in the output's order.
     pub objects: &'a [Object],
     /// The Compose project's name (a Helm chart's name).
@@ -223,7 +225,7 @@ pub struct Parts<'a> {
 }
 
 /// The files of a layout, paths relative to the output folder. Helm charts are always YAML.
-pub fn layout(c: &Parts<'_>, layout: Layout, format: Format) -> Vec<OutputFile> {
+pub(crate) fn layout(c: &Parts<'_>, layout: Layout, format: Format) -> Vec<OutputFile> {
     match layout {
         Layout::Files => render_files(c.objects, format),
         Layout::Single => vec![OutputFile {
@@ -297,7 +299,7 @@ mod tests {
             let objects = config_maps(n, "/home/ann/data");
             let warnings = inspect(&objects, &Default::default(), &folders).unwrap();
             assert_eq!(warnings.len(), n);
-            assert_eq!(warnings, machine_paths(&objects, &folders));
+            assert_eq!(warnings, leaks::machine_paths(&objects, &folders));
         }
     }
 }

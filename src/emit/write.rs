@@ -6,14 +6,25 @@
 use super::OutputFile;
 use std::path::{Component, Path, PathBuf};
 
+/// Why an output folder was not written.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
+    /// The file system refused a file or folder.
     #[error("{path}: {message}")]
-    Io { path: String, message: String },
+    Io {
+        /// The file or folder.
+        path: String,
+        /// The operating system's error.
+        message: String,
+    },
+    /// The folder exists and holds files kubeferry did not write (`--force` replaces it).
     #[error("{0}: the folder exists and was not written by kubeferry; use --force to replace it")]
     NotOurs(String),
+    /// An output path would leave the output folder.
     #[error("{0}: an output path would leave the output folder")]
     Escape(String),
+    /// The target is not a folder that can be replaced (a file, or a path without a final
+    /// name such as `/` or `..`).
     #[error("{0}: not a folder that can be replaced (give a named folder)")]
     BadTarget(String),
 }

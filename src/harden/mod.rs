@@ -7,6 +7,8 @@
 //! `fixtures/harden/<id>/`; [`RULES`] lists them in the order they run.
 
 mod availability;
+// Public but hidden, not API: tests/harden.rs checks docs/images.md against its table.
+#[doc(hidden)]
 pub mod image_contract;
 mod images;
 mod namespace;
@@ -40,6 +42,7 @@ pub enum Level {
 }
 
 impl Level {
+    /// The level's name as `--harden` spells it.
     pub fn as_str(self) -> &'static str {
         match self {
             Level::None => "none",
@@ -48,6 +51,7 @@ impl Level {
         }
     }
 
+    /// A level from its `--harden` name.
     pub fn parse(s: &str) -> Option<Level> {
         match s {
             "none" => Some(Level::None),
@@ -61,8 +65,11 @@ impl Level {
 /// Options of the hardening pass.
 #[derive(Clone, Debug)]
 pub struct HardenOptions {
+    /// How far the pass goes (`--harden`).
     pub level: Level,
+    /// The CPU request of containers that give none.
     pub cpu_request: Quantity,
+    /// The memory request of containers that give none.
     pub memory_request: Quantity,
     /// The memory limit of containers nothing else gives one (`--default-memory-limit`);
     /// none by default: an invented limit could OOM-kill the workload.
@@ -101,7 +108,7 @@ impl Default for HardenOptions {
 
 /// What a rule works on.
 #[derive(Clone, Copy)]
-pub enum Scope {
+pub(crate) enum Scope {
     /// One workload at a time (its pod template, or objects that belong to it).
     Workload(fn(&mut Object, &Cx<'_>, &mut Findings)),
     /// The whole output at once; returns the objects it adds.
@@ -110,14 +117,17 @@ pub enum Scope {
 
 /// A hardening rule: an id, a line of documentation, the level it starts at.
 pub struct Rule {
+    /// The rule's id (`x-kubeferry.disable_rules` and the report name it).
     pub id: &'static str,
+    /// One line on what it does (docs/hardening.md).
     pub doc: &'static str,
+    /// The lowest level it runs at.
     pub level: Level,
-    pub scope: Scope,
+    pub(crate) scope: Scope,
 }
 
 /// What a workload rule knows about the workload it hardens.
-pub struct Cx<'a> {
+pub(crate) struct Cx<'a> {
     /// What lowering says about the workloads and services.
     pub sources: &'a Sources,
     /// The Compose service the workload comes from.
@@ -160,7 +170,7 @@ impl Cx<'_> {
 
 /// What a project rule knows: the options, what lowering says about the workloads and
 /// services, and each workload's level.
-pub struct ProjectCx<'a> {
+pub(crate) struct ProjectCx<'a> {
     pub opts: &'a HardenOptions,
     /// Where each workload comes from (model runners have no Compose service of their own).
     pub sources: &'a Sources,
@@ -171,7 +181,7 @@ pub struct ProjectCx<'a> {
 
 /// What the rules report: diagnostics, and the report entries of the current workload.
 #[derive(Default)]
-pub struct Findings {
+pub(crate) struct Findings {
     pub warnings: Vec<Diagnostic>,
     pub errors: Vec<Diagnostic>,
     rule: &'static str,
@@ -211,6 +221,7 @@ impl Findings {
     }
 }
 
+/// Every rule, in the order the pass runs them.
 pub const RULES: &[Rule] = &[
     pod::RULE,
     images::RULE,
@@ -225,12 +236,14 @@ pub const RULES: &[Rule] = &[
 /// The hardened output: warnings and the report.
 #[derive(Debug, Default)]
 pub struct Hardened {
+    /// Warnings of the rules, in rule order.
     pub warnings: Vec<Diagnostic>,
+    /// What each rule added or could not do, per workload.
     pub report: Report,
 }
 
 /// The level a service gets: its own `x-kubeferry.harden`, else the command line's.
-pub fn service_level(svc: &ServiceFacts, opts: &HardenOptions) -> Level {
+pub(crate) fn service_level(svc: &ServiceFacts, opts: &HardenOptions) -> Level {
     svc.harden
         .as_deref()
         .and_then(Level::parse)

@@ -32,7 +32,7 @@ pub const RULE: Rule = Rule {
 /// Whether the project gets NetworkPolicies at all (`--network-policies`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum NetworkPolicies {
-    /// Default-deny, and what Compose lets in ([`RULE`]).
+    /// Default-deny, and what Compose lets in (the `network-policy` rule).
     #[default]
     Isolate,
     /// None: every pod accepts any traffic, as without the rule.

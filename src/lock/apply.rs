@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 /// What applying a lock found.
 #[derive(Debug, Default)]
 pub struct Applied {
+    /// Images whose lock entry is missing or does not match, and unknown platforms.
     pub warnings: Vec<Diagnostic>,
     /// The image's `USER` by service, for services whose Compose file names no user.
     pub users: BTreeMap<String, String>,

@@ -12,7 +12,9 @@ use std::collections::BTreeMap;
 /// A user name and password (or token) for one registry.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
+    /// The user name.
     pub username: String,
+    /// The password or token (never printed: `Debug` hides it).
     pub password: String,
 }
 

@@ -20,7 +20,9 @@ pub const VERSION: u32 = 1;
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Lock {
+    /// The format version (1 is the only one).
     pub version: u32,
+    /// Each image's declarations, by the reference the Compose file writes.
     #[serde(default)]
     pub images: BTreeMap<String, Image>,
 }

@@ -13,12 +13,16 @@ pub const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/v
 /// `os/architecture[/variant]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Platform {
+    /// `linux`.
     pub os: String,
+    /// `amd64`, `arm64`.
     pub architecture: String,
+    /// `v8` of `linux/arm64/v8`.
     pub variant: Option<String>,
 }
 
 impl Platform {
+    /// Parse `os/architecture[/variant]` (`--platform`).
     pub fn parse(s: &str) -> Result<Platform, String> {
         let parts: Vec<&str> = s.split('/').collect();
         match parts.as_slice() {

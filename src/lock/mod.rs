@@ -3,19 +3,24 @@
 //! `convert` and `plan` read it offline ([`load`]) and [`apply::apply`] gives the project
 //! what Docker would have taken from the image.
 
-pub mod apply;
-pub mod credentials;
-pub mod file;
-pub mod manifest;
-pub mod reference;
-pub mod registry;
-pub mod run;
+pub(crate) mod apply;
+pub(crate) mod credentials;
+pub(crate) mod file;
+pub(crate) mod manifest;
+pub(crate) mod reference;
+pub(crate) mod registry;
+pub(crate) mod run;
 
 use crate::compose::{FileSystem, Project};
 use crate::diag::{Diagnostic, Location};
 
 pub use apply::{Applied, apply};
+pub use credentials::{Credentials, DockerConfig};
 pub use file::{Lock, parse, render};
+pub use manifest::Platform;
+pub use reference::Reference;
+pub use registry::{Client, Settings};
+pub use run::{Locked, lock_project};
 
 /// How `convert` and `plan` use a lock file.
 #[derive(Clone, Debug, Default)]

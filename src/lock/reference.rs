@@ -11,6 +11,7 @@ pub struct Reference {
     pub repository: String,
     /// The tag; `latest` when neither a tag nor a digest is given.
     pub tag: Option<String>,
+    /// The `sha256:...` digest, when the reference pins one.
     pub digest: Option<String>,
 }
 

@@ -19,16 +19,20 @@ const MAX_DOCUMENT: u64 = 16 << 20;
 /// How the registries are reached.
 #[derive(Clone, Debug)]
 pub struct Settings {
+    /// The platform whose image is read from a multi-platform index.
     pub platform: Platform,
     /// `HOST:PORT` of registries spoken to over plain HTTP.
     pub insecure: Vec<String>,
     /// Attempts per request (the first included).
     pub attempts: u32,
+    /// Timeout of a connection.
     pub connect_timeout: Duration,
+    /// Timeout of a whole request.
     pub request_timeout: Duration,
 }
 
 impl Settings {
+    /// HTTPS only, three attempts, 10 s to connect, 60 s per request.
     pub fn new(platform: Platform) -> Settings {
         Settings {
             platform,
@@ -59,6 +63,7 @@ struct Answer {
 }
 
 impl<'a> Client<'a> {
+    /// A client with these settings; `credentials` gives a registry's login (`None`: anonymous).
     pub fn new(
         settings: Settings,
         credentials: &'a dyn Fn(&str) -> Result<Option<Credentials>, String>,

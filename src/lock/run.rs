@@ -12,8 +12,11 @@ use crate::diag::Diagnostic;
 /// What locking a project gave.
 #[derive(Debug, Default)]
 pub struct Locked {
+    /// The lock file: each image read.
     pub lock: Lock,
+    /// Images that could not be read (L-codes with the service's location).
     pub errors: Vec<Diagnostic>,
+    /// Images not locked for a reason that is not an error (a service that only builds).
     pub notes: Vec<String>,
 }
 

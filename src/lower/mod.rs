@@ -13,7 +13,7 @@ mod dials;
 mod env;
 mod escape;
 mod folders;
-pub mod gateway;
+pub(crate) mod gateway;
 mod gpu;
 mod hook_container;
 mod hook_losses;
@@ -26,8 +26,10 @@ mod lookup;
 mod mentions;
 mod model_users;
 mod models;
+// Public but hidden, not API: tests/staged_corpus.rs names a service's label with it.
+#[doc(hidden)]
 pub mod names;
-pub mod object;
+pub(crate) mod object;
 mod pod;
 mod pre_start;
 mod pre_start_job;
@@ -36,11 +38,14 @@ pub(crate) mod quantity;
 mod reach;
 mod resources;
 mod route;
-pub mod sensitive;
+pub(crate) mod sensitive;
 mod service;
 mod settings;
-pub mod source;
+pub(crate) mod source;
 mod storage;
+// Public but hidden, not API: the tables docs/conversion.md and docs/kompose-users.md are
+// checked against (tests/conversion_doc.rs, tests/kompose_flags.rs).
+#[doc(hidden)]
 pub mod support;
 mod volumes;
 mod workload;
@@ -57,15 +62,19 @@ pub use pod::{is_native_sidecar, running_containers};
 pub(crate) use pre_start_job::{
     COMPONENT as PRE_START_COMPONENT, WAIT_CONTAINER as PRE_START_WAIT,
 };
-pub use source::{Locator, ProbeOverride, Published, ServiceFacts, Source, Sources};
+pub use source::Sources;
+pub(crate) use source::{ProbeOverride, ServiceFacts, Source};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Which workload kind a service becomes when the Compose file does not decide.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Controller {
+    /// A Deployment (stateless services).
     #[default]
     Deployment,
+    /// A StatefulSet (a claim per replica).
     StatefulSet,
+    /// A DaemonSet (one pod per node, `deploy.mode: global`).
     DaemonSet,
 }
 
@@ -96,8 +105,10 @@ pub enum EnvFiles {
 pub enum DependencyWait {
     /// An init container that waits until each dependency's Service accepts TCP connections.
     InitContainer {
+        /// The image of the init container (it needs a shell and `nc`).
         image: String,
     },
+    /// No waiting: pods start at once and retry as the services come up.
     Off,
 }
 
@@ -108,7 +119,10 @@ pub enum GpuApi {
     DevicePlugin,
     /// Dynamic resource allocation: a ResourceClaimTemplate per GPU service, claiming from
     /// this DeviceClass (default: the vendor's, `gpu.nvidia.com`, `gpu.amd.com`, `gpu.intel.com`).
-    Dra { device_class: Option<String> },
+    Dra {
+        /// The DeviceClass claimed from (`--gpu-device-class`).
+        device_class: Option<String>,
+    },
 }
 
 /// What `ipc: host` becomes.
@@ -145,7 +159,9 @@ pub enum IngressApi {
     /// Gateway API (gateway.networking.k8s.io/v1) HTTPRoute or GRPCRoute objects attached
     /// to this Gateway (its namespace: the routes' own when `None`).
     Gateway {
+        /// The Gateway's name.
         name: String,
+        /// The Gateway's namespace.
         namespace: Option<String>,
     },
 }
@@ -153,26 +169,38 @@ pub enum IngressApi {
 /// Options of the lowering pass, resolved once from the command line or by an embedder.
 #[derive(Clone, Debug)]
 pub struct LowerOptions {
+    /// The workload kind for services whose Compose file does not decide (`--controller`).
     pub controller: Option<Controller>,
+    /// What bind-mounted host folders become (`--binds`).
     pub binds: BindStrategy,
+    /// Where `env_file` values go (`--env-files`).
     pub env_files: EnvFiles,
     /// Size of PersistentVolumeClaims when the Compose file gives none.
     pub pvc_size: String,
+    /// The storage class of the claims (default: the cluster's).
     pub storage_class: Option<String>,
     /// Prefix for images of services that only have `build`.
     pub image_registry: Option<String>,
+    /// How `depends_on` is waited for.
     pub dependencies: DependencyWait,
+    /// How GPUs are requested (`--gpu-api`).
     pub gpu_api: GpuApi,
     /// How many GPUs `count: all` becomes with the device plugin.
     pub gpus_all: u32,
+    /// Whether GPU pods tolerate the `NoSchedule` taint of the GPU resource they ask for.
     pub gpu_toleration: bool,
+    /// A `KEY=VALUE` node selector for GPU pods.
     pub gpu_node_selector: Option<(String, String)>,
+    /// The RuntimeClass of GPU pods (`--runtime-class`).
     pub runtime_class: Option<String>,
+    /// What `ipc: host` becomes.
     pub ipc_host: IpcHost,
     /// Image of the model server each top-level `models:` entry runs as; `None` = no
     /// Deployment, only a warning naming the variables the services expect.
     pub model_runner_image: Option<String>,
+    /// The namespace of the objects (also set through `Options::namespace`).
     pub namespace: Option<String>,
+    /// Where the values of Compose `secrets` go.
     pub secrets: SecretValues,
     /// Replica count of Deployments and StatefulSets whose Compose file gives none.
     pub replicas: Option<u32>,
@@ -213,7 +241,9 @@ impl Default for LowerOptions {
 /// The objects of a conversion and what the pass had to say.
 #[derive(Debug, Default)]
 pub struct Lowered {
+    /// The objects, in their fixed order (kind, then name).
     pub objects: Vec<Object>,
+    /// What could not be expressed faithfully.
     pub warnings: Vec<Diagnostic>,
     /// What the objects reference that the user creates.
     pub external: External,

@@ -22,8 +22,11 @@ use std::collections::BTreeSet;
 /// references to these.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct External {
+    /// Secrets the pods reference and the output does not hold.
     pub secrets: BTreeSet<String>,
+    /// ConfigMaps the pods reference and the output does not hold.
     pub config_maps: BTreeSet<String>,
+    /// PersistentVolumeClaims the pods reference and the output does not hold.
     pub claims: BTreeSet<String>,
     /// The values of those Secrets that kubeferry knew (credentials of the environment), so
     /// the leak scan can look for them; never written.
@@ -39,29 +42,47 @@ pub struct External {
 #[derive(Clone, Debug, Serialize)]
 #[serde(untagged)]
 pub enum Object {
+    /// A core/v1 Namespace.
     Namespace(Box<Namespace>),
-    /// The identity, permission and binding of a `pre_start` wait (the only API access the
-    /// output grants).
+    /// The identity of a `pre_start` wait (the only API access the output grants).
     ServiceAccount(Box<ServiceAccount>),
+    /// The permission of a `pre_start` wait: `get` on the Job it waits for.
     Role(Box<Role>),
+    /// Binds the `pre_start` wait's Role to its ServiceAccount.
     RoleBinding(Box<RoleBinding>),
+    /// A core/v1 ConfigMap.
     ConfigMap(Box<ConfigMap>),
+    /// A core/v1 Secret.
     Secret(Box<Secret>),
+    /// A core/v1 PersistentVolumeClaim.
     PersistentVolumeClaim(Box<PersistentVolumeClaim>),
+    /// A resource.k8s.io ResourceClaimTemplate (`--gpu-api dra`).
     ResourceClaimTemplate(Box<ResourceClaimTemplate>),
+    /// A core/v1 Service.
     Service(Box<Service>),
+    /// A core/v1 Endpoints (a bridge's address on the Compose host).
     Endpoints(Box<Endpoints>),
+    /// A discovery.k8s.io/v1 EndpointSlice (a bridge's address on the Compose host).
     EndpointSlice(Box<EndpointSlice>),
+    /// An apps/v1 Deployment.
     Deployment(Box<Deployment>),
+    /// An apps/v1 StatefulSet.
     StatefulSet(Box<StatefulSet>),
+    /// An apps/v1 DaemonSet.
     DaemonSet(Box<DaemonSet>),
+    /// A batch/v1 Job.
     Job(Box<Job>),
+    /// A batch/v1 CronJob.
     CronJob(Box<CronJob>),
+    /// A networking.k8s.io/v1 Ingress.
     Ingress(Box<Ingress>),
     /// A Gateway API HTTPRoute or GRPCRoute (`--ingress-api gateway`).
     Route(Box<Route>),
+    /// An autoscaling/v2 HorizontalPodAutoscaler.
     HorizontalPodAutoscaler(Box<HorizontalPodAutoscaler>),
+    /// A policy/v1 PodDisruptionBudget.
     PodDisruptionBudget(Box<PodDisruptionBudget>),
+    /// A networking.k8s.io/v1 NetworkPolicy.
     NetworkPolicy(Box<NetworkPolicy>),
 }
 
@@ -219,6 +240,7 @@ impl Object {
         }
     }
 
+    /// The object's kind, as in its `kind:` field.
     pub fn kind(&self) -> &'static str {
         match self {
             Object::Namespace(_) => "Namespace",
@@ -245,10 +267,12 @@ impl Object {
         }
     }
 
+    /// The object's `metadata.name` (empty when unset).
     pub fn name(&self) -> &str {
         self.metadata().name.as_deref().unwrap_or("")
     }
 
+    /// The object's metadata.
     pub fn metadata(&self) -> &ObjectMeta {
         match self {
             Object::Namespace(o) => &o.metadata,
@@ -307,6 +331,7 @@ impl Object {
         }
     }
 
+    /// The pod spec of a workload (Deployment, StatefulSet, DaemonSet, Job, CronJob).
     pub fn pod_spec(&self) -> Option<&PodSpec> {
         self.pod_template().and_then(|t| t.spec.as_ref())
     }

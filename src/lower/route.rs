@@ -29,9 +29,13 @@ impl RouteKind {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Route {
+    /// `gateway.networking.k8s.io/v1`.
     pub api_version: &'static str,
+    /// HTTPRoute or GRPCRoute.
     pub kind: RouteKind,
+    /// Name, namespace and labels.
     pub metadata: ObjectMeta,
+    /// The Gateway it attaches to and its rules.
     pub spec: RouteSpec,
 }
 

@@ -20,7 +20,9 @@ pub enum Source {
     /// a service of its own; `user` is the first service that uses the model (findings are
     /// located at its `models.<key>`).
     ModelRunner {
+        /// The top-level `models:` key.
         key: String,
+        /// The first service that uses the model.
         user: String,
         service: Box<ServiceFacts>,
     },
@@ -165,33 +167,34 @@ impl Locator {
 }
 
 /// The workloads' origins, each container's Compose service, and the facts of the project
-/// the passes after lowering read.
+/// the passes after lowering read: lowering's record for hardening, opaque outside the
+/// library.
 #[derive(Clone, Debug, Default)]
 pub struct Sources {
     /// Workload name → its origin.
-    pub workloads: FastMap<String, Source>,
+    pub(crate) workloads: FastMap<String, Source>,
     /// Workload name → (container name → Compose service), for pods that hold more than one
     /// service (`network_mode: service:` sidecars).
-    pub containers: FastMap<String, BTreeMap<String, String>>,
+    pub(crate) containers: FastMap<String, BTreeMap<String, String>>,
     /// Every Compose service (those without a workload of their own too), in the project's
     /// order.
-    pub services: IndexMap<String, ServiceFacts>,
+    pub(crate) services: IndexMap<String, ServiceFacts>,
     /// The project's name (`app.kubernetes.io/part-of`).
-    pub project: String,
+    pub(crate) project: String,
     /// The Compose networks declared `internal: true`.
-    pub internal_networks: BTreeSet<String>,
+    pub(crate) internal_networks: BTreeSet<String>,
     /// Where each service's keys were written.
-    pub locator: Locator,
+    pub(crate) locator: Locator,
 }
 
 impl Sources {
     /// The origin of a workload.
-    pub fn of(&self, workload: &str) -> Option<&Source> {
+    pub(crate) fn of(&self, workload: &str) -> Option<&Source> {
         self.workloads.get(workload)
     }
 
     /// The facts of a Compose service.
-    pub fn service(&self, name: &str) -> Option<&ServiceFacts> {
+    pub(crate) fn service(&self, name: &str) -> Option<&ServiceFacts> {
         self.services.get(name)
     }
 

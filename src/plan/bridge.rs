@@ -24,7 +24,9 @@ pub const BRIDGE_VALUE: &str = "compose-host";
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum ComposeHost {
+    /// An IP address the cluster can route to.
     Ip(IpAddr),
+    /// A DNS name the cluster resolves.
     Name(String),
 }
 
@@ -99,6 +101,7 @@ pub struct Bridge {
     pub name: String,
     /// The moved services that reach it.
     pub used_by: Vec<String>,
+    /// The ports the moved services use.
     pub ports: Vec<BridgePort>,
     /// Other names the moved services dial it by (its `container_name` or a network alias):
     /// each gets a bridge Service of its own.

@@ -21,13 +21,17 @@ use std::collections::BTreeMap;
 /// A data location of a stateful service and the claim stage 2 keeps it in.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct DataClaim {
+    /// The Compose service.
     pub service: String,
     /// `volume` or `bind`.
     pub kind: &'static str,
+    /// The volume name, or the host path relative to the project folder.
     pub source: String,
+    /// The path in the container.
     pub target: String,
     /// `None` for an external named volume (it is not made by kubeferry).
     pub claim: Option<String>,
+    /// The claim's requested size (measured with `--claim-size`, or the default).
     pub size: String,
 }
 

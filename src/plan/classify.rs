@@ -29,11 +29,14 @@ pub struct DataVolume {
 /// The verdict on one service.
 #[derive(Clone, Debug, Serialize)]
 pub struct Class {
+    /// Whether the service keeps state, and so stays on the Compose host in stage 1.
     pub stateful: bool,
     /// Why, in the order the rules matched; never empty.
     pub reasons: Vec<String>,
+    /// The database or queue engine recognised from the image, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub engine: Option<Engine>,
+    /// Where the service keeps data.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub data: Vec<DataVolume>,
     /// Other services this one reaches by name (depends_on, links, environment, command).
@@ -44,10 +47,12 @@ pub struct Class {
 /// Every service's verdict, in the project's service order.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Classification {
+    /// Each service's verdict, by service name.
     pub services: IndexMap<String, Class>,
 }
 
 impl Classification {
+    /// Whether `svc` keeps state (an unknown service does not).
     pub fn is_stateful(&self, svc: &str) -> bool {
         self.services.get(svc).is_some_and(|c| c.stateful)
     }

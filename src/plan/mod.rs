@@ -6,17 +6,17 @@
 //! host), rendered by [`markdown`] or as JSON; [`stage::stage`] takes the lowered objects of the
 //! whole project and returns those of one stage, with the bridges and the Compose override file.
 
-pub mod bridge;
+pub(crate) mod bridge;
 pub mod claims;
-pub mod classify;
-pub mod commands;
-pub mod engine;
+pub(crate) mod classify;
+pub(crate) mod commands;
+pub(crate) mod engine;
 mod markdown;
-pub mod migrate;
+pub(crate) mod migrate;
 pub mod override_file;
 mod policy;
-pub mod reverse;
-pub mod stage;
+pub(crate) mod reverse;
+pub(crate) mod stage;
 pub mod state;
 
 pub use bridge::{Bridge, ComposeHost, ReverseBridge};
@@ -36,8 +36,11 @@ use serde::Serialize;
 /// Options of the plan: the same ones the stages use.
 #[derive(Clone, Debug, Default)]
 pub struct PlanOptions {
+    /// Where the stay-behind services run, as the cluster reaches it (`--compose-host`).
     pub compose_host: Option<ComposeHost>,
+    /// The address the override file publishes the stay-behind ports on (`--bridge-bind`).
     pub bridge_bind: Option<String>,
+    /// The namespace of the output.
     pub namespace: Option<String>,
     /// Measured claim sizes (`--claim-size`).
     pub sizes: claims::Sizes,
@@ -76,6 +79,7 @@ pub fn compose_files(project: &Project) -> Vec<String> {
 /// A moved service of stage 1.
 #[derive(Clone, Debug, Serialize)]
 pub struct Moved {
+    /// The Compose service.
     pub service: String,
     /// The stay-behind services it reaches (through a bridge).
     pub reaches: Vec<String>,
@@ -84,12 +88,16 @@ pub struct Moved {
 /// A data location of a stateful service and the claim it becomes.
 #[derive(Clone, Debug, Serialize)]
 pub struct VolumePlan {
+    /// `volume` (a named volume) or `bind` (a host folder).
     pub kind: &'static str,
+    /// The volume name, or the host path relative to the project folder.
     pub source: String,
+    /// The path in the container.
     pub target: String,
     /// The PersistentVolumeClaim stage 2 keeps it in (none for an external volume).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub claim: Option<String>,
+    /// The claim size to request (measured with `--claim-size`, or the default).
     pub suggested_size: String,
     /// A command that measures the data on the Compose host.
     pub measure: String,
@@ -98,36 +106,50 @@ pub struct VolumePlan {
 /// A stateful service of stage 2.
 #[derive(Clone, Debug, Serialize)]
 pub struct Kept {
+    /// The Compose service.
     pub service: String,
+    /// Its image, if it names one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
+    /// The database or queue engine recognised from the image.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub engine: Option<Engine>,
+    /// Why it is stateful.
     pub reasons: Vec<String>,
+    /// Its data and the claims it moves into.
     pub volumes: Vec<VolumePlan>,
+    /// The migration steps, in order.
     pub steps: Vec<Step>,
 }
 
 /// The staged plan of a project.
 #[derive(Clone, Debug, Serialize)]
 pub struct Plan {
+    /// The project's name.
     pub project: String,
+    /// Where the stay-behind services run (`--compose-host`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compose_host: Option<ComposeHost>,
+    /// Each service's verdict: stateless (moves in stage 1) or stateful.
     pub classification: IndexMap<String, Class>,
+    /// The services that move in stage 1.
     pub stage1: Vec<Moved>,
+    /// The stay-behind services the moved ones reach, each through a bridge.
     pub bridges: Vec<Bridge>,
     /// Moved services that stay-behind services reach: exposed to the Compose host.
     pub reverse_bridges: Vec<ReverseBridge>,
+    /// The services that move in stage 2, with their data.
     pub stage2: Vec<Kept>,
     /// The order of stage 2, around the per-service data migrations.
     pub stage2_order: Vec<String>,
+    /// What to change on the Compose host, step by step.
     pub compose_host_changes: Vec<String>,
     /// The commands to run, with every setting the plan was given.
     pub commands: commands::Commands,
     /// The stage-1 record the plan's settings were completed from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state_file: Option<String>,
+    /// What the plan could not work out.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<Diagnostic>,
 }

@@ -29,11 +29,13 @@ pub enum Stage {
 /// Options of the staging pass, resolved once by the caller.
 #[derive(Clone, Debug, Default)]
 pub struct StageOptions {
+    /// Which objects to emit: stage 1, stage 2 or everything.
     pub stage: Stage,
     /// Where the stay-behind services run; required by stage 1.
     pub compose_host: Option<ComposeHost>,
     /// The address the override file publishes the stay-behind ports on.
     pub bridge_bind: Option<String>,
+    /// The namespace of the output (the bridges' DNS names use it).
     pub namespace: Option<String>,
     /// Measured claim sizes (`--claim-size`), as the plan was given them.
     pub sizes: super::claims::Sizes,
@@ -51,6 +53,7 @@ pub struct StageOptions {
 /// The objects of one stage and what goes with them.
 #[derive(Debug, Default)]
 pub struct Staged {
+    /// The objects of the stage, in output order.
     pub objects: Vec<Object>,
     /// Stage 1: the bridges made (the hardening pass may allow egress to them).
     pub bridges: Vec<Bridge>,
@@ -67,6 +70,7 @@ pub struct Staged {
     /// Stage 2: the (service, target) data folders moved into claims; the lowering's warnings
     /// about them (L034, L035) no longer hold.
     pub kept_data: Vec<(String, String)>,
+    /// What the staging pass had to say.
     pub warnings: Vec<Diagnostic>,
 }
 

@@ -13,6 +13,7 @@ pub const FILE_NAME: &str = "kubeferry-stage.json";
 pub struct StageState {
     /// The kubeferry version that wrote it.
     pub kubeferry: String,
+    /// The project's name.
     pub project: String,
     /// `-f`, absolute, in order (empty: found in the folder as Docker Compose does).
     #[serde(default)]
@@ -21,20 +22,28 @@ pub struct StageState {
     /// `compose.bridge.yaml`).
     #[serde(default)]
     pub compose_files: Vec<String>,
+    /// `--env-file`, absolute.
     #[serde(default)]
     pub env_files: Vec<String>,
+    /// `--profile`.
     #[serde(default)]
     pub profiles: Vec<String>,
+    /// `-p`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_name: Option<String>,
+    /// `--project-directory`, absolute.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_directory: Option<String>,
+    /// `--namespace`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    /// `--compose-host`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compose_host: Option<String>,
+    /// `--bridge-bind`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bridge_bind: Option<String>,
+    /// `--cluster-host`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster_host: Option<String>,
     /// `--claim-size KEY=SIZE`, as given.
@@ -49,10 +58,12 @@ pub struct StageState {
 }
 
 impl StageState {
+    /// The record as the JSON file holds it.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
     }
 
+    /// A record read from its JSON file.
     pub fn from_json(text: &str) -> Result<StageState, String> {
         serde_json::from_str(text).map_err(|e| e.to_string())
     }
