@@ -9,16 +9,59 @@
 //! keys added since (`pre_start`, `build.no_cache_filter`), which kubeferry reads.
 
 use super::node::{Node, Pos, Value};
-use crate::hash::FastMap;
-use serde_json::Value as J;
+use crate::hash::{FastMap, FastState};
+use indexmap::IndexMap;
+use serde::Deserialize;
 
 /// The schema text, embedded at build time.
 const SPEC: &str = include_str!("compose-spec.json");
 
-/// The schema's JSON tree, parsed to be compiled ([`Compiled::new`]) and dropped at once: kept
+/// The schema's JSON, parsed to be compiled ([`Compiled::new`]) and dropped at once: kept
 /// for the whole run it added ~1.6 MB to the peak of a conversion (docs/performance.md).
-fn spec() -> J {
-    serde_json::from_str(SPEC).expect("the embedded Compose schema is JSON")
+fn spec() -> Raw {
+    serde_json::from_str(SPEC).expect("the embedded Compose schema is a JSON schema")
+}
+
+/// One node of the schema's JSON, with the keywords the checks use. Read into this rather
+/// than a JSON tree: a 3-service conversion spent most of its time building that tree's maps
+/// (docs/performance.md). Other keywords (`description`, `enum`, …) are skipped.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Raw {
+    #[serde(rename = "$ref")]
+    reference: Option<String>,
+    #[serde(rename = "type")]
+    types: Option<OneOrMany>,
+    #[serde(rename = "oneOf")]
+    one_of: Option<Vec<Raw>>,
+    #[serde(rename = "anyOf")]
+    any_of: Option<Vec<Raw>>,
+    properties: Option<IndexMap<String, Raw, FastState>>,
+    #[serde(rename = "patternProperties")]
+    pattern_properties: Option<IndexMap<String, Raw, FastState>>,
+    #[serde(rename = "additionalProperties")]
+    additional: Option<Additional>,
+    required: Option<Vec<String>>,
+    items: Option<Box<Raw>>,
+    minimum: Option<f64>,
+    #[serde(rename = "$defs")]
+    defs: Option<IndexMap<String, Raw, FastState>>,
+}
+
+/// `type`: one name or a list.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// `additionalProperties`: allowed or not, or the schema of the other keys.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Additional {
+    Allowed(bool),
+    Schema(Box<Raw>),
 }
 
 /// What one check found wrong.
@@ -128,7 +171,7 @@ impl Compiled {
         out
     }
 
-    fn compile(&mut self, root: &J, s: &J) -> usize {
+    fn compile(&mut self, root: &Raw, s: &Raw) -> usize {
         let s = resolve(root, s);
         let key = std::ptr::from_ref(s) as usize;
         if let Some(&i) = self.seen.get(&key) {
@@ -138,22 +181,21 @@ impl Compiled {
         self.nodes.push(Schema::default());
         self.seen.insert(key, i);
         let mut node = Schema {
-            types: types(s).into_iter().map(str::to_string).collect(),
-            closed: matches!(s.get("additionalProperties"), Some(J::Bool(false))),
-            minimum: s.get("minimum").and_then(J::as_f64),
-            required: s
-                .get("required")
-                .and_then(J::as_array)
-                .map(|r| r.iter().filter_map(J::as_str).map(str::to_string).collect()),
+            types: match &s.types {
+                Some(OneOrMany::One(t)) => vec![t.clone()],
+                Some(OneOrMany::Many(t)) => t.clone(),
+                None => Vec::new(),
+            },
+            closed: matches!(s.additional, Some(Additional::Allowed(false))),
+            minimum: s.minimum,
+            required: s.required.clone(),
             ..Schema::default()
         };
-        for key in ["oneOf", "anyOf"] {
-            if let Some(alts) = s.get(key).and_then(J::as_array) {
-                let alts = alts.iter().map(|a| self.compile(root, a)).collect();
-                node.alternatives.push(alts);
-            }
+        for alts in [&s.one_of, &s.any_of].into_iter().flatten() {
+            let alts = alts.iter().map(|a| self.compile(root, a)).collect();
+            node.alternatives.push(alts);
         }
-        if let Some(p) = s.get("properties").and_then(J::as_object) {
+        if let Some(p) = &s.properties {
             let mut props = Props {
                 order: Vec::with_capacity(p.len()),
                 index: FastMap::default(),
@@ -165,18 +207,18 @@ impl Compiled {
             }
             node.props = Some(props);
         }
-        if let Some(p) = s.get("patternProperties").and_then(J::as_object) {
+        if let Some(p) = &s.pattern_properties {
             let patterns = p
                 .iter()
                 .map(|(k, v)| (k.clone(), self.compile(root, v)))
                 .collect();
             node.patterns = Some(patterns);
         }
-        node.extra = s
-            .get("additionalProperties")
-            .filter(|a| a.is_object())
-            .map(|a| self.compile(root, a));
-        node.items = s.get("items").map(|a| self.compile(root, a));
+        node.extra = match &s.additional {
+            Some(Additional::Schema(a)) => Some(self.compile(root, a)),
+            _ => None,
+        };
+        node.items = s.items.as_ref().map(|a| self.compile(root, a));
         self.nodes[i] = node;
         i
     }
@@ -361,13 +403,13 @@ impl Compiled {
 }
 
 /// `#/$defs/name` to the definition it names.
-fn resolve<'a>(root: &'a J, s: &'a J) -> &'a J {
+fn resolve<'a>(root: &'a Raw, s: &'a Raw) -> &'a Raw {
     let mut s = s;
-    while let Some(r) = s.get("$ref").and_then(J::as_str) {
+    while let Some(r) = &s.reference {
         let Some(name) = r.strip_prefix("#/$defs/") else {
             break;
         };
-        match root.get("$defs").and_then(|d| d.get(name)) {
+        match root.defs.as_ref().and_then(|d| d.get(name)) {
             Some(d) => s = d,
             None => break,
         }
@@ -391,15 +433,6 @@ fn kind(n: &Node) -> &'static str {
         Value::Int(_) => "integer",
         Value::Float(_) => "number",
         Value::Str(_) => "string",
-    }
-}
-
-/// The types a schema names (empty: any).
-fn types(s: &J) -> Vec<&str> {
-    match s.get("type") {
-        Some(J::String(t)) => vec![t.as_str()],
-        Some(J::Array(a)) => a.iter().filter_map(J::as_str).collect(),
-        _ => Vec::new(),
     }
 }
 
