@@ -115,6 +115,16 @@ pub(crate) fn dials<'t>(
     kind: Text<'_>,
     is_name: &dyn Fn(&str) -> bool,
 ) -> Vec<Dial<'t>> {
+    // Without a `:` there is no URL and no `host:port`: only a host key's whole value and a
+    // config file's entries are left to read. Most environment values are such texts.
+    let rest_only = match kind {
+        Text::Env(key) => is_host_key(key),
+        Text::Arg => false,
+        Text::File => true,
+    };
+    if !rest_only && !text.contains(':') {
+        return Vec::new();
+    }
     let bytes = text.as_bytes();
     let upstreams = match kind {
         Text::File => nginx_upstreams(text),
