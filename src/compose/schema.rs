@@ -143,9 +143,6 @@ struct Props {
 #[derive(Default)]
 pub struct Compiled {
     nodes: Vec<Schema>,
-    /// Compiled nodes by the address of their JSON node: definitions are shared, and may refer
-    /// to themselves.
-    seen: FastMap<usize, usize>,
     /// Whether a node or one below it requires a key: the merged tree's pass, which checks
     /// only required keys, skips the rest.
     requires: Vec<bool>,
@@ -156,9 +153,8 @@ impl Compiled {
     pub fn new() -> Self {
         let root = spec();
         let mut schema = Compiled::default();
-        schema.compile(&root, &root);
+        schema.compile(&mut FastMap::default(), &root, &root);
         schema.mark_required();
-        schema.seen = FastMap::default();
         schema
     }
 
@@ -171,15 +167,17 @@ impl Compiled {
         out
     }
 
-    fn compile(&mut self, root: &Raw, s: &Raw) -> usize {
+    /// Compile `s` and what it refers to; `seen` holds the nodes compiled so far by the address
+    /// of their JSON node (definitions are shared, and may refer to themselves).
+    fn compile(&mut self, seen: &mut FastMap<usize, usize>, root: &Raw, s: &Raw) -> usize {
         let s = resolve(root, s);
         let key = std::ptr::from_ref(s) as usize;
-        if let Some(&i) = self.seen.get(&key) {
+        if let Some(&i) = seen.get(&key) {
             return i;
         }
         let i = self.nodes.len();
         self.nodes.push(Schema::default());
-        self.seen.insert(key, i);
+        seen.insert(key, i);
         let mut node = Schema {
             types: match &s.types {
                 Some(OneOrMany::One(t)) => vec![t.clone()],
@@ -192,7 +190,7 @@ impl Compiled {
             ..Schema::default()
         };
         for alts in [&s.one_of, &s.any_of].into_iter().flatten() {
-            let alts = alts.iter().map(|a| self.compile(root, a)).collect();
+            let alts = alts.iter().map(|a| self.compile(seen, root, a)).collect();
             node.alternatives.push(alts);
         }
         if let Some(p) = &s.properties {
@@ -201,7 +199,7 @@ impl Compiled {
                 index: FastMap::default(),
             };
             for (k, v) in p {
-                let sub = self.compile(root, v);
+                let sub = self.compile(seen, root, v);
                 props.order.push(k.clone());
                 props.index.insert(k.clone(), sub);
             }
@@ -210,15 +208,15 @@ impl Compiled {
         if let Some(p) = &s.pattern_properties {
             let patterns = p
                 .iter()
-                .map(|(k, v)| (k.clone(), self.compile(root, v)))
+                .map(|(k, v)| (k.clone(), self.compile(seen, root, v)))
                 .collect();
             node.patterns = Some(patterns);
         }
         node.extra = match &s.additional {
-            Some(Additional::Schema(a)) => Some(self.compile(root, a)),
+            Some(Additional::Schema(a)) => Some(self.compile(seen, root, a)),
             _ => None,
         };
-        node.items = s.items.as_ref().map(|a| self.compile(root, a));
+        node.items = s.items.as_ref().map(|a| self.compile(seen, root, a));
         self.nodes[i] = node;
         i
     }

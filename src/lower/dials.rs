@@ -117,12 +117,8 @@ pub(crate) fn dials<'t>(
 ) -> Vec<Dial<'t>> {
     // Without a `:` there is no URL and no `host:port`: only a host key's whole value and a
     // config file's entries are left to read. Most environment values are such texts.
-    let rest_only = match kind {
-        Text::Env(key) => is_host_key(key),
-        Text::Arg => false,
-        Text::File => true,
-    };
-    if !rest_only && !text.contains(':') {
+    let host_key = matches!(kind, Text::Env(key) if is_host_key(key));
+    if !host_key && !matches!(kind, Text::File) && !text.contains(':') {
         return Vec::new();
     }
     let bytes = text.as_bytes();
@@ -226,7 +222,7 @@ pub(crate) fn dials<'t>(
         }
     }
     match kind {
-        Text::Env(key) if is_host_key(key) => {
+        Text::Env(_) if host_key => {
             let mut at = 0;
             for item in text.split([',', ' ', ';']) {
                 if !item.is_empty() && is_name_byte(item.as_bytes()[0]) && !item.contains(':') {
